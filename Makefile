@@ -1,0 +1,35 @@
+# crier — run `make` for the list of targets.
+GO      ?= go
+BIN     := bin/crier
+CONFIG  ?= bot.yaml
+export CGO_ENABLED := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help build run test bench lint fuzz clean
+
+help: ## show the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+
+build: ## build bin/crier
+	$(GO) build -o $(BIN) ./cmd/crier
+
+run: build ## start crier in this terminal (shell chat + file network, no token needed)
+	./$(BIN) shell -config $(CONFIG)
+
+test: ## the whole test suite, with the race detector (what CI runs)
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+bench: ## the benchmarks of the hot paths
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m ./...
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fuzz: ## run each fuzz target for a minute
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s ./internal/timeparse
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s ./internal/config
+
+clean: ## remove build output
+	rm -rf bin

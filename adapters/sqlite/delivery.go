@@ -1,0 +1,200 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
+)
+
+const deliveryColumns = `id, post_id, target, occurrence, idempotency_key, status, due_at, attempts,
+	remote_id, url, last_error, started_at, published_at, job_id`
+
+func scanDelivery(row scanner) (crier.Delivery, error) {
+	var (
+		dl                 crier.Delivery
+		due                int64
+		started, published sql.NullInt64
+		job                sql.NullInt64
+	)
+	err := row.Scan(&dl.ID, &dl.PostID, &dl.Target, &dl.Occurrence, &dl.IdempotencyKey, &dl.Status, &due,
+		&dl.Attempts, &dl.RemoteID, &dl.URL, &dl.LastError, &started, &published, &job)
+	dl.DueAt = time.UnixMilli(due).UTC()
+	dl.StartedAt, dl.PublishedAt, dl.JobID = fromMS(started), fromMS(published), job.Int64
+	return dl, err
+}
+
+func findDeliveries(ctx context.Context, tx *sql.Tx, postID int64) ([]crier.Delivery, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE post_id = ? ORDER BY id", postID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ds []crier.Delivery
+	for rows.Next() {
+		dl, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, dl)
+	}
+	return ds, rows.Err()
+}
+
+func findDelivery(ctx context.Context, tx *sql.Tx, id int64) (*crier.Delivery, error) {
+	dl, err := scanDelivery(tx.QueryRowContext(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, publish.ErrSkip
+	}
+	return &dl, err
+}
+
+// StartDelivery claims one publish attempt for a delivery still due at dueAt.
+// A delivery left "publishing" by a crash is claimed again: the network's
+// idempotency key makes the repeat harmless.
+func (d *DB) StartDelivery(ctx context.Context, id int64, dueAt time.Time) (*crier.Post, *crier.Delivery, error) {
+	var (
+		p  *crier.Post
+		dl *crier.Delivery
+	)
+	err := d.inTx(ctx, "start delivery", func(tx *sql.Tx) error {
+		var err error
+		if dl, err = findDelivery(ctx, tx, id); err != nil {
+			return err
+		}
+		if dl.Status != crier.DeliveryPending && dl.Status != crier.DeliveryPublishing {
+			return publish.ErrSkip
+		}
+		if !dl.DueAt.Equal(dueAt.UTC().Truncate(time.Millisecond)) {
+			return publish.ErrSkip // rescheduled: a newer job carries the new time
+		}
+		now := d.clock.Now().UTC()
+		dl.Attempts++
+		dl.Status = crier.DeliveryPublishing
+		if dl.StartedAt.IsZero() {
+			dl.StartedAt = now
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET status = ?, attempts = ?, started_at = ? WHERE id = ?",
+			dl.Status, dl.Attempts, dl.StartedAt.UnixMilli(), id); err != nil {
+			return err
+		}
+		p, err = findPost(ctx, tx, dl.PostID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, dl, nil
+}
+
+// FinishDelivery records a published delivery and settles the post's status.
+func (d *DB) FinishDelivery(ctx context.Context, id int64, res crier.PublishResult) (*crier.Post, error) {
+	var p *crier.Post
+	err := d.inTx(ctx, "finish delivery", func(tx *sql.Tx) error {
+		dl, err := findDelivery(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'published', remote_id = ?, url = ?,
+			last_error = '', published_at = ? WHERE id = ?`, res.RemoteID, res.URL, d.clock.Now().UnixMilli(), id); err != nil {
+			return err
+		}
+		p, err = d.settle(ctx, tx, dl.PostID)
+		return err
+	})
+	return p, err
+}
+
+// FailDelivery records a failed attempt. status is DeliveryPending when a
+// retry will follow, or a final status (failed, maybe).
+func (d *DB) FailDelivery(ctx context.Context, id int64, reason string, status crier.DeliveryStatus) (*crier.Post, error) {
+	var p *crier.Post
+	err := d.inTx(ctx, "fail delivery", func(tx *sql.Tx) error {
+		dl, err := findDelivery(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET status = ?, last_error = ? WHERE id = ?", status, reason, id); err != nil {
+			return err
+		}
+		p, err = d.settle(ctx, tx, dl.PostID)
+		return err
+	})
+	return p, err
+}
+
+// settle derives the post's status from its deliveries once none is left to
+// happen by itself, and returns the post.
+func (d *DB) settle(ctx context.Context, tx *sql.Tx, postID int64) (*crier.Post, error) {
+	p, err := findPost(ctx, tx, postID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status != crier.PostScheduled {
+		return p, nil
+	}
+	published, open := 0, 0
+	for _, dl := range p.Deliveries {
+		switch {
+		case dl.Status == crier.DeliveryPublished:
+			published++
+		case !dl.Status.Terminal():
+			open++
+		}
+	}
+	if open > 0 {
+		return p, nil
+	}
+	switch {
+	case published == len(p.Deliveries):
+		p.Status = crier.PostPublished
+	case published > 0:
+		p.Status = crier.PostPartial
+	default:
+		p.Status = crier.PostFailed
+	}
+	return p, d.touch(ctx, tx, p)
+}
+
+// ResetInterruptedJobs makes jobs that were running when crier last stopped
+// without finishing them (a crash, SIGKILL, power loss) available again at
+// once. River would rescue them only after RescueStuckJobsAfter; crier holds
+// the database's exclusive lock, so no other process can be running them.
+// Call it after Open and before the job engine starts.
+func (d *DB) ResetInterruptedJobs(ctx context.Context) (int64, error) {
+	var n int64
+	err := d.inTx(ctx, "reset interrupted jobs", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE river_job SET state = 'available' WHERE state = 'running'")
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// Lag returns, for every delivery that has started, how long after its due
+// time its first publish attempt started. For benchmarks and the status page.
+func (d *DB) Lag(ctx context.Context) ([]time.Duration, error) {
+	var out []time.Duration
+	err := d.inReadTx(ctx, "lag", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT started_at - due_at FROM deliveries WHERE started_at IS NOT NULL")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v int64
+			if err := rows.Scan(&v); err != nil {
+				return err
+			}
+			out = append(out, time.Duration(v)*time.Millisecond)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

@@ -1,0 +1,349 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
+)
+
+var _ publish.Store = (*DB)(nil)
+
+// CreatePost stores a draft, or a scheduled post with one delivery per target
+// and their publish jobs, in one transaction.
+func (d *DB) CreatePost(ctx context.Context, p *crier.Post, jobs publish.Jobs) error {
+	return d.inTx(ctx, "create post", func(tx *sql.Tx) error {
+		now := d.clock.Now()
+		targets, err := json.Marshal(p.Targets)
+		if err != nil {
+			return err
+		}
+		var due any
+		if p.Status == crier.PostScheduled {
+			due = ms(p.DueAt)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO posts (text, status, due_at, created_at, updated_at,
+			author_id, author_name, origin_platform, origin_channel, origin_thread, targets)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.Text, p.Status, due, now.UnixMilli(), now.UnixMilli(),
+			p.AuthorID, p.AuthorName, p.Origin.Platform, p.Origin.ID, p.Origin.Thread, string(targets))
+		if err != nil {
+			return err
+		}
+		if p.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		p.CreatedAt, p.UpdatedAt = now.UTC(), now.UTC()
+		if p.Status == crier.PostScheduled {
+			p.Deliveries, err = d.createDeliveries(ctx, tx, p, jobs)
+		}
+		return err
+	})
+}
+
+// createDeliveries inserts one pending delivery per target, enqueues their
+// jobs and records the job ids.
+func (d *DB) createDeliveries(ctx context.Context, tx *sql.Tx, p *crier.Post, jobs publish.Jobs) ([]crier.Delivery, error) {
+	ds := make([]crier.Delivery, 0, len(p.Targets))
+	for _, target := range p.Targets {
+		dl := crier.Delivery{
+			PostID: p.ID, Target: target, Occurrence: 0,
+			IdempotencyKey: crier.IdempotencyKey(p.ID, target, 0),
+			Status:         crier.DeliveryPending, DueAt: p.DueAt.UTC(),
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (post_id, target, occurrence, idempotency_key, status, due_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, dl.PostID, dl.Target, dl.Occurrence, dl.IdempotencyKey, dl.Status, dl.DueAt.UnixMilli())
+		if err != nil {
+			return nil, err
+		}
+		if dl.ID, err = res.LastInsertId(); err != nil {
+			return nil, err
+		}
+		ds = append(ds, dl)
+	}
+	return ds, d.enqueue(ctx, tx, ds, jobs)
+}
+
+func (d *DB) enqueue(ctx context.Context, tx *sql.Tx, ds []crier.Delivery, jobs publish.Jobs) error {
+	ids, err := jobs.Enqueue(ctx, tx, ds)
+	if err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	if len(ids) != len(ds) {
+		return fmt.Errorf("enqueue: %d jobs for %d deliveries", len(ids), len(ds))
+	}
+	for i := range ds {
+		ds[i].JobID = ids[i]
+		if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET job_id = ? WHERE id = ?", ids[i], ds[i].ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FindPost returns a post with its deliveries.
+func (d *DB) FindPost(ctx context.Context, id int64) (*crier.Post, error) {
+	var p *crier.Post
+	err := d.inReadTx(ctx, "find post", func(tx *sql.Tx) error {
+		var err error
+		p, err = findPost(ctx, tx, id)
+		return err
+	})
+	return p, err
+}
+
+// ListPosts returns posts matching f, scheduled ones by due time, then the
+// rest newest first.
+func (d *DB) ListPosts(ctx context.Context, f publish.PostFilter) ([]*crier.Post, error) {
+	var posts []*crier.Post
+	err := d.inReadTx(ctx, "list posts", func(tx *sql.Tx) error {
+		q := "SELECT " + postColumns + " FROM posts"
+		var args []any
+		if len(f.Statuses) > 0 {
+			q += " WHERE status IN (" + strings.TrimSuffix(strings.Repeat("?,", len(f.Statuses)), ",") + ")"
+			for _, s := range f.Statuses {
+				args = append(args, s)
+			}
+		}
+		q += " ORDER BY due_at IS NULL, due_at, id DESC"
+		if f.Limit > 0 {
+			q += " LIMIT ?"
+			args = append(args, f.Limit)
+		}
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			p, err := scanPost(rows)
+			if err != nil {
+				return err
+			}
+			posts = append(posts, p)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, p := range posts {
+			if p.Deliveries, err = findDeliveries(ctx, tx, p.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return posts, err
+}
+
+// SchedulePost turns a draft into a scheduled post.
+func (d *DB) SchedulePost(ctx context.Context, id int64, due time.Time, jobs publish.Jobs) (*crier.Post, error) {
+	var p *crier.Post
+	err := d.inTx(ctx, "schedule post", func(tx *sql.Tx) error {
+		var err error
+		if p, err = findPost(ctx, tx, id); err != nil {
+			return err
+		}
+		if p.Status != crier.PostDraft {
+			return crier.Errorf(crier.ECONFLICT, "Post #%d is not a draft (it is %s). To move it, type /reschedule #%d <when>.", id, statusWord(p.Status), id)
+		}
+		p.Status, p.DueAt = crier.PostScheduled, due.UTC()
+		if err := d.touch(ctx, tx, p); err != nil {
+			return err
+		}
+		p.Deliveries, err = d.createDeliveries(ctx, tx, p, jobs)
+		return err
+	})
+	return p, err
+}
+
+// ReschedulePost moves a scheduled post whose deliveries have not started.
+func (d *DB) ReschedulePost(ctx context.Context, id int64, due time.Time, jobs publish.Jobs) (*crier.Post, error) {
+	var p *crier.Post
+	err := d.inTx(ctx, "reschedule post", func(tx *sql.Tx) error {
+		var err error
+		if p, err = findPost(ctx, tx, id); err != nil {
+			return err
+		}
+		switch {
+		case p.Status == crier.PostDraft:
+			return crier.Errorf(crier.ECONFLICT, "Post #%d is a draft. To schedule it, type /schedule #%d <when>.", id, id)
+		case p.Status != crier.PostScheduled:
+			return crier.Errorf(crier.ECONFLICT, "Post #%d is %s, so it cannot be rescheduled. Type /queue to see what is still upcoming.", id, statusWord(p.Status))
+		}
+		if err := notStarted(p, "rescheduled"); err != nil {
+			return err
+		}
+		var old []int64
+		for _, dl := range p.Deliveries {
+			old = append(old, dl.JobID)
+		}
+		if err := jobs.Cancel(ctx, tx, old); err != nil {
+			return fmt.Errorf("cancel jobs: %w", err)
+		}
+		p.DueAt = due.UTC()
+		if err := d.touch(ctx, tx, p); err != nil {
+			return err
+		}
+		for i := range p.Deliveries {
+			p.Deliveries[i].DueAt = p.DueAt
+			if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET due_at = ? WHERE id = ?", p.DueAt.UnixMilli(), p.Deliveries[i].ID); err != nil {
+				return err
+			}
+		}
+		return d.enqueue(ctx, tx, p.Deliveries, jobs)
+	})
+	return p, err
+}
+
+// CancelPost cancels a draft or a scheduled post that has not started.
+func (d *DB) CancelPost(ctx context.Context, id int64, jobs publish.Jobs) (*crier.Post, error) {
+	var p *crier.Post
+	err := d.inTx(ctx, "cancel post", func(tx *sql.Tx) error {
+		var err error
+		if p, err = findPost(ctx, tx, id); err != nil {
+			return err
+		}
+		switch p.Status {
+		case crier.PostDraft, crier.PostScheduled:
+		case crier.PostCanceled:
+			return crier.Errorf(crier.ECONFLICT, "Post #%d is already cancelled. Type /queue to see what is upcoming.", id)
+		default:
+			return crier.Errorf(crier.ECONFLICT, "Post #%d was already %s, so it cannot be cancelled; delete it on the network itself if it must go.", id, statusWord(p.Status))
+		}
+		if err := notStarted(p, "cancelled"); err != nil {
+			return err
+		}
+		var old []int64
+		for _, dl := range p.Deliveries {
+			old = append(old, dl.JobID)
+		}
+		if err := jobs.Cancel(ctx, tx, old); err != nil {
+			return fmt.Errorf("cancel jobs: %w", err)
+		}
+		p.Status = crier.PostCanceled
+		if err := d.touch(ctx, tx, p); err != nil {
+			return err
+		}
+		for i := range p.Deliveries {
+			p.Deliveries[i].Status = crier.DeliveryCanceled
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE deliveries SET status = 'canceled' WHERE post_id = ?", id)
+		return err
+	})
+	return p, err
+}
+
+// notStarted refuses to change a post some of whose deliveries have started.
+func notStarted(p *crier.Post, verb string) error {
+	for _, dl := range p.Deliveries {
+		switch dl.Status {
+		case crier.DeliveryPending:
+			if dl.Attempts > 0 {
+				return crier.Errorf(crier.ECONFLICT, "Post #%d is already being published to %s (crier is retrying it), so it cannot be %s.", p.ID, dl.Target, verb)
+			}
+		case crier.DeliveryPublishing:
+			return crier.Errorf(crier.ECONFLICT, "Post #%d is being published to %s right now, so it cannot be %s.", p.ID, dl.Target, verb)
+		case crier.DeliveryPublished:
+			return crier.Errorf(crier.ECONFLICT, "Post #%d was already published to %s, so it cannot be %s.", p.ID, dl.Target, verb)
+		}
+	}
+	return nil
+}
+
+func statusWord(s crier.PostStatus) string {
+	switch s {
+	case crier.PostPartial:
+		return "partly published"
+	case crier.PostCanceled:
+		return "cancelled"
+	}
+	return string(s)
+}
+
+func (d *DB) touch(ctx context.Context, tx *sql.Tx, p *crier.Post) error {
+	now := d.clock.Now().UTC()
+	p.UpdatedAt = now
+	_, err := tx.ExecContext(ctx, "UPDATE posts SET status = ?, due_at = ?, updated_at = ? WHERE id = ?",
+		p.Status, ms(p.DueAt), now.UnixMilli(), p.ID)
+	return err
+}
+
+const postColumns = `id, text, status, due_at, created_at, updated_at, author_id, author_name,
+	origin_platform, origin_channel, origin_thread, targets`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanPost(row scanner) (*crier.Post, error) {
+	var (
+		p                crier.Post
+		due              sql.NullInt64
+		created, updated int64
+		targets          string
+	)
+	if err := row.Scan(&p.ID, &p.Text, &p.Status, &due, &created, &updated, &p.AuthorID, &p.AuthorName,
+		&p.Origin.Platform, &p.Origin.ID, &p.Origin.Thread, &targets); err != nil {
+		return nil, err
+	}
+	p.DueAt = fromMS(due)
+	p.CreatedAt = time.UnixMilli(created).UTC()
+	p.UpdatedAt = time.UnixMilli(updated).UTC()
+	if err := json.Unmarshal([]byte(targets), &p.Targets); err != nil {
+		return nil, fmt.Errorf("post %d targets: %w", p.ID, err)
+	}
+	return &p, nil
+}
+
+func findPost(ctx context.Context, tx *sql.Tx, id int64) (*crier.Post, error) {
+	p, err := scanPost(tx.QueryRowContext(ctx, "SELECT "+postColumns+" FROM posts WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, crier.Errorf(crier.ENOTFOUND, "There is no post #%d. Type /queue to see the upcoming posts and their numbers.", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.Deliveries, err = findDeliveries(ctx, tx, id)
+	return p, err
+}
+
+// inTx runs fn in an immediate (write) transaction.
+func (d *DB) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		var ce *crier.Error
+		if errors.As(err, &ce) {
+			return err
+		}
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
+// inReadTx runs fn in a read-only transaction (one consistent snapshot).
+func (d *DB) inReadTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	tx, err := d.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		var ce *crier.Error
+		if errors.As(err, &ce) {
+			return err
+		}
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}

@@ -1,0 +1,38 @@
+package crier
+
+import "slices"
+
+// Role is what a person may do. bot.yaml maps people to roles.
+type Role string
+
+// The roles crier knows.
+const (
+	RoleScheduler Role = "scheduler" // may draft, schedule, reschedule and cancel posts
+	RoleApprover  Role = "approver"  // may approve posts (later issues)
+	RoleReplier   Role = "replier"   // may answer comments (later issues)
+	RoleAdmin     Role = "admin"     // may do everything
+)
+
+// Roles lists every known role, for validation and help.
+var Roles = []Role{RoleScheduler, RoleApprover, RoleReplier, RoleAdmin}
+
+// User is a person talking to crier on a chat platform.
+type User struct {
+	ID       string // platform user id
+	Name     string // display name
+	Timezone string // IANA zone; "" means the configured default
+	Roles    []Role
+}
+
+// Can reports whether the user holds role r (admins hold every role).
+func (u User) Can(r Role) bool {
+	return slices.Contains(u.Roles, r) || slices.Contains(u.Roles, RoleAdmin)
+}
+
+// ChannelRef names a chat channel (and optionally a thread in it) on a chat
+// platform.
+type ChannelRef struct {
+	Platform string `json:"platform"`
+	ID       string `json:"id"`
+	Thread   string `json:"thread,omitempty"`
+}

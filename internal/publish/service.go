@@ -1,0 +1,345 @@
+// Package publish schedules posts and publishes them: it stores a post with
+// its deliveries and their jobs in one transaction, and runs the jobs that
+// publish each delivery exactly once, with retries and reports to chat.
+package publish
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+// QueuePublish is the River queue publish jobs run in.
+const QueuePublish = "publish"
+
+// Options configure a Service.
+type Options struct {
+	DB             *sql.DB // the database the store uses; River's tables live there too
+	Store          Store
+	Networks       []crier.Network
+	Notifier       crier.Notifier // where results are reported; nil reports nothing
+	Clock          crier.Clock    // nil means the system clock
+	Logger         *slog.Logger   // nil discards
+	MaxAttempts    int            // attempts per delivery before giving up (default 8)
+	AttemptTimeout time.Duration  // bound on one Network.Publish call (default 30 s)
+	Workers        int            // concurrent publish jobs (default 10)
+	PollInterval   time.Duration  // how often idle workers look for due jobs (default 1 s)
+}
+
+// Service schedules and publishes posts.
+type Service struct {
+	store    Store
+	networks map[string]crier.Network
+	order    []string
+	notifier crier.Notifier
+	clock    crier.Clock
+	log      *slog.Logger
+	client   *river.Client[*sql.Tx]
+	jobs     riverJobs
+	opts     Options
+}
+
+// New migrates River's tables and builds the service. Start runs the workers.
+func New(ctx context.Context, opts Options) (*Service, error) {
+	if opts.Clock == nil {
+		opts.Clock = crier.SystemClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 8
+	}
+	if opts.AttemptTimeout <= 0 {
+		opts.AttemptTimeout = 30 * time.Second
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 10
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = time.Second
+	}
+	s := &Service{
+		store:    opts.Store,
+		networks: make(map[string]crier.Network, len(opts.Networks)),
+		notifier: opts.Notifier,
+		clock:    opts.Clock,
+		log:      opts.Logger,
+		opts:     opts,
+	}
+	for _, n := range opts.Networks {
+		s.networks[n.Name()] = n
+		s.order = append(s.order, n.Name())
+	}
+
+	driver := riversqlite.New(opts.DB)
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: quiet(opts.Logger)})
+	if err != nil {
+		return nil, fmt.Errorf("job tables: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("job tables: %w", err)
+	}
+
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &publishWorker{s: s}); err != nil {
+		return nil, fmt.Errorf("job workers: %w", err)
+	}
+	cfg := &river.Config{
+		Queues:                      map[string]river.QueueConfig{QueuePublish: {MaxWorkers: opts.Workers}},
+		Workers:                     workers,
+		Logger:                      quiet(opts.Logger),
+		FetchPollInterval:           opts.PollInterval,
+		FetchCooldown:               min(opts.PollInterval, 100*time.Millisecond),
+		JobTimeout:                  opts.AttemptTimeout + 30*time.Second,
+		RescueStuckJobsAfter:        opts.AttemptTimeout + 5*time.Minute,
+		CompletedJobRetentionPeriod: 24 * time.Hour,
+		MaxAttempts:                 opts.MaxAttempts,
+	}
+	if _, system := opts.Clock.(crier.SystemClock); !system {
+		cfg.Test.Time = riverTime{opts.Clock}
+	}
+	s.client, err = river.NewClient(driver, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("job engine: %w", err)
+	}
+	s.jobs = riverJobs{client: s.client, maxAttempts: opts.MaxAttempts}
+	return s, nil
+}
+
+// Start resets jobs a crash left running and starts the workers. Posts whose
+// time passed while crier was down are published at once.
+func (s *Service) Start(ctx context.Context) error {
+	n, err := s.store.ResetInterruptedJobs(ctx)
+	if err != nil {
+		return fmt.Errorf("start publishing: %w", err)
+	}
+	if n > 0 {
+		s.log.Warn("jobs interrupted by the last stop will run again", slog.Int64("jobs", n))
+	}
+	if err := s.client.Start(ctx); err != nil {
+		return fmt.Errorf("start publishing: %w", err)
+	}
+	return nil
+}
+
+// Stop lets running publish attempts finish until ctx ends, then cancels
+// them; a cancelled attempt is retried at the next start.
+func (s *Service) Stop(ctx context.Context) error {
+	err := s.client.Stop(ctx)
+	if err == nil {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := s.client.StopAndCancel(cctx); err != nil {
+		return fmt.Errorf("stop publishing: %w", err)
+	}
+	return nil
+}
+
+// WaitIdle returns when no publish job is running or due (bounded by ctx).
+// The shell calls it at the end of its input; tests use it after moving the clock.
+func (s *Service) WaitIdle(ctx context.Context) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		busy, err := s.busy(ctx)
+		if err != nil {
+			return err
+		}
+		if !busy {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for due posts: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Service) busy(ctx context.Context) (bool, error) {
+	res, err := s.client.JobList(ctx, river.NewJobListParams().
+		States(rivertype.JobStateAvailable, rivertype.JobStateRunning).First(1))
+	if err != nil {
+		return false, fmt.Errorf("list jobs: %w", err)
+	}
+	if len(res.Jobs) > 0 {
+		return true, nil
+	}
+	res, err = s.client.JobList(ctx, river.NewJobListParams().
+		States(rivertype.JobStateScheduled, rivertype.JobStateRetryable).
+		OrderBy(river.JobListOrderByScheduledAt, river.SortOrderAsc).First(1))
+	if err != nil {
+		return false, fmt.Errorf("list jobs: %w", err)
+	}
+	return len(res.Jobs) > 0 && !res.Jobs[0].ScheduledAt.After(s.clock.Now()), nil
+}
+
+// Targets returns the names of the networks posts go to, in bot.yaml's order.
+func (s *Service) Targets() []string { return slices.Clone(s.order) }
+
+// Network returns the network with the given name.
+func (s *Service) Network(name string) (crier.Network, bool) {
+	n, ok := s.networks[name]
+	return n, ok
+}
+
+// Preview is how one network will count a text.
+type Preview struct {
+	Target string
+	Count  crier.Count
+}
+
+// Check counts text on each target and refuses it, naming the network and the
+// excess, when it is over any limit. Nothing is stored.
+func (s *Service) Check(text string, targets []string) ([]Preview, error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, crier.Errorf(crier.EINVALID, "There is no text to post. Put it after the time, like: /schedule tomorrow 9am Launch day is here!")
+	}
+	var out []Preview
+	var over []string
+	for _, t := range targets {
+		n, ok := s.networks[t]
+		if !ok {
+			return nil, crier.Errorf(crier.EINVALID, "There is no network called %q. Known: %s.", t, strings.Join(s.order, ", "))
+		}
+		c := n.Check(text)
+		out = append(out, Preview{Target: t, Count: c})
+		if c.Over() > 0 {
+			over = append(over, fmt.Sprintf("%d %s too long for %s (%d/%d)", c.Over(), c.Unit, t, c.Used, c.Limit))
+		}
+	}
+	if len(over) > 0 {
+		return out, crier.Errorf(crier.EINVALID, "The text is %s. Shorten it and try again.", strings.Join(over, ", and "))
+	}
+	return out, nil
+}
+
+// Schedule stores a post due at p.DueAt (or a draft when p.Status is
+// PostDraft) after checking its text against every target.
+func (s *Service) Schedule(ctx context.Context, p *crier.Post) ([]Preview, error) {
+	if len(p.Targets) == 0 {
+		p.Targets = s.Targets()
+	}
+	previews, err := s.Check(p.Text, p.Targets)
+	if err != nil {
+		return previews, err
+	}
+	if p.Status == "" {
+		p.Status = crier.PostScheduled
+	}
+	if err := s.store.CreatePost(ctx, p, s.jobs); err != nil {
+		return previews, err
+	}
+	return previews, nil
+}
+
+// ScheduleDraft schedules draft #id at due.
+func (s *Service) ScheduleDraft(ctx context.Context, id int64, due time.Time) (*crier.Post, []Preview, error) {
+	p, err := s.store.FindPost(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	previews, err := s.Check(p.Text, p.Targets)
+	if err != nil {
+		return p, previews, err
+	}
+	p, err = s.store.SchedulePost(ctx, id, due, s.jobs)
+	return p, previews, err
+}
+
+// Reschedule moves post #id to due.
+func (s *Service) Reschedule(ctx context.Context, id int64, due time.Time) (*crier.Post, error) {
+	return s.store.ReschedulePost(ctx, id, due, s.jobs)
+}
+
+// Cancel cancels post #id.
+func (s *Service) Cancel(ctx context.Context, id int64) (*crier.Post, error) {
+	return s.store.CancelPost(ctx, id, s.jobs)
+}
+
+// Post returns post #id.
+func (s *Service) Post(ctx context.Context, id int64) (*crier.Post, error) {
+	return s.store.FindPost(ctx, id)
+}
+
+// Upcoming returns scheduled posts by due time, then drafts.
+func (s *Service) Upcoming(ctx context.Context, limit int) ([]*crier.Post, error) {
+	return s.store.ListPosts(ctx, PostFilter{Statuses: []crier.PostStatus{crier.PostScheduled, crier.PostDraft}, Limit: limit})
+}
+
+// riverJobs enqueues and cancels publish jobs inside the store's transaction.
+type riverJobs struct {
+	client      *river.Client[*sql.Tx]
+	maxAttempts int
+}
+
+func (j riverJobs) Enqueue(ctx context.Context, tx *sql.Tx, ds []crier.Delivery) ([]int64, error) {
+	ids := make([]int64, 0, len(ds))
+	for _, d := range ds {
+		res, err := j.client.InsertTx(ctx, tx, PublishArgs{DeliveryID: d.ID, DueAtMS: d.DueAt.UnixMilli()},
+			&river.InsertOpts{Queue: QueuePublish, ScheduledAt: d.DueAt, MaxAttempts: j.maxAttempts})
+		if err != nil {
+			return nil, fmt.Errorf("insert publish job: %w", err)
+		}
+		ids = append(ids, res.Job.ID)
+	}
+	return ids, nil
+}
+
+func (j riverJobs) Cancel(ctx context.Context, tx *sql.Tx, jobIDs []int64) error {
+	for _, id := range jobIDs {
+		if id == 0 {
+			continue
+		}
+		if _, err := j.client.JobCancelTx(ctx, tx, id); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
+			return fmt.Errorf("cancel job %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// riverTime hands an injected clock to River, so tests that move the clock
+// move River's notion of "due" too.
+type riverTime struct{ clock crier.Clock }
+
+func (t riverTime) Now() time.Time { return t.clock.Now() }
+func (t riverTime) NowOrNil() *time.Time {
+	now := t.clock.Now().UTC()
+	return &now
+}
+
+// quiet returns a logger that passes only warnings and errors: River logs
+// every fetch and election at info level.
+func quiet(l *slog.Logger) *slog.Logger {
+	return slog.New(levelHandler{min: slog.LevelWarn, Handler: l.Handler()})
+}
+
+type levelHandler struct {
+	min slog.Level
+	slog.Handler
+}
+
+func (h levelHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+func (h levelHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return levelHandler{h.min, h.Handler.WithAttrs(a)}
+}
+func (h levelHandler) WithGroup(n string) slog.Handler {
+	return levelHandler{h.min, h.Handler.WithGroup(n)}
+}

@@ -1,0 +1,174 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+// PublishArgs is the job that publishes one delivery. DueAtMS pins the job to
+// the time it was scheduled for: after a reschedule the old job finds a
+// different due time and does nothing.
+type PublishArgs struct {
+	DeliveryID int64 `json:"delivery_id"`
+	DueAtMS    int64 `json:"due_at_ms"`
+}
+
+// Kind names the job in River's table.
+func (PublishArgs) Kind() string { return "publish_delivery" }
+
+// lateAfter is how late a start must be before the report says so.
+const lateAfter = time.Minute
+
+// retryDelay is the wait before retry number attempt: short at first (a
+// blip), then longer (an outage), never a storm.
+func retryDelay(attempt int) time.Duration {
+	switch {
+	case attempt <= 1:
+		return 10 * time.Second
+	case attempt == 2:
+		return 30 * time.Second
+	case attempt == 3:
+		return time.Minute
+	case attempt == 4:
+		return 2 * time.Minute
+	case attempt == 5:
+		return 5 * time.Minute
+	case attempt == 6:
+		return 10 * time.Minute
+	case attempt == 7:
+		return 30 * time.Minute
+	default:
+		return time.Hour
+	}
+}
+
+type publishWorker struct {
+	river.WorkerDefaults[PublishArgs]
+	s *Service
+}
+
+// NextRetry spaces retries by the backoff table.
+func (w *publishWorker) NextRetry(job *river.Job[PublishArgs]) time.Time {
+	return w.s.clock.Now().Add(retryDelay(job.Attempt))
+}
+
+// Work publishes one delivery. The network receives the delivery's stable
+// idempotency key, so an attempt repeated after a crash cannot post twice.
+func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) error {
+	s := w.s
+	p, dl, err := s.store.StartDelivery(ctx, job.Args.DeliveryID, time.UnixMilli(job.Args.DueAtMS))
+	if errors.Is(err, ErrSkip) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("start delivery %d: %w", job.Args.DeliveryID, err)
+	}
+	log := s.log.With(slog.Int64("post_id", p.ID), slog.String("target", dl.Target), slog.Int("attempt", dl.Attempts))
+
+	network, ok := s.networks[dl.Target]
+	if !ok {
+		reason := fmt.Sprintf("there is no network called %q in bot.yaml any more", dl.Target)
+		if _, err := s.store.FailDelivery(ctx, dl.ID, reason, crier.DeliveryFailed); err != nil {
+			return fmt.Errorf("fail delivery %d: %w", dl.ID, err)
+		}
+		s.notify(ctx, p, fmt.Sprintf("✗ Post #%d was not published to %s: %s. Add the network back and schedule the text again.", p.ID, dl.Target, reason))
+		return river.JobCancel(errors.New(reason))
+	}
+
+	pctx, cancel := context.WithTimeout(ctx, s.opts.AttemptTimeout)
+	res, perr := network.Publish(pctx, crier.PublishRequest{
+		IdempotencyKey: dl.IdempotencyKey, PostID: p.ID, Text: p.Text, DueAt: dl.DueAt,
+	})
+	cancel()
+	if perr == nil {
+		p, err := s.store.FinishDelivery(ctx, dl.ID, res)
+		if err != nil {
+			// Published but not recorded: the retry finds the idempotency
+			// key on the network and records the same result.
+			return fmt.Errorf("record published delivery %d: %w", dl.ID, err)
+		}
+		log.Info("published", slog.String("remote_id", res.RemoteID))
+		s.notify(ctx, p, publishedText(p, dl, res))
+		return nil
+	}
+
+	reason := crier.ErrorMessage(perr)
+	if crier.ErrorCode(perr) == crier.EINTERNAL {
+		reason = perr.Error()
+	}
+	if ctx.Err() != nil {
+		// crier is stopping: the attempt is retried at the next start.
+		if _, err := s.store.FailDelivery(context.WithoutCancel(ctx), dl.ID, "interrupted by shutdown", crier.DeliveryPending); err != nil {
+			log.Error("record interrupted delivery", slog.Any("error", err))
+		}
+		return perr
+	}
+	final := crier.IsPermanent(perr) || job.Attempt >= job.MaxAttempts
+	status := crier.DeliveryPending
+	if final {
+		status = crier.DeliveryFailed
+	}
+	if _, err := s.store.FailDelivery(ctx, dl.ID, reason, status); err != nil {
+		return fmt.Errorf("record failed delivery %d: %w", dl.ID, err)
+	}
+	log.Warn("publish failed", slog.Bool("final", final), slog.Any("error", perr))
+	switch {
+	case final && crier.IsPermanent(perr):
+		s.notify(ctx, p, fmt.Sprintf("✗ Post #%d was not published to %s: %s. This will not fix itself, so crier stopped trying.", p.ID, dl.Target, reason))
+		return river.JobCancel(perr)
+	case final:
+		s.notify(ctx, p, fmt.Sprintf("✗ Post #%d was not published to %s: %s. crier gave up after %d attempts.", p.ID, dl.Target, reason, job.Attempt))
+		return river.JobCancel(perr)
+	case job.Attempt == 1:
+		// Report the first failure; later retries stay quiet until the outcome.
+		s.notify(ctx, p, fmt.Sprintf("⚠ Post #%d could not be published to %s yet: %s. crier will retry in %s (attempt %d of %d).",
+			p.ID, dl.Target, reason, humanDuration(retryDelay(job.Attempt)), job.Attempt+1, job.MaxAttempts))
+	}
+	return perr
+}
+
+func publishedText(p *crier.Post, dl *crier.Delivery, res crier.PublishResult) string {
+	where := res.URL
+	if where == "" {
+		where = res.RemoteID
+	}
+	msg := fmt.Sprintf("✓ Post #%d published to %s: %s", p.ID, dl.Target, where)
+	if late := dl.StartedAt.Sub(dl.DueAt); late >= lateAfter {
+		msg += fmt.Sprintf(" (%s late: crier was not running when it was due)", humanDuration(late))
+	}
+	return msg
+}
+
+func (s *Service) notify(ctx context.Context, p *crier.Post, text string) {
+	if s.notifier == nil {
+		return
+	}
+	if err := s.notifier.Notify(ctx, crier.Notice{Channel: p.Origin, Text: text}); err != nil {
+		s.log.Warn("report to chat failed", slog.Int64("post_id", p.ID), slog.Any("error", err))
+	}
+}
+
+// humanDuration renders a duration for people: "30 s", "5 min", "2 h 5 min", "3 days".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d/time.Minute))
+	case d < 48*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%d h", h)
+		}
+		return fmt.Sprintf("%d h %d min", h, m)
+	default:
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	}
+}
