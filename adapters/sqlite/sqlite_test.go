@@ -1,0 +1,238 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
+)
+
+var start = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+
+// jobs records what the store asks of the job engine; failEnqueue makes the
+// enqueue fail, as a full disk or a broken job table would.
+type jobs struct {
+	next        int64
+	enqueued    []crier.Delivery
+	cancelled   []int64
+	failEnqueue bool
+}
+
+func (j *jobs) Enqueue(_ context.Context, tx *sql.Tx, ds []crier.Delivery) ([]int64, error) {
+	if j.failEnqueue {
+		return nil, errors.New("disk full")
+	}
+	var ids []int64
+	for _, d := range ds {
+		j.next++
+		ids = append(ids, j.next)
+		j.enqueued = append(j.enqueued, d)
+	}
+	return ids, nil
+}
+
+func (j *jobs) Cancel(_ context.Context, _ *sql.Tx, ids []int64) error {
+	j.cancelled = append(j.cancelled, ids...)
+	return nil
+}
+
+func mustOpen(t *testing.T) (*sqlite.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "crier.db")
+	db, err := sqlite.Open(context.Background(), path, crier.NewManualClock(start))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	return db, path
+}
+
+func newPost(status crier.PostStatus) *crier.Post {
+	return &crier.Post{Text: "Launch day is here!", Status: status, DueAt: start.Add(time.Hour),
+		AuthorID: "U1", AuthorName: "ana", Origin: crier.ChannelRef{Platform: "shell", ID: "general"},
+		Targets: []string{"sandbox", "other"}}
+}
+
+func TestScheduledPostIsStoredWithOneDeliveryAndJobPerTarget(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	j := &jobs{}
+	p := newPost(crier.PostScheduled)
+	require.NoError(t, db.CreatePost(context.Background(), p, j))
+
+	got, err := db.FindPost(context.Background(), p.ID)
+	require.NoError(t, err)
+	require.Equal(t, p.Text, got.Text)
+	require.True(t, got.DueAt.Equal(p.DueAt))
+	require.Equal(t, []string{"sandbox", "other"}, got.Targets)
+	require.Len(t, got.Deliveries, 2)
+	for i, d := range got.Deliveries {
+		require.Equal(t, crier.IdempotencyKey(p.ID, p.Targets[i], 0), d.IdempotencyKey)
+		require.Equal(t, crier.DeliveryPending, d.Status)
+		require.Equal(t, int64(i+1), d.JobID)
+	}
+	require.Len(t, j.enqueued, 2)
+}
+
+func TestFailedEnqueueStoresNothing(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	err := db.CreatePost(context.Background(), newPost(crier.PostScheduled), &jobs{failEnqueue: true})
+	require.ErrorContains(t, err, "disk full")
+	posts, err := db.ListPosts(context.Background(), publish.PostFilter{})
+	require.NoError(t, err)
+	require.Empty(t, posts)
+}
+
+func TestDraftHasNoDeliveriesUntilScheduled(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	j := &jobs{}
+	p := newPost(crier.PostDraft)
+	require.NoError(t, db.CreatePost(context.Background(), p, j))
+	require.Empty(t, j.enqueued)
+
+	got, err := db.SchedulePost(context.Background(), p.ID, start.Add(2*time.Hour), j)
+	require.NoError(t, err)
+	require.Equal(t, crier.PostScheduled, got.Status)
+	require.Len(t, got.Deliveries, 2)
+
+	_, err = db.SchedulePost(context.Background(), p.ID, start.Add(3*time.Hour), j)
+	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err))
+	require.Equal(t, "Post #1 is not a draft (it is scheduled). To move it, type /reschedule #1 <when>.", crier.ErrorMessage(err))
+}
+
+func TestUnknownPostIsNotFound(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	_, err := db.FindPost(context.Background(), 42)
+	require.Equal(t, crier.ENOTFOUND, crier.ErrorCode(err))
+	require.Equal(t, "There is no post #42. Type /queue to see the upcoming posts and their numbers.", crier.ErrorMessage(err))
+	_, err = db.CancelPost(context.Background(), 42, &jobs{})
+	require.Equal(t, crier.ENOTFOUND, crier.ErrorCode(err))
+	_, err = db.ReschedulePost(context.Background(), 42, start, &jobs{})
+	require.Equal(t, crier.ENOTFOUND, crier.ErrorCode(err))
+}
+
+func TestRescheduleCancelsOldJobsAndEnqueuesNewOnes(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	j := &jobs{}
+	p := newPost(crier.PostScheduled)
+	require.NoError(t, db.CreatePost(context.Background(), p, j))
+	due := start.Add(5 * time.Hour)
+	got, err := db.ReschedulePost(context.Background(), p.ID, due, j)
+	require.NoError(t, err)
+	require.Equal(t, []int64{1, 2}, j.cancelled)
+	require.Len(t, j.enqueued, 4)
+	for _, d := range got.Deliveries {
+		require.True(t, d.DueAt.Equal(due))
+	}
+	again, err := db.FindPost(context.Background(), p.ID)
+	require.NoError(t, err)
+	require.Equal(t, int64(3), again.Deliveries[0].JobID)
+}
+
+func TestDeliveryLifecycleSettlesThePostStatus(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := mustOpen(t)
+	p := newPost(crier.PostScheduled)
+	require.NoError(t, db.CreatePost(ctx, p, &jobs{}))
+	d0, d1 := p.Deliveries[0], p.Deliveries[1]
+
+	_, _, err := db.StartDelivery(ctx, d0.ID, start) // the job of an older schedule
+	require.ErrorIs(t, err, publish.ErrSkip)
+
+	_, dl, err := db.StartDelivery(ctx, d0.ID, p.DueAt)
+	require.NoError(t, err)
+	require.Equal(t, crier.DeliveryPublishing, dl.Status)
+	require.Equal(t, 1, dl.Attempts)
+
+	// Started deliveries can no longer be cancelled or moved.
+	_, err = db.CancelPost(ctx, p.ID, &jobs{})
+	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err))
+	require.Contains(t, crier.ErrorMessage(err), "being published to sandbox right now")
+
+	got, err := db.FinishDelivery(ctx, d0.ID, crier.PublishResult{RemoteID: "7", URL: "https://x/7"})
+	require.NoError(t, err)
+	require.Equal(t, crier.PostScheduled, got.Status, "one delivery is still open")
+
+	_, _, err = db.StartDelivery(ctx, d1.ID, p.DueAt)
+	require.NoError(t, err)
+	got, err = db.FailDelivery(ctx, d1.ID, "refused", crier.DeliveryFailed)
+	require.NoError(t, err)
+	require.Equal(t, crier.PostPartial, got.Status)
+	require.Equal(t, "https://x/7", got.Deliveries[0].URL)
+	require.Equal(t, "refused", got.Deliveries[1].LastError)
+
+	_, _, err = db.StartDelivery(ctx, d0.ID, p.DueAt)
+	require.ErrorIs(t, err, publish.ErrSkip, "a published delivery is never started again")
+
+	_, err = db.CancelPost(ctx, p.ID, &jobs{})
+	require.Equal(t, "Post #1 was already partly published, so it cannot be cancelled; delete it on the network itself if it must go.", crier.ErrorMessage(err))
+}
+
+func TestAFileThatIsNotSQLiteIsRefusedClearly(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "notes.db")
+	require.NoError(t, os.WriteFile(path, []byte("these are my notes, not a database, and they are long enough to have a header"), 0o600))
+	_, err := sqlite.Open(context.Background(), path, crier.NewManualClock(start))
+	require.Equal(t, crier.EINVALID, crier.ErrorCode(err))
+	require.Contains(t, crier.ErrorMessage(err), path+" is not a crier database")
+	data, _ := os.ReadFile(path)
+	require.Contains(t, string(data), "these are my notes", "the file is left as it was")
+}
+
+func TestASecondCrierOnTheSameDatabaseIsRefused(t *testing.T) {
+	t.Parallel()
+	_, path := mustOpen(t)
+	_, err := sqlite.Open(context.Background(), path, crier.NewManualClock(start))
+	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err))
+	require.Contains(t, crier.ErrorMessage(err), "another crier (pid ")
+	require.Contains(t, crier.ErrorMessage(err), "is already using "+path)
+}
+
+func TestMigrationsAreAppliedOnce(t *testing.T) {
+	t.Parallel()
+	db, path := mustOpen(t)
+	require.NoError(t, db.CreatePost(context.Background(), newPost(crier.PostDraft), &jobs{}))
+	require.NoError(t, db.Close())
+
+	db2, err := sqlite.Open(context.Background(), path, crier.NewManualClock(start))
+	require.NoError(t, err)
+	defer db2.Close()
+	var n int
+	require.NoError(t, db2.SQL().QueryRow("SELECT count(*) FROM crier_migrations").Scan(&n))
+	require.Equal(t, 1, n)
+	_, err = db2.FindPost(context.Background(), 1)
+	require.NoError(t, err, "data survives a reopen")
+	var mode string
+	require.NoError(t, db2.SQL().QueryRow("PRAGMA journal_mode").Scan(&mode))
+	require.Equal(t, "wal", mode)
+}
+
+func TestBackupCopiesTheLiveDatabase(t *testing.T) {
+	t.Parallel()
+	db, path := mustOpen(t)
+	require.NoError(t, db.CreatePost(context.Background(), newPost(crier.PostScheduled), &jobs{}))
+	dst := filepath.Join(t.TempDir(), "backup.db")
+	require.NoError(t, sqlite.Backup(context.Background(), path, dst), "crier keeps the database open meanwhile")
+
+	copyDB, err := sqlite.Open(context.Background(), dst, crier.NewManualClock(start))
+	require.NoError(t, err)
+	defer copyDB.Close()
+	got, err := copyDB.FindPost(context.Background(), 1)
+	require.NoError(t, err)
+	require.Equal(t, "Launch day is here!", got.Text)
+
+	err = sqlite.Backup(context.Background(), path, dst)
+	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err), "an existing file is never overwritten")
+}
