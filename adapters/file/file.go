@@ -40,9 +40,13 @@ type Network struct {
 	limit  int
 	clock  crier.Clock
 
-	mu   sync.Mutex
-	seen map[string]Record
-	f    *os.File
+	mu      sync.Mutex // guards seen, written and the file's end
+	seen    map[string]Record
+	f       *os.File
+	written int64 // bytes appended so far
+
+	syncMu sync.Mutex // one fsync at a time; each covers every write before it
+	synced int64      // bytes known to be on disk
 }
 
 var _ crier.Network = (*Network)(nil)
@@ -93,7 +97,8 @@ func (n *Network) load() error {
 			return err
 		}
 	}
-	_, err = n.f.Seek(0, io.SeekEnd)
+	n.written, err = n.f.Seek(0, io.SeekEnd)
+	n.synced = n.written
 	return err
 }
 
@@ -128,9 +133,11 @@ func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.
 		return crier.PublishResult{}, crier.Permanent(errors.New("the text is not valid UTF-8"))
 	}
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	if r, ok := n.seen[req.IdempotencyKey]; ok {
-		return result(n.outbox, r), nil
+		n.mu.Unlock()
+		// The record may have been written by a call whose fsync has not
+		// finished: make sure it is on disk before confirming it.
+		return result(n.outbox, r), n.syncTo(n.syncedOrWritten())
 	}
 	r := Record{
 		IdempotencyKey: req.IdempotencyKey, PostID: req.PostID,
@@ -139,18 +146,47 @@ func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.
 	}
 	line, err := json.Marshal(r)
 	if err != nil {
+		n.mu.Unlock()
 		return crier.PublishResult{}, fmt.Errorf("file network: %w", err)
 	}
-	// One write of the whole line, then fsync: after a crash the line is
-	// either complete (and found by load) or torn (and dropped by load).
-	if _, err := n.f.Write(append(line, '\n')); err != nil {
+	// One write of the whole line: after a crash the line is either complete
+	// (and found by load) or torn (and dropped by load).
+	w, err := n.f.Write(append(line, '\n'))
+	n.written += int64(w)
+	if err != nil {
+		n.mu.Unlock()
 		return crier.PublishResult{}, fmt.Errorf("write outbox %s: %w", n.outbox, err)
 	}
-	if err := n.f.Sync(); err != nil {
-		return crier.PublishResult{}, fmt.Errorf("sync outbox %s: %w", n.outbox, err)
-	}
 	n.seen[r.IdempotencyKey] = r
+	end := n.written
+	n.mu.Unlock()
+	if err := n.syncTo(end); err != nil {
+		return crier.PublishResult{}, err
+	}
 	return result(n.outbox, r), nil
+}
+
+func (n *Network) syncedOrWritten() int64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.written
+}
+
+// syncTo returns once the first end bytes of the outbox are on disk. Calls
+// that arrive while an fsync runs share the next one (group commit), so
+// concurrent publishes do not queue behind one fsync each.
+func (n *Network) syncTo(end int64) error {
+	n.syncMu.Lock()
+	defer n.syncMu.Unlock()
+	if n.synced >= end {
+		return nil
+	}
+	target := n.syncedOrWritten()
+	if err := n.f.Sync(); err != nil {
+		return fmt.Errorf("sync outbox %s: %w", n.outbox, err)
+	}
+	n.synced = target
+	return nil
 }
 
 func result(outbox string, r Record) crier.PublishResult {

@@ -44,112 +44,90 @@ func findDeliveries(ctx context.Context, tx *sql.Tx, postID int64) ([]crier.Deli
 	return ds, rows.Err()
 }
 
-func findDelivery(ctx context.Context, tx *sql.Tx, id int64) (*crier.Delivery, error) {
-	dl, err := scanDelivery(tx.QueryRowContext(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, publish.ErrSkip
-	}
-	return &dl, err
-}
-
 // StartDelivery claims one publish attempt for a delivery still due at dueAt.
 // A delivery left "publishing" by a crash is claimed again: the network's
-// idempotency key makes the repeat harmless.
+// idempotency key makes the repeat harmless. The post comes back without
+// its deliveries (the hot path needs only its text and origin).
 func (d *DB) StartDelivery(ctx context.Context, id int64, dueAt time.Time) (*crier.Post, *crier.Delivery, error) {
 	var (
 		p  *crier.Post
-		dl *crier.Delivery
+		dl crier.Delivery
 	)
 	err := d.inTx(ctx, "start delivery", func(tx *sql.Tx) error {
 		var err error
-		if dl, err = findDelivery(ctx, tx, id); err != nil {
-			return err
-		}
-		if dl.Status != crier.DeliveryPending && dl.Status != crier.DeliveryPublishing {
+		dl, err = scanDelivery(tx.QueryRowContext(ctx, `UPDATE deliveries
+			SET status = 'publishing', attempts = attempts + 1, started_at = coalesce(started_at, ?)
+			WHERE id = ? AND status IN ('pending', 'publishing') AND due_at = ?
+			RETURNING `+deliveryColumns, d.clock.Now().UnixMilli(), id, dueAt.UnixMilli()))
+		if errors.Is(err, sql.ErrNoRows) {
+			// Cancelled, finished, or rescheduled (a newer job carries the new time).
 			return publish.ErrSkip
 		}
-		if !dl.DueAt.Equal(dueAt.UTC().Truncate(time.Millisecond)) {
-			return publish.ErrSkip // rescheduled: a newer job carries the new time
-		}
-		now := d.clock.Now().UTC()
-		dl.Attempts++
-		dl.Status = crier.DeliveryPublishing
-		if dl.StartedAt.IsZero() {
-			dl.StartedAt = now
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET status = ?, attempts = ?, started_at = ? WHERE id = ?",
-			dl.Status, dl.Attempts, dl.StartedAt.UnixMilli(), id); err != nil {
+		if err != nil {
 			return err
 		}
-		p, err = findPost(ctx, tx, dl.PostID)
+		p, err = scanPost(tx.QueryRowContext(ctx, "SELECT "+postColumns+" FROM posts WHERE id = ?", dl.PostID))
 		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return p, dl, nil
+	return p, &dl, nil
 }
 
 // FinishDelivery records a published delivery and settles the post's status.
 func (d *DB) FinishDelivery(ctx context.Context, id int64, res crier.PublishResult) (*crier.Post, error) {
-	var p *crier.Post
-	err := d.inTx(ctx, "finish delivery", func(tx *sql.Tx) error {
-		dl, err := findDelivery(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'published', remote_id = ?, url = ?,
-			last_error = '', published_at = ? WHERE id = ?`, res.RemoteID, res.URL, d.clock.Now().UnixMilli(), id); err != nil {
-			return err
-		}
-		p, err = d.settle(ctx, tx, dl.PostID)
-		return err
-	})
-	return p, err
+	return d.endDelivery(ctx, "finish delivery", `UPDATE deliveries SET status = 'published', remote_id = ?, url = ?,
+		last_error = '', published_at = ? WHERE id = ? RETURNING post_id`, res.RemoteID, res.URL, d.clock.Now().UnixMilli(), id)
 }
 
 // FailDelivery records a failed attempt. status is DeliveryPending when a
 // retry will follow, or a final status (failed, maybe).
 func (d *DB) FailDelivery(ctx context.Context, id int64, reason string, status crier.DeliveryStatus) (*crier.Post, error) {
+	return d.endDelivery(ctx, "fail delivery", "UPDATE deliveries SET status = ?, last_error = ? WHERE id = ? RETURNING post_id", status, reason, id)
+}
+
+// endDelivery runs one delivery update and settles its post; the post comes
+// back without its deliveries.
+func (d *DB) endDelivery(ctx context.Context, op, query string, args ...any) (*crier.Post, error) {
 	var p *crier.Post
-	err := d.inTx(ctx, "fail delivery", func(tx *sql.Tx) error {
-		dl, err := findDelivery(ctx, tx, id)
+	err := d.inTx(ctx, op, func(tx *sql.Tx) error {
+		var postID int64
+		err := tx.QueryRowContext(ctx, query, args...).Scan(&postID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return publish.ErrSkip
+		}
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET status = ?, last_error = ? WHERE id = ?", status, reason, id); err != nil {
-			return err
-		}
-		p, err = d.settle(ctx, tx, dl.PostID)
+		p, err = d.settle(ctx, tx, postID)
 		return err
 	})
 	return p, err
 }
 
 // settle derives the post's status from its deliveries once none is left to
-// happen by itself, and returns the post.
+// happen by itself.
 func (d *DB) settle(ctx context.Context, tx *sql.Tx, postID int64) (*crier.Post, error) {
-	p, err := findPost(ctx, tx, postID)
+	p, err := scanPost(tx.QueryRowContext(ctx, "SELECT "+postColumns+" FROM posts WHERE id = ?", postID))
 	if err != nil {
 		return nil, err
 	}
 	if p.Status != crier.PostScheduled {
 		return p, nil
 	}
-	published, open := 0, 0
-	for _, dl := range p.Deliveries {
-		switch {
-		case dl.Status == crier.DeliveryPublished:
-			published++
-		case !dl.Status.Terminal():
-			open++
-		}
+	var total, published, open int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*),
+		count(*) FILTER (WHERE status = 'published'),
+		count(*) FILTER (WHERE status IN ('pending', 'publishing'))
+		FROM deliveries WHERE post_id = ?`, postID).Scan(&total, &published, &open); err != nil {
+		return nil, err
 	}
 	if open > 0 {
 		return p, nil
 	}
 	switch {
-	case published == len(p.Deliveries):
+	case published == total:
 		p.Status = crier.PostPublished
 	case published > 0:
 		p.Status = crier.PostPartial

@@ -170,6 +170,8 @@ func TestDeliveryLifecycleSettlesThePostStatus(t *testing.T) {
 	got, err = db.FailDelivery(ctx, d1.ID, "refused", crier.DeliveryFailed)
 	require.NoError(t, err)
 	require.Equal(t, crier.PostPartial, got.Status)
+	got, err = db.FindPost(ctx, p.ID)
+	require.NoError(t, err)
 	require.Equal(t, "https://x/7", got.Deliveries[0].URL)
 	require.Equal(t, "refused", got.Deliveries[1].LastError)
 

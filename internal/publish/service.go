@@ -34,7 +34,7 @@ type Options struct {
 	Logger         *slog.Logger   // nil discards
 	MaxAttempts    int            // attempts per delivery before giving up (default 8)
 	AttemptTimeout time.Duration  // bound on one Network.Publish call (default 30 s)
-	Workers        int            // concurrent publish jobs (default 10)
+	Workers        int            // concurrent publish jobs (default 50)
 	PollInterval   time.Duration  // how often idle workers look for due jobs (default 1 s)
 }
 
@@ -66,7 +66,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		opts.AttemptTimeout = 30 * time.Second
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = 10
+		opts.Workers = 50
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = time.Second
@@ -102,7 +102,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		Workers:                     workers,
 		Logger:                      quiet(opts.Logger),
 		FetchPollInterval:           opts.PollInterval,
-		FetchCooldown:               min(opts.PollInterval, 100*time.Millisecond),
+		FetchCooldown:               min(opts.PollInterval, 10*time.Millisecond),
 		JobTimeout:                  opts.AttemptTimeout + 30*time.Second,
 		RescueStuckJobsAfter:        opts.AttemptTimeout + 5*time.Minute,
 		CompletedJobRetentionPeriod: 24 * time.Hour,

@@ -1,0 +1,655 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crier-bot/crier/internal/crier"
+	"go.yaml.in/yaml/v3"
+)
+
+// parseError is an error about a place in a configuration file. It reads
+// "name:line: key: message", leaving out the line and the key when unknown.
+type parseError struct {
+	name string
+	line int
+	key  string
+	msg  string
+	err  error // the cause, when there is one
+}
+
+func (e *parseError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.name)
+	if e.line > 0 {
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(e.line))
+	}
+	b.WriteString(": ")
+	if e.key != "" {
+		b.WriteString(e.key)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.msg)
+	return b.String()
+}
+
+func (e *parseError) Unwrap() error { return e.err }
+
+// decoder turns a YAML node tree into a Config.
+type decoder struct {
+	name   string
+	dir    string
+	getenv func(string) (string, bool)
+}
+
+// errorf returns an error about node n (which may be nil) at key path.
+func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) error {
+	e := &parseError{name: d.name, key: path, msg: fmt.Sprintf(format, args...)}
+	if n != nil {
+		e.line = n.Line
+	}
+	return e
+}
+
+// document parses data as one YAML document and returns its root node.
+func (d *decoder) document(data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, d.empty()
+		}
+		return nil, d.yamlError(err)
+	}
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, d.yamlError(err)
+		}
+		if !isNull(docRoot(&next)) {
+			return nil, d.errorf(&next, "", `a second YAML document starts here; a config is one document, so remove this "---" and what follows`)
+		}
+	}
+	root := docRoot(&doc)
+	if isNull(root) {
+		return nil, d.empty()
+	}
+	return root, nil
+}
+
+func (d *decoder) empty() error {
+	return d.errorf(nil, "", "the file is empty; it needs at least a networks: list, like networks: [{name: sandbox, kind: file, outbox: data/sandbox/outbox.jsonl}]")
+}
+
+// yamlError turns an error of the YAML library ("yaml: line 3: …") into one
+// in the form of the others ("bot.yaml:3: invalid YAML: …").
+func (d *decoder) yamlError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if num, text, ok := strings.Cut(rest, ": "); ok {
+			if n, convErr := strconv.Atoi(num); convErr == nil && n > 0 {
+				line, msg = n, text
+			}
+		}
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	return &parseError{name: d.name, line: line, msg: "invalid YAML: " + msg, err: err}
+}
+
+// docRoot returns the content of a document node (nil when it has none).
+func docRoot(doc *yaml.Node) *yaml.Node {
+	if doc.Kind == yaml.DocumentNode {
+		if len(doc.Content) == 0 {
+			return nil
+		}
+		return deref(doc.Content[0])
+	}
+	return deref(doc)
+}
+
+// deref follows an alias to its anchored node, keeping the alias's position
+// so that errors point at where the value is used.
+func deref(n *yaml.Node) *yaml.Node {
+	if n == nil || n.Kind != yaml.AliasNode || n.Alias == nil {
+		return n
+	}
+	c := *n.Alias
+	c.Line, c.Column = n.Line, n.Column
+	return &c
+}
+
+// isNull reports whether n is missing or an explicit null ("~", "null" or
+// nothing at all after the colon).
+func isNull(n *yaml.Node) bool {
+	return n == nil || n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
+}
+
+// kindName describes what n is, for "expected …, got …" messages. It never
+// includes the value.
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!int", "!!float":
+			return "a number"
+		case "!!bool":
+			return "true/false"
+		case "!!null":
+			return "nothing"
+		}
+		return "a string"
+	}
+	return "something else"
+}
+
+// join appends a key to a key path: "chat" + "shell" is "chat.shell". Keys that
+// are not plain words are quoted, so a path is always one readable line.
+func join(path, key string) string {
+	if !plainKey(key) {
+		key = strconv.Quote(key)
+	}
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func plainKey(key string) bool {
+	for _, c := range []byte(key) {
+		if !(c == '_' || c == '-' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return key != ""
+}
+
+// index appends a list index to a key path: "networks" + 1 is "networks[1]".
+func index(path string, i int) string {
+	return path + "[" + strconv.Itoa(i) + "]"
+}
+
+// written quotes a value as written in the file, before ${VAR} expansion, so
+// that no secret from the environment ends up in a message.
+func written(n *yaml.Node) string {
+	return strconv.Quote(n.Value)
+}
+
+// entry is one key of a mapping and its value.
+type entry struct {
+	key  string     // the key as written
+	path string     // the key's path, for messages: "chat.shell.user"
+	v    *yaml.Node // the value, aliases followed
+}
+
+// mapping checks that n is a mapping (null counts as an empty one) whose keys
+// are all known and none repeated, and returns its entries in file order.
+// want describes the expected value in messages ("a mapping like …"); noun
+// is what a key is ("key", "role").
+func (d *decoder) mapping(n *yaml.Node, path, want, noun string, known []string) ([]entry, error) {
+	if isNull(n) {
+		return nil, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, d.errorf(n, path, "expected %s, got %s", want, kindName(n))
+	}
+	seen := make(map[string]int, len(n.Content)/2)
+	entries := make([]entry, 0, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			return nil, d.errorf(k, path, "expected a %s name, got %s", noun, kindName(k))
+		}
+		p := join(path, k.Value)
+		if k.ShortTag() == "!!merge" {
+			return nil, d.errorf(k, p, "merge keys are not supported; write the settings out")
+		}
+		if first, ok := seen[k.Value]; ok {
+			return nil, d.errorf(k, p, "duplicate key (first on line %d)", first)
+		}
+		seen[k.Value] = k.Line
+		if !slices.Contains(known, k.Value) {
+			return nil, d.errorf(k, p, "unknown %s (known: %s)", noun, strings.Join(known, ", "))
+		}
+		entries = append(entries, entry{key: k.Value, path: p, v: v})
+	}
+	return entries, nil
+}
+
+// list checks that n is a list and returns its items. A null n is an empty
+// list; callers that need to tell the two apart check isNull first.
+func (d *decoder) list(n *yaml.Node, path, want string) ([]*yaml.Node, error) {
+	if isNull(n) {
+		return nil, nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil, d.errorf(n, path, "expected %s, got %s", want, kindName(n))
+	}
+	items := make([]*yaml.Node, len(n.Content))
+	for i, item := range n.Content {
+		items[i] = deref(item)
+	}
+	return items, nil
+}
+
+// scalar returns the value of n with ${VAR} expanded. want describes the
+// expected value in messages ("a string").
+func (d *decoder) scalar(n *yaml.Node, path, want string) (string, error) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+		return "", d.errorf(n, path, "expected %s, got %s", want, kindName(n))
+	}
+	v, err := expand(n.Value, d.getenv)
+	if err != nil {
+		return "", &parseError{name: d.name, line: n.Line, key: path, msg: err.Error(), err: err}
+	}
+	return v, nil
+}
+
+// text returns a string value that must not be empty; example says what to
+// write instead ("a name like \"you\"").
+func (d *decoder) text(n *yaml.Node, path, example string) (string, error) {
+	v, err := d.scalar(n, path, "a string")
+	if err != nil {
+		return "", err
+	}
+	if v == "" {
+		if n.Value != "" {
+			return "", d.errorf(n, path, "%s is empty; set the variable or write %s", written(n), example)
+		}
+		return "", d.errorf(n, path, "empty; write %s", example)
+	}
+	return v, nil
+}
+
+// integer returns a whole number from lo to hi.
+func (d *decoder) integer(n *yaml.Node, path string, lo, hi int) (int, error) {
+	v, err := d.scalar(n, path, fmt.Sprintf("a number from %d to %d", lo, hi))
+	if err != nil {
+		return 0, err
+	}
+	i, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return 0, d.errorf(n, path, "%s is not a whole number; write a number from %d to %d", written(n), lo, hi)
+	}
+	if i < lo || i > hi {
+		return 0, d.errorf(n, path, "%s is out of range; write a number from %d to %d", written(n), lo, hi)
+	}
+	return i, nil
+}
+
+// duration returns a Go duration ("30s") from lo to hi.
+func (d *decoder) duration(n *yaml.Node, path string, lo, hi time.Duration) (time.Duration, error) {
+	v, err := d.scalar(n, path, "a duration like 30s")
+	if err != nil {
+		return 0, err
+	}
+	dur, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil {
+		return 0, d.errorf(n, path, "%s is not a duration; write one like 30s or 2m, from %s to %s", written(n), shortDuration(lo), shortDuration(hi))
+	}
+	if dur < lo || dur > hi {
+		return 0, d.errorf(n, path, "%s is out of range; write a duration from %s to %s", written(n), shortDuration(lo), shortDuration(hi))
+	}
+	return dur, nil
+}
+
+// shortDuration formats d without zero units: 10m rather than 10m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// path resolves a path from the file against the config's folder.
+func (d *decoder) path(p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(d.dir, p)
+}
+
+// pathValue reads a path that must not be empty and resolves it.
+func (d *decoder) pathValue(n *yaml.Node, path, example string) (string, error) {
+	v, err := d.text(n, path, example)
+	if err != nil {
+		return "", err
+	}
+	return d.path(v), nil
+}
+
+// The schema of bot.yaml.
+
+func topKeys() []string {
+	return []string{"timezone", "date_order", "languages", "database", "chat", "roles", "networks", "publish"}
+}
+
+func knownLanguages() []string { return []string{"en", "pt"} }
+
+func knownKinds() []string { return []string{"file"} }
+
+// networkKeys lists the keys a network may have. When kinds other than file
+// arrive, keys that one kind does not use get rejected after kind is read.
+func networkKeys() []string { return []string{"name", "kind", "outbox", "inbox", "limit"} }
+
+const networkExample = "{name: sandbox, kind: file, outbox: data/sandbox/outbox.jsonl}"
+
+func (d *decoder) config(root *yaml.Node, c *Config) error {
+	entries, err := d.mapping(root, "", "a mapping of settings like timezone: UTC", "key", topKeys())
+	if err != nil {
+		return err
+	}
+	var networks *entry
+	for _, e := range entries {
+		switch e.key {
+		case "timezone":
+			err = d.timezone(e, c)
+		case "date_order":
+			err = d.dateOrder(e, c)
+		case "languages":
+			err = d.languages(e, c)
+		case "database":
+			if !isNull(e.v) {
+				c.Database, err = d.pathValue(e.v, e.path, "a path like data/crier.db")
+			}
+		case "chat":
+			err = d.chat(e, c)
+		case "roles":
+			err = d.roles(e, c)
+		case "networks":
+			networks = &e
+			err = d.networks(e, c)
+		case "publish":
+			err = d.publish(e, c)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(c.Networks) == 0 {
+		var at *yaml.Node
+		if networks != nil {
+			at = networks.v
+		}
+		return d.errorf(at, "networks", "at least one network is required; add one like %s", networkExample)
+	}
+	return nil
+}
+
+func (d *decoder) timezone(e entry, c *Config) error {
+	if isNull(e.v) {
+		return nil
+	}
+	const example = `an IANA name like "Europe/Bucharest" or "UTC"`
+	v, err := d.text(e.v, e.path, example)
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(v)
+	if err != nil || v == "Local" {
+		return d.errorf(e.v, e.path, "unknown timezone %s; write %s", written(e.v), example)
+	}
+	c.Timezone, c.Location = v, loc
+	return nil
+}
+
+func (d *decoder) dateOrder(e entry, c *Config) error {
+	if isNull(e.v) {
+		return nil
+	}
+	v, err := d.text(e.v, e.path, "dmy or mdy")
+	if err != nil {
+		return err
+	}
+	if v != "dmy" && v != "mdy" {
+		return d.errorf(e.v, e.path, "unknown date order %s; write dmy (03/04 is 3 April) or mdy (03/04 is March 4)", written(e.v))
+	}
+	c.DateOrder = v
+	return nil
+}
+
+func (d *decoder) languages(e entry, c *Config) error {
+	if isNull(e.v) {
+		return nil
+	}
+	known := knownLanguages()
+	items, err := d.list(e.v, e.path, "a list like [en, pt]")
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		return d.errorf(e.v, e.path, "empty list; write at least one of %s", strings.Join(known, ", "))
+	}
+	langs := make([]string, 0, len(items))
+	for i, item := range items {
+		p := index(e.path, i)
+		v, err := d.scalar(item, p, "a language like en")
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(known, v) {
+			return d.errorf(item, p, "unknown language %s (known: %s)", written(item), strings.Join(known, ", "))
+		}
+		if slices.Contains(langs, v) {
+			return d.errorf(item, p, "%s is listed twice", written(item))
+		}
+		langs = append(langs, v)
+	}
+	c.Languages = langs
+	return nil
+}
+
+func (d *decoder) chat(e entry, c *Config) error {
+	entries, err := d.mapping(e.v, e.path, "a mapping like {shell: {user: you, channel: general}}", "key", []string{"shell"})
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		switch e.key {
+		case "shell":
+			c.Chat.Shell, err = d.shell(e)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *decoder) shell(e entry) (*Shell, error) {
+	entries, err := d.mapping(e.v, e.path, "a mapping like {user: you, channel: general}", "key", []string{"user", "channel"})
+	if err != nil {
+		return nil, err
+	}
+	s := &Shell{User: defaultShellUser, Channel: defaultShellChannel}
+	for _, e := range entries {
+		if isNull(e.v) {
+			continue
+		}
+		switch e.key {
+		case "user":
+			s.User, err = d.text(e.v, e.path, "a name like you")
+		case "channel":
+			s.Channel, err = d.text(e.v, e.path, "a channel name like general")
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (d *decoder) roles(e entry, c *Config) error {
+	known := make([]string, len(crier.Roles))
+	for i, r := range crier.Roles {
+		known[i] = string(r)
+	}
+	entries, err := d.mapping(e.v, e.path, `a mapping like {scheduler: ["*"]}`, "role", known)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		items, err := d.list(e.v, e.path, `a list like ["*"] or [U012AB3CD, alice]`)
+		if err != nil {
+			return err
+		}
+		who := make([]string, 0, len(items))
+		for i, item := range items {
+			v, err := d.text(item, index(e.path, i), `a user id, a user name or "*" for everyone`)
+			if err != nil {
+				return err
+			}
+			who = append(who, v)
+		}
+		c.Roles[crier.Role(e.key)] = who
+	}
+	return nil
+}
+
+func (d *decoder) networks(e entry, c *Config) error {
+	items, err := d.list(e.v, e.path, "a list of networks like ["+networkExample+"]")
+	if err != nil {
+		return err
+	}
+	firstLine := make(map[string]int, len(items))
+	for i, item := range items {
+		n, nameNode, err := d.network(item, index(e.path, i))
+		if err != nil {
+			return err
+		}
+		if first, ok := firstLine[n.Name]; ok {
+			return d.errorf(nameNode, index(e.path, i)+".name", "duplicate name %s (first on line %d); give each network its own name", written(nameNode), first)
+		}
+		firstLine[n.Name] = nameNode.Line
+		c.Networks = append(c.Networks, n)
+	}
+	return nil
+}
+
+// network decodes one entry of networks, returning it and its name's node.
+func (d *decoder) network(item *yaml.Node, path string) (Network, *yaml.Node, error) {
+	if isNull(item) {
+		return Network{}, nil, d.errorf(item, path, "empty network; write one like %s", networkExample)
+	}
+	entries, err := d.mapping(item, path, "a mapping like "+networkExample, "key", networkKeys())
+	if err != nil {
+		return Network{}, nil, err
+	}
+	values := make(map[string]entry, len(entries))
+	for _, e := range entries {
+		if !isNull(e.v) {
+			values[e.key] = e
+		}
+	}
+	n := Network{Line: item.Line}
+
+	name, ok := values["name"]
+	if !ok {
+		return Network{}, nil, d.errorf(item, path+".name", "required; write a name like sandbox")
+	}
+	if n.Name, err = d.scalar(name.v, name.path, "a name like sandbox"); err != nil {
+		return Network{}, nil, err
+	}
+	if !validNetworkName(n.Name) {
+		return Network{}, nil, d.errorf(name.v, name.path, "invalid name %s; use 1 to 32 of a-z, 0-9, _ and -", written(name.v))
+	}
+
+	known := knownKinds()
+	kind, ok := values["kind"]
+	if !ok {
+		return Network{}, nil, d.errorf(item, path+".kind", "required (known: %s)", strings.Join(known, ", "))
+	}
+	if n.Kind, err = d.scalar(kind.v, kind.path, "a kind like file"); err != nil {
+		return Network{}, nil, err
+	}
+	if !slices.Contains(known, n.Kind) {
+		return Network{}, nil, d.errorf(kind.v, kind.path, "unknown kind %s (known: %s)", written(kind.v), strings.Join(known, ", "))
+	}
+
+	switch n.Kind {
+	case "file":
+		err = d.fileNetwork(item, path, values, &n)
+	}
+	if err != nil {
+		return Network{}, nil, err
+	}
+	return n, name.v, nil
+}
+
+func (d *decoder) fileNetwork(item *yaml.Node, path string, values map[string]entry, n *Network) error {
+	outbox, ok := values["outbox"]
+	if !ok {
+		return d.errorf(item, path+".outbox", "required for kind file; write a path like data/sandbox/outbox.jsonl")
+	}
+	var err error
+	if n.Outbox, err = d.pathValue(outbox.v, outbox.path, "a path like data/sandbox/outbox.jsonl"); err != nil {
+		return err
+	}
+	if inbox, ok := values["inbox"]; ok {
+		if n.Inbox, err = d.pathValue(inbox.v, inbox.path, "a path like data/sandbox/inbox.jsonl, or leave inbox out"); err != nil {
+			return err
+		}
+	}
+	n.Limit = defaultFileLimit
+	if limit, ok := values["limit"]; ok {
+		if n.Limit, err = d.integer(limit.v, limit.path, 1, 100000); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validNetworkName reports whether name is 1 to 32 of a-z, 0-9, _ and -.
+func validNetworkName(name string) bool {
+	if name == "" || len(name) > 32 {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if !(c == '_' || c == '-' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *decoder) publish(e entry, c *Config) error {
+	entries, err := d.mapping(e.v, e.path, "a mapping like {max_attempts: 8, attempt_timeout: 30s}", "key", []string{"max_attempts", "attempt_timeout"})
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if isNull(e.v) {
+			continue
+		}
+		switch e.key {
+		case "max_attempts":
+			c.Publish.MaxAttempts, err = d.integer(e.v, e.path, 1, 50)
+		case "attempt_timeout":
+			c.Publish.AttemptTimeout, err = d.duration(e.v, e.path, time.Second, 10*time.Minute)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package publish_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/crier-bot/crier/adapters/file"
+	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
+)
+
+// offsetClock is real time shifted by an offset that a benchmark can jump:
+// posts scheduled an hour ahead become due at once, and lag is still
+// measured in real time.
+type offsetClock struct{ offset atomic.Int64 }
+
+func (c *offsetClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// BenchmarkDueMinuteLag schedules 10,000 posts due in the same minute (the
+// worst case: the same instant) and reports the distribution of the lag from
+// each post's due time to the start of its publish attempt, against the file
+// network.
+func BenchmarkDueMinuteLag(b *testing.B) {
+	const posts = 10_000
+	b.StopTimer()
+	for range b.N {
+		dir := b.TempDir()
+		ctx := context.Background()
+		clock := &offsetClock{}
+		db, err := sqlite.Open(ctx, filepath.Join(dir, "crier.db"), clock)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fn, err := file.Open("sandbox", filepath.Join(dir, "outbox.jsonl"), 500, clock)
+		if err != nil {
+			b.Fatal(err)
+		}
+		svc, err := publish.New(ctx, publish.Options{DB: db.SQL(), Store: db, Networks: []crier.Network{fn},
+			Clock: clock, PollInterval: 250 * time.Millisecond})
+		if err != nil {
+			b.Fatal(err)
+		}
+		due := clock.Now().Add(time.Hour).Truncate(time.Minute)
+		insertStart := time.Now()
+		for i := range posts {
+			p := &crier.Post{Text: fmt.Sprintf("post %d", i), DueAt: due, Origin: crier.ChannelRef{Platform: "shell", ID: "general"}}
+			if _, err := svc.Schedule(ctx, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		insertTook := time.Since(insertStart)
+		if err := svc.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		// Jump to the due instant: every post is due now.
+		clock.offset.Store(int64(due.Sub(time.Now())))
+		b.StartTimer()
+		publishStart := time.Now()
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+		if err := svc.WaitIdle(wctx); err != nil {
+			b.Fatal(err)
+		}
+		cancel()
+		publishTook := time.Since(publishStart)
+		b.StopTimer()
+
+		lags, err := db.Lag(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		recs, err := file.ReadOutbox(filepath.Join(dir, "outbox.jsonl"))
+		if err != nil || len(recs) != posts || len(lags) != posts {
+			b.Fatalf("published %d, lag for %d, want %d (%v)", len(recs), len(lags), posts, err)
+		}
+		slices.Sort(lags)
+		pct := func(p float64) float64 { return lags[int(p*float64(len(lags)-1))].Seconds() }
+		b.ReportMetric(float64(posts)/insertTook.Seconds(), "schedules/s")
+		b.ReportMetric(float64(posts)/publishTook.Seconds(), "publishes/s")
+		b.ReportMetric(pct(0.50), "lag-p50-s")
+		b.ReportMetric(pct(0.99), "lag-p99-s")
+		b.ReportMetric(lags[len(lags)-1].Seconds(), "lag-max-s")
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_ = svc.Stop(sctx)
+		cancel()
+		_ = fn.Close()
+		_ = db.Close()
+		b.Logf("scheduled %d in %s, published in %s", posts, insertTook, publishTook)
+	}
+}
