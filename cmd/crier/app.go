@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/crier-bot/crier/adapters/file"
+	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/config"
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
+	"github.com/crier-bot/crier/internal/timeparse"
+)
+
+// app is crier wired together: store, networks, publishing and commands.
+type app struct {
+	cfg      *config.Config
+	db       *sqlite.DB
+	networks []crier.Network
+	closers  []func() error
+	pub      *publish.Service
+	router   *commands.Router
+	log      *slog.Logger
+}
+
+// openApp opens everything cfg names. Nothing runs until start.
+func openApp(ctx context.Context, cfg *config.Config, notifier crier.Notifier, clock crier.Clock, log *slog.Logger) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			_ = a.close()
+		}
+	}()
+	if a.db, err = sqlite.Open(ctx, cfg.Database, clock); err != nil {
+		return nil, err
+	}
+	for _, nc := range cfg.Networks {
+		n, closer, err := openNetwork(nc, clock)
+		if err != nil {
+			return nil, err
+		}
+		a.networks = append(a.networks, n)
+		a.closers = append(a.closers, closer)
+	}
+	a.pub, err = publish.New(ctx, publish.Options{
+		DB: a.db.SQL(), Store: a.db, Networks: a.networks, Notifier: notifier, Clock: clock, Logger: log,
+		MaxAttempts: cfg.Publish.MaxAttempts, AttemptTimeout: cfg.Publish.AttemptTimeout,
+		PollInterval: 250 * time.Millisecond,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.router = commands.New(commands.Deps{
+		Publisher: a.pub,
+		Times: timeparse.New(timeparse.Options{
+			Languages: cfg.Languages, DateOrder: timeparse.DateOrder(cfg.DateOrder),
+		}),
+		Clock: clock, Location: cfg.Location, Logger: log,
+	})
+	return a, nil
+}
+
+// openNetwork opens the adapter for one network of bot.yaml.
+func openNetwork(nc config.Network, clock crier.Clock) (crier.Network, func() error, error) {
+	switch nc.Kind {
+	case "file":
+		n, err := file.Open(nc.Name, nc.Outbox, nc.Limit, clock)
+		if err != nil {
+			return nil, nil, err
+		}
+		return n, n.Close, nil
+	}
+	return nil, nil, crier.Errorf(crier.EINVALID, "network %s: kind %q is not supported by this build of crier", nc.Name, nc.Kind)
+}
+
+// start starts publishing (late posts go out at once).
+func (a *app) start(ctx context.Context) error { return a.pub.Start(ctx) }
+
+// stop finishes or cancels running publish attempts within grace, then
+// closes everything in reverse order of opening.
+func (a *app) stop(grace time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	var errs []error
+	if a.pub != nil {
+		errs = append(errs, a.pub.Stop(ctx))
+	}
+	errs = append(errs, a.close())
+	return errors.Join(errs...)
+}
+
+func (a *app) close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	if a.db != nil {
+		errs = append(errs, a.db.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	return nil
+}
+
+// newLogger writes text logs to the Main's stderr at the given level.
+func (m *Main) newLogger(level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("%w: -log-level %q: use debug, info, warn or error", errUsage, level)
+	}
+	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: l})), nil
+}
+
+func (m *Main) loadConfig(path string) (*config.Config, error) {
+	return config.Load(path)
+}

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+)
+
+func (m *Main) runMigrate(ctx context.Context, args []string) error {
+	fs := m.flags("migrate")
+	cfgPath := fs.String("config", "bot.yaml", "configuration file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	// Opening applies crier's and River's migrations.
+	a, err := openApp(ctx, cfg, nil, m.Clock, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	if err := a.close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "%s is up to date.\n", cfg.Database)
+	return nil
+}

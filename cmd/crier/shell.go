@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/crier-bot/crier/adapters/shell"
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+// drainLimit bounds how long the shell waits, at the end of its input, for
+// posts already due to be published.
+const drainLimit = 2 * time.Minute
+
+func (m *Main) runShell(ctx context.Context, args []string) error {
+	fs := m.flags("shell")
+	cfgPath := fs.String("config", "bot.yaml", "configuration file")
+	user := fs.String("user", "", "your name in the shell chat (default: chat.shell.user in bot.yaml)")
+	channel := fs.String("channel", "", "the channel you type in (default: chat.shell.channel in bot.yaml)")
+	logLevel := fs.String("log-level", "warn", "log level on stderr: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: crier shell takes no arguments (got %q); pipe commands in or type them", errUsage, fs.Arg(0))
+	}
+	log, err := m.newLogger(*logLevel)
+	if err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	u, ch := "you", "general"
+	if cfg.Chat.Shell != nil {
+		u, ch = cfg.Chat.Shell.User, cfg.Chat.Shell.Channel
+	}
+	if *user != "" {
+		u = *user
+	}
+	if *channel != "" {
+		ch = *channel
+	}
+	sh := shell.New(m.Stdin, m.Stdout, crier.User{ID: u, Name: u, Timezone: cfg.Timezone, Roles: cfg.RolesFor(u, u)}, ch)
+
+	a, err := openApp(ctx, cfg, sh, m.Clock, log)
+	if err != nil {
+		return err
+	}
+	if err := a.start(ctx); err != nil {
+		_ = a.stop(time.Second)
+		return err
+	}
+	runErr := sh.Run(ctx, a.router)
+	if ctx.Err() == nil {
+		// End of input: publish what is already due before leaving.
+		dctx, cancel := context.WithTimeout(ctx, drainLimit)
+		if err := a.pub.WaitIdle(dctx); err != nil {
+			log.Warn("stopped waiting for due posts; they go out at the next start", "error", err)
+		}
+		cancel()
+	}
+	if err := a.stop(10 * time.Second); err != nil && runErr == nil {
+		runErr = err
+	}
+	return runErr
+}

@@ -1,0 +1,39 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+func (r *Router) draftDef() Definition {
+	return Definition{
+		Name:     "draft",
+		Usage:    "/draft <text>",
+		Summary:  "Save a post without a time; schedule it later with /schedule #id <when>.",
+		Examples: []string{"/draft Our spring collection drops Friday"},
+		Role:     crier.RoleScheduler,
+		Handler:  r.draft,
+	}
+}
+
+func (r *Router) draft(ctx context.Context, req Request) (Response, error) {
+	text := strings.TrimSpace(req.Text)
+	if text == "" {
+		return Response{}, crier.Errorf(crier.EINVALID, "There is no text to save. Type it after the command, like: /draft Our spring collection drops Friday")
+	}
+	p := &crier.Post{
+		Text: text, Status: crier.PostDraft,
+		AuthorID: req.User.ID, AuthorName: req.User.Name, Origin: req.Channel,
+	}
+	previews, err := r.deps.Publisher.Schedule(ctx, p)
+	if err != nil {
+		return Response{}, err
+	}
+	return Response{
+		Text:  fmt.Sprintf("✓ Draft #%d saved. /schedule #%d <when> to schedule it.", p.ID, p.ID),
+		Lines: previewLines(p.Text, previews),
+	}, nil
+}

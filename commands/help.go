@@ -1,0 +1,52 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+func (r *Router) helpDef() Definition {
+	return Definition{
+		Name:     "help",
+		Usage:    "/help [command]",
+		Summary:  "Show what crier can do, or how to use one command.",
+		Examples: []string{"/help", "/help schedule"},
+		Handler:  r.help,
+	}
+}
+
+func (r *Router) help(_ context.Context, req Request) (Response, error) {
+	name := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(req.Text)), "/")
+	if name == "" {
+		lines := make([]string, 0, len(r.defs)+1)
+		width := 0
+		for _, d := range r.defs {
+			width = max(width, len(d.Usage))
+		}
+		for _, d := range r.defs {
+			lines = append(lines, fmt.Sprintf("%-*s  %s", width, d.Usage, d.Summary))
+		}
+		lines = append(lines, "Type /help <command> for examples, like /help schedule.")
+		return Response{Text: "crier schedules posts from chat. Commands:", Lines: lines, Ephemeral: true}, nil
+	}
+	i, ok := r.byName[name]
+	if !ok {
+		return Response{}, crier.Errorf(crier.EINVALID, "There is no /%s command. Type /help to see them all.", name)
+	}
+	d := r.defs[i]
+	lines := []string{d.Summary}
+	if d.Details != "" {
+		lines = append(lines, d.Details)
+	}
+	if d.Role != "" {
+		lines = append(lines, fmt.Sprintf("Needs the %s role.", d.Role))
+	}
+	lines = append(lines, "Examples:")
+	for _, e := range d.Examples {
+		lines = append(lines, "  "+e)
+	}
+	return Response{Text: d.Usage, Lines: lines, Ephemeral: true}, nil
+}

@@ -1,0 +1,175 @@
+// Package commands holds crier's chat commands, platform-neutral: handlers
+// take a Request and return a Response and know nothing of Slack or Discord.
+// Definitions are data; /help is generated from them.
+package commands
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
+	"github.com/crier-bot/crier/internal/timeparse"
+)
+
+// Request is one command typed by a person.
+type Request struct {
+	Platform string
+	User     crier.User
+	Channel  crier.ChannelRef
+	Command  string // without the slash: "schedule"
+	Text     string // everything after the command
+}
+
+// Response is what crier answers. Adapters render it as plain text, Block Kit
+// or Discord embeds.
+type Response struct {
+	Text      string   // the headline, one line
+	Lines     []string // details: previews, list rows
+	Buttons   []Button
+	Ephemeral bool // only the person who typed sees it
+	Error     bool
+}
+
+// Button is an action offered with a response. Command is the command it
+// stands for, so a platform without buttons can show it as text.
+type Button struct {
+	Label   string
+	Action  string // "publish_now", "reschedule", "cancel"
+	PostID  int64
+	Command string
+}
+
+// String renders the response as plain text.
+func (r Response) String() string {
+	var b strings.Builder
+	b.WriteString(r.Text)
+	for _, l := range r.Lines {
+		b.WriteString("\n  ")
+		b.WriteString(l)
+	}
+	return b.String()
+}
+
+// Handler runs a command.
+type Handler func(ctx context.Context, req Request) (Response, error)
+
+// Definition describes a command; help is generated from it.
+type Definition struct {
+	Name     string
+	Usage    string // "/schedule <when> <text>"
+	Summary  string // one line
+	Details  string // more, for /help <command>
+	Examples []string
+	Role     crier.Role // "" means anyone
+	Handler  Handler
+}
+
+// Deps is what the commands need.
+type Deps struct {
+	Publisher *publish.Service
+	Times     *timeparse.Parser
+	Clock     crier.Clock
+	Location  *time.Location // for people whose platform gives no timezone
+	Logger    *slog.Logger
+}
+
+// Router finds and runs commands.
+type Router struct {
+	deps   Deps
+	defs   []Definition
+	byName map[string]int
+}
+
+// New returns a router with every command registered.
+func New(deps Deps) *Router {
+	if deps.Clock == nil {
+		deps.Clock = crier.SystemClock{}
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.Location == nil {
+		deps.Location = time.UTC
+	}
+	r := &Router{deps: deps, byName: map[string]int{}}
+	for _, d := range []Definition{
+		r.scheduleDef(), r.draftDef(), r.queueDef(), r.rescheduleDef(), r.cancelDef(), r.helpDef(),
+	} {
+		r.byName[d.Name] = len(r.defs)
+		r.defs = append(r.defs, d)
+	}
+	return r
+}
+
+// Definitions returns the registered commands, for adapters that register
+// them with a platform.
+func (r *Router) Definitions() []Definition { return r.defs }
+
+// Parse splits "/schedule tomorrow 9am Hi" into ("schedule", "tomorrow 9am Hi").
+// ok is false when line is not a command.
+func Parse(line string) (name, args string, ok bool) {
+	line = strings.TrimSpace(line)
+	if !strings.HasPrefix(line, "/") || len(line) < 2 {
+		return "", "", false
+	}
+	name, args, _ = strings.Cut(line[1:], " ")
+	return strings.ToLower(name), strings.TrimSpace(args), true
+}
+
+// Handle runs the command in req and always returns a response: errors become
+// ephemeral one-line answers; internal errors are logged, not shown.
+func (r *Router) Handle(ctx context.Context, req Request) Response {
+	i, ok := r.byName[req.Command]
+	if !ok {
+		return failure(crier.Errorf(crier.EINVALID, "I don't know /%s. Type /help to see what I can do.", req.Command))
+	}
+	def := r.defs[i]
+	if def.Role != "" && !req.User.Can(def.Role) {
+		return failure(crier.Errorf(crier.EFORBIDDEN, "You need the %s role to use /%s. Ask whoever runs crier to add you under roles: in bot.yaml.", def.Role, def.Name))
+	}
+	resp, err := def.Handler(ctx, req)
+	if err != nil {
+		if crier.ErrorCode(err) == crier.EINTERNAL {
+			r.deps.Logger.Error("command failed", slog.String("command", def.Name), slog.String("user_id", req.User.ID), slog.Any("error", err))
+		}
+		return failure(err)
+	}
+	return resp
+}
+
+func failure(err error) Response {
+	return Response{Text: "✗ " + crier.ErrorMessage(err), Ephemeral: true, Error: true}
+}
+
+// location returns the person's timezone, or the configured one.
+func (r *Router) location(u crier.User) *time.Location {
+	if u.Timezone != "" {
+		if loc, err := time.LoadLocation(u.Timezone); err == nil {
+			return loc
+		}
+	}
+	return r.deps.Location
+}
+
+// postID reads "#12" or "12" at the start of args and returns the rest.
+func postID(args, usage string) (int64, string, error) {
+	word, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
+	n, err := strconv.ParseInt(strings.TrimPrefix(word, "#"), 10, 64)
+	if word == "" || err != nil || n <= 0 {
+		return 0, "", crier.Errorf(crier.EINVALID, "Put the post's number first, like: %s. /queue lists the numbers.", usage)
+	}
+	return n, strings.TrimSpace(rest), nil
+}
+
+// quote shows a text as understood, on one line, cut to max characters.
+func quote(text string, max int) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if r := []rune(text); max > 0 && len(r) > max {
+		text = string(r[:max-1]) + "…"
+	}
+	return "\u201c" + text + "\u201d"
+}

@@ -1,0 +1,118 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
+	"github.com/crier-bot/crier/internal/timeparse"
+)
+
+func (r *Router) scheduleDef() Definition {
+	return Definition{
+		Name:    "schedule",
+		Usage:   "/schedule <when> <text>",
+		Summary: "Schedule a post: the time first, then the text.",
+		Details: "The time comes first and the text after it; put a | between them to be explicit. " +
+			"/schedule #id <when> schedules a draft. The answer shows the time and the text as crier understood them, " +
+			"and how each network counts the text.",
+		Examples: []string{
+			"/schedule tomorrow 9am Launch day is here! https://example.com/launch",
+			"/schedule friday 3pm | Our spring collection drops today",
+			"/schedule in 2 hours Doors open soon",
+			"/schedule 2026-12-24 10:00 Happy holidays!",
+			"/schedule #2 next monday 9am",
+		},
+		Role:    crier.RoleScheduler,
+		Handler: r.schedule,
+	}
+}
+
+func (r *Router) schedule(ctx context.Context, req Request) (Response, error) {
+	args := strings.TrimSpace(req.Text)
+	if args == "" {
+		return Response{}, crier.Errorf(crier.EINVALID, "Tell me when and what, like: /schedule tomorrow 9am Launch day is here!")
+	}
+	loc, now := r.location(req.User), r.deps.Clock.Now()
+	if strings.HasPrefix(args, "#") {
+		id, phrase, err := postID(args, "/schedule #2 tomorrow 9am")
+		if err != nil {
+			return Response{}, err
+		}
+		if phrase == "" {
+			return Response{}, crier.Errorf(crier.EINVALID, "Say when, like: /schedule #%d tomorrow 9am", id)
+		}
+		due, err := r.deps.Times.Parse(phrase, loc, now)
+		if err != nil {
+			return Response{}, err
+		}
+		p, previews, err := r.deps.Publisher.ScheduleDraft(ctx, id, due)
+		if err != nil {
+			return Response{}, err
+		}
+		return scheduled(p, previews, loc, now), nil
+	}
+
+	due, _, text, err := r.deps.Times.ParseLeading(args, loc, now)
+	if err != nil {
+		return Response{}, err
+	}
+	if strings.TrimSpace(text) == "" {
+		return Response{}, crier.Errorf(crier.EINVALID, "There is no text after the time. Type it after the time, like: /schedule %s Launch day is here!", firstWords(args))
+	}
+	p := &crier.Post{
+		Text: text, Status: crier.PostScheduled, DueAt: due,
+		AuthorID: req.User.ID, AuthorName: req.User.Name, Origin: req.Channel,
+	}
+	previews, err := r.deps.Publisher.Schedule(ctx, p)
+	if err != nil {
+		return Response{}, err
+	}
+	return scheduled(p, previews, loc, now), nil
+}
+
+// scheduled is the confirmation of a scheduled post: when (in the person's
+// timezone), where, and the text as each network counts it.
+func scheduled(p *crier.Post, previews []publish.Preview, loc *time.Location, now time.Time) Response {
+	when := "for " + timeparse.Human(p.DueAt, loc, now)
+	if !p.DueAt.After(now) {
+		when = "to go out now"
+	}
+	return Response{
+		Text:    fmt.Sprintf("✓ Post #%d scheduled %s to %s.", p.ID, when, strings.Join(p.Targets, ", ")),
+		Lines:   previewLines(p.Text, previews),
+		Buttons: postButtons(p.ID),
+	}
+}
+
+func previewLines(text string, previews []publish.Preview) []string {
+	width := 0
+	for _, pv := range previews {
+		width = max(width, len(pv.Target))
+	}
+	lines := make([]string, 0, len(previews))
+	for _, pv := range previews {
+		lines = append(lines, fmt.Sprintf("%-*s  %d/%d  %s", width, pv.Target, pv.Count.Used, pv.Count.Limit, quote(text, 0)))
+	}
+	return lines
+}
+
+func postButtons(id int64) []Button {
+	return []Button{
+		{Label: "Publish now", Action: "publish_now", PostID: id, Command: fmt.Sprintf("/reschedule #%d now", id)},
+		{Label: "Reschedule", Action: "reschedule", PostID: id, Command: fmt.Sprintf("/reschedule #%d <when>", id)},
+		{Label: "Cancel", Action: "cancel", PostID: id, Command: fmt.Sprintf("/cancel #%d", id)},
+	}
+}
+
+// firstWords returns the first two words of s, to echo in an example.
+func firstWords(s string) string {
+	f := strings.Fields(strings.ReplaceAll(s, "|", " "))
+	if len(f) > 2 {
+		f = f[:2]
+	}
+	return strings.Join(f, " ")
+}
