@@ -1,0 +1,57 @@
+package timeparse
+
+import (
+	"fmt"
+	"time"
+)
+
+// Human renders an instant for a person, in loc, relative to now:
+// "Tue 24 Nov 09:00 EET (in 23 h)". The year is shown when it is not
+// now's year in loc: "Tue 5 Jan 2027 09:00 EET (in 43 days)". The zone is
+// the abbreviation Go knows for loc at t.
+func Human(t time.Time, loc *time.Location, now time.Time) string {
+	return stamp(t, loc, now) + " (" + Relative(t, now) + ")"
+}
+
+// stamp is Human without the relative part: "Tue 24 Nov 09:00 EET".
+func stamp(t time.Time, loc *time.Location, now time.Time) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	t = t.In(loc)
+	if t.Year() != now.In(loc).Year() {
+		return t.Format("Mon 2 Jan 2006 15:04 MST")
+	}
+	return t.Format("Mon 2 Jan 15:04 MST")
+}
+
+// Relative says how far t is from now, rounded to the minute: "in less
+// than a minute", "in 5 min", "in 23 h", "in 2 h 5 min" (up to 48 hours),
+// "in 43 days" (rounded to the nearest day), and for past instants
+// "5 min ago", "2 h 5 min ago", "3 days ago".
+func Relative(t, now time.Time) string {
+	d := t.Sub(now)
+	past := d < 0
+	if past {
+		d = -d
+	}
+	var s string
+	switch mins := int64(d.Round(time.Minute) / time.Minute); {
+	case d < time.Minute:
+		s = "less than a minute"
+	case mins < 60:
+		s = fmt.Sprintf("%d min", mins)
+	case mins < 48*60:
+		if mins%60 == 0 {
+			s = fmt.Sprintf("%d h", mins/60)
+		} else {
+			s = fmt.Sprintf("%d h %d min", mins/60, mins%60)
+		}
+	default:
+		s = fmt.Sprintf("%d days", (mins+12*60)/(24*60))
+	}
+	if past {
+		return s + " ago"
+	}
+	return "in " + s
+}
