@@ -53,6 +53,10 @@ var _ crier.Network = (*Network)(nil)
 
 // Open opens (creating if needed) the outbox of a file network.
 func Open(name, outbox string, limit int, clock crier.Clock) (*Network, error) {
+	outbox, err := filepath.Abs(outbox)
+	if err != nil {
+		return nil, fmt.Errorf("open outbox of %s: %w", name, err)
+	}
 	if err := os.MkdirAll(filepath.Dir(outbox), 0o755); err != nil {
 		return nil, fmt.Errorf("open outbox of %s: %w", name, err)
 	}

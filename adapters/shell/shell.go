@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/term"
+
 	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/crier"
 )
@@ -35,10 +37,8 @@ var _ crier.Notifier = (*Shell)(nil)
 // New returns a shell reading in and writing out as user in channel.
 func New(in io.Reader, out io.Writer, user crier.User, channel string) *Shell {
 	s := &Shell{in: in, out: out, user: user, channel: crier.ChannelRef{Platform: Platform, ID: channel}}
-	if f, ok := in.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			s.interactive = true
-		}
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		s.interactive = true
 	}
 	return s
 }

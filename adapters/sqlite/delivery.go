@@ -137,11 +137,15 @@ func (d *DB) settle(ctx context.Context, tx *sql.Tx, postID int64) (*crier.Post,
 	return p, d.touch(ctx, tx, p)
 }
 
-// ResetInterruptedJobs makes jobs that were running when crier last stopped
-// without finishing them (a crash, SIGKILL, power loss) available again at
-// once. River would rescue them only after RescueStuckJobsAfter; crier holds
-// the database's exclusive lock, so no other process can be running them.
-// Call it after Open and before the job engine starts.
+// ResetInterruptedJobs repairs what a crash (SIGKILL, power loss) leaves in
+// River's tables, before the job engine starts:
+//   - jobs left "running" become available at once (River would rescue them
+//     only after RescueStuckJobsAfter);
+//   - the dead process's leadership is dropped (River would wait for it to
+//     expire, and until then nobody moves scheduled jobs that fell due).
+//
+// This is safe because crier holds the database's exclusive lock: no other
+// process can be running those jobs or be the leader.
 func (d *DB) ResetInterruptedJobs(ctx context.Context) (int64, error) {
 	var n int64
 	err := d.inTx(ctx, "reset interrupted jobs", func(tx *sql.Tx) error {
@@ -149,7 +153,10 @@ func (d *DB) ResetInterruptedJobs(ctx context.Context) (int64, error) {
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM river_leader")
 		return err
 	})
 	return n, err

@@ -243,7 +243,7 @@ func startShell(t *testing.T, cfg string) (*exec.Cmd, io.WriteCloser, *bufio.Sca
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = io.Discard // warnings about interrupted jobs, expected here
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	return cmd, stdin, bufio.NewScanner(stdout)
@@ -285,15 +285,16 @@ func TestASecondCrierOnTheSameDatabaseIsRefused(t *testing.T) {
 
 var scheduledRE = regexp.MustCompile(`✓ Post #(\d+) scheduled`)
 
-// TestCrashWhilePublishing kills crier with SIGKILL while it publishes, again
-// and again, restarts it, and finds every scheduled post in the outbox exactly once.
+// TestCrashWhilePublishing stops crier while it publishes, again and again —
+// SIGKILL (a crash) and SIGTERM (a graceful stop) in turn — restarts it, and
+// finds every scheduled post in the outbox exactly once.
 func TestCrashWhilePublishing(t *testing.T) {
 	t.Parallel()
 	cfg := writeConfig(t, testConfig)
 	outbox := filepath.Join(filepath.Dir(cfg), "data/sandbox/outbox.jsonl")
 	confirmed := map[string]bool{}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	const rounds, perRound = 4, 120
+	const rounds, perRound = 6, 200
 	for round := range rounds {
 		cmd, stdin, out := startShell(t, cfg)
 		go func() {
@@ -317,8 +318,17 @@ func TestCrashWhilePublishing(t *testing.T) {
 				}
 			}
 		}
-		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-		_ = cmd.Wait()
+		if round%2 == 0 {
+			require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+			_ = cmd.Wait()
+			continue
+		}
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		go func() {
+			for out.Scan() { //nolint:revive // drain the rest of the output
+			}
+		}()
+		require.NoError(t, cmd.Wait(), "SIGTERM is a clean stop")
 	}
 	// A last start with no input publishes whatever is left, then exits.
 	final := exec.Command(binary, "shell", "-config", cfg)

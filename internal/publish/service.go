@@ -115,7 +115,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job engine: %w", err)
 	}
-	s.jobs = riverJobs{client: s.client, maxAttempts: opts.MaxAttempts}
+	s.jobs = riverJobs{client: s.client, clock: opts.Clock, maxAttempts: opts.MaxAttempts}
 	return s, nil
 }
 
@@ -220,7 +220,11 @@ func (s *Service) Check(text string, targets []string) ([]Preview, error) {
 		c := n.Check(text)
 		out = append(out, Preview{Target: t, Count: c})
 		if c.Over() > 0 {
-			over = append(over, fmt.Sprintf("%d %s too long for %s (%d/%d)", c.Over(), c.Unit, t, c.Used, c.Limit))
+			unit := c.Unit
+			if c.Over() == 1 {
+				unit = strings.TrimSuffix(unit, "s")
+			}
+			over = append(over, fmt.Sprintf("%d %s too long for %s (%d/%d)", c.Over(), unit, t, c.Used, c.Limit))
 		}
 	}
 	if len(over) > 0 {
@@ -285,14 +289,21 @@ func (s *Service) Upcoming(ctx context.Context, limit int) ([]*crier.Post, error
 // riverJobs enqueues and cancels publish jobs inside the store's transaction.
 type riverJobs struct {
 	client      *river.Client[*sql.Tx]
+	clock       crier.Clock
 	maxAttempts int
 }
 
 func (j riverJobs) Enqueue(ctx context.Context, tx *sql.Tx, ds []crier.Delivery) ([]int64, error) {
 	ids := make([]int64, 0, len(ds))
+	now := j.clock.Now()
 	for _, d := range ds {
-		res, err := j.client.InsertTx(ctx, tx, PublishArgs{DeliveryID: d.ID, DueAtMS: d.DueAt.UnixMilli()},
-			&river.InsertOpts{Queue: QueuePublish, ScheduledAt: d.DueAt, MaxAttempts: j.maxAttempts})
+		opts := &river.InsertOpts{Queue: QueuePublish, MaxAttempts: j.maxAttempts}
+		if d.DueAt.After(now) {
+			// A job with a time waits in River's "scheduled" state until the
+			// leader's scheduler moves it (every 5 s); one due now skips that.
+			opts.ScheduledAt = d.DueAt
+		}
+		res, err := j.client.InsertTx(ctx, tx, PublishArgs{DeliveryID: d.ID, DueAtMS: d.DueAt.UnixMilli()}, opts)
 		if err != nil {
 			return nil, fmt.Errorf("insert publish job: %w", err)
 		}

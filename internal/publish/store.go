@@ -52,6 +52,7 @@ type Store interface {
 	// FailDelivery records a failed attempt: status goes back to pending
 	// (a retry will come) or to final (failed, maybe).
 	FailDelivery(ctx context.Context, id int64, reason string, final crier.DeliveryStatus) (*crier.Post, error)
-	// ResetInterruptedJobs makes jobs left running by a crash available again.
+	// ResetInterruptedJobs makes jobs left running by a crash available again
+	// and clears a dead process's job-engine leadership.
 	ResetInterruptedJobs(ctx context.Context) (int64, error)
 }

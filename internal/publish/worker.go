@@ -68,6 +68,9 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 		return nil
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			return river.JobSnooze(0) // stopping: run again at the next start
+		}
 		return fmt.Errorf("start delivery %d: %w", job.Args.DeliveryID, err)
 	}
 	log := s.log.With(slog.Int64("post_id", p.ID), slog.String("target", dl.Target), slog.Int("attempt", dl.Attempts))
@@ -88,7 +91,10 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	})
 	cancel()
 	if perr == nil {
-		p, err := s.store.FinishDelivery(ctx, dl.ID, res)
+		// Record the result even if crier is stopping: it is published.
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		p, err := s.store.FinishDelivery(rctx, dl.ID, res)
+		rcancel()
 		if err != nil {
 			// Published but not recorded: the retry finds the idempotency
 			// key on the network and records the same result.
@@ -104,11 +110,12 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 		reason = perr.Error()
 	}
 	if ctx.Err() != nil {
-		// crier is stopping: the attempt is retried at the next start.
+		// crier is stopping: the attempt runs again as soon as crier starts,
+		// without counting against the attempts (the key makes it safe).
 		if _, err := s.store.FailDelivery(context.WithoutCancel(ctx), dl.ID, "interrupted by shutdown", crier.DeliveryPending); err != nil {
 			log.Error("record interrupted delivery", slog.Any("error", err))
 		}
-		return perr
+		return river.JobSnooze(0)
 	}
 	final := crier.IsPermanent(perr) || job.Attempt >= job.MaxAttempts
 	status := crier.DeliveryPending

@@ -1,0 +1,186 @@
+package commands_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/adapters/file"
+	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
+	"github.com/crier-bot/crier/internal/timeparse"
+)
+
+// now is Mon 2026-11-23 10:00 in Bucharest.
+var now = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+
+type bundle struct {
+	router *commands.Router
+	pub    *publish.Service
+}
+
+// setup builds the router on a real store and job engine (not started: these
+// tests look at what is stored, not at publishing).
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	clock := crier.NewManualClock(now)
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "crier.db"), clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	fn, err := file.Open("sandbox", filepath.Join(dir, "outbox.jsonl"), 40, clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = fn.Close() })
+	pub, err := publish.New(ctx, publish.Options{DB: db.SQL(), Store: db, Networks: []crier.Network{fn}, Clock: clock})
+	require.NoError(t, err)
+	bucharest, err := time.LoadLocation("Europe/Bucharest")
+	require.NoError(t, err)
+	r := commands.New(commands.Deps{
+		Publisher: pub, Times: timeparse.New(timeparse.Options{}), Clock: clock, Location: bucharest,
+	})
+	return &bundle{router: r, pub: pub}
+}
+
+var ana = crier.User{ID: "U1", Name: "ana", Roles: []crier.Role{crier.RoleScheduler}}
+
+func (b *bundle) say(t *testing.T, u crier.User, line string) commands.Response {
+	t.Helper()
+	name, args, ok := commands.Parse(line)
+	require.True(t, ok, line)
+	return b.router.Handle(context.Background(), commands.Request{
+		Platform: "test", User: u, Channel: crier.ChannelRef{Platform: "test", ID: "C1"}, Command: name, Text: args,
+	})
+}
+
+func TestCommands(t *testing.T) {
+	t.Parallel()
+	newYork := crier.User{ID: "U2", Name: "joe", Timezone: "America/New_York", Roles: []crier.Role{crier.RoleAdmin}}
+	tests := []struct {
+		name   string
+		user   crier.User
+		before []string // lines said first; each must succeed
+		line   string
+		text   string // the response's headline
+		lines  []string
+		err    bool
+		stored int // posts in /queue afterwards
+	}{
+		{name: "a pipe separates the time from the text", user: ana, line: "/schedule friday 3pm | 9am standup moved",
+			text: "✓ Post #1 scheduled for Fri 27 Nov 15:00 EET (in 4 days) to sandbox.", lines: []string{"sandbox  17/40  “9am standup moved”"}, stored: 1},
+		{name: "the time is echoed in the person's own timezone", user: newYork, line: "/schedule tomorrow 9am Hello",
+			text: "✓ Post #1 scheduled for Tue 24 Nov 09:00 EST (in 30 h) to sandbox.", stored: 1},
+		{name: "text over the limit is refused, naming the network and the excess", user: ana,
+			line: "/schedule tomorrow 9am " + strings.Repeat("a", 45),
+			text: "✗ The text is 5 characters too long for sandbox (45/40). Shorten it and try again.", err: true},
+		{name: "a draft over the limit is refused too", user: ana, line: "/draft " + strings.Repeat("b", 41),
+			text: "✗ The text is 1 character too long for sandbox (41/40). Shorten it and try again.", err: true},
+		{name: "an empty schedule says what to type", user: ana, line: "/schedule",
+			text: "✗ Tell me when and what, like: /schedule tomorrow 9am Launch day is here!", err: true},
+		{name: "an empty draft says what to type", user: ana, line: "/draft   ",
+			text: "✗ There is no text to save. Type it after the command, like: /draft Our spring collection drops Friday", err: true},
+		{name: "a time without text is refused", user: ana, line: "/schedule in 2 hours |",
+			text: "✗ There is no text after the time. Type it after the time, like: /schedule in 2 Launch day is here!", err: true},
+		{name: "a past time is refused and shown", user: ana, line: "/schedule yesterday 9am Oops",
+			text: "✗ \"yesterday 9am\" is in the past (Sun 22 Nov 09:00 EET). Try a time from now on, like \"tomorrow 9am\".", err: true},
+		{name: "a time more than a year ahead is refused", user: ana, line: "/schedule 2028-01-01 10:00 Far", err: true},
+		{name: "a post number that is not a number is explained", user: ana, line: "/reschedule #abc tomorrow",
+			text: "✗ Put the post's number first, like: /reschedule #1 tomorrow 10am. /queue lists the numbers.", err: true},
+		{name: "reschedule without a time asks for one", user: ana, before: []string{"/schedule tomorrow 9am Hi"}, line: "/reschedule #1",
+			text: "✗ Say when, like: /reschedule #1 tomorrow 10am", err: true, stored: 1},
+		{name: "reschedule of an unknown post", user: ana, line: "/reschedule #7 tomorrow 10am",
+			text: "✗ There is no post #7. Type /queue to see the upcoming posts and their numbers.", err: true},
+		{name: "reschedule of a draft points to /schedule", user: ana, before: []string{"/draft Later"}, line: "/reschedule #1 tomorrow 10am",
+			text: "✗ Post #1 is a draft. To schedule it, type /schedule #1 <when>.", err: true, stored: 1},
+		{name: "scheduling a post that is not a draft points to /reschedule", user: ana, before: []string{"/schedule tomorrow 9am Hi"},
+			line: "/schedule #1 friday 3pm", text: "✗ Post #1 is not a draft (it is scheduled). To move it, type /reschedule #1 <when>.", err: true, stored: 1},
+		{name: "a draft is scheduled by its number", user: ana, before: []string{"/draft Spring drop"}, line: "/schedule #1 friday 3pm",
+			text: "✓ Post #1 scheduled for Fri 27 Nov 15:00 EET (in 4 days) to sandbox.", stored: 1},
+		{name: "reschedule now publishes at once", user: ana, before: []string{"/schedule tomorrow 9am Hi"}, line: "/reschedule #1 now",
+			text: "✓ Post #1 goes out now.", stored: 1},
+		{name: "cancel takes only a number", user: ana, before: []string{"/draft Hi"}, line: "/cancel #1 please",
+			text: "✗ /cancel takes only the post's number, like: /cancel #1", err: true, stored: 1},
+		{name: "cancel removes the post from the queue", user: ana, before: []string{"/schedule tomorrow 9am Hi"}, line: "/cancel #1",
+			text: "✓ Post #1 cancelled; it will not be published."},
+		{name: "a person without the role is refused by name of the role", user: crier.User{ID: "U3", Name: "guest"}, line: "/schedule tomorrow 9am Hi",
+			text: "✗ You need the scheduler role to use /schedule. Ask whoever runs crier to add you under roles: in bot.yaml.", err: true},
+		{name: "an unknown command points to help", user: ana, line: "/publish #1",
+			text: "✗ I don't know /publish. Type /help to see what I can do.", err: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			for _, l := range tt.before {
+				resp := b.say(t, tt.user, l)
+				require.False(t, resp.Error, "%s: %s", l, resp.Text)
+			}
+			resp := b.say(t, tt.user, tt.line)
+			require.Equal(t, tt.err, resp.Error, resp.String())
+			if tt.text != "" {
+				require.Equal(t, tt.text, resp.Text)
+			}
+			if tt.err {
+				require.True(t, resp.Ephemeral, "errors are shown only to the person who typed")
+				require.NotContains(t, resp.Text, "\n", "errors are one line")
+			}
+			if tt.lines != nil {
+				require.Equal(t, tt.lines, resp.Lines)
+			}
+			posts, err := b.pub.Upcoming(context.Background(), 100)
+			require.NoError(t, err)
+			require.Len(t, posts, tt.stored, "posts stored")
+		})
+	}
+}
+
+func TestScheduledReplyOffersButtons(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	resp := b.say(t, ana, "/schedule tomorrow 9am Hi")
+	require.Equal(t, []commands.Button{
+		{Label: "Publish now", Action: "publish_now", PostID: 1, Command: "/reschedule #1 now"},
+		{Label: "Reschedule", Action: "reschedule", PostID: 1, Command: "/reschedule #1 <when>"},
+		{Label: "Cancel", Action: "cancel", PostID: 1, Command: "/cancel #1"},
+	}, resp.Buttons)
+	require.False(t, resp.Ephemeral, "confirmations are visible to the channel")
+}
+
+func TestQueueListsScheduledPostsByTimeThenDrafts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.say(t, ana, "/draft Idea")
+	b.say(t, ana, "/schedule friday 3pm Later")
+	b.say(t, ana, "/schedule tomorrow 9am Sooner")
+	resp := b.say(t, ana, "/queue")
+	require.Equal(t, "2 scheduled, 1 drafts:", resp.Text)
+	require.Equal(t, []string{
+		"#3  Tue 24 Nov 09:00 EET (in 23 h)  sandbox  “Sooner”",
+		"#2  Fri 27 Nov 15:00 EET (in 4 days)  sandbox  “Later”",
+		"#1  draft  “Idea”",
+	}, resp.Lines)
+}
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		line, name, args string
+		ok               bool
+	}{
+		{"/schedule tomorrow 9am Hi", "schedule", "tomorrow 9am Hi", true},
+		{"  /QUEUE  ", "queue", "", true},
+		{"hello", "", "", false},
+		{"/", "", "", false},
+	} {
+		name, args, ok := commands.Parse(tt.line)
+		require.Equal(t, tt.ok, ok, tt.line)
+		require.Equal(t, tt.name, name)
+		require.Equal(t, tt.args, args)
+	}
+}
