@@ -86,7 +86,7 @@ func TestCommands(t *testing.T) {
 		{name: "an empty draft says what to type", user: ana, line: "/draft   ",
 			text: "✗ There is no text to save. Type it after the command, like: /draft Our spring collection drops Friday", err: true},
 		{name: "a time without text is refused", user: ana, line: "/schedule in 2 hours |",
-			text: "✗ There is no text after the time. Type it after the time, like: /schedule in 2 Launch day is here!", err: true},
+			text: "✗ There is no text after the time. Type it after the time, like: /schedule in 2 hours Launch day is here!", err: true},
 		{name: "a past time is refused and shown", user: ana, line: "/schedule yesterday 9am Oops",
 			text: "✗ \"yesterday 9am\" is in the past (Sun 22 Nov 09:00 EET). Try a time from now on, like \"tomorrow 9am\".", err: true},
 		{name: "a time more than a year ahead is refused", user: ana, line: "/schedule 2028-01-01 10:00 Far", err: true},
@@ -159,7 +159,7 @@ func TestQueueListsScheduledPostsByTimeThenDrafts(t *testing.T) {
 	b.say(t, ana, "/schedule friday 3pm Later")
 	b.say(t, ana, "/schedule tomorrow 9am Sooner")
 	resp := b.say(t, ana, "/queue")
-	require.Equal(t, "2 scheduled, 1 drafts:", resp.Text)
+	require.Equal(t, "2 scheduled, 1 draft:", resp.Text)
 	require.Equal(t, []string{
 		"#3  Tue 24 Nov 09:00 EET (in 23 h)  sandbox  “Sooner”",
 		"#2  Fri 27 Nov 15:00 EET (in 4 days)  sandbox  “Later”",

@@ -9,6 +9,13 @@ import (
 	"github.com/crier-bot/crier/internal/timeparse"
 )
 
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // queueMax is how many posts /queue lists.
 const queueMax = 25
 
@@ -48,8 +55,9 @@ func (r *Router) queue(ctx context.Context, req Request) (Response, error) {
 	if more {
 		lines = append(lines, fmt.Sprintf("…and more; only the first %d are shown.", queueMax))
 	}
+	drafts := len(posts) - scheduled
 	return Response{
-		Text:      fmt.Sprintf("%d scheduled, %d drafts:", scheduled, len(posts)-scheduled),
+		Text:      fmt.Sprintf("%d scheduled, %d %s:", scheduled, drafts, plural(drafts, "draft", "drafts")),
 		Lines:     lines,
 		Ephemeral: true,
 	}, nil

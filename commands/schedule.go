@@ -56,12 +56,12 @@ func (r *Router) schedule(ctx context.Context, req Request) (Response, error) {
 		return scheduled(p, previews, loc, now), nil
 	}
 
-	due, _, text, err := r.deps.Times.ParseLeading(args, loc, now)
+	due, phrase, text, err := r.deps.Times.ParseLeading(args, loc, now)
 	if err != nil {
 		return Response{}, err
 	}
 	if strings.TrimSpace(text) == "" {
-		return Response{}, crier.Errorf(crier.EINVALID, "There is no text after the time. Type it after the time, like: /schedule %s Launch day is here!", firstWords(args))
+		return Response{}, crier.Errorf(crier.EINVALID, "There is no text after the time. Type it after the time, like: /schedule %s Launch day is here!", phrase)
 	}
 	p := &crier.Post{
 		Text: text, Status: crier.PostScheduled, DueAt: due,
@@ -106,13 +106,4 @@ func postButtons(id int64) []Button {
 		{Label: "Reschedule", Action: "reschedule", PostID: id, Command: fmt.Sprintf("/reschedule #%d <when>", id)},
 		{Label: "Cancel", Action: "cancel", PostID: id, Command: fmt.Sprintf("/cancel #%d", id)},
 	}
-}
-
-// firstWords returns the first two words of s, to echo in an example.
-func firstWords(s string) string {
-	f := strings.Fields(strings.ReplaceAll(s, "|", " "))
-	if len(f) > 2 {
-		f = f[:2]
-	}
-	return strings.Join(f, " ")
 }

@@ -155,12 +155,14 @@ func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.
 	}
 	// One write of the whole line: after a crash the line is either complete
 	// (and found by load) or torn (and dropped by load).
-	w, err := n.f.Write(append(line, '\n'))
-	n.written += int64(w)
-	if err != nil {
+	if _, err := n.f.Write(append(line, '\n')); err != nil {
+		// Take back a partial line, so the next one does not land on it.
+		_ = n.f.Truncate(n.written)
+		_, _ = n.f.Seek(n.written, io.SeekStart)
 		n.mu.Unlock()
 		return crier.PublishResult{}, fmt.Errorf("write outbox %s: %w", n.outbox, err)
 	}
+	n.written += int64(len(line) + 1)
 	n.seen[r.IdempotencyKey] = r
 	end := n.written
 	n.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/term"
 
@@ -42,6 +43,9 @@ func New(in io.Reader, out io.Writer, user crier.User, channel string) *Shell {
 	}
 	return s
 }
+
+// Say prints a line from crier that is neither an answer nor a notice.
+func (s *Shell) Say(text string) { s.print(text) }
 
 // Channel returns the channel the shell's person types in.
 func (s *Shell) Channel() crier.ChannelRef { return s.channel }
@@ -121,7 +125,10 @@ func (s *Shell) handle(ctx context.Context, router *commands.Router, line string
 		s.print("Commands start with a slash, like /help or /schedule tomorrow 9am Hello!")
 		return
 	}
-	resp := router.Handle(ctx, commands.Request{
+	// A command that was read is finished even if crier is asked to stop.
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	resp := router.Handle(hctx, commands.Request{
 		Platform: Platform, User: s.user, Channel: s.channel, Command: name, Text: args,
 	})
 	s.print(resp.String())

@@ -140,7 +140,7 @@ func (d *DB) settle(ctx context.Context, tx *sql.Tx, postID int64) (*crier.Post,
 // ResetInterruptedJobs repairs what a crash (SIGKILL, power loss) leaves in
 // River's tables, before the job engine starts:
 //   - jobs left "running" become available at once (River would rescue them
-//     only after RescueStuckJobsAfter);
+//     only after RescueStuckJobsAfter), without counting the lost attempt;
 //   - the dead process's leadership is dropped (River would wait for it to
 //     expire, and until then nobody moves scheduled jobs that fell due).
 //
@@ -149,7 +149,9 @@ func (d *DB) settle(ctx context.Context, tx *sql.Tx, postID int64) (*crier.Post,
 func (d *DB) ResetInterruptedJobs(ctx context.Context) (int64, error) {
 	var n int64
 	err := d.inTx(ctx, "reset interrupted jobs", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "UPDATE river_job SET state = 'available' WHERE state = 'running'")
+		// River counted an attempt when it fetched the job; the crash was not
+		// the network's failure, so that attempt is given back.
+		res, err := tx.ExecContext(ctx, "UPDATE river_job SET state = 'available', attempt = max(attempt - 1, 0) WHERE state = 'running'")
 		if err != nil {
 			return err
 		}

@@ -243,10 +243,6 @@ func (d *DB) CancelPost(ctx context.Context, id int64, jobs publish.Jobs) (*crie
 func notStarted(p *crier.Post, verb string) error {
 	for _, dl := range p.Deliveries {
 		switch dl.Status {
-		case crier.DeliveryPending:
-			if dl.Attempts > 0 {
-				return crier.Errorf(crier.ECONFLICT, "Post #%d is already being published to %s (crier is retrying it), so it cannot be %s.", p.ID, dl.Target, verb)
-			}
 		case crier.DeliveryPublishing:
 			return crier.Errorf(crier.ECONFLICT, "Post #%d is being published to %s right now, so it cannot be %s.", p.ID, dl.Target, verb)
 		case crier.DeliveryPublished:

@@ -129,6 +129,14 @@ func (d *DB) Close() error {
 // migrate applies the embedded migrations that are not recorded yet, each in
 // its own transaction together with its record.
 func (d *DB) migrate(ctx context.Context) error {
+	var tables, ours int
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE name = 'crier_migrations')
+		FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).Scan(&tables, &ours); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if tables > 0 && ours == 0 {
+		return crier.Errorf(crier.EINVALID, "%s is another program's SQLite database, not crier's; point database: in bot.yaml at a new file", d.path)
+	}
 	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS crier_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -247,8 +255,13 @@ func Backup(ctx context.Context, src, dst string) error {
 		return fmt.Errorf("backup %s to %s: %w", src, dst, err)
 	}
 	var check string
-	if err := dstConn.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&check); err != nil || check != "ok" {
-		return fmt.Errorf("backup %s: the copy failed its check (%s): %w", dst, check, err)
+	if err := dstConn.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&check); err != nil {
+		_ = os.Remove(dst)
+		return fmt.Errorf("backup %s: check the copy: %w", dst, err)
+	}
+	if check != "ok" {
+		_ = os.Remove(dst)
+		return fmt.Errorf("backup %s: the copy failed its check: %s", dst, check)
 	}
 	return nil
 }

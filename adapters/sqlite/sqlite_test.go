@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/mattn/go-sqlite3"
 	"github.com/stretchr/testify/require"
 
 	"github.com/crier-bot/crier/adapters/sqlite"
@@ -237,4 +238,25 @@ func TestBackupCopiesTheLiveDatabase(t *testing.T) {
 
 	err = sqlite.Backup(context.Background(), path, dst)
 	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err), "an existing file is never overwritten")
+}
+
+func TestAnotherProgramsSQLiteDatabaseIsLeftAlone(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "contacts.db")
+	other, err := sql.Open("sqlite3", path)
+	require.NoError(t, err)
+	_, err = other.Exec("CREATE TABLE contacts (name TEXT)")
+	require.NoError(t, err)
+	require.NoError(t, other.Close())
+
+	_, err = sqlite.Open(context.Background(), path, crier.NewManualClock(start))
+	require.Equal(t, crier.EINVALID, crier.ErrorCode(err))
+	require.Equal(t, path+" is another program's SQLite database, not crier's; point database: in bot.yaml at a new file", crier.ErrorMessage(err))
+
+	check, err := sql.Open("sqlite3", path)
+	require.NoError(t, err)
+	defer check.Close()
+	var n int
+	require.NoError(t, check.QueryRow("SELECT count(*) FROM sqlite_master WHERE type = 'table'").Scan(&n))
+	require.Equal(t, 1, n, "no table was added")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/crier-bot/crier/adapters/shell"
@@ -58,12 +59,35 @@ func (m *Main) runShell(ctx context.Context, args []string) error {
 		// End of input: publish what is already due before leaving.
 		dctx, cancel := context.WithTimeout(ctx, drainLimit)
 		if err := a.pub.WaitIdle(dctx); err != nil {
-			log.Warn("stopped waiting for due posts; they go out at the next start", "error", err)
+			log.Warn("stopped waiting for due posts; they go out at the next start", slog.Any("error", err))
 		}
 		cancel()
+		sayWhatIsLeft(ctx, a, sh)
 	}
 	if err := a.stop(10 * time.Second); err != nil && runErr == nil {
 		runErr = err
 	}
 	return runErr
+}
+
+// sayWhatIsLeft tells the person, as the shell ends, about posts that will go
+// out only when crier runs again.
+func sayWhatIsLeft(ctx context.Context, a *app, sh *shell.Shell) {
+	posts, err := a.pub.Upcoming(ctx, 1000)
+	if err != nil {
+		return
+	}
+	n := 0
+	for _, p := range posts {
+		if p.Status == crier.PostScheduled {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+	case 1:
+		sh.Say("1 post is still scheduled; crier publishes it when it runs again (make run, or crier run).")
+	default:
+		sh.Say(fmt.Sprintf("%d posts are still scheduled; crier publishes them when it runs again (make run, or crier run).", n))
+	}
 }

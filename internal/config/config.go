@@ -138,7 +138,7 @@ func Load(path string) (*Config, error) {
 // "*", userID or userName.
 func (c *Config) RolesFor(userID, userName string) []crier.Role {
 	var roles []crier.Role
-	for _, role := range crier.Roles {
+	for _, role := range crier.Roles() {
 		for _, who := range c.Roles[role] {
 			if who == "*" || (userID != "" && who == userID) || (userName != "" && who == userName) {
 				roles = append(roles, role)

@@ -500,8 +500,9 @@ func (d *decoder) shell(e entry) (*Shell, error) {
 }
 
 func (d *decoder) roles(e entry, c *Config) error {
-	known := make([]string, len(crier.Roles))
-	for i, r := range crier.Roles {
+	roles := crier.Roles()
+	known := make([]string, len(roles))
+	for i, r := range roles {
 		known[i] = string(r)
 	}
 	entries, err := d.mapping(e.v, e.path, `a mapping like {scheduler: ["*"]}`, "role", known)

@@ -14,7 +14,7 @@ const (
 )
 
 // Roles lists every known role, for validation and help.
-var Roles = []Role{RoleScheduler, RoleApprover, RoleReplier, RoleAdmin}
+func Roles() []Role { return []Role{RoleScheduler, RoleApprover, RoleReplier, RoleAdmin} }
 
 // User is a person talking to crier on a chat platform.
 type User struct {

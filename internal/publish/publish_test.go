@@ -298,3 +298,35 @@ func TestTemporaryFailuresGiveUpAfterMaxAttempts(t *testing.T) {
 	require.EqualValues(t, 3, fl.calls.Load())
 	require.Contains(t, b.notices.texts(), fmt.Sprintf("✗ Post #%d was not published to flaky: 503 service unavailable. crier gave up after 3 attempts.", p.ID))
 }
+
+func TestAPostPublishedToOneNetworkCannotBeCancelled(t *testing.T) {
+	t.Parallel()
+	fl := &flaky{failures: 100}
+	b := setup(t, withNetwork(fl))
+	p := b.schedule(t, "Stuck", 0)
+	b.settle(t)
+	require.EqualValues(t, 1, fl.calls.Load())
+
+	_, err := b.svc.Cancel(context.Background(), p.ID)
+	require.Error(t, err, "sandbox already published it")
+	require.Contains(t, crier.ErrorMessage(err), "already published to sandbox")
+}
+
+func TestARetryingPostCanBeMovedOrCancelled(t *testing.T) {
+	t.Parallel()
+	fl := &flaky{failures: 100}
+	b := &bundle{dir: t.TempDir(), clock: crier.NewManualClock(start), notices: &notices{}, extra: []crier.Network{fl}}
+	b.outbox = filepath.Join(b.dir, "outbox.jsonl")
+	b.open(t)
+	p := &crier.Post{Text: "Only flaky", DueAt: start, Targets: []string{"flaky"}}
+	_, err := b.svc.Schedule(context.Background(), p)
+	require.NoError(t, err)
+	b.settle(t)
+	require.EqualValues(t, 1, fl.calls.Load())
+
+	_, err = b.svc.Cancel(context.Background(), p.ID)
+	require.NoError(t, err, "a post waiting for a retry can still be stopped")
+	b.clock.Add(time.Hour)
+	b.settle(t)
+	require.EqualValues(t, 1, fl.calls.Load(), "no retry after the cancel")
+}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -49,6 +50,9 @@ type Service struct {
 	client   *river.Client[*sql.Tx]
 	jobs     riverJobs
 	opts     Options
+
+	startedAt time.Time   // when Start ran: a post due before it was due while crier was down
+	stopping  atomic.Bool // set by Stop: interrupted attempts wait for the next start
 }
 
 // New migrates River's tables and builds the service. Start runs the workers.
@@ -129,7 +133,10 @@ func (s *Service) Start(ctx context.Context) error {
 	if n > 0 {
 		s.log.Warn("jobs interrupted by the last stop will run again", slog.Int64("jobs", n))
 	}
-	if err := s.client.Start(ctx); err != nil {
+	s.startedAt = s.clock.Now()
+	// River stops abruptly when its start context ends; Stop ends it
+	// gracefully instead, so the signal context does not reach it.
+	if err := s.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start publishing: %w", err)
 	}
 	return nil
@@ -138,6 +145,7 @@ func (s *Service) Start(ctx context.Context) error {
 // Stop lets running publish attempts finish until ctx ends, then cancels
 // them; a cancelled attempt is retried at the next start.
 func (s *Service) Stop(ctx context.Context) error {
+	s.stopping.Store(true)
 	err := s.client.Stop(ctx)
 	if err == nil {
 		return nil

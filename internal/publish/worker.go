@@ -68,7 +68,7 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 		return nil
 	}
 	if err != nil {
-		if ctx.Err() != nil {
+		if s.stopping.Load() {
 			return river.JobSnooze(0) // stopping: run again at the next start
 		}
 		return fmt.Errorf("start delivery %d: %w", job.Args.DeliveryID, err)
@@ -101,7 +101,7 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 			return fmt.Errorf("record published delivery %d: %w", dl.ID, err)
 		}
 		log.Info("published", slog.String("remote_id", res.RemoteID))
-		s.notify(ctx, p, publishedText(p, dl, res))
+		s.notify(ctx, p, s.publishedText(p, dl, res))
 		return nil
 	}
 
@@ -109,7 +109,7 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	if crier.ErrorCode(perr) == crier.EINTERNAL {
 		reason = perr.Error()
 	}
-	if ctx.Err() != nil {
+	if s.stopping.Load() && ctx.Err() != nil {
 		// crier is stopping: the attempt runs again as soon as crier starts,
 		// without counting against the attempts (the key makes it safe).
 		if _, err := s.store.FailDelivery(context.WithoutCancel(ctx), dl.ID, "interrupted by shutdown", crier.DeliveryPending); err != nil {
@@ -141,14 +141,19 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	return perr
 }
 
-func publishedText(p *crier.Post, dl *crier.Delivery, res crier.PublishResult) string {
+func (s *Service) publishedText(p *crier.Post, dl *crier.Delivery, res crier.PublishResult) string {
 	where := res.URL
 	if where == "" {
 		where = res.RemoteID
 	}
 	msg := fmt.Sprintf("✓ Post #%d published to %s: %s", p.ID, dl.Target, where)
-	if late := dl.StartedAt.Sub(dl.DueAt); late >= lateAfter {
+	late := dl.StartedAt.Sub(dl.DueAt)
+	switch {
+	case late < lateAfter:
+	case dl.DueAt.Before(s.startedAt):
 		msg += fmt.Sprintf(" (%s late: crier was not running when it was due)", humanDuration(late))
+	default:
+		msg += fmt.Sprintf(" (%s late)", humanDuration(late))
 	}
 	return msg
 }

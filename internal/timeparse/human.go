@@ -30,7 +30,9 @@ func stamp(t time.Time, loc *time.Location, now time.Time) string {
 // "in 43 days" (rounded to the nearest day), and for past instants
 // "5 min ago", "2 h 5 min ago", "3 days ago".
 func Relative(t, now time.Time) string {
-	d := t.Sub(now)
+	// Instants people type have zero seconds: measure from the start of the
+	// current minute, so "in 2 hours" typed at 10:00:40 reads "in 2 h".
+	d := t.Sub(now.Truncate(time.Minute))
 	past := d < 0
 	if past {
 		d = -d
