@@ -34,8 +34,8 @@ type Main struct {
 const usage = `crier schedules social-media posts from chat.
 
 Usage:
-  crier shell  [-config bot.yaml] [-user NAME] [-channel NAME]   chat with crier in this terminal
-  crier run    [-config bot.yaml]                                run the bot and publish posts on time
+  crier shell  [-config bot.yaml] [-user NAME] [-channel NAME] [-log-level L]   chat with crier in this terminal
+  crier run    [-config bot.yaml] [-log-level L]                  run the bot and publish posts on time
   crier when   [-tz ZONE] [-now RFC3339] [-lang en|pt] PHRASE…  show how a time phrase is understood
   crier check  [-config bot.yaml]                                validate bot.yaml and show what it connects to
   crier migrate [-config bot.yaml]                               create or update the database
