@@ -56,6 +56,13 @@ func (s *Shell) Notify(_ context.Context, n crier.Notice) error {
 	if n.Channel.Platform == Platform && n.Channel.ID != s.channel.ID {
 		text = "[#" + n.Channel.ID + "] " + text
 	}
+	if s.interactive {
+		// Print over the waiting prompt, then give the prompt back.
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		fmt.Fprint(s.out, "\r"+text+"\n> ")
+		return nil
+	}
 	s.print(text)
 	return nil
 }
