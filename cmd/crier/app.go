@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"time"
@@ -118,4 +119,34 @@ func (m *Main) newLogger(level string) (*slog.Logger, error) {
 
 func (m *Main) loadConfig(path string) (*config.Config, error) {
 	return config.Load(path)
+}
+
+// botOptions are the flags of the subcommands that run the bot.
+type botOptions struct{ config, logLevel *string }
+
+func (m *Main) botFlags(fs *flag.FlagSet, level string) botOptions {
+	return botOptions{
+		config:   fs.String("config", "bot.yaml", "configuration file"),
+		logLevel: fs.String("log-level", level, "log level on stderr: debug, info, warn or error"),
+	}
+}
+
+// parseBot parses args for a subcommand that takes no arguments, then builds
+// its logger and loads its configuration.
+func (m *Main) parseBot(fs *flag.FlagSet, opts botOptions, args []string, hint string) (*config.Config, *slog.Logger, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, nil, fmt.Errorf("%w: %s takes no arguments (got %q)%s", errUsage, fs.Name(), fs.Arg(0), hint)
+	}
+	log, err := m.newLogger(*opts.logLevel)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := m.loadConfig(*opts.config)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, log, nil
 }

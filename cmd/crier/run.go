@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -11,19 +10,8 @@ import (
 
 func (m *Main) runBot(ctx context.Context, args []string) error {
 	fs := m.flags("run")
-	cfgPath := fs.String("config", "bot.yaml", "configuration file")
-	logLevel := fs.String("log-level", "info", "log level on stderr: debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: crier run takes no arguments (got %q)", errUsage, fs.Arg(0))
-	}
-	log, err := m.newLogger(*logLevel)
-	if err != nil {
-		return err
-	}
-	cfg, err := m.loadConfig(*cfgPath)
+	opts := m.botFlags(fs, "info")
+	cfg, log, err := m.parseBot(fs, opts, args, "")
 	if err != nil {
 		return err
 	}

@@ -16,21 +16,10 @@ const drainLimit = 2 * time.Minute
 
 func (m *Main) runShell(ctx context.Context, args []string) error {
 	fs := m.flags("shell")
-	cfgPath := fs.String("config", "bot.yaml", "configuration file")
+	opts := m.botFlags(fs, "warn")
 	user := fs.String("user", "", "your name in the shell chat (default: chat.shell.user in bot.yaml)")
 	channel := fs.String("channel", "", "the channel you type in (default: chat.shell.channel in bot.yaml)")
-	logLevel := fs.String("log-level", "warn", "log level on stderr: debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: crier shell takes no arguments (got %q); pipe commands in or type them", errUsage, fs.Arg(0))
-	}
-	log, err := m.newLogger(*logLevel)
-	if err != nil {
-		return err
-	}
-	cfg, err := m.loadConfig(*cfgPath)
+	cfg, log, err := m.parseBot(fs, opts, args, "; pipe commands in or type them")
 	if err != nil {
 		return err
 	}
