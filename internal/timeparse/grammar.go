@@ -20,6 +20,8 @@ type rule struct {
 type input struct {
 	text     string // folded: lower case, no accents, one space between words
 	original string // as typed, for the few words whose case matters
+	more     bool   // ParseLeading: more text follows the phrase
+	swapped  bool   // read numeric dates in the other order (see readSwapped)
 }
 
 // maxSteps bounds the backtracking search of one phrase.
@@ -65,6 +67,7 @@ func (p *Parser) walk(in *input, i int, s spec, steps *int) (spec, bool) {
 		if !r.apply(p, m, &next, in) {
 			continue
 		}
+		next.last = r.name
 		if out, ok := p.walk(in, i+loc[1], next, steps); ok {
 			return out, true
 		}
@@ -126,13 +129,15 @@ func (p *Parser) buildRules() []rule {
 
 		// 24/12, 24/12/2026, 24.12.2026, 24-12-2026 (order from Options.DateOrder)
 		mk("numeric date", `(\d{1,2})([/.-])(\d{1,2})(?:([/.-])(\d{4}|\d{2}))?`,
-			func(p *Parser, m []string, s *spec, _ *input) bool {
+			func(p *Parser, m []string, s *spec, in *input) bool {
 				if m[4] == "" && m[2] != "/" || m[4] != "" && m[4] != m[2] {
 					return false
 				}
 				d, mo := atoi(m[1]), atoi(m[3])
+				order := "day" + m[2] + "month"
 				if p.order == MDY {
 					d, mo = mo, d
+					order = "month" + m[2] + "day"
 				}
 				y := 0
 				switch len(m[5]) {
@@ -140,6 +145,18 @@ func (p *Parser) buildRules() []rule {
 					y = 2000 + atoi(m[5])
 				case 4:
 					y = atoi(m[5])
+				}
+				if in.swapped {
+					// Only a date that cannot be one in the configured
+					// order, and is one the other way round.
+					if plausibleDate(mo, d) || !calendarDate(y, d, mo) {
+						return false
+					}
+					if m[4] != "" {
+						order += m[4] + "year"
+					}
+					s.swapped = &swappedDate{typed: m[0], hint: m[3] + m[2] + m[1] + m[4] + m[5], order: order, month: mo}
+					d, mo = mo, d
 				}
 				return plausibleDate(mo, d) && s.setAbs(y, mo, d)
 			}),
@@ -253,6 +270,13 @@ func (p *Parser) buildRules() []rule {
 				return s.setTime(atoi(m[1]), atoi(m[2]), meridiem(m[3]))
 			}),
 
+		// 9.30, 21.15, 9.30am: a dot for the colon, with two-digit minutes
+		// ("3.5" is not a time).
+		mk("hh.mm", `(\d{1,2})\.(\d{2})(?:\s*`+ampm+`)?(?:\s*h)?`,
+			func(_ *Parser, m []string, s *spec, _ *input) bool {
+				return s.setTime(atoi(m[1]), atoi(m[2]), meridiem(m[3]))
+			}),
+
 		// 9am, 3 pm, 11 p.m.
 		mk("hour am/pm", `(\d{1,2})\s*`+ampm,
 			func(_ *Parser, m []string, s *spec, _ *input) bool {
@@ -289,6 +313,18 @@ func (p *Parser) buildRules() []rule {
 		// so that "friday 3 things" is not read as 03:00.
 		mk("at hour", alt(lx.connectors...)+`\s*(\d{1,2})(?:\s*(?:horas|hora|h))?`,
 			func(_ *Parser, m []string, s *spec, _ *input) bool {
+				return s.setTime(atoi(m[1]), 0, 0)
+			}),
+
+		// tomorrow 9, sexta 15: a bare hour right after a day, at the end
+		// of the phrase, on the 24-hour clock like "at 9". Not when more
+		// text follows in ParseLeading, so that "friday 3 things to know"
+		// is "friday" and "3 things to know".
+		mk("day hour", `(\d{1,2})$`,
+			func(_ *Parser, m []string, s *spec, in *input) bool {
+				if in.more || s.last != "day word" && s.last != "weekday" || s.date != dateOffset && s.date != dateWeekday {
+					return false
+				}
 				return s.setTime(atoi(m[1]), 0, 0)
 			}),
 
@@ -455,6 +491,15 @@ func atoi(s string) int {
 		return 0
 	}
 	return n
+}
+
+// calendarDate reports whether day and month are a date in year y, or
+// (y == 0) in some year.
+func calendarDate(y, month, day int) bool {
+	if y == 0 {
+		y = 2028 // a leap year: 29 Feb is a date
+	}
+	return validDate(y, time.Month(month), day)
 }
 
 // plausibleDate rejects numbers that cannot be a month and a day at all,

@@ -3,6 +3,7 @@ package timeparse
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // readablePhrases are phrases Parse reads at the "now" of setup.
@@ -25,16 +26,25 @@ var readablePhrases = []string{
 	"on friday at 3pm", "friday, 3pm", "friday @ 3pm", "tomorrow - 9am", "pelas 9 horas",
 	"third of march", "march third at 10:00", "vigésimo dia de dezembro",
 	"yesterday 9am", "2 hours ago", "há 2 horas", "last friday", "today 9am", "in 400 days", "today", "31/02",
-	"thu 27 nov",
+	"thu 27 nov", "12/31 9am",
+	"9.30am", "9.30", "21.15", "tomorrow 9.30am", "amanhã às 9.30h", "friday 15.45", "9.30 p.m.",
+}
+
+// dayHourPhrases are phrases Parse reads that end in a bare hour right
+// after a day. ParseLeading takes that hour only when nothing follows it
+// or a "|" ends the phrase.
+var dayHourPhrases = []string{
+	"tomorrow 9", "friday 15", "friday 3", "amanhã 9", "sexta 15", "sexta-feira 15", "next friday 15",
+	"quarta que vem 8", "today 17", "tonight 9", "depois de amanhã 9",
 }
 
 func TestParse_readsEveryReadablePhrase(t *testing.T) {
 	t.Parallel()
 	p, loc, now := setup(t)
-	for _, phrase := range readablePhrases {
+	for _, phrase := range append(readablePhrases, dayHourPhrases...) {
 		t.Run(phrase, func(t *testing.T) {
 			t.Parallel()
-			if _, understood, err := p.parse(phrase, loc, now, nil); !understood {
+			if _, understood, err := p.parse(phrase, loc, now, nil, false); !understood {
 				t.Errorf("Parse(%q) was not understood: %v", phrase, err)
 			}
 		})
@@ -59,11 +69,46 @@ func TestParseLeading_findsEveryPhraseParseReads(t *testing.T) {
 	}
 }
 
+func TestParseLeading_takesABareHourOnlyAtTheEnd(t *testing.T) {
+	t.Parallel()
+	p, loc, now := setup(t)
+	for _, phrase := range dayHourPhrases {
+		t.Run(phrase, func(t *testing.T) {
+			t.Parallel()
+			want, wantErr := p.Parse(phrase, loc, now)
+			day, hour := phrase[:strings.LastIndexByte(phrase, ' ')], phrase[strings.LastIndexByte(phrase, ' ')+1:]
+			wantDay, wantDayErr := p.Parse(day, loc, now)
+			tests := []struct {
+				name       string
+				text       string
+				want       time.Time
+				wantErr    error
+				wantPhrase string
+				wantRest   string
+			}{
+				{"alone it is the time", phrase, want, wantErr, phrase, ""},
+				{"before a pipe it is the time", phrase + " | Sale", want, wantErr, phrase, "Sale"},
+				{"with text after it the hour goes to the rest", phrase + " things to know", wantDay, wantDayErr, day, hour + " things to know"},
+				{"with a separator after it the hour goes to the rest", phrase + " - Sale", wantDay, wantDayErr, day, hour + " - Sale"},
+			}
+			for _, tt := range tests {
+				got, lead, rest, err := p.ParseLeading(tt.text, loc, now)
+				if lead != tt.wantPhrase || rest != tt.wantRest {
+					t.Errorf("%s: ParseLeading(%q) = phrase %q rest %q, want %q and %q", tt.name, tt.text, lead, rest, tt.wantPhrase, tt.wantRest)
+				}
+				if !got.Equal(tt.want) || (err == nil) != (tt.wantErr == nil) {
+					t.Errorf("%s: ParseLeading(%q) = %s, %v; want %s, %v", tt.name, tt.text, got, err, tt.want, tt.wantErr)
+				}
+			}
+		})
+	}
+}
+
 func TestRules_firstByteFilterHidesNoMatch(t *testing.T) {
 	t.Parallel()
 	p, _, _ := setup(t)
 	extra := []string{"+03:00", "-0500", "@ 9", "º", "z", "america/new_york", "1h", "a.m."}
-	for _, phrase := range append(readablePhrases, extra...) {
+	for _, phrase := range append(append(readablePhrases, dayHourPhrases...), extra...) {
 		text := foldText(phrase)
 		for i := range len(text) {
 			if i > 0 && text[i-1] != ' ' {

@@ -37,6 +37,19 @@ type spec struct {
 	period period
 	zone   *time.Location
 	tooBig bool // a number so large the instant cannot be more than MaxAhead away
+
+	swapped *swappedDate // a numeric date read in the other order, for the error (see readSwapped)
+
+	last string // the grammar rule that read the previous piece of the phrase
+}
+
+// swappedDate is a numeric date that is impossible in the configured
+// order but a date in the other one: "12/31" under DMY.
+type swappedDate struct {
+	typed string // as typed: "12/31"
+	hint  string // the other way round: "31/12"
+	order string // how it is read here: "day/month", "month/day/year"
+	month int    // the month it would have: 31
 }
 
 type dateKind uint8

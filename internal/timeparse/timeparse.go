@@ -22,11 +22,16 @@
 //     "midnight" is the coming 00:00; with a day ("friday midnight") it is
 //     the 00:00 that ends that day. "12am" is 00:00 at the start of the
 //     day, "12pm" is noon. A bare hour needs a word in front ("at 9",
-//     "às 9"), and is read on the 24-hour clock.
+//     "às 9") or a day right before it at the end of the phrase
+//     ("tomorrow 9", "sexta 15"), and is read on the 24-hour clock.
+//     ParseLeading takes "friday 3" only when nothing follows it, or when
+//     a "|" ends the phrase. A dot may stand for the colon when the
+//     minutes have two digits ("9.30am", "21.15").
 //   - A month and day already past this year means next year; "the 5th"
 //     already past this month means next month. Dates with a year are
 //     taken as typed. 03/04 follows Options.DateOrder; ISO dates always
-//     work.
+//     work. A date impossible in that order but fine in the other
+//     ("12/31" read day first) gets an error that says so.
 //   - "friday" is today if the time is still ahead today, else next
 //     Friday. "next friday" and "this friday" are the first Friday after
 //     today.
@@ -149,15 +154,17 @@ func New(opts Options) *Parser {
 // instant, in loc, with zero seconds. Every word must be understood, except
 // filler like "at", "on", "às", "de". A nil loc means UTC.
 func (p *Parser) Parse(phrase string, loc *time.Location, now time.Time) (time.Time, error) {
-	t, _, err := p.parse(phrase, loc, now, nil)
+	t, _, err := p.parse(phrase, loc, now, nil, false)
 	return t, err
 }
 
 // parse is Parse, also telling whether the phrase was understood as a time
 // at all (true for a time that is in the past or too far ahead). If
 // fallbacks is not nil, it is how many more times the olebedev/when
-// fallback may run, and is decremented when it does.
-func (p *Parser) parse(phrase string, loc *time.Location, now time.Time, fallbacks *int) (t time.Time, understood bool, err error) {
+// fallback may run, and is decremented when it does. more says that more
+// text follows the phrase (ParseLeading), which a bare trailing hour
+// ("friday 3") may not be read before.
+func (p *Parser) parse(phrase string, loc *time.Location, now time.Time, fallbacks *int, more bool) (t time.Time, understood bool, err error) {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -168,7 +175,7 @@ func (p *Parser) parse(phrase string, loc *time.Location, now time.Time, fallbac
 	if len(phrase) > maxPhraseBytes || len(fields(phrase)) > maxPhraseWords {
 		return time.Time{}, false, p.errNoTime(phrase, loc, now)
 	}
-	in := &input{text: foldText(phrase), original: phrase}
+	in := &input{text: foldText(phrase), original: phrase, more: more}
 	if in.text == "" {
 		return time.Time{}, false, p.errNoTime(phrase, loc, now)
 	}
@@ -181,6 +188,9 @@ func (p *Parser) parse(phrase string, loc *time.Location, now time.Time, fallbac
 		}
 	}
 	if !ok {
+		if sw := p.readSwapped(in); sw != nil {
+			return time.Time{}, true, p.errSwapped(sw)
+		}
 		return time.Time{}, false, p.errNoTime(phrase, loc, now)
 	}
 	t, prob := p.resolve(s, loc, now)
@@ -199,7 +209,8 @@ func (p *Parser) parse(phrase string, loc *time.Location, now time.Time, fallbac
 // A leading phrase never ends in a filler word ("tomorrow 9am at the
 // office" gives "tomorrow 9am" and "at the office"), and a separator
 // between the phrase and the rest ("tomorrow 9am - Launch", "friday 3pm:
-// Sale") is dropped.
+// Sale") is dropped. A bare hour after a day ("friday 3 things to know")
+// is left to the rest unless nothing follows it or a "|" ends the phrase.
 func (p *Parser) ParseLeading(text string, loc *time.Location, now time.Time) (when time.Time, phrase, rest string, err error) {
 	if loc == nil {
 		loc = time.UTC
@@ -210,7 +221,7 @@ func (p *Parser) ParseLeading(text string, loc *time.Location, now time.Time) (w
 		if phrase == "" {
 			return time.Time{}, "", rest, p.errEmptyBeforePipe()
 		}
-		when, _, err = p.parse(phrase, loc, now, nil)
+		when, _, err = p.parse(phrase, loc, now, nil, false)
 		return when, phrase, rest, err
 	}
 	if text == "" {
@@ -231,9 +242,10 @@ func (p *Parser) ParseLeading(text string, loc *time.Location, now time.Time) (w
 		if k > 1 && p.lex.insig[foldText(last)] {
 			continue
 		}
-		t, understood, perr := p.parse(candidate, loc, now, &fallbacks)
+		after := trimSeparator(text[end:])
+		t, understood, perr := p.parse(candidate, loc, now, &fallbacks, after != "")
 		if understood {
-			return t, candidate, trimSeparator(text[end:]), perr
+			return t, candidate, after, perr
 		}
 	}
 	first := text
@@ -241,6 +253,37 @@ func (p *Parser) ParseLeading(text string, loc *time.Location, now time.Time) (w
 		first = text[:ws[3].end]
 	}
 	return time.Time{}, "", text, p.errNoTimeAtStart(first, loc, now)
+}
+
+// swapRe finds what may be a numeric date: two numbers of one or two
+// digits with a separator between them.
+var swapRe = regexp.MustCompile(`(\d{1,2})[/.-](\d{1,2})`)
+
+// readSwapped reads a phrase our grammar could not read again, with its
+// numeric date in the other order. It returns that date if the phrase
+// then reads: "12/31 9am" under DMY is "31/12 9am" typed the US way.
+func (p *Parser) readSwapped(in *input) *swappedDate {
+	maybe := false
+	for _, m := range swapRe.FindAllStringSubmatch(in.text, -1) {
+		a, b := atoi(m[1]), atoi(m[2])
+		if p.order == MDY {
+			a, b = b, a
+		}
+		if b > 12 && a >= 1 && a <= 12 { // no such month, but a month the other way round
+			maybe = true
+			break
+		}
+	}
+	if !maybe {
+		return nil
+	}
+	sw := *in
+	sw.swapped = true
+	s, ok := p.read(&sw)
+	if !ok {
+		return nil
+	}
+	return s.swapped
 }
 
 // mayBeTime reports whether a white-space separated word could be part of
@@ -308,6 +351,10 @@ func (p *Parser) errNoTime(phrase string, loc *time.Location, now time.Time) err
 
 func (p *Parser) errNoTimeAtStart(text string, loc *time.Location, now time.Time) error {
 	return invalid("I couldn't find a time at the start of %s. Start with a time, like %s.", quote(text), p.examples(loc, now))
+}
+
+func (p *Parser) errSwapped(sw *swappedDate) error {
+	return invalid("%s is read as %s here, and there is no month %d. Did you mean %s?", quote(sw.typed), sw.order, sw.month, sw.hint)
 }
 
 func (p *Parser) errProblem(prob problem, phrase string, t time.Time, loc *time.Location, now time.Time) error {

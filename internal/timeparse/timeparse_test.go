@@ -388,6 +388,131 @@ func TestParse_dateOrder(t *testing.T) {
 	}
 }
 
+func TestParse_swappedDate(t *testing.T) {
+	t.Parallel()
+	_, loc, now := setup(t)
+	dmy, mdy := New(Options{DateOrder: DMY}), New(Options{DateOrder: MDY})
+	tests := []struct {
+		name   string
+		p      *Parser
+		phrase string
+		want   string // the whole message, or a part of it for the no-time error
+	}{
+		{"month first under day first", dmy, "12/31 9am",
+			`"12/31" is read as day/month here, and there is no month 31. Did you mean 31/12?`},
+		{"month first under day first without a time", dmy, "12/31",
+			`"12/31" is read as day/month here, and there is no month 31. Did you mean 31/12?`},
+		{"the empty order is day first", New(Options{}), "10:00 12/25",
+			`"12/25" is read as day/month here, and there is no month 25. Did you mean 25/12?`},
+		{"day first under month first", mdy, "31/12",
+			`"31/12" is read as month/day here, and there is no month 31. Did you mean 12/31?`},
+		{"day first under month first with a time", mdy, "24/12 10:00",
+			`"24/12" is read as month/day here, and there is no month 24. Did you mean 12/24?`},
+		{"with a year", dmy, "12/31/2026 10:00",
+			`"12/31/2026" is read as day/month/year here, and there is no month 31. Did you mean 31/12/2026?`},
+		{"with a short year under month first", mdy, "31/12/26",
+			`"31/12/26" is read as month/day/year here, and there is no month 31. Did you mean 12/31/26?`},
+		{"dotted with a year", dmy, "12.31.2026",
+			`"12.31.2026" is read as day.month.year here, and there is no month 31. Did you mean 31.12.2026?`},
+		{"not a date either way round", dmy, "13/13", "I couldn't find a time"},
+		{"not on the calendar the other way round", dmy, "02/30", "I couldn't find a time"},
+		{"not a leap day the other way round", mdy, "29/02/2027", "I couldn't find a time"},
+		{"the rest of the phrase must still be a time", dmy, "12/31 please", "I couldn't find a time"},
+		{"a date fine in the configured order is not swapped", dmy, "31/02", "is not a date on the calendar"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := tt.p.Parse(tt.phrase, loc, now)
+			msg := personError(t, err)
+			if strings.HasPrefix(tt.want, `"`) && msg != tt.want || !strings.Contains(msg, tt.want) {
+				t.Errorf("message = %q\nwant      %q", msg, tt.want)
+			}
+			if !got.IsZero() {
+				t.Errorf("time = %s, want the zero time with an error", got)
+			}
+			// ParseLeading gives the same error, with the post as the rest.
+			_, phrase, rest, lerr := tt.p.ParseLeading(tt.phrase+" Sale", loc, now)
+			if lmsg := personError(t, lerr); strings.HasPrefix(tt.want, `"`) && (lmsg != tt.want || phrase != tt.phrase || rest != "Sale") {
+				t.Errorf("ParseLeading = phrase %q rest %q, %q; want %q, %q, %q", phrase, rest, lmsg, tt.phrase, "Sale", tt.want)
+			}
+		})
+	}
+}
+
+func TestParse_bareHourAfterDay(t *testing.T) {
+	t.Parallel()
+	p, loc, now := setup(t)
+	tests := []struct {
+		name   string
+		phrase string
+		want   string
+	}{
+		{"tomorrow and an hour", "tomorrow 9", "2026-11-24T09:00:00+02:00"},
+		{"a weekday and an afternoon hour", "friday 15", "2026-11-27T15:00:00+02:00"},
+		{"a small hour is read on the 24-hour clock", "friday 3", "2026-11-27T03:00:00+02:00"},
+		{"hour zero is midnight at the start of the day", "tomorrow 0", "2026-11-24T00:00:00+02:00"},
+		{"Portuguese tomorrow and an hour", "amanhã 9", "2026-11-24T09:00:00+02:00"},
+		{"without accents", "amanha 9", "2026-11-24T09:00:00+02:00"},
+		{"a Portuguese weekday", "sexta 15", "2026-11-27T15:00:00+02:00"},
+		{"a long Portuguese weekday", "sexta-feira 15", "2026-11-27T15:00:00+02:00"},
+		{"next weekday", "next friday 15", "2026-11-27T15:00:00+02:00"},
+		{"weekday que vem", "quarta que vem 8", "2026-11-25T08:00:00+02:00"},
+		{"today with an hour ahead", "today 17", "2026-11-23T17:00:00+02:00"},
+		{"a bare weekday is today when the hour is ahead", "monday 11", "2026-11-23T11:00:00+02:00"},
+		{"tonight reads the hour as the night", "tonight 9", "2026-11-23T21:00:00+02:00"},
+		{"the day after tomorrow", "depois de amanhã 9", "2026-11-25T09:00:00+02:00"},
+		{"trailing punctuation is fine", "friday 15!", "2026-11-27T15:00:00+02:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := p.Parse(tt.phrase, loc, now)
+			checkInstant(t, tt.phrase, got, err, loc, tt.want)
+		})
+	}
+}
+
+func TestParse_dottedTimes(t *testing.T) {
+	t.Parallel()
+	p, loc, now := setup(t)
+	tests := []struct {
+		name   string
+		phrase string
+		want   string // RFC3339; "" when it is not a time
+	}{
+		{"a dotted am time already past is tomorrow", "9.30am", "2026-11-24T09:30:00+02:00"},
+		{"a dotted time already past is tomorrow", "9.30", "2026-11-24T09:30:00+02:00"},
+		{"a dotted 24-hour time", "21.15", "2026-11-23T21:15:00+02:00"},
+		{"tomorrow and a dotted am time", "tomorrow 9.30am", "2026-11-24T09:30:00+02:00"},
+		{"a dotted pm time", "9.30pm", "2026-11-23T21:30:00+02:00"},
+		{"a dotted time with a spaced dotted meridiem", "9.30 p.m.", "2026-11-23T21:30:00+02:00"},
+		{"a weekday at a dotted time", "friday at 15.45", "2026-11-27T15:45:00+02:00"},
+		{"a Portuguese dotted time with h", "amanhã às 9.30h", "2026-11-24T09:30:00+02:00"},
+		{"zero minutes", "tomorrow 10.00", "2026-11-24T10:00:00+02:00"},
+		{"a dotted date with a year is still a date", "24.12.2026 10.00", "2026-12-24T10:00:00+02:00"},
+		{"a decimal duration is still a duration", "in 1.5 hours", "2026-11-23T11:30:00+02:00"},
+		{"one digit of minutes is not a time", "3.5", ""},
+		{"three digits of minutes are not a time", "9.305", ""},
+		{"minutes past 59 are not a time", "9.60", ""},
+		{"an hour past 23 is not a time", "24.12", ""},
+		{"an hour past 12 with pm is not a time", "13.30pm", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := p.Parse(tt.phrase, loc, now)
+			if tt.want == "" {
+				if msg := personError(t, err); !strings.HasPrefix(msg, "I couldn't find a time") {
+					t.Errorf("message = %q, want the no-time error", msg)
+				}
+				return
+			}
+			checkInstant(t, tt.phrase, got, err, loc, tt.want)
+		})
+	}
+}
+
 func TestParse_zones(t *testing.T) {
 	t.Parallel()
 	p, loc, now := setup(t)
@@ -477,7 +602,9 @@ func TestParse_errors(t *testing.T) {
 		{"an empty phrase asks for a time first", "  ", "Please start with a time"},
 		{"leftover words are not a time", "tomorrow 9am please", `I couldn't find a time in "tomorrow 9am please"`},
 		{"a number alone is not a time", "9", "I couldn't find a time"},
-		{"a bare hour without a word in front is not a time", "friday 3", "I couldn't find a time"},
+		{"a bare hour with words after it is not a time", "friday 3 things", "I couldn't find a time"},
+		{"a bare hour after a date is not a time", "24 dec 9", "I couldn't find a time"},
+		{"a bare hour of 24 after a day is not a time", "tomorrow 24", "I couldn't find a time"},
 		{"two times are not a time", "9am 10am", "I couldn't find a time"},
 		{"two days are not a time", "tomorrow friday", "I couldn't find a time"},
 		{"an hour of 25 is not a time", "25:00", "I couldn't find a time"},
@@ -605,6 +732,11 @@ func TestParseLeading(t *testing.T) {
 		{"West in a post is not a zone", "9am West coast sale", "2026-11-24T09:00:00+02:00", "9am", "West coast sale", ""},
 		{"a hashtag number is not a time", "#2 is out now", "", "", "#2 is out now", `I couldn't find a time at the start of "#2 is out now"`},
 		{"a post without a time is an error", "Launch day", "", "", "Launch day", `I couldn't find a time at the start of "Launch day". Start with a time, like "tomorrow 9am"`},
+		{"a swapped date is the swapped-date error", "12/31 9am Sale", "", "12/31 9am", "Sale", `"12/31" is read as day/month here, and there is no month 31. Did you mean 31/12?`},
+		{"a bare hour after a day stays in the post", "friday 3 things to know", "2026-11-27T09:00:00+02:00", "friday", "3 things to know", ""},
+		{"a bare hour after a day with nothing after it is the time", "friday 15", "2026-11-27T15:00:00+02:00", "friday 15", "", ""},
+		{"a bare hour after a day before a pipe is the time", "tomorrow 9 | Launch", "2026-11-24T09:00:00+02:00", "tomorrow 9", "Launch", ""},
+		{"a dotted time is taken before the post", "tomorrow 9.30 Launch", "2026-11-24T09:30:00+02:00", "tomorrow 9.30", "Launch", ""},
 		{"a past time is the past error", "yesterday 9am recap", "", "yesterday 9am", "recap", `"yesterday 9am" is in the past`},
 		{"a time too far ahead is the too-far error", "in 400 days hello", "", "in 400 days", "hello", "more than a year ahead"},
 		{"empty text asks for a time", "   ", "", "", "", "Please start with a time"},
