@@ -3,7 +3,7 @@
 // The file is decoded into a yaml.Node first, so every error names the file,
 // the line and the key it is about, on one line:
 //
-//	bot.yaml:12: networks[1].kind: unknown kind "mastodn" (known: file)
+//	bot.yaml:12: networks[1].kind: unknown kind "mastodn" (known: file, slack)
 //
 // Unknown keys, duplicate keys and values of the wrong type are rejected.
 // ${VAR} inside a value is replaced by the environment variable VAR after the
@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/crier-bot/crier/internal/crier"
@@ -32,7 +33,8 @@ type Config struct {
 	Languages []string       // time-phrase languages: subset of {"en","pt"}; default ["en","pt"]
 	Database  string         // resolved path (relative → joined with Dir); default "data/crier.db"
 	Chat      Chat
-	Roles     map[crier.Role][]string // role → user ids or names; "*" means everyone
+	HTTP      HTTP
+	Roles     map[crier.Role][]string // role → user ids, user names or Slack user group ids (S…); "*" means everyone
 	Networks  []Network
 	Publish   Publish
 }
@@ -40,6 +42,7 @@ type Config struct {
 // Chat holds the chat platforms crier listens on. A nil platform is not used.
 type Chat struct {
 	Shell *Shell
+	Slack *Slack
 }
 
 // Shell is the terminal chat, for trying crier out and for tests.
@@ -48,14 +51,32 @@ type Shell struct {
 	Channel string // default "general"
 }
 
+// Slack is the Slack app crier runs as. Its tokens and secret come from
+// ${VAR} in the file; no error message ever holds them.
+type Slack struct {
+	Mode          string // "socket" (default: Socket Mode, no public URL) or "http" (Events API, needs HTTP.Listen)
+	BotToken      string // required, starts with "xoxb-"
+	AppToken      string // required in socket mode, starts with "xapp-"
+	SigningSecret string // required in http mode
+	APIURL        string // absolute http(s) URL ending in "/"; default "https://slack.com/api/" (tests and GovSlack set another)
+	Line          int    // line of the chat.slack key (for messages)
+}
+
+// HTTP is crier's HTTP listener.
+type HTTP struct {
+	Listen string // host:port, port 0..65535; "" (default) means no listener, which Slack's http mode does not allow
+	Line   int    // line of the http key, 0 when the file has none (for messages)
+}
+
 // Network is one place posts are published to.
 type Network struct {
-	Name   string // unique, [a-z0-9_-]{1,32}
-	Kind   string // "file"
-	Outbox string // file: required, resolved path
-	Inbox  string // file: optional, resolved path
-	Limit  int    // file: default 500; 1..100000
-	Line   int    // line in the file where this network's entry starts (for messages)
+	Name    string // unique, [a-z0-9_-]{1,32}
+	Kind    string // "file" or "slack"
+	Outbox  string // file: required, resolved path
+	Inbox   string // file: optional, resolved path
+	Channel string // slack: required, a channel id like C0123ABCD
+	Limit   int    // file: default 500, 1..100000; slack: default 4000, 1..40000
+	Line    int    // line in the file where this network's entry starts (for messages)
 }
 
 // Publish holds how deliveries are attempted.
@@ -79,6 +100,11 @@ const (
 	defaultShellUser      = "you"
 	defaultShellChannel   = "general"
 	defaultFileLimit      = 500
+	maxFileLimit          = 100000
+	defaultSlackMode      = "socket"
+	defaultSlackAPIURL    = "https://slack.com/api/"
+	defaultSlackLimit     = 4000
+	maxSlackLimit         = 40000
 	defaultMaxAttempts    = 8
 	defaultAttemptTimeout = 30 * time.Second
 )
@@ -135,7 +161,10 @@ func Load(path string) (*Config, error) {
 }
 
 // RolesFor returns, in the order of crier.Roles, every role whose list holds
-// "*", userID or userName.
+// "*", userID or userName. It matches ids and names only: a Slack user group
+// id (S…) in a list matches nothing here, since the config does not know who
+// is in the group. The Slack adapter resolves group membership, using
+// RoleMembers to find the groups.
 func (c *Config) RolesFor(userID, userName string) []crier.Role {
 	var roles []crier.Role
 	for _, role := range crier.Roles() {
@@ -147,6 +176,14 @@ func (c *Config) RolesFor(userID, userName string) []crier.Role {
 		}
 	}
 	return roles
+}
+
+// RoleMembers returns the list configured for role as written in the file:
+// user ids, user names, Slack user group ids and "*". It is a copy, so the
+// caller may change it; nil when the file does not list role. Admins are not
+// added to the other roles' lists.
+func (c *Config) RoleMembers(role crier.Role) []string {
+	return slices.Clone(c.Roles[role])
 }
 
 // Network returns the network called name.

@@ -55,6 +55,24 @@ func checkConfig(t *testing.T, got, want *Config) {
 	if !reflect.DeepEqual(got.Chat.Shell, want.Chat.Shell) {
 		t.Errorf("Chat.Shell = %+v, want %+v", got.Chat.Shell, want.Chat.Shell)
 	}
+	if !reflect.DeepEqual(got.Chat.Slack, want.Chat.Slack) {
+		t.Errorf("Chat.Slack = %+v, want %+v", got.Chat.Slack, want.Chat.Slack)
+	}
+}
+
+// Tokens for tests: made up, in the shapes Slack gives them.
+const (
+	testBotToken = "xoxb-1111-2222-abcDEF"
+	testAppToken = "xapp-1-A111-2222-abcdef"
+	testSecret   = "8f742231b10e8888abcd99yyyzzz85a5"
+)
+
+// slackVars are the variables the Slack tests' files use.
+func slackVars() map[string]string {
+	return map[string]string{
+		"SLACK_BOT_TOKEN": testBotToken, "SLACK_APP_TOKEN": testAppToken, "SLACK_SIGNING_SECRET": testSecret,
+		"PRIVATE_CHANNEL": "G0123ABCD", "CRIER_DATA": "/data/", "USER_NAME": "ana", "LIMIT": "1000",
+	}
 }
 
 func mustLoadLocation(t *testing.T, name string) *time.Location {
@@ -96,8 +114,7 @@ func TestParseDefaultFile(t *testing.T) {
 
 func TestParseFullFile(t *testing.T) {
 	t.Parallel()
-	vars := map[string]string{"CRIER_DATA": "/data/", "USER_NAME": "ana", "LIMIT": "1000"}
-	got, err := parse(readFile(t, "full.yaml"), vars)
+	got, err := parse(readFile(t, "full.yaml"), slackVars())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,18 +126,63 @@ func TestParseFullFile(t *testing.T) {
 		DateOrder: "mdy",
 		Languages: []string{"pt"},
 		Database:  "/data/crier.db",
-		Chat:      Chat{Shell: &Shell{User: "ana", Channel: "ops"}},
+		Chat: Chat{
+			Shell: &Shell{User: "ana", Channel: "ops"},
+			Slack: &Slack{
+				Mode:          "http",
+				BotToken:      testBotToken,
+				AppToken:      testAppToken,
+				SigningSecret: testSecret,
+				APIURL:        "http://127.0.0.1:9999/api/",
+				Line:          10,
+			},
+		},
+		HTTP: HTTP{Listen: "127.0.0.1:8080", Line: 16},
 		Roles: map[crier.Role][]string{
 			crier.RoleScheduler: {"U012AB3CD", "alice"},
-			crier.RoleApprover:  {"bob"},
+			crier.RoleApprover:  {"bob", "S0123ABCD"},
 			crier.RoleReplier:   {},
 			crier.RoleAdmin:     {"*"},
 		},
 		Networks: []Network{
-			{Name: "sandbox", Kind: "file", Outbox: "/var/lib/crier/sandbox/outbox.jsonl", Limit: 280, Line: 16},
-			{Name: "price-list_2", Kind: "file", Outbox: "/srv/crier/out/$prices.jsonl", Inbox: "/srv/crier/in/$HOME.jsonl", Limit: 1000, Line: 20},
+			{Name: "sandbox", Kind: "file", Outbox: "/var/lib/crier/sandbox/outbox.jsonl", Limit: 280, Line: 24},
+			{Name: "price-list_2", Kind: "file", Outbox: "/srv/crier/out/$prices.jsonl", Inbox: "/srv/crier/in/$HOME.jsonl", Limit: 1000, Line: 28},
+			{Name: "announcements", Kind: "slack", Channel: "C0123ABCD", Limit: 40000, Line: 33},
 		},
 		Publish: Publish{MaxAttempts: 3, AttemptTimeout: 90 * time.Second},
+	})
+}
+
+func TestParseSlackFile(t *testing.T) {
+	t.Parallel()
+	got, err := parse(readFile(t, "slack.yaml"), slackVars())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkConfig(t, got, &Config{
+		Path:      "bot.yaml",
+		Dir:       "/srv/crier",
+		Timezone:  "Europe/Lisbon",
+		Location:  mustLoadLocation(t, "Europe/Lisbon"),
+		DateOrder: "dmy",
+		Languages: []string{"en", "pt"},
+		Database:  "/srv/crier/data/crier.db",
+		Chat: Chat{Slack: &Slack{
+			Mode:     "socket",
+			BotToken: testBotToken,
+			AppToken: testAppToken,
+			APIURL:   "https://slack.com/api/",
+			Line:     4,
+		}},
+		Roles: map[crier.Role][]string{
+			crier.RoleScheduler: {"S0123ABCD"},
+			crier.RoleApprover:  {"U012AB3CD"},
+		},
+		Networks: []Network{
+			{Name: "general", Kind: "slack", Channel: "C0123ABCD", Limit: 4000, Line: 11},
+			{Name: "private", Kind: "slack", Channel: "G0123ABCD", Limit: 4000, Line: 14},
+		},
+		Publish: Publish{MaxAttempts: 8, AttemptTimeout: 30 * time.Second},
 	})
 }
 
@@ -141,6 +203,8 @@ func TestParseDefaults(t *testing.T) {
 		}
 	}
 	const network = "networks:\n  - {name: sandbox, kind: file, outbox: outbox.jsonl}\n"
+	const slack = "chat:\n  slack:\n    bot_token: ${SLACK_BOT_TOKEN}\n    app_token: ${SLACK_APP_TOKEN}\n"
+	const slackHTTP = "chat:\n  slack:\n    mode: http\n    bot_token: ${SLACK_BOT_TOKEN}\n    signing_secret: ${SLACK_SIGNING_SECRET}\n"
 	tests := []struct {
 		name  string
 		input string
@@ -192,11 +256,67 @@ func TestParseDefaults(t *testing.T) {
 			c.Database = "/srv/crier/crier.db"
 			c.Networks[0].Line = 3
 		}},
+
+		// Slack and http.
+		{"a slack section gets socket mode and slack.com", network + slack, func(c *Config) {
+			c.Chat.Slack = &Slack{Mode: "socket", BotToken: testBotToken, AppToken: testAppToken, APIURL: "https://slack.com/api/", Line: 4}
+		}},
+		{"keys of slack left empty get their defaults", network + "chat:\n  slack:\n    mode:\n    bot_token: ${SLACK_BOT_TOKEN}\n    app_token: ${SLACK_APP_TOKEN}\n    signing_secret:\n    api_url: ~\n", func(c *Config) {
+			c.Chat.Slack = &Slack{Mode: "socket", BotToken: testBotToken, AppToken: testAppToken, APIURL: "https://slack.com/api/", Line: 4}
+		}},
+		{"socket mode may be written and may have a signing secret", network + "chat:\n  slack:\n    mode: socket\n    bot_token: ${SLACK_BOT_TOKEN}\n    app_token: ${SLACK_APP_TOKEN}\n    signing_secret: ${SLACK_SIGNING_SECRET}\n", func(c *Config) {
+			c.Chat.Slack = &Slack{Mode: "socket", BotToken: testBotToken, AppToken: testAppToken, SigningSecret: testSecret, APIURL: "https://slack.com/api/", Line: 4}
+		}},
+		{"http mode needs no app token", network + slackHTTP + "http: {listen: ':8080'}\n", func(c *Config) {
+			c.Chat.Slack = &Slack{Mode: "http", BotToken: testBotToken, SigningSecret: testSecret, APIURL: "https://slack.com/api/", Line: 4}
+			c.HTTP = HTTP{Listen: ":8080", Line: 8}
+		}},
+		{"http may come before chat", "http:\n  listen: '${LISTEN}'\n" + network + slackHTTP, func(c *Config) {
+			c.Chat.Slack = &Slack{Mode: "http", BotToken: testBotToken, SigningSecret: testSecret, APIURL: "https://slack.com/api/", Line: 6}
+			c.HTTP = HTTP{Listen: "[::1]:3000", Line: 1}
+			c.Networks[0].Line = 4
+		}},
+		{"the mode may come last and from a variable", network + "chat:\n  slack:\n    bot_token: ${SLACK_BOT_TOKEN}\n    signing_secret: ${SLACK_SIGNING_SECRET}\n    mode: ${SLACK_MODE}\nhttp: {listen: 'localhost:0'}\n", func(c *Config) {
+			c.Chat.Slack = &Slack{Mode: "http", BotToken: testBotToken, SigningSecret: testSecret, APIURL: "https://slack.com/api/", Line: 4}
+			c.HTTP = HTTP{Listen: "localhost:0", Line: 8}
+		}},
+		{"a GovSlack api url is kept", network + slack + "    api_url: https://slack-gov.com/api/\n", func(c *Config) {
+			c.Chat.Slack = &Slack{Mode: "socket", BotToken: testBotToken, AppToken: testAppToken, APIURL: "https://slack-gov.com/api/", Line: 4}
+		}},
+		{"an api url gets its final slash", network + slack + "    api_url: http://127.0.0.1:4567\n", func(c *Config) {
+			c.Chat.Slack = &Slack{Mode: "socket", BotToken: testBotToken, AppToken: testAppToken, APIURL: "http://127.0.0.1:4567/", Line: 4}
+		}},
+		{"a listener may run in socket mode too", network + slack + "http:\n  listen: 0.0.0.0:65535\n", func(c *Config) {
+			c.Chat.Slack = &Slack{Mode: "socket", BotToken: testBotToken, AppToken: testAppToken, APIURL: "https://slack.com/api/", Line: 4}
+			c.HTTP = HTTP{Listen: "0.0.0.0:65535", Line: 7}
+		}},
+		{"an empty http section runs no listener", network + "http:\n", func(c *Config) {
+			c.HTTP = HTTP{Line: 3}
+		}},
+		{"an empty listen runs no listener", network + "http: {listen: ~}\n", func(c *Config) {
+			c.HTTP = HTTP{Line: 3}
+		}},
+		{"a slack network gets a limit of 4000", slack + "networks:\n  - {name: general, kind: slack, channel: C0123ABCD}\n", func(c *Config) {
+			c.Chat.Slack = &Slack{Mode: "socket", BotToken: testBotToken, AppToken: testAppToken, APIURL: "https://slack.com/api/", Line: 2}
+			c.Networks = []Network{{Name: "general", Kind: "slack", Channel: "C0123ABCD", Limit: 4000, Line: 6}}
+		}},
+		{"a slack network may come before chat.slack and reach the limits of its range", "networks:\n  - {name: a, kind: slack, channel: G0123ABCDEF, limit: 1}\n  - {name: b, kind: slack, channel: D012345678, limit: 40000}\n" + slack, func(c *Config) {
+			c.Chat.Slack = &Slack{Mode: "socket", BotToken: testBotToken, AppToken: testAppToken, APIURL: "https://slack.com/api/", Line: 5}
+			c.Networks = []Network{
+				{Name: "a", Kind: "slack", Channel: "G0123ABCDEF", Limit: 1, Line: 2},
+				{Name: "b", Kind: "slack", Channel: "D012345678", Limit: 40000, Line: 3},
+			}
+		}},
+		{"slack user group ids are kept as role members", network + "roles: {scheduler: [S0123ABCD, U012AB3CD]}\n", func(c *Config) {
+			c.Roles[crier.RoleScheduler] = []string{"S0123ABCD", "U012AB3CD"}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := parse(tt.input, map[string]string{"SUFFIX": ""})
+			vars := slackVars()
+			vars["SUFFIX"], vars["LISTEN"], vars["SLACK_MODE"] = "", "[::1]:3000", "http"
+			got, err := parse(tt.input, vars)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -213,6 +333,9 @@ func TestParseRejects(t *testing.T) {
 	t.Parallel()
 	// network is a valid networks section, for inputs that are about something else.
 	const network = "networks:\n  - {name: sandbox, kind: file, outbox: outbox.jsonl}\n"
+	// slack and slackHTTP are valid chat sections in each mode.
+	const slack = "chat:\n  slack:\n    bot_token: ${SLACK_BOT_TOKEN}\n    app_token: ${SLACK_APP_TOKEN}\n"
+	const slackHTTP = "chat:\n  slack:\n    mode: http\n    bot_token: ${SLACK_BOT_TOKEN}\n    signing_secret: ${SLACK_SIGNING_SECRET}\n"
 	tests := []struct {
 		name  string
 		input string
@@ -231,12 +354,12 @@ func TestParseRejects(t *testing.T) {
 		{"a string at the top is rejected", "hello\n", "bot.yaml:1: expected a mapping of settings like timezone: UTC, got a string"},
 
 		// Keys.
-		{"an unknown top-level key is rejected", "timezone: UTC\ndate_order: dmy\ndatabse: x.db\n" + network, "bot.yaml:3: databse: unknown key (known: timezone, date_order, languages, database, chat, roles, networks, publish)"},
-		{"an unknown chat platform is rejected", network + "chat:\n  slack: {}\n", "bot.yaml:4: chat.slack: unknown key (known: shell)"},
+		{"an unknown top-level key is rejected", "timezone: UTC\ndate_order: dmy\ndatabse: x.db\n" + network, "bot.yaml:3: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish)"},
+		{"an unknown chat platform is rejected", network + "chat:\n  discord: {}\n", "bot.yaml:4: chat.discord: unknown key (known: shell, slack)"},
 		{"an unknown shell key is rejected", network + "chat:\n  shell:\n    usr: ana\n", "bot.yaml:5: chat.shell.usr: unknown key (known: user, channel)"},
-		{"an unknown network key is rejected", "networks:\n  - name: a\n    kind: file\n    outbx: o.jsonl\n", "bot.yaml:4: networks[0].outbx: unknown key (known: name, kind, outbox, inbox, limit)"},
+		{"an unknown network key is rejected", "networks:\n  - name: a\n    kind: file\n    outbx: o.jsonl\n", "bot.yaml:4: networks[0].outbx: unknown key (known: name, kind, outbox, inbox, channel, limit)"},
 		{"an unknown publish key is rejected", network + "publish: {retries: 3}\n", "bot.yaml:3: publish.retries: unknown key (known: max_attempts, attempt_timeout)"},
-		{"an odd key is quoted", network + "\"time zone\": UTC\n", `bot.yaml:3: "time zone": unknown key (known: timezone, date_order, languages, database, chat, roles, networks, publish)`},
+		{"an odd key is quoted", network + "\"time zone\": UTC\n", `bot.yaml:3: "time zone": unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish)`},
 		{"a list as a key is rejected", network + "? [a]\n: 1\n", "bot.yaml:3: expected a key name, got a list"},
 		{"a merge key is rejected", "<<: {timezone: UTC}\n" + network, `bot.yaml:1: "<<": merge keys are not supported; write the settings out`},
 		{"a merge key inside a network is rejected", "networks:\n  - name: a\n    <<: {kind: file}\n", `bot.yaml:3: networks[0]."<<": merge keys are not supported; write the settings out`},
@@ -253,7 +376,7 @@ func TestParseRejects(t *testing.T) {
 		{"a number where publish goes is rejected", network + "publish: 8\n", "bot.yaml:3: publish: expected a mapping like {max_attempts: 8, attempt_timeout: 30s}, got a number"},
 		{"a mapping where networks go is rejected", "networks:\n  sandbox: {kind: file}\n", "bot.yaml:2: networks: expected a list of networks like [{name: sandbox, kind: file, outbox: data/sandbox/outbox.jsonl}], got a mapping"},
 		{"a string where a network goes is rejected", "networks:\n  - sandbox\n", "bot.yaml:2: networks[0]: expected a mapping like {name: sandbox, kind: file, outbox: data/sandbox/outbox.jsonl}, got a string"},
-		{"a string where a role list goes is rejected", network + "roles:\n  scheduler: \"*\"\n", `bot.yaml:4: roles.scheduler: expected a list like ["*"] or [U012AB3CD, alice], got a string`},
+		{"a string where a role list goes is rejected", network + "roles:\n  scheduler: \"*\"\n", `bot.yaml:4: roles.scheduler: expected a list like ["*"] or [U012AB3CD, S0123ABCD, alice], got a string`},
 		{"a list where a role member goes is rejected", network + "roles:\n  scheduler: [[a]]\n", "bot.yaml:4: roles.scheduler[0]: expected a string, got a list"},
 		{"a list where roles go is rejected", network + "roles: [scheduler]\n", `bot.yaml:3: roles: expected a mapping like {scheduler: ["*"]}, got a list`},
 		{"a string where languages go is rejected", network + "languages: en\n", "bot.yaml:3: languages: expected a list like [en, pt], got a string"},
@@ -271,7 +394,7 @@ func TestParseRejects(t *testing.T) {
 		{"an empty database is rejected", "database: ''\n" + network, "bot.yaml:1: database: empty; write a path like data/crier.db"},
 		{"an empty shell user is rejected", network + "chat: {shell: {user: ''}}\n", "bot.yaml:3: chat.shell.user: empty; write a name like you"},
 		{"an unknown role is rejected", network + "roles:\n  schedulr: [\"*\"]\n", "bot.yaml:4: roles.schedulr: unknown role (known: scheduler, approver, replier, admin)"},
-		{"an empty role member is rejected", network + "roles:\n  admin: [alice, '']\n", `bot.yaml:4: roles.admin[1]: empty; write a user id, a user name or "*" for everyone`},
+		{"an empty role member is rejected", network + "roles:\n  admin: [alice, '']\n", `bot.yaml:4: roles.admin[1]: empty; write a user id, a user name, a Slack user group id or "*" for everyone`},
 
 		// Networks.
 		{"a file without networks is rejected", "timezone: UTC\n", "bot.yaml: networks: at least one network is required; add one like {name: sandbox, kind: file, outbox: data/sandbox/outbox.jsonl}"},
@@ -283,8 +406,8 @@ func TestParseRejects(t *testing.T) {
 		{"a network name of 33 characters is rejected", "networks:\n  - {name: abcdefghijklmnopqrstuvwxyz0123456, kind: file, outbox: o}\n", `bot.yaml:2: networks[0].name: invalid name "abcdefghijklmnopqrstuvwxyz0123456"; use 1 to 32 of a-z, 0-9, _ and -`},
 		{"an empty network name is rejected", "networks:\n  - {name: '', kind: file, outbox: o}\n", `bot.yaml:2: networks[0].name: invalid name ""; use 1 to 32 of a-z, 0-9, _ and -`},
 		{"a network name used twice is rejected", "networks:\n  - name: sandbox\n    kind: file\n    outbox: a.jsonl\n  - name: sandbox\n    kind: file\n    outbox: b.jsonl\n", `bot.yaml:5: networks[1].name: duplicate name "sandbox" (first on line 2); give each network its own name`},
-		{"a network without a kind is rejected", "networks:\n  - name: a\n    outbox: o.jsonl\n", "bot.yaml:2: networks[0].kind: required (known: file)"},
-		{"an unknown kind is rejected", "networks:\n  - {name: a, kind: file, outbox: o}\n  - name: b\n    kind: mastodn\n", `bot.yaml:4: networks[1].kind: unknown kind "mastodn" (known: file)`},
+		{"a network without a kind is rejected", "networks:\n  - name: a\n    outbox: o.jsonl\n", "bot.yaml:2: networks[0].kind: required (known: file, slack)"},
+		{"an unknown kind is rejected", "networks:\n  - {name: a, kind: file, outbox: o}\n  - name: b\n    kind: mastodn\n", `bot.yaml:4: networks[1].kind: unknown kind "mastodn" (known: file, slack)`},
 		{"a file network without an outbox is rejected", "networks:\n  - name: a\n    kind: file\n    inbox: i.jsonl\n", "bot.yaml:2: networks[0].outbox: required for kind file; write a path like data/sandbox/outbox.jsonl"},
 		{"an empty outbox is rejected", "networks:\n  - {name: a, kind: file, outbox: ''}\n", "bot.yaml:2: networks[0].outbox: empty; write a path like data/sandbox/outbox.jsonl"},
 		{"an empty inbox is rejected", "networks:\n  - {name: a, kind: file, outbox: o, inbox: ''}\n", "bot.yaml:2: networks[0].inbox: empty; write a path like data/sandbox/inbox.jsonl, or leave inbox out"},
@@ -292,6 +415,71 @@ func TestParseRejects(t *testing.T) {
 		{"a fractional limit is rejected", "networks:\n  - {name: a, kind: file, outbox: o, limit: 2.5}\n", `bot.yaml:2: networks[0].limit: "2.5" is not a whole number; write a number from 1 to 100000`},
 		{"a limit of 0 is rejected", "networks:\n  - {name: a, kind: file, outbox: o, limit: 0}\n", `bot.yaml:2: networks[0].limit: "0" is out of range; write a number from 1 to 100000`},
 		{"a limit over 100000 is rejected", "networks:\n  - {name: a, kind: file, outbox: o, limit: 100001}\n", `bot.yaml:2: networks[0].limit: "100001" is out of range; write a number from 1 to 100000`},
+
+		// Slack networks.
+		{"a channel key in a file network is rejected", "networks:\n  - name: a\n    kind: file\n    outbox: o\n    channel: C0123ABCD\n", "bot.yaml:5: networks[0].channel: not used by kind file; remove it (file networks take name, kind, outbox, inbox, limit)"},
+		{"an outbox in a slack network is rejected", "networks:\n  - name: a\n    outbox: o\n    kind: slack\n    channel: C0123ABCD\n" + slack, "bot.yaml:3: networks[0].outbox: not used by kind slack; remove it (slack networks take name, kind, channel, limit)"},
+		{"an empty inbox in a slack network is rejected", "networks:\n  - name: a\n    kind: slack\n    channel: C0123ABCD\n    inbox:\n" + slack, "bot.yaml:5: networks[0].inbox: not used by kind slack; remove it (slack networks take name, kind, channel, limit)"},
+		{"a slack network without chat.slack is rejected", network + "  - name: general\n    kind: slack\n    channel: C0123ABCD\nchat: {shell: {}}\n", "bot.yaml:3: networks[1]: kind slack needs chat.slack, which is not set; add chat: {slack: {bot_token: \"${SLACK_BOT_TOKEN}\", app_token: \"${SLACK_APP_TOKEN}\"}}"},
+		{"a slack network without a channel is rejected", slack + "networks:\n  - name: general\n    kind: slack\n", "bot.yaml:6: networks[0].channel: required for kind slack; write a channel ID like C0123ABCD (channel details → bottom of the About tab)"},
+		{"an empty channel is rejected", slack + "networks:\n  - {name: general, kind: slack, channel: ''}\n", "bot.yaml:6: networks[0].channel: empty; write a channel ID like C0123ABCD (channel details → bottom of the About tab)"},
+		{"a channel name with # is rejected", slack + "networks:\n  - {name: general, kind: slack, channel: '#general'}\n", `bot.yaml:6: networks[0].channel: "#general" looks like a channel name; use the channel ID (channel details → bottom of the About tab), not its name, like C0123ABCD`},
+		{"a channel name without # is rejected", slack + "networks:\n  - {name: general, kind: slack, channel: general}\n", `bot.yaml:6: networks[0].channel: "general" looks like a channel name; use the channel ID (channel details → bottom of the About tab), not its name, like C0123ABCD`},
+		{"a channel id in lower case is rejected", slack + "networks:\n  - {name: general, kind: slack, channel: c0123abcd}\n", `bot.yaml:6: networks[0].channel: "c0123abcd" looks like a channel name; use the channel ID (channel details → bottom of the About tab), not its name, like C0123ABCD`},
+		{"a user id as a channel is rejected", slack + "networks:\n  - {name: general, kind: slack, channel: U0123ABCD}\n", `bot.yaml:6: networks[0].channel: "U0123ABCD" is not a channel ID; write one like C0123ABCD (channel details → bottom of the About tab)`},
+		{"a channel id that is too short is rejected", slack + "networks:\n  - {name: general, kind: slack, channel: C0123ABC}\n", `bot.yaml:6: networks[0].channel: "C0123ABC" is not a channel ID; write one like C0123ABCD (channel details → bottom of the About tab)`},
+		{"a channel from a variable is quoted as written", slack + "networks:\n  - {name: general, kind: slack, channel: '${CHANNEL}'}\n", `bot.yaml:6: networks[0].channel: "${CHANNEL}" looks like a channel name; use the channel ID (channel details → bottom of the About tab), not its name, like C0123ABCD`},
+		{"a slack limit of 0 is rejected", slack + "networks:\n  - {name: general, kind: slack, channel: C0123ABCD, limit: 0}\n", `bot.yaml:6: networks[0].limit: "0" is out of range; write a number from 1 to 40000`},
+		{"a slack limit over 40000 is rejected", slack + "networks:\n  - {name: general, kind: slack, channel: C0123ABCD, limit: 40001}\n", `bot.yaml:6: networks[0].limit: "40001" is out of range; write a number from 1 to 40000`},
+
+		// Slack.
+		{"an unknown slack key is rejected", network + slack + "    token: x\n", "bot.yaml:7: chat.slack.token: unknown key (known: mode, bot_token, app_token, signing_secret, api_url)"},
+		{"a string where slack goes is rejected", network + "chat: {slack: xoxb-1}\n", `bot.yaml:3: chat.slack: expected a mapping like {bot_token: "${SLACK_BOT_TOKEN}", app_token: "${SLACK_APP_TOKEN}"}, got a string`},
+		{"an empty slack section is rejected", network + "chat:\n  slack:\n", "bot.yaml:4: chat.slack.bot_token: required; write bot_token: ${SLACK_BOT_TOKEN} and set that variable to a bot token starting with \"xoxb-\" (Slack app → OAuth & Permissions → Bot User OAuth Token)"},
+		{"a missing bot token is rejected", network + "chat:\n  slack:\n    app_token: ${SLACK_APP_TOKEN}\n", "bot.yaml:4: chat.slack.bot_token: required; write bot_token: ${SLACK_BOT_TOKEN} and set that variable to a bot token starting with \"xoxb-\" (Slack app → OAuth & Permissions → Bot User OAuth Token)"},
+		{"a bot token set to an empty variable is rejected", network + "chat:\n  slack:\n    bot_token: ${EMPTY}\n", "bot.yaml:5: chat.slack.bot_token: \"${EMPTY}\" is empty; set the variable to a bot token starting with \"xoxb-\" (Slack app → OAuth & Permissions → Bot User OAuth Token)"},
+		{"an empty bot token is rejected", network + "chat:\n  slack:\n    bot_token: ''\n", "bot.yaml:5: chat.slack.bot_token: empty; write ${SLACK_BOT_TOKEN} and set that variable to a bot token starting with \"xoxb-\" (Slack app → OAuth & Permissions → Bot User OAuth Token)"},
+		{"an unset bot token variable is rejected", network + "chat:\n  slack:\n    bot_token: ${UNSET_TOKEN}\n", "bot.yaml:5: chat.slack.bot_token: environment variable UNSET_TOKEN is not set"},
+		{"a bot token with the wrong prefix is rejected", network + "chat:\n  slack:\n    bot_token: ${WRONG_TOKEN}\n", `bot.yaml:5: chat.slack.bot_token: must be a bot token starting with "xoxb-" (Slack app → OAuth & Permissions → Bot User OAuth Token)`},
+		{"a bot token that is only the prefix is rejected", network + "chat:\n  slack:\n    bot_token: xoxb-\n", `bot.yaml:5: chat.slack.bot_token: must be a bot token starting with "xoxb-" (Slack app → OAuth & Permissions → Bot User OAuth Token)`},
+		{"the app token as the bot token is rejected", network + "chat:\n  slack:\n    bot_token: ${SLACK_APP_TOKEN}\n", `bot.yaml:5: chat.slack.bot_token: must be a bot token starting with "xoxb-" (Slack app → OAuth & Permissions → Bot User OAuth Token); this one is the app-level token, which goes in app_token`},
+		{"a user token as the bot token is rejected", network + "chat:\n  slack:\n    bot_token: ${USER_TOKEN}\n", `bot.yaml:5: chat.slack.bot_token: must be a bot token starting with "xoxb-" (Slack app → OAuth & Permissions → Bot User OAuth Token); this one is a user token; crier needs the bot's`},
+		{"a bot token with a trailing newline is rejected", network + "chat:\n  slack:\n    bot_token: ${NEWLINE_TOKEN}\n", "bot.yaml:5: chat.slack.bot_token: contains a space or line break, which a bot token never has; check the variable for stray spaces or a trailing newline"},
+		{"a number as a bot token is rejected", network + "chat:\n  slack:\n    bot_token: [1]\n", "bot.yaml:5: chat.slack.bot_token: expected a string, got a list"},
+		{"socket mode without an app token is rejected", network + "chat:\n  slack:\n    bot_token: ${SLACK_BOT_TOKEN}\n", "bot.yaml:4: chat.slack.app_token: required in socket mode; write app_token: ${SLACK_APP_TOKEN} and set that variable to an app-level token starting with \"xapp-\" (Slack app → Basic Information → App-Level Tokens, with the connections:write scope), or use mode: http"},
+		{"an app token with the wrong prefix is rejected", network + "chat:\n  slack:\n    bot_token: ${SLACK_BOT_TOKEN}\n    app_token: ${WRONG_TOKEN}\n", `bot.yaml:6: chat.slack.app_token: must be an app-level token starting with "xapp-" (Slack app → Basic Information → App-Level Tokens, with the connections:write scope)`},
+		{"the bot token as the app token is rejected", network + "chat:\n  slack:\n    bot_token: ${SLACK_BOT_TOKEN}\n    app_token: ${SLACK_BOT_TOKEN}\n", `bot.yaml:6: chat.slack.app_token: must be an app-level token starting with "xapp-" (Slack app → Basic Information → App-Level Tokens, with the connections:write scope); this one is the bot token, which goes in bot_token`},
+		{"a wrong app token is rejected in http mode too", network + slackHTTP + "    app_token: ${WRONG_TOKEN}\nhttp: {listen: ':8080'}\n", `bot.yaml:8: chat.slack.app_token: must be an app-level token starting with "xapp-" (Slack app → Basic Information → App-Level Tokens, with the connections:write scope)`},
+		{"http mode without a signing secret is rejected", network + "chat:\n  slack:\n    mode: http\n    bot_token: ${SLACK_BOT_TOKEN}\n    app_token: ${SLACK_APP_TOKEN}\nhttp: {listen: ':8080'}\n", "bot.yaml:4: chat.slack.signing_secret: required in http mode; write signing_secret: ${SLACK_SIGNING_SECRET} and set that variable to the signing secret (Slack app → Basic Information → Signing Secret)"},
+		{"an empty signing secret is rejected", network + "chat:\n  slack:\n    mode: http\n    bot_token: ${SLACK_BOT_TOKEN}\n    signing_secret: ${EMPTY}\n", "bot.yaml:7: chat.slack.signing_secret: \"${EMPTY}\" is empty; set the variable to the signing secret (Slack app → Basic Information → Signing Secret)"},
+		{"a signing secret with a space is rejected", network + "chat:\n  slack:\n    mode: http\n    bot_token: ${SLACK_BOT_TOKEN}\n    signing_secret: ' ${SLACK_SIGNING_SECRET}'\n", "bot.yaml:7: chat.slack.signing_secret: contains a space or line break, which the signing secret never has; check the variable for stray spaces or a trailing newline"},
+		{"an unknown mode is rejected", network + "chat:\n  slack:\n    mode: websocket\n", `bot.yaml:5: chat.slack.mode: unknown mode "websocket"; write socket (Socket Mode, no public URL needed) or http (Events API, needs http.listen)`},
+		{"a mode in capitals is rejected", network + "chat:\n  slack:\n    bot_token: ${SLACK_BOT_TOKEN}\n    mode: HTTP\n", `bot.yaml:6: chat.slack.mode: unknown mode "HTTP"; write socket (Socket Mode, no public URL needed) or http (Events API, needs http.listen)`},
+		{"an empty mode is rejected", network + "chat:\n  slack:\n    mode: ''\n", `bot.yaml:5: chat.slack.mode: empty; write socket (Socket Mode, no public URL needed) or http (Events API, needs http.listen)`},
+		{"http mode without http.listen is rejected", network + slackHTTP, `bot.yaml:5: chat.slack.mode: http mode needs http.listen, the address Slack's requests come to; add http: {listen: ":8080"} behind an HTTPS proxy, or use mode: socket`},
+		{"http mode with an empty http section is rejected", network + slackHTTP + "http:\n  listen:\n", `bot.yaml:5: chat.slack.mode: http mode needs http.listen, the address Slack's requests come to; add http: {listen: ":8080"} behind an HTTPS proxy, or use mode: socket`},
+		{"an api url without a scheme is rejected", network + slack + "    api_url: slack.com/api/\n", `bot.yaml:7: chat.slack.api_url: "slack.com/api/" is not an absolute http(s) URL; write one like https://slack.com/api/ (GovSlack: https://slack-gov.com/api/)`},
+		{"an api url that is not http is rejected", network + slack + "    api_url: ftp://slack.com/api/\n", `bot.yaml:7: chat.slack.api_url: "ftp://slack.com/api/" is not an absolute http(s) URL; write one like https://slack.com/api/ (GovSlack: https://slack-gov.com/api/)`},
+		{"an api url without a host is rejected", network + slack + "    api_url: https:///api/\n", `bot.yaml:7: chat.slack.api_url: "https:///api/" is not an absolute http(s) URL; write one like https://slack.com/api/ (GovSlack: https://slack-gov.com/api/)`},
+		{"an api url with a space is rejected", network + slack + "    api_url: https://slack.com/my api/\n", `bot.yaml:7: chat.slack.api_url: "https://slack.com/my api/" is not an absolute http(s) URL; write one like https://slack.com/api/ (GovSlack: https://slack-gov.com/api/)`},
+		{"an api url that does not parse is rejected", network + slack + "    api_url: 'http://[::1'\n", `bot.yaml:7: chat.slack.api_url: "http://[::1" is not an absolute http(s) URL; write one like https://slack.com/api/ (GovSlack: https://slack-gov.com/api/)`},
+		{"an api url with a query is rejected", network + slack + "    api_url: https://slack.com/api/?x=1\n", `bot.yaml:7: chat.slack.api_url: "https://slack.com/api/?x=1" has a query or a fragment; write the URL API methods go under, like https://slack.com/api/ (GovSlack: https://slack-gov.com/api/)`},
+		{"an api url with a fragment is rejected", network + slack + "    api_url: https://slack.com/api/#top\n", `bot.yaml:7: chat.slack.api_url: "https://slack.com/api/#top" has a query or a fragment; write the URL API methods go under, like https://slack.com/api/ (GovSlack: https://slack-gov.com/api/)`},
+		{"an empty api url is rejected", network + slack + "    api_url: ''\n", `bot.yaml:7: chat.slack.api_url: empty; write a URL like https://slack.com/api/ (GovSlack: https://slack-gov.com/api/)`},
+
+		// HTTP.
+		{"an unknown http key is rejected", network + "http:\n  port: 8080\n", "bot.yaml:4: http.port: unknown key (known: listen)"},
+		{"a string where http goes is rejected", network + "http: ':8080'\n", `bot.yaml:3: http: expected a mapping like {listen: ":8080"}, got a string`},
+		{"a listen address without a port is rejected", network + "http:\n  listen: localhost\n", `bot.yaml:4: http.listen: "localhost" is not a host:port with a port from 0 to 65535; write one like :8080 (every interface) or 127.0.0.1:8080`},
+		{"a bare port is rejected", network + "http:\n  listen: 8080\n", `bot.yaml:4: http.listen: "8080" is not a host:port with a port from 0 to 65535; write one like :8080 (every interface) or 127.0.0.1:8080`},
+		{"a listen URL is rejected", network + "http:\n  listen: http://0.0.0.0:8080\n", `bot.yaml:4: http.listen: "http://0.0.0.0:8080" is not a host:port with a port from 0 to 65535; write one like :8080 (every interface) or 127.0.0.1:8080`},
+		{"a port over 65535 is rejected", network + "http:\n  listen: ':65536'\n", `bot.yaml:4: http.listen: ":65536" is not a host:port with a port from 0 to 65535; write one like :8080 (every interface) or 127.0.0.1:8080`},
+		{"a named port is rejected", network + "http:\n  listen: ':http'\n", `bot.yaml:4: http.listen: ":http" is not a host:port with a port from 0 to 65535; write one like :8080 (every interface) or 127.0.0.1:8080`},
+		{"a signed port is rejected", network + "http:\n  listen: ':+80'\n", `bot.yaml:4: http.listen: ":+80" is not a host:port with a port from 0 to 65535; write one like :8080 (every interface) or 127.0.0.1:8080`},
+		{"an empty port is rejected", network + "http:\n  listen: 'localhost:'\n", `bot.yaml:4: http.listen: "localhost:" is not a host:port with a port from 0 to 65535; write one like :8080 (every interface) or 127.0.0.1:8080`},
+		{"a host with a space is rejected", network + "http:\n  listen: 'my host:80'\n", `bot.yaml:4: http.listen: "my host:80" is not a host:port with a port from 0 to 65535; write one like :8080 (every interface) or 127.0.0.1:8080`},
+		{"an empty listen is rejected", network + "http:\n  listen: ''\n", `bot.yaml:4: http.listen: empty; write a host:port like :8080 (every interface) or 127.0.0.1:8080, or leave listen out for no listener`},
+		{"a listen from a variable is quoted as written", network + "http:\n  listen: ${NAME}\n", `bot.yaml:4: http.listen: "${NAME}" is not a host:port with a port from 0 to 65535; write one like :8080 (every interface) or 127.0.0.1:8080`},
 
 		// Publish.
 		{"zero attempts are rejected", network + "publish:\n  max_attempts: 0\n", `bot.yaml:4: publish.max_attempts: "0" is out of range; write a number from 1 to 50`},
@@ -311,7 +499,13 @@ func TestParseRejects(t *testing.T) {
 		{"an expanded limit is quoted as written", "networks:\n  - {name: a, kind: file, outbox: o, limit: '${LIMIT}'}\n", `bot.yaml:2: networks[0].limit: "${LIMIT}" is out of range; write a number from 1 to 100000`},
 		{"a variable is not a name of a network", "networks:\n  - {name: '${NAME}', kind: file, outbox: o}\n", `bot.yaml:2: networks[0].name: invalid name "${NAME}"; use 1 to 32 of a-z, 0-9, _ and -`},
 	}
-	vars := map[string]string{"EMPTY": "", "TZ_NAME": "Mars/Olympus", "LIMIT": "0", "NAME": "Bad Name"}
+	vars := slackVars()
+	for k, v := range map[string]string{
+		"EMPTY": "", "TZ_NAME": "Mars/Olympus", "LIMIT": "0", "NAME": "Bad Name", "CHANNEL": "#general",
+		"WRONG_TOKEN": "abc-123", "USER_TOKEN": "xoxp-1-2-3", "NEWLINE_TOKEN": testBotToken + "\n",
+	} {
+		vars[k] = v
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -346,8 +540,24 @@ func TestParseNeverShowsSecrets(t *testing.T) {
 		{"in a timeout", "publish: {attempt_timeout: '${SECRET}'}\n"},
 		{"next to an unset variable", "database: ${SECRET}/${UNSET}\n"},
 		{"in a valid value, before a later error", "database: ${SECRET}\nchat: {shell: {user: ${SECRET}}}\ntimezone: ${SECRET}\n"},
+		{"in a bot token", "chat: {slack: {bot_token: '${SECRET}', app_token: '${SECRET_APP}'}}\n"},
+		{"in a bot token with the right prefix", "chat: {slack: {bot_token: 'xoxb-${SECRET}', app_token: '${SECRET_APP}'}}\n"},
+		{"in a bot token that is an app token", "chat: {slack: {bot_token: '${SECRET_APP}', app_token: '${SECRET_APP}'}}\n"},
+		{"in a bot token that is a user token", "chat: {slack: {bot_token: '${SECRET_USER}', app_token: '${SECRET_APP}'}}\n"},
+		{"in an app token", "chat: {slack: {bot_token: '${SECRET_BOT}', app_token: '${SECRET}'}}\n"},
+		{"in an app token with the right prefix", "chat: {slack: {bot_token: '${SECRET_BOT}', app_token: 'xapp-${SECRET}'}}\n"},
+		{"in an app token that is the bot token", "chat: {slack: {bot_token: '${SECRET_BOT}', app_token: '${SECRET_BOT}'}}\n"},
+		{"in a signing secret", "chat: {slack: {mode: http, bot_token: '${SECRET_BOT}', signing_secret: '${SECRET}'}}\nhttp: {listen: ':80'}\n"},
+		{"in valid tokens, before a later error", "chat: {slack: {mode: http, bot_token: '${SECRET_BOT}', app_token: '${SECRET_APP}', signing_secret: '${SECRET_SIGNING}'}}\n"},
+		{"in valid tokens, before an error about the api url", "chat: {slack: {bot_token: '${SECRET_BOT}', app_token: '${SECRET_APP}', signing_secret: '${SECRET_SIGNING}', api_url: '${SECRET}'}}\n"},
+		{"in a mode", "chat: {slack: {mode: '${SECRET}'}}\n"},
+		{"in a channel", "chat: {slack: {bot_token: '${SECRET_BOT}', app_token: '${SECRET_APP}'}}\nnetworks:\n  - {name: a, kind: slack, channel: '${SECRET}'}\n"},
+		{"in a listen address", "http: {listen: '${SECRET}'}\n"},
 	}
-	vars := map[string]string{"SECRET": secret, "SECRET_NAME": "a"}
+	vars := map[string]string{
+		"SECRET": secret, "SECRET_NAME": "a",
+		"SECRET_BOT": "xoxb-" + secret, "SECRET_APP": "xapp-" + secret, "SECRET_USER": "xoxp-" + secret, "SECRET_SIGNING": "hunter2",
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -422,7 +632,7 @@ func TestParseWithoutName(t *testing.T) {
 		t.Errorf("got Path %q, Dir %q, Database %q, Outbox %q; want relative paths and no name", c.Path, c.Dir, c.Database, c.Networks[0].Outbox)
 	}
 	_, err = Parse(strings.NewReader("databse: x\n"), Options{})
-	if want := "config:1: databse: unknown key (known: timezone, date_order, languages, database, chat, roles, networks, publish)"; err == nil || err.Error() != want {
+	if want := "config:1: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish)"; err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %s", err, want)
 	}
 }
@@ -474,7 +684,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 
 	_, err = Load(bad)
-	if want := bad + `:2: networks[0].kind: unknown kind "mastodn" (known: file)`; err == nil || err.Error() != want {
+	if want := bad + `:2: networks[0].kind: unknown kind "mastodn" (known: file, slack)`; err == nil || err.Error() != want {
 		t.Errorf("loading a bad file: error = %v, want %s", err, want)
 	}
 }
@@ -484,7 +694,7 @@ func TestRolesFor(t *testing.T) {
 	c := &Config{Roles: map[crier.Role][]string{
 		crier.RoleScheduler: {"*"},
 		crier.RoleApprover:  {"U1", "bob"},
-		crier.RoleAdmin:     {"U9"},
+		crier.RoleAdmin:     {"U9", "S0123ABCD"},
 		crier.RoleReplier:   {},
 	}}
 	tests := []struct {
@@ -497,6 +707,8 @@ func TestRolesFor(t *testing.T) {
 		{"a user is matched by name", "U7", "bob", []crier.Role{crier.RoleScheduler, crier.RoleApprover}},
 		{"roles come in the order of crier.Roles", "U9", "bob", []crier.Role{crier.RoleScheduler, crier.RoleApprover, crier.RoleAdmin}},
 		{"an empty id and name match only everyone", "", "", []crier.Role{crier.RoleScheduler}},
+		{"a user group id is not expanded to its members", "U3", "carol", []crier.Role{crier.RoleScheduler}},
+		{"a user group id matches as an id, for the adapter to pass", "S0123ABCD", "", []crier.Role{crier.RoleScheduler, crier.RoleAdmin}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -511,15 +723,55 @@ func TestRolesFor(t *testing.T) {
 	}
 }
 
+func TestRoleMembers(t *testing.T) {
+	t.Parallel()
+	c, err := parse(readFile(t, "full.yaml"), slackVars())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		role crier.Role
+		want []string
+	}{
+		{crier.RoleScheduler, []string{"U012AB3CD", "alice"}},
+		{crier.RoleApprover, []string{"bob", "S0123ABCD"}},
+		{crier.RoleReplier, []string{}},
+		{crier.RoleAdmin, []string{"*"}},
+		{"nobody", nil},
+	}
+	for _, tt := range tests {
+		got := c.RoleMembers(tt.role)
+		if !slices.Equal(got, tt.want) || (got == nil) != (tt.want == nil) {
+			t.Errorf("RoleMembers(%s) = %#v, want %#v", tt.role, got, tt.want)
+		}
+	}
+
+	members := c.RoleMembers(crier.RoleApprover)
+	members[0] = "mallory"
+	_ = append(members[:1], "eve")
+	if got := c.RoleMembers(crier.RoleApprover); !slices.Equal(got, []string{"bob", "S0123ABCD"}) {
+		t.Errorf("changing what RoleMembers returned changed the config: %v", got)
+	}
+	if got := (&Config{}).RoleMembers(crier.RoleAdmin); got != nil {
+		t.Errorf("RoleMembers with no roles = %#v, want nil", got)
+	}
+}
+
 func TestNetwork(t *testing.T) {
 	t.Parallel()
-	c, err := parse(readFile(t, "full.yaml"), map[string]string{"CRIER_DATA": "/d", "USER_NAME": "u", "LIMIT": "9"})
+	vars := slackVars()
+	vars["LIMIT"] = "9"
+	c, err := parse(readFile(t, "full.yaml"), vars)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n, ok := c.Network("price-list_2")
-	if !ok || n.Name != "price-list_2" || n.Limit != 9 || n.Line != 20 {
+	if !ok || n.Name != "price-list_2" || n.Limit != 9 || n.Line != 28 {
 		t.Errorf("Network(price-list_2) = %+v, %v", n, ok)
+	}
+	n, ok = c.Network("announcements")
+	if !ok || n.Kind != "slack" || n.Channel != "C0123ABCD" || n.Line != 33 {
+		t.Errorf("Network(announcements) = %+v, %v", n, ok)
 	}
 	if n, ok := c.Network("missing"); ok {
 		t.Errorf("Network(missing) = %+v, true; want false", n)
@@ -527,7 +779,7 @@ func TestNetwork(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"default.yaml", "full.yaml", "minimal.yaml"} {
+	for _, name := range []string{"default.yaml", "full.yaml", "minimal.yaml", "slack.yaml"} {
 		f.Add(readFile(f, name))
 	}
 	def := readFile(f, "default.yaml")
@@ -546,6 +798,9 @@ func FuzzParse(f *testing.F) {
 		"networks:\n  - &n {name: a, kind: file, outbox: o}\n  - *n\n",
 		"a: &a [*a]\n",
 		"publish: {max_attempts: '${SECRET}', attempt_timeout: 1m}\n",
+		"chat: {slack: {bot_token: '${SECRET}', app_token: xapp-1}}\nnetworks: [{name: a, kind: slack, channel: C0123ABCD}]\n",
+		"chat: {slack: {bot_token: xoxb-1, mode: http, signing_secret: '${SECRET}', api_url: 'http://h'}}\nhttp: {listen: ':0'}\nnetworks: [{name: a, kind: slack, channel: '#x'}]\n",
+		"chat: {slack: {bot_token: xoxb-1, app_token: xapp-1}}\nnetworks: [{name: a, kind: slack, channel: G0123ABCD, limit: 40000}]\n",
 	} {
 		f.Add(s)
 	}
@@ -570,8 +825,32 @@ func FuzzParse(f *testing.F) {
 			t.Errorf("parsed to an incomplete config: %+v", c)
 		}
 		for _, n := range c.Networks {
-			if !validNetworkName(n.Name) || n.Kind != "file" || n.Outbox == "" || n.Limit < 1 || n.Limit > 100000 {
+			valid := validNetworkName(n.Name)
+			switch n.Kind {
+			case "file":
+				valid = valid && n.Outbox != "" && n.Channel == "" && n.Limit >= 1 && n.Limit <= 100000
+			case "slack":
+				valid = valid && c.Chat.Slack != nil && slackChannelID.MatchString(n.Channel) && n.Outbox == "" && n.Inbox == "" && n.Limit >= 1 && n.Limit <= 40000
+			default:
+				valid = false
+			}
+			if !valid {
 				t.Errorf("parsed to an invalid network: %+v", n)
+			}
+		}
+		if s := c.Chat.Slack; s != nil {
+			valid := strings.HasPrefix(s.BotToken, "xoxb-") && strings.HasSuffix(s.APIURL, "/") &&
+				(s.AppToken == "" || strings.HasPrefix(s.AppToken, "xapp-"))
+			switch s.Mode {
+			case "socket":
+				valid = valid && s.AppToken != ""
+			case "http":
+				valid = valid && s.SigningSecret != "" && c.HTTP.Listen != ""
+			default:
+				valid = false
+			}
+			if !valid {
+				t.Errorf("parsed to invalid slack settings: mode %q, api url %q", s.Mode, s.APIURL)
 			}
 		}
 		if c.Publish.MaxAttempts < 1 || c.Publish.MaxAttempts > 50 || c.Publish.AttemptTimeout < time.Second || c.Publish.AttemptTimeout > 10*time.Minute {

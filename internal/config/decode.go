@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,6 +51,8 @@ type decoder struct {
 	name   string
 	dir    string
 	getenv func(string) (string, bool)
+
+	slackMode *yaml.Node // chat.slack.mode's value when the file sets it, for checks across sections
 }
 
 // errorf returns an error about node n (which may be nil) at key path.
@@ -195,6 +200,7 @@ func written(n *yaml.Node) string {
 type entry struct {
 	key  string     // the key as written
 	path string     // the key's path, for messages: "chat.shell.user"
+	k    *yaml.Node // the key
 	v    *yaml.Node // the value, aliases followed
 }
 
@@ -227,7 +233,7 @@ func (d *decoder) mapping(n *yaml.Node, path, want, noun string, known []string)
 		if !slices.Contains(known, k.Value) {
 			return nil, d.errorf(k, p, "unknown %s (known: %s)", noun, strings.Join(known, ", "))
 		}
-		entries = append(entries, entry{key: k.Value, path: p, v: v})
+		entries = append(entries, entry{key: k.Value, path: p, k: k, v: v})
 	}
 	return entries, nil
 }
@@ -341,16 +347,33 @@ func (d *decoder) pathValue(n *yaml.Node, path, example string) (string, error) 
 // The schema of bot.yaml.
 
 func topKeys() []string {
-	return []string{"timezone", "date_order", "languages", "database", "chat", "roles", "networks", "publish"}
+	return []string{"timezone", "date_order", "languages", "database", "chat", "http", "roles", "networks", "publish"}
 }
 
 func knownLanguages() []string { return []string{"en", "pt"} }
 
-func knownKinds() []string { return []string{"file"} }
+func knownKinds() []string { return []string{"file", "slack"} }
 
-// networkKeys lists the keys a network may have. When kinds other than file
-// arrive, keys that one kind does not use get rejected after kind is read.
-func networkKeys() []string { return []string{"name", "kind", "outbox", "inbox", "limit"} }
+// networkKeys lists the keys a network of any kind may have; keys its kind
+// does not use are rejected once kind is read (see kindKeys).
+func networkKeys() []string {
+	return []string{"name", "kind", "outbox", "inbox", "channel", "limit"}
+}
+
+// kindKeys lists the keys a network of kind may have.
+func kindKeys(kind string) []string {
+	switch kind {
+	case "file":
+		return []string{"name", "kind", "outbox", "inbox", "limit"}
+	case "slack":
+		return []string{"name", "kind", "channel", "limit"}
+	}
+	return nil
+}
+
+func slackKeys() []string {
+	return []string{"mode", "bot_token", "app_token", "signing_secret", "api_url"}
+}
 
 const networkExample = "{name: sandbox, kind: file, outbox: data/sandbox/outbox.jsonl}"
 
@@ -374,6 +397,8 @@ func (d *decoder) config(root *yaml.Node, c *Config) error {
 			}
 		case "chat":
 			err = d.chat(e, c)
+		case "http":
+			err = d.http(e, c)
 		case "roles":
 			err = d.roles(e, c)
 		case "networks":
@@ -392,6 +417,21 @@ func (d *decoder) config(root *yaml.Node, c *Config) error {
 			at = networks.v
 		}
 		return d.errorf(at, "networks", "at least one network is required; add one like %s", networkExample)
+	}
+	return d.across(c)
+}
+
+// across checks what one section needs of another, once the whole file is
+// read, so that the sections may come in any order.
+func (d *decoder) across(c *Config) error {
+	if s := c.Chat.Slack; s != nil && s.Mode == "http" && c.HTTP.Listen == "" {
+		return d.errorf(d.slackMode, "chat.slack.mode", `http mode needs http.listen, the address Slack's requests come to; add http: {listen: ":8080"} behind an HTTPS proxy, or use mode: socket`)
+	}
+	for i, n := range c.Networks {
+		if n.Kind == "slack" && c.Chat.Slack == nil {
+			return &parseError{name: d.name, line: n.Line, key: index("networks", i),
+				msg: `kind slack needs chat.slack, which is not set; add chat: {slack: {bot_token: "${SLACK_BOT_TOKEN}", app_token: "${SLACK_APP_TOKEN}"}}`}
+		}
 	}
 	return nil
 }
@@ -460,7 +500,7 @@ func (d *decoder) languages(e entry, c *Config) error {
 }
 
 func (d *decoder) chat(e entry, c *Config) error {
-	entries, err := d.mapping(e.v, e.path, "a mapping like {shell: {user: you, channel: general}}", "key", []string{"shell"})
+	entries, err := d.mapping(e.v, e.path, "a mapping like {shell: {user: you, channel: general}}", "key", []string{"shell", "slack"})
 	if err != nil {
 		return err
 	}
@@ -468,6 +508,8 @@ func (d *decoder) chat(e entry, c *Config) error {
 		switch e.key {
 		case "shell":
 			c.Chat.Shell, err = d.shell(e)
+		case "slack":
+			c.Chat.Slack, err = d.slack(e)
 		}
 		if err != nil {
 			return err
@@ -510,13 +552,15 @@ func (d *decoder) roles(e entry, c *Config) error {
 		return err
 	}
 	for _, e := range entries {
-		items, err := d.list(e.v, e.path, `a list like ["*"] or [U012AB3CD, alice]`)
+		items, err := d.list(e.v, e.path, `a list like ["*"] or [U012AB3CD, S0123ABCD, alice]`)
 		if err != nil {
 			return err
 		}
 		who := make([]string, 0, len(items))
 		for i, item := range items {
-			v, err := d.text(item, index(e.path, i), `a user id, a user name or "*" for everyone`)
+			// A Slack user group id (S…) is kept like any other member;
+			// the Slack adapter resolves who is in the group.
+			v, err := d.text(item, index(e.path, i), `a user id, a user name, a Slack user group id or "*" for everyone`)
 			if err != nil {
 				return err
 			}
@@ -587,9 +631,18 @@ func (d *decoder) network(item *yaml.Node, path string) (Network, *yaml.Node, er
 		return Network{}, nil, d.errorf(kind.v, kind.path, "unknown kind %s (known: %s)", written(kind.v), strings.Join(known, ", "))
 	}
 
+	keys := kindKeys(n.Kind)
+	for _, e := range entries {
+		if !slices.Contains(keys, e.key) {
+			return Network{}, nil, d.errorf(e.k, e.path, "not used by kind %s; remove it (%s networks take %s)", n.Kind, n.Kind, strings.Join(keys, ", "))
+		}
+	}
+
 	switch n.Kind {
 	case "file":
 		err = d.fileNetwork(item, path, values, &n)
+	case "slack":
+		err = d.slackNetwork(item, path, values, &n)
 	}
 	if err != nil {
 		return Network{}, nil, err
@@ -613,7 +666,37 @@ func (d *decoder) fileNetwork(item *yaml.Node, path string, values map[string]en
 	}
 	n.Limit = defaultFileLimit
 	if limit, ok := values["limit"]; ok {
-		if n.Limit, err = d.integer(limit.v, limit.path, 1, 100000); err != nil {
+		if n.Limit, err = d.integer(limit.v, limit.path, 1, maxFileLimit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// slackChannelID matches a Slack conversation id: a public (C…) or private
+// (G…) channel, or a direct message (D…).
+var slackChannelID = regexp.MustCompile(`^[CGD][A-Z0-9]{8,}$`)
+
+const channelHelp = "channel details → bottom of the About tab"
+
+func (d *decoder) slackNetwork(item *yaml.Node, path string, values map[string]entry, n *Network) error {
+	channel, ok := values["channel"]
+	if !ok {
+		return d.errorf(item, path+".channel", "required for kind slack; write a channel ID like C0123ABCD (%s)", channelHelp)
+	}
+	var err error
+	if n.Channel, err = d.text(channel.v, channel.path, "a channel ID like C0123ABCD ("+channelHelp+")"); err != nil {
+		return err
+	}
+	if !slackChannelID.MatchString(n.Channel) {
+		if strings.HasPrefix(n.Channel, "#") || strings.ToUpper(n.Channel) != n.Channel {
+			return d.errorf(channel.v, channel.path, "%s looks like a channel name; use the channel ID (%s), not its name, like C0123ABCD", written(channel.v), channelHelp)
+		}
+		return d.errorf(channel.v, channel.path, "%s is not a channel ID; write one like C0123ABCD (%s)", written(channel.v), channelHelp)
+	}
+	n.Limit = defaultSlackLimit
+	if limit, ok := values["limit"]; ok {
+		if n.Limit, err = d.integer(limit.v, limit.path, 1, maxSlackLimit); err != nil {
 			return err
 		}
 	}
@@ -653,4 +736,194 @@ func (d *decoder) publish(e entry, c *Config) error {
 		}
 	}
 	return nil
+}
+
+// secret describes a Slack token or secret for messages.
+type secret struct {
+	key    string // its key under chat.slack
+	envVar string // the variable the messages suggest
+	what   string // "a bot token"
+	prefix string // what it starts with; "" when anything goes
+	where  string // where the Slack app's settings show it
+}
+
+var (
+	botToken      = secret{"bot_token", "SLACK_BOT_TOKEN", "a bot token", "xoxb-", "Slack app → OAuth & Permissions → Bot User OAuth Token"}
+	appToken      = secret{"app_token", "SLACK_APP_TOKEN", "an app-level token", "xapp-", "Slack app → Basic Information → App-Level Tokens, with the connections:write scope"}
+	signingSecret = secret{"signing_secret", "SLACK_SIGNING_SECRET", "the signing secret", "", "Slack app → Basic Information → Signing Secret"}
+)
+
+// describe says what to set the secret to: "a bot token starting with
+// "xoxb-" (Slack app → …)".
+func (s secret) describe() string {
+	if s.prefix == "" {
+		return s.what + " (" + s.where + ")"
+	}
+	return fmt.Sprintf("%s starting with %q (%s)", s.what, s.prefix, s.where)
+}
+
+// tokenKinds tell apart the Slack tokens people mix up, by the prefix Slack
+// gives each kind; a prefix is not a secret.
+var tokenKinds = []struct{ prefix, is string }{
+	{"xoxb-", "the bot token, which goes in bot_token"},
+	{"xapp-", "the app-level token, which goes in app_token"},
+	{"xoxp-", "a user token; crier needs the bot's"},
+}
+
+// secretValue reads a token or secret. No message holds its value, or even
+// its value as written: it names the key, the variable to use and where the
+// Slack app shows the value.
+func (d *decoder) secretValue(n *yaml.Node, path string, s secret) (string, error) {
+	v, err := d.scalar(n, path, "a string")
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case v == "" && n.Value != "":
+		// n.Value is only ${VAR}s here, so quoting it shows no secret.
+		return "", d.errorf(n, path, "%s is empty; set the variable to %s", written(n), s.describe())
+	case v == "":
+		return "", d.errorf(n, path, "empty; write ${%s} and set that variable to %s", s.envVar, s.describe())
+	case strings.ContainsAny(v, " \t\r\n"):
+		return "", d.errorf(n, path, "contains a space or line break, which %s never has; check the variable for stray spaces or a trailing newline", s.what)
+	}
+	if s.prefix != "" && (!strings.HasPrefix(v, s.prefix) || len(v) == len(s.prefix)) {
+		msg := fmt.Sprintf("must be %s", s.describe())
+		for _, k := range tokenKinds {
+			if k.prefix != s.prefix && strings.HasPrefix(v, k.prefix) {
+				msg += "; this one is " + k.is
+			}
+		}
+		return "", d.errorf(n, path, "%s", msg)
+	}
+	return v, nil
+}
+
+func (d *decoder) slack(e entry) (*Slack, error) {
+	entries, err := d.mapping(e.v, e.path, `a mapping like {bot_token: "${SLACK_BOT_TOKEN}", app_token: "${SLACK_APP_TOKEN}"}`, "key", slackKeys())
+	if err != nil {
+		return nil, err
+	}
+	values := make(map[string]entry, len(entries))
+	for _, e := range entries {
+		if !isNull(e.v) {
+			values[e.key] = e
+		}
+	}
+	s := &Slack{Mode: defaultSlackMode, APIURL: defaultSlackAPIURL, Line: e.k.Line}
+
+	// The mode decides what else is required, so it is read first.
+	if mode, ok := values["mode"]; ok {
+		const example = "socket (Socket Mode, no public URL needed) or http (Events API, needs http.listen)"
+		if s.Mode, err = d.text(mode.v, mode.path, example); err != nil {
+			return nil, err
+		}
+		if s.Mode != "socket" && s.Mode != "http" {
+			return nil, d.errorf(mode.v, mode.path, "unknown mode %s; write %s", written(mode.v), example)
+		}
+		d.slackMode = mode.v
+	}
+	for _, e := range entries {
+		if isNull(e.v) {
+			continue
+		}
+		switch e.key {
+		case "bot_token":
+			s.BotToken, err = d.secretValue(e.v, e.path, botToken)
+		case "app_token":
+			s.AppToken, err = d.secretValue(e.v, e.path, appToken)
+		case "signing_secret":
+			s.SigningSecret, err = d.secretValue(e.v, e.path, signingSecret)
+		case "api_url":
+			s.APIURL, err = d.apiURL(e.v, e.path)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	missing := func(sec secret, when, or string) error {
+		return d.errorf(e.k, join(e.path, sec.key), "required%s; write %s: ${%s} and set that variable to %s%s", when, sec.key, sec.envVar, sec.describe(), or)
+	}
+	if s.BotToken == "" {
+		return nil, missing(botToken, "", "")
+	}
+	if s.Mode == "socket" && s.AppToken == "" {
+		return nil, missing(appToken, " in socket mode", ", or use mode: http")
+	}
+	if s.Mode == "http" && s.SigningSecret == "" {
+		return nil, missing(signingSecret, " in http mode", "")
+	}
+	return s, nil
+}
+
+// apiURL reads the base URL of Slack's Web API, adding the final "/" the
+// API method names are appended after.
+func (d *decoder) apiURL(n *yaml.Node, path string) (string, error) {
+	const example = "https://slack.com/api/ (GovSlack: https://slack-gov.com/api/)"
+	v, err := d.text(n, path, "a URL like "+example)
+	if err != nil {
+		return "", err
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(v, " \t\r\n") {
+		return "", d.errorf(n, path, "%s is not an absolute http(s) URL; write one like %s", written(n), example)
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(v, "#") {
+		return "", d.errorf(n, path, "%s has a query or a fragment; write the URL API methods go under, like %s", written(n), example)
+	}
+	if !strings.HasSuffix(v, "/") {
+		v += "/"
+	}
+	return v, nil
+}
+
+func (d *decoder) http(e entry, c *Config) error {
+	entries, err := d.mapping(e.v, e.path, `a mapping like {listen: ":8080"}`, "key", []string{"listen"})
+	if err != nil {
+		return err
+	}
+	c.HTTP.Line = e.k.Line
+	for _, e := range entries {
+		if isNull(e.v) {
+			continue
+		}
+		switch e.key {
+		case "listen":
+			c.HTTP.Listen, err = d.listen(e.v, e.path)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listen reads a host:port to listen on; the host may be empty (every
+// interface) and the port is a number from 0 to 65535.
+func (d *decoder) listen(n *yaml.Node, path string) (string, error) {
+	const example = ":8080 (every interface) or 127.0.0.1:8080"
+	v, err := d.text(n, path, "a host:port like "+example+", or leave listen out for no listener")
+	if err != nil {
+		return "", err
+	}
+	host, port, err := net.SplitHostPort(v)
+	if err != nil || !validPort(port) || strings.ContainsAny(host, " \t\r\n/") {
+		return "", d.errorf(n, path, "%s is not a host:port with a port from 0 to 65535; write one like %s", written(n), example)
+	}
+	return v, nil
+}
+
+// validPort reports whether port is a number from 0 to 65535, in digits only.
+func validPort(port string) bool {
+	if port == "" || len(port) > 5 {
+		return false
+	}
+	for _, c := range []byte(port) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	p, err := strconv.Atoi(port)
+	return err == nil && p <= 65535
 }

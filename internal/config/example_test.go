@@ -38,5 +38,5 @@ networks:
 	// Output:
 	// Europe/Bucharest /srv/crier/data/crier.db /srv/crier/data/sandbox/outbox.jsonl 500
 	// [scheduler]
-	// bot.yaml:8: networks[0].kind: unknown kind "mastodn" (known: file)
+	// bot.yaml:8: networks[0].kind: unknown kind "mastodn" (known: file, slack)
 }
