@@ -109,6 +109,12 @@ func New(deps Deps) *Router {
 // them with a platform.
 func (r *Router) Definitions() []Definition { return r.defs }
 
+// Has reports whether name is a registered command.
+func (r *Router) Has(name string) bool {
+	_, ok := r.byName[name]
+	return ok
+}
+
 // Parse splits "/schedule tomorrow 9am Hi" into ("schedule", "tomorrow 9am Hi").
 // ok is false when line is not a command.
 func Parse(line string) (name, args string, ok bool) {

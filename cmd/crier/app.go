@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/crier-bot/crier/adapters/file"
+	"github.com/crier-bot/crier/adapters/slack"
 	"github.com/crier-bot/crier/adapters/sqlite"
 	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/config"
@@ -16,6 +17,13 @@ import (
 	"github.com/crier-bot/crier/internal/publish"
 	"github.com/crier-bot/crier/internal/timeparse"
 )
+
+// chats are the chat platforms crier is connected to; a network of kind
+// slack publishes through the Slack adapter.
+type chats struct {
+	notifier crier.Notifier
+	slack    *slack.Adapter // nil without chat.slack
+}
 
 // app is crier wired together: store, networks, publishing and commands.
 type app struct {
@@ -29,7 +37,7 @@ type app struct {
 }
 
 // openApp opens everything cfg names. Nothing runs until start.
-func openApp(ctx context.Context, cfg *config.Config, notifier crier.Notifier, clock crier.Clock, log *slog.Logger) (_ *app, err error) {
+func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Clock, log *slog.Logger) (_ *app, err error) {
 	a := &app{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
@@ -40,7 +48,7 @@ func openApp(ctx context.Context, cfg *config.Config, notifier crier.Notifier, c
 		return nil, err
 	}
 	for _, nc := range cfg.Networks {
-		n, closer, err := openNetwork(nc, clock)
+		n, closer, err := openNetwork(nc, ch, clock)
 		if err != nil {
 			return nil, err
 		}
@@ -48,7 +56,7 @@ func openApp(ctx context.Context, cfg *config.Config, notifier crier.Notifier, c
 		a.closers = append(a.closers, closer)
 	}
 	a.pub, err = publish.New(ctx, publish.Options{
-		DB: a.db.SQL(), Store: a.db, Networks: a.networks, Notifier: notifier, Clock: clock, Logger: log,
+		DB: a.db.SQL(), Store: a.db, Networks: a.networks, Notifier: ch.notifier, Clock: clock, Logger: log,
 		MaxAttempts: cfg.Publish.MaxAttempts, AttemptTimeout: cfg.Publish.AttemptTimeout,
 		PollInterval: 250 * time.Millisecond,
 	})
@@ -62,12 +70,20 @@ func openApp(ctx context.Context, cfg *config.Config, notifier crier.Notifier, c
 		}),
 		Clock: clock, Location: cfg.Location, Logger: log,
 	})
+	if ch.slack != nil {
+		ch.slack.UseRouter(a.router)
+	}
 	return a, nil
 }
 
 // openNetwork opens the adapter for one network of bot.yaml.
-func openNetwork(nc config.Network, clock crier.Clock) (crier.Network, func() error, error) {
+func openNetwork(nc config.Network, ch chats, clock crier.Clock) (crier.Network, func() error, error) {
 	switch nc.Kind {
+	case "slack":
+		if ch.slack == nil {
+			return nil, nil, crier.Errorf(crier.EINVALID, "network %s publishes to Slack, but chat.slack is not set up in bot.yaml", nc.Name)
+		}
+		return ch.slack.Network(nc.Name, nc.Channel, nc.Limit), func() error { return nil }, nil
 	case "file":
 		n, err := file.Open(nc.Name, nc.Outbox, nc.Limit, clock)
 		if err != nil {
@@ -149,4 +165,30 @@ func (m *Main) parseBot(fs *flag.FlagSet, opts botOptions, args []string, hint s
 		return nil, nil, err
 	}
 	return cfg, log, nil
+}
+
+// newSlack builds the Slack adapter when bot.yaml sets chat.slack (nil otherwise).
+func newSlack(cfg *config.Config, clock crier.Clock, log *slog.Logger, metrics crier.Metrics) (*slack.Adapter, error) {
+	sc := cfg.Chat.Slack
+	if sc == nil {
+		return nil, nil
+	}
+	return slack.New(slack.Options{
+		Mode: sc.Mode, BotToken: sc.BotToken, AppToken: sc.AppToken, SigningSecret: sc.SigningSecret, APIURL: sc.APIURL,
+		Roles: cfg.Roles, Timezone: cfg.Timezone, Clock: clock, Logger: log, Metrics: metrics,
+	})
+}
+
+// platformNotifier sends each notice to the chat platform its channel is
+// on, and to fallback when that platform is not connected.
+type platformNotifier struct {
+	platforms map[string]crier.Notifier
+	fallback  crier.Notifier
+}
+
+func (p platformNotifier) Notify(ctx context.Context, n crier.Notice) error {
+	if to, ok := p.platforms[n.Channel.Platform]; ok && to != nil {
+		return to.Notify(ctx, n)
+	}
+	return p.fallback.Notify(ctx, n)
 }

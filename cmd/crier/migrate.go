@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+
+	"github.com/crier-bot/crier/internal/crier"
 )
 
 func (m *Main) runMigrate(ctx context.Context, args []string) error {
@@ -17,7 +19,12 @@ func (m *Main) runMigrate(ctx context.Context, args []string) error {
 		return err
 	}
 	// Opening applies crier's and River's migrations.
-	a, err := openApp(ctx, cfg, nil, m.Clock, slog.New(slog.DiscardHandler))
+	log := slog.New(slog.DiscardHandler)
+	sl, err := newSlack(cfg, m.Clock, log, crier.NopMetrics{})
+	if err != nil {
+		return err
+	}
+	a, err := openApp(ctx, cfg, chats{slack: sl}, m.Clock, log)
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
+	"github.com/crier-bot/crier/adapters/httpserver"
+	"github.com/crier-bot/crier/adapters/slack"
 	"github.com/crier-bot/crier/internal/crier"
 )
 
@@ -15,20 +18,63 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Chat platforms (Slack, Discord) plug in here; until one is configured,
-	// results are reported to the log.
-	a, err := openApp(ctx, cfg, logNotifier{log}, m.Clock, log)
+	var srv *httpserver.Server
+	metrics := crier.Metrics(crier.NopMetrics{})
+	if cfg.HTTP.Listen != "" {
+		srv = httpserver.New(httpserver.Options{Addr: cfg.HTTP.Listen, Logger: log})
+		metrics = srv.Metrics()
+	}
+	sl, err := newSlack(cfg, m.Clock, log, metrics)
 	if err != nil {
 		return err
+	}
+	notifiers := map[string]crier.Notifier{}
+	if sl != nil {
+		notifiers[slack.Platform] = sl
+	}
+	a, err := openApp(ctx, cfg, chats{notifier: platformNotifier{platforms: notifiers, fallback: logNotifier{log}}, slack: sl}, m.Clock, log)
+	if err != nil {
+		return err
+	}
+	if sl != nil && cfg.Chat.Slack.Mode == "http" {
+		for pattern, h := range sl.Handlers() {
+			srv.Handle(pattern, h)
+		}
+	}
+	if srv != nil {
+		if err := srv.Start(ctx); err != nil {
+			_ = a.stop(time.Second)
+			return err
+		}
+		log.Info("listening", slog.String("url", srv.URL()))
 	}
 	if err := a.start(ctx); err != nil {
 		_ = a.stop(time.Second)
 		return err
 	}
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if sl != nil {
+		go func() {
+			if err := sl.Run(runCtx); err != nil {
+				cancel(err)
+			}
+		}()
+	}
 	log.Info("crier is running", slog.String("database", cfg.Database), slog.Int("networks", len(cfg.Networks)))
-	<-ctx.Done()
+	<-runCtx.Done()
 	log.Info("stopping")
-	return a.stop(30 * time.Second)
+	var errs []error
+	if srv != nil {
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, srv.Shutdown(sctx))
+		scancel()
+	}
+	errs = append(errs, a.stop(30*time.Second))
+	if cause := context.Cause(runCtx); cause != nil && !errors.Is(cause, ctx.Err()) && !errors.Is(cause, context.Canceled) {
+		errs = append(errs, cause)
+	}
+	return errors.Join(errs...)
 }
 
 // logNotifier reports notices to the log when no chat platform is connected.

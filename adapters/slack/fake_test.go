@@ -1,0 +1,267 @@
+package slack_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/slack-go/slack/slacktest"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/adapters/file"
+	"github.com/crier-bot/crier/adapters/slack"
+	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
+	"github.com/crier-bot/crier/internal/timeparse"
+)
+
+// fakeSlack is slack-go's slacktest server with the endpoints it lacks
+// (its binders win): users.info with per-user timezones, usergroups.users.list,
+// chat.postMessage that can answer 429 with Retry-After, a response_url
+// receiver, and a Socket Mode websocket (apps.connections.open → /socket).
+type fakeSlack struct {
+	*slacktest.Server
+
+	mu          sync.Mutex
+	timezones   map[string]string
+	groups      map[string][]string
+	posts       []url.Values
+	responses   []map[string]any
+	userLookups int
+	limitNext   int             // answer this many chat.postMessage calls with 429 first
+	loseNext    bool            // record the next message but answer 500, as a timeout after Slack posted would
+	missing     map[string]bool // channels that do not exist
+
+	upgrader websocket.Upgrader
+	conns    chan *websocket.Conn
+}
+
+func newFakeSlack(t *testing.T) *fakeSlack {
+	t.Helper()
+	f := &fakeSlack{timezones: map[string]string{}, groups: map[string][]string{}, missing: map[string]bool{}, conns: make(chan *websocket.Conn, 4)}
+	f.upgrader.CheckOrigin = func(*http.Request) bool { return true }
+	f.Server = slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/auth.test", f.authTest)
+		c.Handle("/users.info", f.usersInfo)
+		c.Handle("/usergroups.users.list", f.groupMembers)
+		c.Handle("/chat.postMessage", f.postMessage)
+		c.Handle("/conversations.history", f.history)
+		c.Handle("/chat.getPermalink", f.permalink)
+		c.Handle("/response/", f.response)
+		c.Handle("/apps.connections.open", f.connectionsOpen)
+		c.Handle("/socket", f.socket)
+	})
+	f.Start()
+	t.Cleanup(f.Stop)
+	return f
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// botUserID is the bot's user id the fake's auth.test reports.
+const botUserID = "U0CRIERBOT"
+
+func (f *fakeSlack) authTest(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	if r.Header.Get("Authorization") != "Bearer xoxb-test" && r.Form.Get("token") != "xoxb-test" {
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
+	writeJSON(w, map[string]any{"ok": true, "url": "https://crier-test.slack.com/", "team": "Crier Test",
+		"user": "crier", "team_id": "T1", "user_id": botUserID, "bot_id": "B0CRIER"})
+}
+
+func (f *fakeSlack) usersInfo(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	id := r.Form.Get("user")
+	f.mu.Lock()
+	f.userLookups++
+	tz, ok := f.timezones[id]
+	f.mu.Unlock()
+	if !ok {
+		writeJSON(w, map[string]any{"ok": false, "error": "user_not_found"})
+		return
+	}
+	writeJSON(w, map[string]any{"ok": true, "user": map[string]any{"id": id, "name": "user-" + id, "tz": tz}})
+}
+
+func (f *fakeSlack) groupMembers(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	f.mu.Lock()
+	members, ok := f.groups[r.Form.Get("usergroup")]
+	f.mu.Unlock()
+	if !ok {
+		writeJSON(w, map[string]any{"ok": false, "error": "no_such_subteam"})
+		return
+	}
+	writeJSON(w, map[string]any{"ok": true, "users": members})
+}
+
+func (f *fakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.limitNext > 0 {
+		f.limitNext--
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+		writeJSON(w, map[string]any{"ok": false, "error": "ratelimited"})
+		return
+	}
+	if f.missing[r.Form.Get("channel")] {
+		writeJSON(w, map[string]any{"ok": false, "error": "channel_not_found"})
+		return
+	}
+	f.posts = append(f.posts, r.Form)
+	ts := fmt.Sprintf("%d.%06d", time.Now().Unix(), len(f.posts))
+	r.Form.Set("_ts", ts)
+	if f.loseNext {
+		f.loseNext = false
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	writeJSON(w, map[string]any{"ok": true, "channel": r.Form.Get("channel"), "ts": ts})
+}
+
+// history answers conversations.history from the messages posted, newest
+// first, with their metadata when include_all_metadata is set.
+func (f *fakeSlack) history(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var msgs []map[string]any
+	for i := len(f.posts) - 1; i >= 0; i-- {
+		p := f.posts[i]
+		if p.Get("channel") != r.Form.Get("channel") {
+			continue
+		}
+		m := map[string]any{"type": "message", "text": p.Get("text"), "ts": p.Get("_ts"), "user": botUserID}
+		if (r.Form.Get("include_all_metadata") == "true" || r.Form.Get("include_all_metadata") == "1") && p.Get("metadata") != "" {
+			var md map[string]any
+			_ = json.Unmarshal([]byte(p.Get("metadata")), &md)
+			m["metadata"] = md
+		}
+		msgs = append(msgs, m)
+	}
+	writeJSON(w, map[string]any{"ok": true, "messages": msgs, "has_more": false})
+}
+
+func (f *fakeSlack) permalink(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	writeJSON(w, map[string]any{"ok": true, "channel": r.Form.Get("channel"),
+		"permalink": "https://crier-test.slack.com/archives/" + r.Form.Get("channel") + "/p" + strings.ReplaceAll(r.Form.Get("message_ts"), ".", "")})
+}
+
+func (f *fakeSlack) response(w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	body["_path"] = r.URL.Path
+	f.mu.Lock()
+	f.responses = append(f.responses, body)
+	f.mu.Unlock()
+	_, _ = io.WriteString(w, "ok")
+}
+
+func (f *fakeSlack) connectionsOpen(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, map[string]any{"ok": true, "url": "ws://" + f.ServerAddr + "/socket"})
+}
+
+func (f *fakeSlack) socket(w http.ResponseWriter, r *http.Request) {
+	c, err := f.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fake slack: upgrade:", err)
+		return
+	}
+	_ = c.WriteJSON(map[string]any{"type": "hello", "num_connections": 1,
+		"connection_info": map[string]any{"app_id": "A1"}, "debug_info": map[string]any{"host": "fake"}})
+	f.conns <- c
+}
+
+func (f *fakeSlack) responseURL(id string) string { return f.GetAPIURL() + "response/" + id }
+
+func (f *fakeSlack) waitResponses(t *testing.T, n int) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	require.Eventually(t, func() bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		out = append([]map[string]any(nil), f.responses...)
+		return len(out) >= n
+	}, 5*time.Second, 10*time.Millisecond)
+	return out
+}
+
+func (f *fakeSlack) postsCopy() []url.Values {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]url.Values(nil), f.posts...)
+}
+
+// world is crier's core on a real store, for the adapter to drive.
+type world struct {
+	pub    *publish.Service
+	router *commands.Router
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	clock := crier.SystemClock{}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "crier.db"), clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	fn, err := file.Open("sandbox", filepath.Join(dir, "outbox.jsonl"), 500, clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = fn.Close() })
+	pub, err := publish.New(ctx, publish.Options{DB: db.SQL(), Store: db, Networks: []crier.Network{fn}, Clock: clock})
+	require.NoError(t, err)
+	bucharest, err := time.LoadLocation("Europe/Bucharest")
+	require.NoError(t, err)
+	r := commands.New(commands.Deps{Publisher: pub, Times: timeparse.New(timeparse.Options{}), Clock: clock, Location: bucharest})
+	return &world{pub: pub, router: r}
+}
+
+func (w *world) upcoming(t *testing.T) []*crier.Post {
+	t.Helper()
+	posts, err := w.pub.Upcoming(context.Background(), 100)
+	require.NoError(t, err)
+	return posts
+}
+
+const secret = "8f742231b10e8888abcd99yyyzzz85a5"
+
+// newAdapter connects an HTTP-mode adapter to the fake and returns it.
+func newAdapter(t *testing.T, f *fakeSlack, w *world, mode string) *slack.Adapter {
+	t.Helper()
+	a, err := slack.New(slack.Options{
+		Mode: mode, BotToken: "xoxb-test", AppToken: "xapp-test", SigningSecret: secret, APIURL: f.GetAPIURL(),
+		Router: w.router, Timezone: "Europe/Bucharest",
+		Roles: map[crier.Role][]string{crier.RoleScheduler: {"U_ANA", "S_TEAM"}},
+	})
+	require.NoError(t, err)
+	require.NoError(t, a.Connect(context.Background()))
+	return a
+}
+
+func unquote(s string) string { return strings.ReplaceAll(s, `\"`, `"`) }
+
+func newBadTokenAdapter(f *fakeSlack, w *world) (*slack.Adapter, error) {
+	return slack.New(slack.Options{Mode: "socket", BotToken: "xoxb-revoked", AppToken: "xapp-test",
+		APIURL: f.GetAPIURL(), Router: w.router})
+}

@@ -1,0 +1,186 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	slackapi "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+// Handlers returns the HTTP-mode endpoints (slash commands, interactivity and
+// the Events API), each verified before anything reads it, to be mounted on
+// crier's HTTP listener.
+func (a *Adapter) Handlers() map[string]http.Handler {
+	return map[string]http.Handler{
+		"POST /slack/commands":      a.verified(a.serveCommand),
+		"POST /slack/interactivity": a.verified(a.serveInteraction),
+		"POST /slack/events":        a.verified(a.serveEvent),
+	}
+}
+
+func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte) {
+	sc, err := slackapi.SlashCommandParse(r)
+	if err != nil || sc.Command == "" {
+		http.Error(w, "malformed slash command", http.StatusBadRequest)
+		return
+	}
+	writeJSON(w, toMessage(a.slashCommand(r.Context(), sc)))
+}
+
+// slashCommand runs a slash command within Slack's ack window: its answer,
+// or "working on it" with the answer to follow through response_url.
+func (a *Adapter) slashCommand(ctx context.Context, sc slackapi.SlashCommand) commands.Response {
+	resp, ok := a.runWithin(ctx,
+		func(ctx context.Context) commands.Response { return a.run(ctx, a.commandRequest(ctx, sc)) },
+		func(resp commands.Response) { a.respond(context.Background(), sc.ResponseURL, resp, false) })
+	if !ok {
+		return workingOnIt()
+	}
+	return resp
+}
+
+func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, body []byte) {
+	form, err := url.ParseQuery(string(body))
+	if err != nil || form.Get("payload") == "" {
+		http.Error(w, "malformed interaction", http.StatusBadRequest)
+		return
+	}
+	var cb slackapi.InteractionCallback
+	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+		http.Error(w, "malformed interaction", http.StatusBadRequest)
+		return
+	}
+	w.WriteHeader(http.StatusOK) // ack at once; the answer goes to response_url
+	go a.interaction(context.WithoutCancel(r.Context()), cb)
+}
+
+// interaction runs a button press: Publish now and Cancel run the commands
+// they stand for, as the person who pressed them (roles apply).
+func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallback) {
+	if cb.Type != slackapi.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
+		return
+	}
+	act := cb.ActionCallback.BlockActions[0]
+	id, err := ParseButtonValue(act.Value)
+	if err != nil || !strings.HasPrefix(act.ActionID, ActionPrefix) {
+		a.respond(ctx, cb.ResponseURL, commands.Response{Text: "✗ That button is not one of crier's. Type /queue to see your posts.", Ephemeral: true, Error: true}, false)
+		return
+	}
+	req := commands.Request{
+		Platform: Platform,
+		User:     a.user(ctx, cb.User.ID, cb.User.Name),
+		Channel:  crier.ChannelRef{Platform: Platform, ID: cb.Channel.ID},
+	}
+	switch strings.TrimPrefix(act.ActionID, ActionPrefix) {
+	case "publish_now":
+		req.Command, req.Text = "reschedule", fmt.Sprintf("#%d now", id)
+	case "cancel":
+		req.Command, req.Text = "cancel", fmt.Sprintf("#%d", id)
+	case "reschedule":
+		a.respond(ctx, cb.ResponseURL, commands.Response{
+			Text:      fmt.Sprintf("Type /reschedule #%d <when>, like: /reschedule #%d tomorrow 10am", id, id),
+			Ephemeral: true,
+		}, false)
+		return
+	default:
+		a.respond(ctx, cb.ResponseURL, commands.Response{Text: "✗ crier does not know that button any more. Type /queue to see your posts.", Ephemeral: true, Error: true}, false)
+		return
+	}
+	resp := a.run(ctx, req)
+	// A success replaces the message with the buttons; an error is shown to
+	// the presser only and leaves the message as it was.
+	a.respond(ctx, cb.ResponseURL, resp, !resp.Error)
+}
+
+// respond posts an answer to a response_url (valid 30 minutes, 5 uses).
+func (a *Adapter) respond(ctx context.Context, responseURL string, resp commands.Response, replace bool) {
+	if responseURL == "" {
+		return
+	}
+	m := toMessage(resp)
+	msg := &slackapi.WebhookMessage{Text: m.Text, ResponseType: m.ResponseType, ReplaceOriginal: replace}
+	if len(m.Blocks) > 0 {
+		msg.Blocks = &slackapi.Blocks{BlockSet: m.Blocks}
+	}
+	if err := slackapi.PostWebhookCustomHTTPContext(ctx, responseURL, a.http, msg); err != nil {
+		a.log.Warn("slack response_url post failed", slog.Any("error", err))
+		return
+	}
+	a.opts.Metrics.MessageSent(Platform)
+}
+
+func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
+	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
+	if err != nil {
+		http.Error(w, "malformed event", http.StatusBadRequest)
+		return
+	}
+	if ev.Type == slackevents.URLVerification {
+		var ch slackevents.ChallengeResponse
+		if err := json.Unmarshal(body, &ch); err != nil {
+			http.Error(w, "malformed challenge", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte(ch.Challenge))
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	go a.event(context.WithoutCancel(r.Context()), body)
+}
+
+// threadEvent is the part of an Events API message event crier reads; slack-go's
+// MessageEvent has no parent_user_id, which tells whose thread it is.
+type threadEvent struct {
+	EventID string `json:"event_id"`
+	Event   struct {
+		Type         string `json:"type"`
+		Subtype      string `json:"subtype"`
+		User         string `json:"user"`
+		BotID        string `json:"bot_id"`
+		Text         string `json:"text"`
+		TS           string `json:"ts"`
+		ThreadTS     string `json:"thread_ts"`
+		Channel      string `json:"channel"`
+		ParentUserID string `json:"parent_user_id"`
+	} `json:"event"`
+}
+
+// event passes a person's reply in a thread crier started to the thread
+// handler. It ignores crier's own messages, other bots, edits, deletions,
+// top-level messages, threads of others, and Slack's retried deliveries.
+func (a *Adapter) event(ctx context.Context, payload []byte) {
+	var te threadEvent
+	if err := json.Unmarshal(payload, &te); err != nil {
+		return
+	}
+	e := te.Event
+	switch {
+	case te.EventID != "" && a.seen(a.events, te.EventID, a.opts.Clock.Now(), eventCacheTTL):
+		return // a retried delivery
+	case e.Type != "message", e.Subtype != "", e.BotID != "", e.User == "", e.User == a.botID:
+		return
+	case e.ThreadTS == "" || e.ThreadTS == e.TS, a.botID == "" || e.ParentUserID != a.botID:
+		return
+	}
+	a.mu.Lock()
+	h := a.onThread
+	a.mu.Unlock()
+	if h != nil {
+		h(ctx, ThreadMessage{Channel: e.Channel, ThreadTS: e.ThreadTS, TS: e.TS, UserID: e.User, Text: e.Text})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,320 @@
+package slack_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/adapters/slack"
+)
+
+// listener serves the adapter's HTTP-mode handlers.
+func listener(t *testing.T, a *slack.Adapter) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	for pattern, h := range a.Handlers() {
+		mux.Handle(pattern, h)
+	}
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func sign(ts, body string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
+	return "v0=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+type signedReq struct {
+	path, body string
+	at         time.Time
+	sig        string // "" means a correct signature
+	noHeaders  bool
+}
+
+func send(t *testing.T, srv *httptest.Server, r signedReq) (int, string) {
+	t.Helper()
+	if r.at.IsZero() {
+		r.at = time.Now()
+	}
+	ts := strconv.FormatInt(r.at.Unix(), 10)
+	req, err := http.NewRequest(http.MethodPost, srv.URL+r.path, strings.NewReader(r.body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if !r.noHeaders {
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		sig := r.sig
+		if sig == "" {
+			sig = sign(ts, r.body)
+		}
+		req.Header.Set("X-Slack-Signature", sig)
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func slashBody(f *fakeSlack, user, command, text string) string {
+	return url.Values{
+		"command": {command}, "text": {text}, "user_id": {user}, "user_name": {"someone"},
+		"channel_id": {"C0LAUNCH1"}, "team_id": {"T1"}, "response_url": {f.responseURL("cmd")}, "trigger_id": {"1.2.3"},
+	}.Encode()
+}
+
+type answer struct {
+	ResponseType string            `json:"response_type"`
+	Text         string            `json:"text"`
+	Blocks       []json.RawMessage `json:"blocks"`
+}
+
+func decode(t *testing.T, body string) answer {
+	t.Helper()
+	var a answer
+	require.NoError(t, json.Unmarshal([]byte(body), &a), body)
+	return a
+}
+
+func TestSignedSlashCommandSchedulesAPostInTheUsersTimezone(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	f.timezones["U_ANA"] = "America/New_York"
+	w := newWorld(t)
+	srv := listener(t, newAdapter(t, f, w, "http"))
+
+	status, body := send(t, srv, signedReq{path: "/slack/commands", body: slashBody(f, "U_ANA", "/schedule", "tomorrow 9am Launch day!")})
+	require.Equal(t, http.StatusOK, status)
+	a := decode(t, body)
+	require.Equal(t, "in_channel", a.ResponseType, "confirmations are visible to the channel")
+	require.Regexp(t, `✓ Post #1 scheduled for \w{3} \d+ \w{3} 09:00 EST`, a.Text)
+	require.NotEmpty(t, a.Blocks)
+	require.Contains(t, body, `"action_id":"crier_publish_now"`)
+	require.Len(t, w.upcoming(t), 1)
+
+	// The timezone is cached: a second command does not ask Slack again.
+	send(t, srv, signedReq{path: "/slack/commands", body: slashBody(f, "U_ANA", "/queue", "")})
+	f.mu.Lock()
+	require.Equal(t, 1, f.userLookups)
+	f.mu.Unlock()
+}
+
+func TestRejectedRequestsChangeNothing(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	w := newWorld(t)
+	srv := listener(t, newAdapter(t, f, w, "http"))
+	body := slashBody(f, "U_ANA", "/schedule", "tomorrow 9am Forged")
+	tests := []struct {
+		name   string
+		req    signedReq
+		status int
+	}{
+		{"a forged signature is refused", signedReq{path: "/slack/commands", body: body, sig: "v0=" + strings.Repeat("ab", 32)}, 401},
+		{"a signature with another secret's shape is refused", signedReq{path: "/slack/commands", body: body, sig: "v1=abc"}, 401},
+		{"a stale timestamp is refused", signedReq{path: "/slack/commands", body: body, at: time.Now().Add(-6 * time.Minute)}, 401},
+		{"a future timestamp is refused", signedReq{path: "/slack/commands", body: body, at: time.Now().Add(6 * time.Minute)}, 401},
+		{"missing headers are refused", signedReq{path: "/slack/commands", body: body, noHeaders: true}, 401},
+		{"an oversized body is refused", signedReq{path: "/slack/commands", body: "text=" + strings.Repeat("a", 1<<20+10)}, 413},
+		{"a malformed form is a bad request", signedReq{path: "/slack/commands", body: "%%%not a form"}, 400},
+		{"a malformed interaction is a bad request", signedReq{path: "/slack/interactivity", body: "payload=%7Bnot-json"}, 400},
+		{"a malformed event is a bad request", signedReq{path: "/slack/events", body: "{not json"}, 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, _ := send(t, srv, tt.req)
+			require.Equal(t, tt.status, status)
+		})
+	}
+	require.Empty(t, w.upcoming(t), "no rejected request stored anything")
+}
+
+func TestAReplayedRequestIsRefused(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	w := newWorld(t)
+	srv := listener(t, newAdapter(t, f, w, "http"))
+	req := signedReq{path: "/slack/commands", body: slashBody(f, "U_ANA", "/draft", "Once"), at: time.Now()}
+	status, _ := send(t, srv, req)
+	require.Equal(t, 200, status)
+	status, _ = send(t, srv, req)
+	require.Equal(t, 401, status)
+	require.Len(t, w.upcoming(t), 1)
+}
+
+func TestErrorsAreEphemeralAndOneLine(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	w := newWorld(t)
+	srv := listener(t, newAdapter(t, f, w, "http"))
+	tests := []struct {
+		name, user, command, text, want string
+	}{
+		{"an unknown command points to help", "U_ANA", "/frobnicate", "", "✗ I don't know /frobnicate. Type /help to see what I can do."},
+		{"a user without the role is told which role", "U_BOB", "/schedule", "tomorrow 9am Hi", "✗ You need the scheduler role to use /schedule."},
+		{"a past time is refused", "U_ANA", "/schedule", "yesterday 9am Hi", "is in the past"},
+		{"/crier help shows the commands", "U_ANA", "/crier", "help", "crier schedules posts from chat."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := send(t, srv, signedReq{path: "/slack/commands", body: slashBody(f, tt.user, tt.command, tt.text)})
+			require.Equal(t, 200, status)
+			a := decode(t, body)
+			require.Equal(t, "ephemeral", a.ResponseType)
+			require.Contains(t, a.Text, tt.want)
+		})
+	}
+	require.Empty(t, w.upcoming(t))
+}
+
+func TestUserGroupGivesTheRole(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	f.groups["S_TEAM"] = []string{"U_CARLA"}
+	w := newWorld(t)
+	srv := listener(t, newAdapter(t, f, w, "http"))
+	_, body := send(t, srv, signedReq{path: "/slack/commands", body: slashBody(f, "U_CARLA", "/draft", "From the team")})
+	require.Contains(t, decode(t, body).Text, "✓ Draft #1 saved.")
+}
+
+func TestURLVerificationAnswersTheChallenge(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	srv := listener(t, newAdapter(t, f, newWorld(t), "http"))
+	status, body := send(t, srv, signedReq{path: "/slack/events",
+		body: `{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`})
+	require.Equal(t, 200, status)
+	require.Equal(t, "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", body)
+}
+
+func interactionBody(f *fakeSlack, user, actionID, value string) string {
+	payload, _ := json.Marshal(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": user, "name": "someone"},
+		"channel": map[string]any{"id": "C0LAUNCH1"}, "response_url": f.responseURL("button"), "trigger_id": "1.2",
+		"actions": []map[string]any{{"action_id": actionID, "block_id": "crier_actions", "value": value, "type": "button"}},
+	})
+	return url.Values{"payload": {string(payload)}}.Encode()
+}
+
+func TestButtons(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		user     string
+		action   string
+		value    string
+		want     string
+		replace  bool
+		upcoming int
+	}{
+		{"publish now puts the post out at once", "U_ANA", "crier_publish_now", "post:1", "✓ Post #1 goes out now.", true, 1},
+		{"cancel cancels", "U_ANA", "crier_cancel", "post:1", "✓ Post #1 cancelled", true, 0},
+		{"reschedule explains how", "U_ANA", "crier_reschedule", "post:1", "Type /reschedule #1 &lt;when&gt;", false, 1},
+		{"a button for a post that no longer exists", "U_ANA", "crier_cancel", "post:99", "✗ There is no post #99.", false, 1},
+		{"a button pressed by someone without the role", "U_BOB", "crier_cancel", "post:1", "✗ You need the scheduler role to use /cancel.", false, 1},
+		{"a forged button value", "U_ANA", "crier_cancel", "drop table", "✗ That button is not one of crier's.", false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeSlack(t)
+			w := newWorld(t)
+			srv := listener(t, newAdapter(t, f, w, "http"))
+			send(t, srv, signedReq{path: "/slack/commands", body: slashBody(f, "U_ANA", "/schedule", "tomorrow 9am Hi")})
+
+			status, body := send(t, srv, signedReq{path: "/slack/interactivity", body: interactionBody(f, tt.user, tt.action, tt.value)})
+			require.Equal(t, 200, status)
+			require.Empty(t, body, "buttons are acknowledged at once; the answer goes to response_url")
+			got := f.waitResponses(t, 1)[0]
+			require.Equal(t, "/response/button", got["_path"])
+			require.Contains(t, got["text"], tt.want)
+			require.Equal(t, tt.replace, got["replace_original"])
+			require.Len(t, w.upcoming(t), tt.upcoming)
+		})
+	}
+}
+
+func threadEvent(eventID, user, botID, subtype, ts, threadTS, parentUser string) string {
+	ev := map[string]any{"type": "message", "user": user, "text": "Thanks, we fixed it!", "ts": ts, "channel": "C0LAUNCH1"}
+	for k, v := range map[string]string{"bot_id": botID, "subtype": subtype, "thread_ts": threadTS, "parent_user_id": parentUser} {
+		if v != "" {
+			ev[k] = v
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"type": "event_callback", "team_id": "T1", "event_id": eventID, "event": ev})
+	return string(b)
+}
+
+func TestThreadRepliesReachTheHandlerOnce(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	a := newAdapter(t, f, newWorld(t), "http")
+	var mu sync.Mutex
+	var got []slack.ThreadMessage
+	a.OnThreadReply(func(_ context.Context, m slack.ThreadMessage) {
+		mu.Lock()
+		got = append(got, m)
+		mu.Unlock()
+	})
+	srv := listener(t, a)
+	bot := botUserID // from auth.test
+	events := []string{
+		threadEvent("Ev1", "U_ANA", "", "", "2.0", "1.0", bot),                // a reply in crier's thread: delivered
+		threadEvent("Ev1", "U_ANA", "", "", "2.0", "1.0", bot),                // Slack's retry of the same event: ignored
+		threadEvent("Ev2", bot, "", "", "3.0", "1.0", bot),                    // crier's own message: ignored
+		threadEvent("Ev3", "U_X", "B1", "bot_message", "4.0", "1.0", bot),     // another bot: ignored
+		threadEvent("Ev4", "U_ANA", "", "message_changed", "5.0", "1.0", bot), // an edit: ignored
+		threadEvent("Ev5", "U_ANA", "", "message_deleted", "6.0", "1.0", bot), // a deletion: ignored
+		threadEvent("Ev6", "U_ANA", "", "", "7.0", "", ""),                    // not in a thread: ignored
+		threadEvent("Ev7", "U_ANA", "", "", "8.0", "1.5", "U_SOMEONE"),        // someone else's thread: ignored
+	}
+	for i, e := range events {
+		// Slack signs each delivery, retries included, at its own time.
+		status, _ := send(t, srv, signedReq{path: "/slack/events", body: e, at: time.Now().Add(time.Duration(i) * time.Second)})
+		require.Equal(t, 200, status)
+	}
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 }, 3*time.Second, 10*time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // give an ignored event the chance to arrive wrongly
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []slack.ThreadMessage{{Channel: "C0LAUNCH1", ThreadTS: "1.0", TS: "2.0", UserID: "U_ANA", Text: "Thanks, we fixed it!"}}, got)
+}
+
+func TestNotifyWaitsOutARateLimitOnce(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	f.limitNext = 1
+	a := newAdapter(t, f, newWorld(t), "http")
+	start := time.Now()
+	ts, err := a.Post(context.Background(), "C0LAUNCH1", "1700000000.000001", "✓ Post #1 published")
+	require.NoError(t, err)
+	require.NotEmpty(t, ts)
+	require.GreaterOrEqual(t, time.Since(start), time.Second, "Retry-After is honoured")
+	posts := f.postsCopy()
+	require.Len(t, posts, 1)
+	require.Equal(t, "1700000000.000001", posts[0].Get("thread_ts"))
+
+	f.mu.Lock()
+	f.limitNext = 2
+	f.mu.Unlock()
+	_, err = a.Post(context.Background(), "C0LAUNCH1", "", "again")
+	require.Error(t, err, "a second 429 in a row is an error, not a retry storm")
+}
+
+var _ = bytes.NewReader

@@ -1,0 +1,54 @@
+package slack_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+func TestChannelNetworkPublishesOncePerKey(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	n := newAdapter(t, f, newWorld(t), "http").Network("announcements", "C0ANNOUNCE", 4000)
+	req := crier.PublishRequest{IdempotencyKey: "crier-1-announcements-0", PostID: 1, Text: "Launch day!", DueAt: time.Now()}
+
+	res, err := n.Publish(context.Background(), req)
+	require.NoError(t, err)
+	require.Contains(t, res.URL, "https://crier-test.slack.com/archives/C0ANNOUNCE/p")
+	again, err := n.Publish(context.Background(), req)
+	require.NoError(t, err)
+	require.Equal(t, res, again, "a repeat finds the first message")
+	posts := f.postsCopy()
+	require.Len(t, posts, 1)
+	require.JSONEq(t, `{"event_type":"crier_post","event_payload":{"idempotency_key":"crier-1-announcements-0","post_id":"1"}}`, posts[0].Get("metadata"))
+}
+
+func TestChannelNetworkRetryAfterAnUnclearFailureDoesNotPostTwice(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	f.loseNext = true
+	n := newAdapter(t, f, newWorld(t), "http").Network("announcements", "C0ANNOUNCE", 4000)
+	req := crier.PublishRequest{IdempotencyKey: "crier-2-announcements-0", PostID: 2, Text: "Sale!", DueAt: time.Now()}
+
+	_, err := n.Publish(context.Background(), req)
+	require.Error(t, err)
+	require.False(t, crier.IsPermanent(err), "a 500 is worth a retry")
+	_, err = n.Publish(context.Background(), req)
+	require.NoError(t, err)
+	require.Len(t, f.postsCopy(), 1, "Slack had posted it; the retry found it")
+}
+
+func TestChannelNetworkExplainsPermanentErrors(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	f.missing["C0GONE1234"] = true
+	n := newAdapter(t, f, newWorld(t), "http").Network("announcements", "C0GONE1234", 4000)
+	_, err := n.Publish(context.Background(), crier.PublishRequest{IdempotencyKey: "k", Text: "x", DueAt: time.Now()})
+	require.True(t, crier.IsPermanent(err))
+	require.Equal(t, "Slack says channel C0GONE1234 does not exist or crier cannot see it; check channel: in bot.yaml", crier.ErrorMessage(err))
+	require.Equal(t, crier.Count{Used: 5, Limit: 4000, Unit: "characters"}, n.Check("héllo"))
+}

@@ -1,0 +1,64 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+	"golang.org/x/time/rate"
+
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+// Notify posts a notice to its channel (and thread, if any).
+func (a *Adapter) Notify(ctx context.Context, n crier.Notice) error {
+	_, err := a.Post(ctx, n.Channel.ID, n.Channel.Thread, n.Text)
+	return err
+}
+
+// Post sends text to a channel, in a thread when threadTS is set, and returns
+// the message's ts (which starts a thread of its own). Messages to one
+// channel are paced (about 1 a second, short bursts); a 429 is waited out
+// once, as long as Slack's Retry-After says, and never retried in a loop.
+func (a *Adapter) Post(ctx context.Context, channel, threadTS, text string, extra ...slackapi.MsgOption) (string, error) {
+	if err := a.limiter(channel).Wait(ctx); err != nil {
+		return "", fmt.Errorf("slack post to %s: %w", channel, err)
+	}
+	opts := append([]slackapi.MsgOption{slackapi.MsgOptionText(text, false)}, extra...)
+	if threadTS != "" {
+		opts = append(opts, slackapi.MsgOptionTS(threadTS))
+	}
+	for attempt := 0; ; attempt++ {
+		_, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
+		var limited *slackapi.RateLimitedError
+		if errors.As(err, &limited) {
+			a.opts.Metrics.RateLimited(Platform)
+			if attempt == 0 {
+				select {
+				case <-ctx.Done():
+					return "", fmt.Errorf("slack post to %s: %w", channel, ctx.Err())
+				case <-time.After(max(limited.RetryAfter, time.Second)):
+					continue
+				}
+			}
+		}
+		if err != nil {
+			return "", fmt.Errorf("slack post to %s: %w", channel, err)
+		}
+		a.opts.Metrics.MessageSent(Platform)
+		return ts, nil
+	}
+}
+
+func (a *Adapter) limiter(channel string) *rate.Limiter {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	l, ok := a.limiters[channel]
+	if !ok {
+		l = rate.NewLimiter(a.opts.PerChannel, 3)
+		a.limiters[channel] = l
+	}
+	return l
+}
