@@ -43,6 +43,9 @@ type fakeSlack struct {
 	limitNext   int             // answer this many chat.postMessage calls with 429 first
 	loseNext    bool            // record the next message but answer 500, as a timeout after Slack posted would
 	missing     map[string]bool // channels that do not exist
+	views       []map[string]any
+	slowUsers   time.Duration // users.info waits this long
+	ephemerals  []url.Values
 
 	upgrader websocket.Upgrader
 	conns    chan *websocket.Conn
@@ -58,6 +61,8 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 		c.Handle("/usergroups.users.list", f.groupMembers)
 		c.Handle("/chat.postMessage", f.postMessage)
 		c.Handle("/conversations.history", f.history)
+		c.Handle("/views.open", f.viewsOpen)
+		c.Handle("/chat.postEphemeral", f.postEphemeral)
 		c.Handle("/chat.getPermalink", f.permalink)
 		c.Handle("/response/", f.response)
 		c.Handle("/apps.connections.open", f.connectionsOpen)
@@ -92,7 +97,9 @@ func (f *fakeSlack) usersInfo(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.userLookups++
 	tz, ok := f.timezones[id]
+	slow := f.slowUsers
 	f.mu.Unlock()
+	time.Sleep(slow)
 	if !ok {
 		writeJSON(w, map[string]any{"ok": false, "error": "user_not_found"})
 		return
@@ -159,6 +166,36 @@ func (f *fakeSlack) history(w http.ResponseWriter, r *http.Request) {
 		msgs = append(msgs, m)
 	}
 	writeJSON(w, map[string]any{"ok": true, "messages": msgs, "has_more": false})
+}
+
+// viewsOpen records the modal crier opens; Slack requires a trigger_id.
+func (f *fakeSlack) viewsOpen(w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		_ = json.NewDecoder(r.Body).Decode(&body)
+	} else {
+		_ = r.ParseForm()
+		body = map[string]any{"trigger_id": r.Form.Get("trigger_id")}
+		var view map[string]any
+		_ = json.Unmarshal([]byte(r.Form.Get("view")), &view)
+		body["view"] = view
+	}
+	if body["trigger_id"] == "" || body["trigger_id"] == nil {
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_trigger_id"})
+		return
+	}
+	f.mu.Lock()
+	f.views = append(f.views, body)
+	f.mu.Unlock()
+	writeJSON(w, map[string]any{"ok": true, "view": map[string]any{"id": "V1"}})
+}
+
+func (f *fakeSlack) postEphemeral(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	f.mu.Lock()
+	f.ephemerals = append(f.ephemerals, r.Form)
+	f.mu.Unlock()
+	writeJSON(w, map[string]any{"ok": true, "message_ts": "1700000000.000900"})
 }
 
 func (f *fakeSlack) permalink(w http.ResponseWriter, r *http.Request) {

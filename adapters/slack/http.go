@@ -59,6 +59,15 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, body 
 		http.Error(w, "malformed interaction", http.StatusBadRequest)
 		return
 	}
+	if cb.Type == slackapi.InteractionTypeViewSubmission {
+		// A modal's answer is the HTTP response itself.
+		if resp := a.viewSubmission(r.Context(), cb); resp != nil {
+			writeJSON(w, resp)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	w.WriteHeader(http.StatusOK) // ack at once; the answer goes to response_url
 	go a.interaction(context.WithoutCancel(r.Context()), cb)
 }
@@ -86,10 +95,13 @@ func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallba
 	case "cancel":
 		req.Command, req.Text = "cancel", fmt.Sprintf("#%d", id)
 	case "reschedule":
-		a.respond(ctx, cb.ResponseURL, commands.Response{
-			Text:      fmt.Sprintf("Type /reschedule #%d <when>, like: /reschedule #%d tomorrow 10am", id, id),
-			Ephemeral: true,
-		}, false)
+		if err := a.openReschedule(ctx, cb, id); err != nil {
+			a.log.Warn("slack reschedule modal failed", slog.Any("error", err))
+			a.respond(ctx, cb.ResponseURL, commands.Response{
+				Text:      fmt.Sprintf("Type /reschedule #%d <when>, like: /reschedule #%d tomorrow 10am", id, id),
+				Ephemeral: true,
+			}, false)
+		}
 		return
 	default:
 		a.respond(ctx, cb.ResponseURL, commands.Response{Text: "✗ crier does not know that button any more. Type /queue to see your posts.", Ephemeral: true, Error: true}, false)

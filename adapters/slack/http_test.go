@@ -225,7 +225,6 @@ func TestButtons(t *testing.T) {
 	}{
 		{"publish now puts the post out at once", "U_ANA", "crier_publish_now", "post:1", "✓ Post #1 goes out now.", true, 1},
 		{"cancel cancels", "U_ANA", "crier_cancel", "post:1", "✓ Post #1 cancelled", true, 0},
-		{"reschedule explains how", "U_ANA", "crier_reschedule", "post:1", "Type /reschedule #1 &lt;when&gt;", false, 1},
 		{"a button for a post that no longer exists", "U_ANA", "crier_cancel", "post:99", "✗ There is no post #99.", false, 1},
 		{"a button pressed by someone without the role", "U_BOB", "crier_cancel", "post:1", "✗ You need the scheduler role to use /cancel.", false, 1},
 		{"a forged button value", "U_ANA", "crier_cancel", "drop table", "✗ That button is not one of crier's.", false, 1},
@@ -318,3 +317,65 @@ func TestNotifyWaitsOutARateLimitOnce(t *testing.T) {
 }
 
 var _ = bytes.NewReader
+
+func viewSubmission(user, metadata, when string) string {
+	payload, _ := json.Marshal(map[string]any{
+		"type": "view_submission", "user": map[string]any{"id": user, "name": "someone"},
+		"view": map[string]any{"id": "V1", "callback_id": "crier_reschedule", "private_metadata": metadata,
+			"state": map[string]any{"values": map[string]any{"when": map[string]any{"when_input": map[string]any{"type": "plain_text_input", "value": when}}}}},
+	})
+	return url.Values{"payload": {string(payload)}}.Encode()
+}
+
+func TestRescheduleButtonAsksWhenInAModal(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	w := newWorld(t)
+	srv := listener(t, newAdapter(t, f, w, "http"))
+	send(t, srv, signedReq{path: "/slack/commands", body: slashBody(f, "U_ANA", "/schedule", "tomorrow 9am Hi")})
+	before := w.upcoming(t)[0].DueAt
+
+	status, _ := send(t, srv, signedReq{path: "/slack/interactivity", body: interactionBody(f, "U_ANA", "crier_reschedule", "post:1")})
+	require.Equal(t, 200, status)
+	require.Eventually(t, func() bool { f.mu.Lock(); defer f.mu.Unlock(); return len(f.views) == 1 }, 3*time.Second, 10*time.Millisecond)
+	f.mu.Lock()
+	view := f.views[0]["view"].(map[string]any)
+	f.mu.Unlock()
+	require.Equal(t, "crier_reschedule", view["callback_id"])
+	require.Equal(t, "post:1|C0LAUNCH1", view["private_metadata"])
+
+	// A time in the past keeps the modal open with the reason under the field.
+	status, body := send(t, srv, signedReq{path: "/slack/interactivity", body: viewSubmission("U_ANA", "post:1|C0LAUNCH1", "yesterday 9am")})
+	require.Equal(t, 200, status)
+	require.Contains(t, body, `"response_action":"errors"`)
+	require.Contains(t, body, "is in the past")
+	require.True(t, w.upcoming(t)[0].DueAt.Equal(before), "nothing changed")
+
+	// A good time closes the modal, moves the post and tells the person.
+	status, body = send(t, srv, signedReq{path: "/slack/interactivity", body: viewSubmission("U_ANA", "post:1|C0LAUNCH1", "in 3 hours"), at: time.Now().Add(time.Second)})
+	require.Equal(t, 200, status)
+	require.Empty(t, body)
+	require.False(t, w.upcoming(t)[0].DueAt.Equal(before))
+	require.Eventually(t, func() bool { f.mu.Lock(); defer f.mu.Unlock(); return len(f.ephemerals) == 1 }, 3*time.Second, 10*time.Millisecond)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	require.Equal(t, "U_ANA", f.ephemerals[0].Get("user"))
+	require.Contains(t, f.ephemerals[0].Get("text"), "✓ Post #1 moved to")
+}
+
+func TestSlowCommandsAreAcknowledgedAndFinishedThroughResponseURL(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	f.timezones["U_SLOW"] = "Europe/Lisbon"
+	f.slowUsers = 2500 * time.Millisecond // users.info answers late: the command outlives the ack budget
+	w := newWorld(t)
+	srv := listener(t, newAdapter(t, f, w, "http"))
+	status, body := send(t, srv, signedReq{path: "/slack/commands", body: slashBody(f, "U_SLOW", "/queue", "")})
+	require.Equal(t, 200, status)
+	ack := decode(t, body)
+	require.Equal(t, "ephemeral", ack.ResponseType)
+	require.Contains(t, ack.Text, "Working on it", "acknowledged before the work finished")
+	got := f.waitResponses(t, 1)[0]
+	require.Equal(t, "/response/cmd", got["_path"])
+	require.Contains(t, got["text"], "Nothing is scheduled.")
+}

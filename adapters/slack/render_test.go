@@ -111,7 +111,7 @@ func longLines() []string {
 	return lines
 }
 
-func marshal(t *testing.T, blocks []slackapi.Block) []byte {
+func marshalBlocks(t *testing.T, blocks []slackapi.Block) []byte {
 	t.Helper()
 	data, err := json.MarshalIndent(slackapi.Blocks{BlockSet: blocks}, "", "  ")
 	require.NoError(t, err)
@@ -126,7 +126,7 @@ func TestRenderGolden(t *testing.T) {
 	for _, tt := range goldenCases {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := marshal(t, slack.Blocks(tt.resp))
+			got := marshalBlocks(t, slack.Blocks(tt.resp))
 			path := goldenPath(tt.name)
 			if *update {
 				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
@@ -150,17 +150,17 @@ func TestRenderGoldenRoundTrip(t *testing.T) {
 			var blocks slackapi.Blocks
 			require.NoError(t, json.Unmarshal(data, &blocks))
 			require.NotEmpty(t, blocks.BlockSet)
-			require.Equal(t, string(data), string(marshal(t, blocks.BlockSet)))
-			for _, text := range texts(t, blocks.BlockSet) {
+			require.Equal(t, string(data), string(marshalBlocks(t, blocks.BlockSet)))
+			for _, text := range textObjects(t, blocks.BlockSet) {
 				require.NoError(t, text.Validate(), "%+v", text)
 			}
 		})
 	}
 }
 
-// texts returns every text object in blocks, failing on a kind of block or
+// textObjects returns every text object in blocks, failing on a kind of block or
 // element Blocks does not make.
-func texts(t *testing.T, blocks []slackapi.Block) []*slackapi.TextBlockObject {
+func textObjects(t *testing.T, blocks []slackapi.Block) []*slackapi.TextBlockObject {
 	t.Helper()
 	var out []*slackapi.TextBlockObject
 	for _, b := range blocks {
@@ -195,7 +195,7 @@ func sectionText(t *testing.T, blocks []slackapi.Block, blockID string) string {
 	return ""
 }
 
-func actions(t *testing.T, blocks []slackapi.Block) []*slackapi.ButtonBlockElement {
+func actionButtons(t *testing.T, blocks []slackapi.Block) []*slackapi.ButtonBlockElement {
 	t.Helper()
 	var out []*slackapi.ButtonBlockElement
 	for _, b := range blocks {
@@ -248,7 +248,7 @@ func TestRenderLines(t *testing.T) {
 
 func TestRenderButtons(t *testing.T) {
 	t.Parallel()
-	buttons := actions(t, slack.Blocks(commands.Response{Text: "✓ Post #12 scheduled.", Buttons: postButtons(12)}))
+	buttons := actionButtons(t, slack.Blocks(commands.Response{Text: "✓ Post #12 scheduled.", Buttons: postButtons(12)}))
 	require.Len(t, buttons, 3)
 
 	publish, reschedule, cancel := buttons[0], buttons[1], buttons[2]
@@ -278,7 +278,7 @@ func TestRenderErrorHasNoButtons(t *testing.T) {
 	t.Parallel()
 	resp := commands.Response{Text: "✗ Post #12 was already published.", Buttons: postButtons(12), Ephemeral: true, Error: true}
 	blocks := slack.Blocks(resp)
-	require.Empty(t, actions(t, blocks))
+	require.Empty(t, actionButtons(t, blocks))
 	require.Len(t, blocks, 1)
 	require.Equal(t, resp.Text, sectionText(t, blocks, "crier_text"))
 	require.Equal(t, resp.Text, slack.FallbackText(resp))
@@ -292,8 +292,8 @@ func TestRenderEmptyTextMakesNoSection(t *testing.T) {
 	require.Equal(t, "crier_lines", blocks[0].ID())
 }
 
-// width counts as Slack may: UTF-16 code units.
-func width(s string) int { return len(utf16.Encode([]rune(s))) }
+// utf16Width counts as Slack may: UTF-16 code units.
+func utf16Width(s string) int { return len(utf16.Encode([]rune(s))) }
 
 func TestRenderLimits(t *testing.T) {
 	t.Parallel()
@@ -313,27 +313,27 @@ func TestRenderLimits(t *testing.T) {
 		s := sectionText(t, blocks, id)
 		require.True(t, utf8.ValidString(s), id)
 		requireWholeEntities(t, s)
-		require.LessOrEqual(t, width(s), 3000, id)
-		require.Greater(t, width(s), 2900, id)
+		require.LessOrEqual(t, utf16Width(s), 3000, id)
+		require.Greater(t, utf16Width(s), 2900, id)
 	}
 	require.True(t, strings.HasSuffix(sectionText(t, blocks, "crier_text"), "…"))
 	require.Contains(t, sectionText(t, blocks, "crier_lines"), "more.")
-	got := actions(t, blocks)
+	got := actionButtons(t, blocks)
 	require.Len(t, got, 25)
 	for _, b := range got {
 		require.True(t, utf8.ValidString(b.Text.Text))
-		require.LessOrEqual(t, width(b.Text.Text), 75)
+		require.LessOrEqual(t, utf16Width(b.Text.Text), 75)
 		require.True(t, strings.HasSuffix(b.Text.Text, "…"))
 		require.LessOrEqual(t, len(b.Value), 2000)
 		require.LessOrEqual(t, len(b.ActionID), 255)
 	}
-	for _, text := range texts(t, blocks) {
+	for _, text := range textObjects(t, blocks) {
 		require.NoError(t, text.Validate())
 	}
 	fallback := slack.FallbackText(resp)
 	require.True(t, utf8.ValidString(fallback))
 	requireWholeEntities(t, fallback)
-	require.LessOrEqual(t, width(fallback), 4000)
+	require.LessOrEqual(t, utf16Width(fallback), 4000)
 }
 
 // requireWholeEntities fails if an & in escaped text does not start one of
@@ -349,4 +349,82 @@ func requireWholeEntities(t *testing.T, s string) {
 		require.True(t, strings.HasPrefix(rest, "&amp;") || strings.HasPrefix(rest, "&lt;") || strings.HasPrefix(rest, "&gt;"),
 			"broken entity: %q", rest[:min(len(rest), 8)])
 	}
+}
+
+func TestRenderTruncation(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		text string
+		want string
+	}{
+		{"text that fits is kept whole", strings.Repeat("a", 3000), strings.Repeat("a", 3000)},
+		{"escaped text that fits is kept whole", strings.Repeat("a", 2995) + "&", strings.Repeat("a", 2995) + "&amp;"},
+		{"an entity is never cut in half", strings.Repeat("a", 2997) + "&", strings.Repeat("a", 2997) + "…"},
+		{"a rune is never cut in half", strings.Repeat("a", 2998) + "😀😀", strings.Repeat("a", 2998) + "…"},
+		{"runes outside the BMP count twice and fit", strings.Repeat("😀", 1500), strings.Repeat("😀", 1500)},
+		{"runes outside the BMP count twice and are cut", strings.Repeat("😀", 1501), strings.Repeat("😀", 1499) + "…"},
+		{"a trailing space is trimmed before the ellipsis", strings.Repeat("a", 2998) + " bcd", strings.Repeat("a", 2998) + "…"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := sectionText(t, slack.Blocks(commands.Response{Text: tt.text}), "crier_text")
+			require.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestParseButtonValue(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		value string
+		want  int64
+		ok    bool
+	}{
+		{"a post id is read", "post:12", 12, true},
+		{"post one is read", "post:1", 1, true},
+		{"the largest id is read", "post:9223372036854775807", 9223372036854775807, true},
+		{"an empty value is rejected", "", 0, false},
+		{"a value without an id is rejected", "post:", 0, false},
+		{"a bare number is rejected", "12", 0, false},
+		{"another prefix is rejected", "user:12", 0, false},
+		{"the prefix is case sensitive", "Post:12", 0, false},
+		{"zero is rejected", "post:0", 0, false},
+		{"a negative id is rejected", "post:-3", 0, false},
+		{"a plus sign is rejected", "post:+12", 0, false},
+		{"a leading zero is rejected", "post:012", 0, false},
+		{"spaces are rejected", "post: 12", 0, false},
+		{"trailing text is rejected", "post:12x", 0, false},
+		{"a hash is rejected", "post:#12", 0, false},
+		{"an overflowing id is rejected", "post:9223372036854775808", 0, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := slack.ParseButtonValue(tt.value)
+			if !tt.ok {
+				require.Error(t, err)
+				require.Contains(t, err.Error(), "parse button value")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+			require.Equal(t, tt.value, slack.ButtonValue(got))
+		})
+	}
+}
+
+func FuzzParseButtonValue(f *testing.F) {
+	for _, v := range []string{"post:12", "post:0", "post:-1", "post:012", "post:", "", "post:9223372036854775808"} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		id, err := slack.ParseButtonValue(v)
+		if err != nil {
+			return
+		}
+		if id <= 0 || slack.ButtonValue(id) != v {
+			t.Fatalf("ParseButtonValue(%q) = %d, which ButtonValue writes as %q", v, id, slack.ButtonValue(id))
+		}
+	})
 }

@@ -41,7 +41,7 @@ type Options struct {
 	APIURL        string // "" means Slack's
 	HTTPClient    *http.Client
 
-	Router   *commands.Router // may be set later with UseRouter, before Run or serving
+	Router   *commands.Router        // may be set later with UseRouter, before Run or serving
 	Roles    map[crier.Role][]string // role → user ids, user group ids (S…) or "*"
 	Timezone string                  // for users whose Slack profile has none
 	Clock    crier.Clock

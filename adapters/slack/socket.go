@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -55,12 +56,22 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 		if !ok || evt.Request == nil {
 			return
 		}
+		start := time.Now()
 		if err := sm.Ack(*evt.Request, toMessage(a.slashCommand(ctx, sc))); err != nil {
 			a.log.Warn("slack ack failed", slog.Any("error", err))
 		}
+		a.opts.Metrics.Acked(Platform, time.Since(start))
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slackapi.InteractionCallback)
 		if !ok || evt.Request == nil {
+			return
+		}
+		if cb.Type == slackapi.InteractionTypeViewSubmission {
+			if resp := a.viewSubmission(ctx, cb); resp != nil {
+				_ = sm.Ack(*evt.Request, resp)
+				return
+			}
+			_ = sm.Ack(*evt.Request)
 			return
 		}
 		_ = sm.Ack(*evt.Request)

@@ -1,0 +1,76 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+// The Reschedule button opens a modal that asks when; submitting it runs
+// /reschedule as the person who pressed the button.
+const (
+	rescheduleCallback = "crier_reschedule"
+	whenBlock          = "when"
+	whenInput          = "when_input"
+)
+
+// openReschedule opens the "when?" modal for post id.
+func (a *Adapter) openReschedule(ctx context.Context, cb slackapi.InteractionCallback, id int64) error {
+	input := slackapi.NewPlainTextInputBlockElement(slackapi.NewTextBlockObject(slackapi.PlainTextType, "tomorrow 10am", false, false), whenInput)
+	hint := slackapi.NewTextBlockObject(slackapi.PlainTextType, "Like “friday 3pm”, “in 2 hours”, “2026-12-24 10:00” or “now”, in your own timezone.", false, false)
+	label := slackapi.NewTextBlockObject(slackapi.PlainTextType, "When should it go out?", false, false)
+	view := slackapi.ModalViewRequest{
+		Type:            slackapi.VTModal,
+		CallbackID:      rescheduleCallback,
+		Title:           slackapi.NewTextBlockObject(slackapi.PlainTextType, fmt.Sprintf("Reschedule post #%d", id), false, false),
+		Submit:          slackapi.NewTextBlockObject(slackapi.PlainTextType, "Reschedule", false, false),
+		Close:           slackapi.NewTextBlockObject(slackapi.PlainTextType, "Cancel", false, false),
+		PrivateMetadata: ButtonValue(id) + "|" + cb.Channel.ID,
+		Blocks:          slackapi.Blocks{BlockSet: []slackapi.Block{slackapi.NewInputBlock(whenBlock, label, hint, input)}},
+	}
+	if _, err := a.client.OpenViewContext(ctx, cb.TriggerID, view); err != nil {
+		return fmt.Errorf("slack views.open: %w", err)
+	}
+	return nil
+}
+
+// viewSubmission answers a submitted reschedule modal within Slack's ack
+// window: nil closes the modal (the confirmation goes to the person as an
+// ephemeral message), or an errors response keeps it open with the reason
+// under the field.
+func (a *Adapter) viewSubmission(ctx context.Context, cb slackapi.InteractionCallback) *slackapi.ViewSubmissionResponse {
+	if cb.View.CallbackID != rescheduleCallback {
+		return nil
+	}
+	value, channel, _ := strings.Cut(cb.View.PrivateMetadata, "|")
+	id, err := ParseButtonValue(value)
+	if err != nil {
+		return slackapi.NewErrorsViewSubmissionResponse(map[string]string{whenBlock: "This form is not one of crier's; close it and press the button again."})
+	}
+	when := strings.TrimSpace(cb.View.State.Values[whenBlock][whenInput].Value)
+	resp := a.run(ctx, commands.Request{
+		Platform: Platform,
+		User:     a.user(ctx, cb.User.ID, cb.User.Name),
+		Channel:  crier.ChannelRef{Platform: Platform, ID: channel},
+		Command:  "reschedule",
+		Text:     fmt.Sprintf("#%d %s", id, when),
+	})
+	if resp.Error {
+		return slackapi.NewErrorsViewSubmissionResponse(map[string]string{whenBlock: strings.TrimPrefix(resp.Text, "✗ ")})
+	}
+	go func() {
+		if _, err := a.api.PostEphemeralContext(context.WithoutCancel(ctx), channel, cb.User.ID,
+			slackapi.MsgOptionText(FallbackText(resp), false), slackapi.MsgOptionBlocks(Blocks(resp)...)); err != nil {
+			a.log.Warn("slack postEphemeral failed", slog.Any("error", err))
+			return
+		}
+		a.opts.Metrics.MessageSent(Platform)
+	}()
+	return nil
+}
