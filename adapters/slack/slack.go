@@ -80,6 +80,7 @@ type Adapter struct {
 	http   *http.Client
 	log    *slog.Logger
 	botID  string // the bot's user id, to ignore its own messages
+	whoami string // "@crier in Team", from auth.test
 
 	mu       sync.Mutex
 	users    map[string]cachedUser
@@ -156,8 +157,12 @@ func (a *Adapter) Connect(ctx context.Context) error {
 		return fmt.Errorf("slack: check the bot token: %w", err)
 	}
 	a.botID = res.UserID
+	a.whoami = fmt.Sprintf("@%s (%s) in %s", res.User, res.UserID, res.Team)
 	return nil
 }
+
+// Identity says who crier is on Slack, after Connect.
+func (a *Adapter) Identity() string { return a.whoami }
 
 // OnThreadReply sets the handler of thread replies.
 func (a *Adapter) OnThreadReply(h ThreadHandler) {

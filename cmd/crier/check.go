@@ -1,11 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/crier-bot/crier/internal/config"
+	"github.com/crier-bot/crier/internal/crier"
 	"strings"
 )
 
-func (m *Main) runCheck(args []string) error {
+func (m *Main) runCheck(ctx context.Context, args []string) error {
 	fs := m.flags("check")
 	cfgPath := fs.String("config", "bot.yaml", "configuration file")
 	if err := fs.Parse(args); err != nil {
@@ -23,6 +29,20 @@ func (m *Main) runCheck(args []string) error {
 	if cfg.Chat.Shell != nil {
 		fmt.Fprintf(w, "chat:      shell, as %s in #%s\n", cfg.Chat.Shell.User, cfg.Chat.Shell.Channel)
 	}
+	if sc := cfg.Chat.Slack; sc != nil {
+		who, err := m.slackIdentity(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "chat:      slack, %s mode, as %s\n", sc.Mode, who)
+	}
+	if cfg.HTTP.Listen != "" {
+		fmt.Fprintf(w, "http:      %s (/healthz, /metrics", cfg.HTTP.Listen)
+		if cfg.Chat.Slack != nil && cfg.Chat.Slack.Mode == "http" {
+			fmt.Fprint(w, ", /slack/commands, /slack/interactivity, /slack/events")
+		}
+		fmt.Fprintln(w, ")")
+	}
 	for role, who := range cfg.Roles {
 		fmt.Fprintf(w, "role:      %s: %s\n", role, strings.Join(who, ", "))
 	}
@@ -30,10 +50,27 @@ func (m *Main) runCheck(args []string) error {
 		switch n.Kind {
 		case "file":
 			fmt.Fprintf(w, "network:   %s (file): posts appended to %s, limit %d characters\n", n.Name, n.Outbox, n.Limit)
+		case "slack":
+			fmt.Fprintf(w, "network:   %s (slack): posts to channel %s, limit %d characters\n", n.Name, n.Channel, n.Limit)
 		default:
 			fmt.Fprintf(w, "network:   %s (%s)\n", n.Name, n.Kind)
 		}
 	}
 	fmt.Fprintf(w, "publish:   up to %d attempts, %s each\n", cfg.Publish.MaxAttempts, cfg.Publish.AttemptTimeout)
 	return nil
+}
+
+// slackIdentity logs in to Slack with the bot token (auth.test) and says who
+// crier is there.
+func (m *Main) slackIdentity(ctx context.Context, cfg *config.Config) (string, error) {
+	sl, err := newSlack(cfg, m.Clock, slog.New(slog.DiscardHandler), crier.NopMetrics{})
+	if err != nil {
+		return "", err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sl.Connect(cctx); err != nil {
+		return "", crier.Errorf(crier.EINVALID, "Slack did not accept chat.slack.bot_token (%v); copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page", err)
+	}
+	return sl.Identity(), nil
 }

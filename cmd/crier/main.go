@@ -63,7 +63,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	case "when":
 		err = m.runWhen(rest)
 	case "check":
-		err = m.runCheck(rest)
+		err = m.runCheck(ctx, rest)
 	case "migrate":
 		err = m.runMigrate(ctx, rest)
 	case "backup":
