@@ -379,3 +379,31 @@ func TestSlowCommandsAreAcknowledgedAndFinishedThroughResponseURL(t *testing.T) 
 	require.Equal(t, "/response/cmd", got["_path"])
 	require.Contains(t, got["text"], "Nothing is scheduled.")
 }
+
+func TestButtonForAPublishedPostChangesNothing(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	w := newWorld(t)
+	require.NoError(t, w.pub.Start(context.Background()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = w.pub.Stop(ctx)
+	})
+	srv := listener(t, newAdapter(t, f, w, "http"))
+	send(t, srv, signedReq{path: "/slack/commands", body: slashBody(f, "U_ANA", "/schedule", "now Out it goes")})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, w.pub.WaitIdle(ctx))
+
+	for i, action := range []string{"crier_publish_now", "crier_cancel"} {
+		send(t, srv, signedReq{path: "/slack/interactivity", body: interactionBody(f, "U_ANA", action, "post:1"), at: time.Now().Add(time.Duration(i) * time.Second)})
+		got := f.waitResponses(t, i+1)[i]
+		require.Equal(t, false, got["replace_original"], "the message with the buttons stays as it was")
+		require.Contains(t, got["text"], "✗ Post #1")
+		require.Contains(t, got["text"], "published")
+	}
+	p, err := w.pub.Post(context.Background(), 1)
+	require.NoError(t, err)
+	require.Equal(t, "published", string(p.Status))
+}
