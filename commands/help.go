@@ -29,12 +29,12 @@ func (r *Router) help(_ context.Context, req Request) (Response, error) {
 		for _, d := range r.defs {
 			lines = append(lines, fmt.Sprintf("%-*s  %s", width, d.Usage, d.Summary))
 		}
-		lines = append(lines, "Type /help <command> for examples, like /help schedule.")
+		lines = append(lines, fmt.Sprintf("Type %s <command> for examples, like %s schedule.", req.help(), req.help()))
 		return Response{Text: "crier schedules posts from chat. Commands:", Lines: lines, Ephemeral: true}, nil
 	}
 	i, ok := r.byName[name]
 	if !ok {
-		return Response{}, crier.Errorf(crier.EINVALID, "There is no /%s command. Type /help to see them all.", name)
+		return Response{}, crier.Errorf(crier.EINVALID, "There is no /%s command. Type %s to see them all.", name, req.help())
 	}
 	d := r.defs[i]
 	lines := []string{d.Summary}

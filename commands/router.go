@@ -22,6 +22,16 @@ type Request struct {
 	Channel  crier.ChannelRef
 	Command  string // without the slash: "schedule"
 	Text     string // everything after the command
+	// Help is how help is typed on this platform ("/crier help" in Slack);
+	// "" means "/help".
+	Help string
+}
+
+func (req Request) help() string {
+	if req.Help != "" {
+		return req.Help
+	}
+	return "/help"
 }
 
 // Response is what crier answers. Adapters render it as plain text, Block Kit
@@ -32,6 +42,7 @@ type Response struct {
 	Buttons   []Button
 	Ephemeral bool // only the person who typed sees it
 	Error     bool
+	Code      string // the crier error code of an error response (crier.EINVALID, crier.EFORBIDDEN, …)
 }
 
 // Button is an action offered with a response. Command is the command it
@@ -131,7 +142,7 @@ func Parse(line string) (name, args string, ok bool) {
 func (r *Router) Handle(ctx context.Context, req Request) Response {
 	i, ok := r.byName[req.Command]
 	if !ok {
-		return failure(crier.Errorf(crier.EINVALID, "I don't know /%s. Type /help to see what I can do.", req.Command))
+		return failure(crier.Errorf(crier.EINVALID, "I don't know /%s. Type %s to see what I can do.", req.Command, req.help()))
 	}
 	def := r.defs[i]
 	if def.Role != "" && !req.User.Can(def.Role) {
@@ -148,7 +159,7 @@ func (r *Router) Handle(ctx context.Context, req Request) Response {
 }
 
 func failure(err error) Response {
-	return Response{Text: "✗ " + crier.ErrorMessage(err), Ephemeral: true, Error: true}
+	return Response{Text: "✗ " + crier.ErrorMessage(err), Ephemeral: true, Error: true, Code: crier.ErrorCode(err)}
 }
 
 // location returns the person's timezone, or the configured one.

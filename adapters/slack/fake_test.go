@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -46,6 +47,8 @@ type fakeSlack struct {
 	views       []map[string]any
 	slowUsers   time.Duration // users.info waits this long
 	ephemerals  []url.Values
+	members     map[string]bool // channels crier has joined
+	private     map[string]bool // private channels (cannot be joined)
 
 	upgrader websocket.Upgrader
 	conns    chan *websocket.Conn
@@ -53,7 +56,7 @@ type fakeSlack struct {
 
 func newFakeSlack(t *testing.T) *fakeSlack {
 	t.Helper()
-	f := &fakeSlack{timezones: map[string]string{}, groups: map[string][]string{}, missing: map[string]bool{}, conns: make(chan *websocket.Conn, 4)}
+	f := &fakeSlack{timezones: map[string]string{}, groups: map[string][]string{}, missing: map[string]bool{}, members: map[string]bool{}, private: map[string]bool{}, conns: make(chan *websocket.Conn, 4)}
 	f.upgrader.CheckOrigin = func(*http.Request) bool { return true }
 	f.Server = slacktest.NewTestServer(func(c slacktest.Customize) {
 		c.Handle("/auth.test", f.authTest)
@@ -61,6 +64,7 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 		c.Handle("/usergroups.users.list", f.groupMembers)
 		c.Handle("/chat.postMessage", f.postMessage)
 		c.Handle("/conversations.history", f.history)
+		c.Handle("/conversations.join", f.join)
 		c.Handle("/views.open", f.viewsOpen)
 		c.Handle("/chat.postEphemeral", f.postEphemeral)
 		c.Handle("/chat.getPermalink", f.permalink)
@@ -145,16 +149,43 @@ func (f *fakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"ok": true, "channel": r.Form.Get("channel"), "ts": ts})
 }
 
-// history answers conversations.history from the messages posted, newest
-// first, with their metadata when include_all_metadata is set.
+// join answers conversations.join: public channels are joined, private ones
+// are refused as Slack refuses them.
+func (f *fakeSlack) join(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	ch := r.Form.Get("channel")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case f.missing[ch]:
+		writeJSON(w, map[string]any{"ok": false, "error": "channel_not_found"})
+	case f.private[ch]:
+		writeJSON(w, map[string]any{"ok": false, "error": "method_not_supported_for_channel_type"})
+	default:
+		f.members[ch] = true
+		writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{"id": ch}})
+	}
+}
+
+// history answers conversations.history as Slack does for a bot token: only
+// in channels it is a member of, newest first, from oldest on, with metadata
+// when include_all_metadata is set.
 func (f *fakeSlack) history(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if !f.members[r.Form.Get("channel")] {
+		writeJSON(w, map[string]any{"ok": false, "error": "not_in_channel"})
+		return
+	}
+	oldest, _ := strconv.ParseFloat(r.Form.Get("oldest"), 64)
 	var msgs []map[string]any
 	for i := len(f.posts) - 1; i >= 0; i-- {
 		p := f.posts[i]
 		if p.Get("channel") != r.Form.Get("channel") {
+			continue
+		}
+		if ts, _ := strconv.ParseFloat(p.Get("_ts"), 64); ts < oldest {
 			continue
 		}
 		m := map[string]any{"type": "message", "text": p.Get("text"), "ts": p.Get("_ts"), "user": botUserID}
@@ -214,7 +245,11 @@ func (f *fakeSlack) response(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "ok")
 }
 
-func (f *fakeSlack) connectionsOpen(w http.ResponseWriter, _ *http.Request) {
+func (f *fakeSlack) connectionsOpen(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer xapp-test" {
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
 	writeJSON(w, map[string]any{"ok": true, "url": "ws://" + f.ServerAddr + "/socket"})
 }
 
@@ -298,7 +333,6 @@ func newAdapter(t *testing.T, f *fakeSlack, w *world, mode string) *slack.Adapte
 
 func unquote(s string) string { return strings.ReplaceAll(s, `\"`, `"`) }
 
-func newBadTokenAdapter(f *fakeSlack, w *world) (*slack.Adapter, error) {
-	return slack.New(slack.Options{Mode: "socket", BotToken: "xoxb-revoked", AppToken: "xapp-test",
-		APIURL: f.GetAPIURL(), Router: w.router})
+func newAdapterWithTokens(f *fakeSlack, w *world, bot, app string) (*slack.Adapter, error) {
+	return slack.New(slack.Options{Mode: "socket", BotToken: bot, AppToken: app, APIURL: f.GetAPIURL(), Router: w.router})
 }

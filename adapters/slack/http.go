@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,13 +22,17 @@ import (
 // crier's HTTP listener.
 func (a *Adapter) Handlers() map[string]http.Handler {
 	return map[string]http.Handler{
-		"POST /slack/commands":      a.verified(a.serveCommand),
-		"POST /slack/interactivity": a.verified(a.serveInteraction),
-		"POST /slack/events":        a.verified(a.serveEvent),
+		"POST /slack/commands":      a.verified(false, a.serveCommand),
+		"POST /slack/interactivity": a.verified(false, a.serveInteraction),
+		"POST /slack/events":        a.verified(true, a.serveEvent),
 	}
 }
 
 func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte) {
+	if r.FormValue("ssl_check") == "1" {
+		w.WriteHeader(http.StatusOK) // Slack checking the certificate; nothing to run
+		return
+	}
 	sc, err := slackapi.SlashCommandParse(r)
 	if err != nil || sc.Command == "" {
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
@@ -39,7 +44,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte)
 // slashCommand runs a slash command within Slack's ack window: its answer,
 // or "working on it" with the answer to follow through response_url.
 func (a *Adapter) slashCommand(ctx context.Context, sc slackapi.SlashCommand) commands.Response {
-	resp, ok := a.runWithin(ctx,
+	resp, ok := a.runWithinBudget(ctx,
 		func(ctx context.Context) commands.Response { return a.run(ctx, a.commandRequest(ctx, sc)) },
 		func(resp commands.Response) { a.respond(context.Background(), sc.ResponseURL, resp, false) })
 	if !ok {
@@ -84,25 +89,29 @@ func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallba
 		a.respond(ctx, cb.ResponseURL, commands.Response{Text: "✗ That button is not one of crier's. Type /queue to see your posts.", Ephemeral: true, Error: true}, false)
 		return
 	}
-	req := commands.Request{
-		Platform: Platform,
-		User:     a.user(ctx, cb.User.ID, cb.User.Name),
-		Channel:  crier.ChannelRef{Platform: Platform, ID: cb.Channel.ID},
-	}
-	switch strings.TrimPrefix(act.ActionID, ActionPrefix) {
-	case "publish_now":
-		req.Command, req.Text = "reschedule", fmt.Sprintf("#%d now", id)
-	case "cancel":
-		req.Command, req.Text = "cancel", fmt.Sprintf("#%d", id)
-	case "reschedule":
+	if act.ActionID == ActionPrefix+"reschedule" {
+		// trigger_id lives 3 s: open the form before anything slow; the
+		// submission checks the person's role.
 		if err := a.openReschedule(ctx, cb, id); err != nil {
-			a.log.Warn("slack reschedule modal failed", slog.Any("error", err))
+			a.log.Warn("slack reschedule form failed", slog.Any("error", err))
 			a.respond(ctx, cb.ResponseURL, commands.Response{
 				Text:      fmt.Sprintf("Type /reschedule #%d <when>, like: /reschedule #%d tomorrow 10am", id, id),
 				Ephemeral: true,
 			}, false)
 		}
 		return
+	}
+	req := commands.Request{
+		Platform: Platform,
+		User:     a.user(ctx, cb.User.ID, cb.User.Name),
+		Channel:  crier.ChannelRef{Platform: Platform, ID: cb.Channel.ID},
+		Help:     "/crier help",
+	}
+	switch strings.TrimPrefix(act.ActionID, ActionPrefix) {
+	case "publish_now":
+		req.Command, req.Text = "reschedule", fmt.Sprintf("#%d now", id)
+	case "cancel":
+		req.Command, req.Text = "cancel", fmt.Sprintf("#%d", id)
 	default:
 		a.respond(ctx, cb.ResponseURL, commands.Response{Text: "✗ crier does not know that button any more. Type /queue to see your posts.", Ephemeral: true, Error: true}, false)
 		return
@@ -124,6 +133,12 @@ func (a *Adapter) respond(ctx context.Context, responseURL string, resp commands
 		msg.Blocks = &slackapi.Blocks{BlockSet: m.Blocks}
 	}
 	if err := slackapi.PostWebhookCustomHTTPContext(ctx, responseURL, a.http, msg); err != nil {
+		// The URL itself lets anyone post to the channel for 30 minutes:
+		// log the cause without it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		a.log.Warn("slack response_url post failed", slog.Any("error", err))
 		return
 	}
@@ -179,9 +194,12 @@ func (a *Adapter) event(ctx context.Context, payload []byte) {
 	switch {
 	case te.EventID != "" && a.seen(a.events, te.EventID, a.opts.Clock.Now(), eventCacheTTL):
 		return // a retried delivery
-	case e.Type != "message", e.Subtype != "", e.BotID != "", e.User == "", e.User == a.botID:
+	case e.Type != "message", e.BotID != "", e.User == "", e.User == a.bot():
 		return
-	case e.ThreadTS == "" || e.ThreadTS == e.TS, a.botID == "" || e.ParentUserID != a.botID:
+	case e.Subtype != "" && e.Subtype != "thread_broadcast" && e.Subtype != "file_share":
+		// edits (message_changed), deletions (message_deleted), joins, bot messages…
+		return
+	case e.ThreadTS == "" || e.ThreadTS == e.TS, a.bot() == "" || e.ParentUserID != a.bot():
 		return
 	}
 	a.mu.Lock()

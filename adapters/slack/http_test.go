@@ -1,7 +1,6 @@
 package slack_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -166,7 +165,7 @@ func TestErrorsAreEphemeralAndOneLine(t *testing.T) {
 	tests := []struct {
 		name, user, command, text, want string
 	}{
-		{"an unknown command points to help", "U_ANA", "/frobnicate", "", "✗ I don't know /frobnicate. Type /help to see what I can do."},
+		{"an unknown command points to help", "U_ANA", "/frobnicate", "", "✗ I don't know /frobnicate. Type /crier help to see what I can do."},
 		{"a user without the role is told which role", "U_BOB", "/schedule", "tomorrow 9am Hi", "✗ You need the scheduler role to use /schedule."},
 		{"a past time is refused", "U_ANA", "/schedule", "yesterday 9am Hi", "is in the past"},
 		{"/crier help shows the commands", "U_ANA", "/crier", "help", "crier schedules posts from chat."},
@@ -223,7 +222,7 @@ func TestButtons(t *testing.T) {
 		replace  bool
 		upcoming int
 	}{
-		{"publish now puts the post out at once", "U_ANA", "crier_publish_now", "post:1", "✓ Post #1 goes out now.", true, 1},
+		{"publish now moves the post to now", "U_ANA", "crier_publish_now", "post:1", "✓ Post #1 goes out now.", true, 1},
 		{"cancel cancels", "U_ANA", "crier_cancel", "post:1", "✓ Post #1 cancelled", true, 0},
 		{"a button for a post that no longer exists", "U_ANA", "crier_cancel", "post:99", "✗ There is no post #99.", false, 1},
 		{"a button pressed by someone without the role", "U_BOB", "crier_cancel", "post:1", "✗ You need the scheduler role to use /cancel.", false, 1},
@@ -274,25 +273,62 @@ func TestThreadRepliesReachTheHandlerOnce(t *testing.T) {
 	srv := listener(t, a)
 	bot := botUserID // from auth.test
 	events := []string{
-		threadEvent("Ev1", "U_ANA", "", "", "2.0", "1.0", bot),                // a reply in crier's thread: delivered
-		threadEvent("Ev1", "U_ANA", "", "", "2.0", "1.0", bot),                // Slack's retry of the same event: ignored
-		threadEvent("Ev2", bot, "", "", "3.0", "1.0", bot),                    // crier's own message: ignored
-		threadEvent("Ev3", "U_X", "B1", "bot_message", "4.0", "1.0", bot),     // another bot: ignored
-		threadEvent("Ev4", "U_ANA", "", "message_changed", "5.0", "1.0", bot), // an edit: ignored
-		threadEvent("Ev5", "U_ANA", "", "message_deleted", "6.0", "1.0", bot), // a deletion: ignored
-		threadEvent("Ev6", "U_ANA", "", "", "7.0", "", ""),                    // not in a thread: ignored
-		threadEvent("Ev7", "U_ANA", "", "", "8.0", "1.5", "U_SOMEONE"),        // someone else's thread: ignored
+		threadEvent("Ev1", "U_ANA", "", "", "2.0", "1.0", bot),                 // a reply in crier's thread: delivered
+		threadEvent("Ev1", "U_ANA", "", "", "2.0", "1.0", bot),                 // Slack's retry of the same event: ignored
+		threadEvent("Ev2", bot, "", "", "3.0", "1.0", bot),                     // crier's own message: ignored
+		threadEvent("Ev3", "U_X", "B1", "bot_message", "4.0", "1.0", bot),      // another bot: ignored
+		threadEvent("Ev4", "U_ANA", "", "message_changed", "5.0", "1.0", bot),  // an edit: ignored
+		threadEvent("Ev5", "U_ANA", "", "message_deleted", "6.0", "1.0", bot),  // a deletion: ignored
+		threadEvent("Ev6", "U_ANA", "", "", "7.0", "", ""),                     // not in a thread: ignored
+		threadEvent("Ev7", "U_ANA", "", "", "8.0", "1.5", "U_SOMEONE"),         // someone else's thread: ignored
+		threadEvent("Ev8", "U_ANA", "", "thread_broadcast", "9.0", "1.0", bot), // a reply also sent to the channel: delivered
 	}
 	for i, e := range events {
 		// Slack signs each delivery, retries included, at its own time.
 		status, _ := send(t, srv, signedReq{path: "/slack/events", body: e, at: time.Now().Add(time.Duration(i) * time.Second)})
 		require.Equal(t, 200, status)
 	}
-	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 }, 3*time.Second, 10*time.Millisecond)
+	// The very same signed delivery again (Slack retrying it) is answered 200.
+	status, _ := send(t, srv, signedReq{path: "/slack/events", body: events[len(events)-1], at: time.Now().Add(time.Duration(len(events)-1) * time.Second)})
+	require.Equal(t, 200, status)
+
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 2 }, 3*time.Second, 10*time.Millisecond)
 	time.Sleep(100 * time.Millisecond) // give an ignored event the chance to arrive wrongly
 	mu.Lock()
 	defer mu.Unlock()
-	require.Equal(t, []slack.ThreadMessage{{Channel: "C0LAUNCH1", ThreadTS: "1.0", TS: "2.0", UserID: "U_ANA", Text: "Thanks, we fixed it!"}}, got)
+	byTS := map[string]slack.ThreadMessage{}
+	for _, m := range got {
+		byTS[m.TS] = m
+	}
+	require.Equal(t, map[string]slack.ThreadMessage{
+		"2.0": {Channel: "C0LAUNCH1", ThreadTS: "1.0", TS: "2.0", UserID: "U_ANA", Text: "Thanks, we fixed it!"},
+		"9.0": {Channel: "C0LAUNCH1", ThreadTS: "1.0", TS: "9.0", UserID: "U_ANA", Text: "Thanks, we fixed it!"},
+	}, byTS)
+}
+
+func TestSSLCheckIsAnswered(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	srv := listener(t, newAdapter(t, f, newWorld(t), "http"))
+	status, _ := send(t, srv, signedReq{path: "/slack/commands", body: "ssl_check=1&token=x"})
+	require.Equal(t, 200, status)
+}
+
+func TestMessagesToOneChannelArePaced(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	a, err := slack.New(slack.Options{BotToken: "xoxb-test", APIURL: f.GetAPIURL(), PerChannel: 10})
+	require.NoError(t, err)
+	start := time.Now()
+	for i := range 5 {
+		_, err := a.Post(context.Background(), "C0BUSY0001", "", fmt.Sprintf("notice %d", i))
+		require.NoError(t, err)
+	}
+	// A burst of 3 goes at once; the other 2 wait a tenth of a second each.
+	require.GreaterOrEqual(t, time.Since(start), 150*time.Millisecond)
+	_, err = a.Post(context.Background(), "C0OTHER001", "", "another channel has its own pace")
+	require.NoError(t, err)
+	require.Len(t, f.postsCopy(), 6)
 }
 
 func TestNotifyWaitsOutARateLimitOnce(t *testing.T) {
@@ -315,8 +351,6 @@ func TestNotifyWaitsOutARateLimitOnce(t *testing.T) {
 	_, err = a.Post(context.Background(), "C0LAUNCH1", "", "again")
 	require.Error(t, err, "a second 429 in a row is an error, not a retry storm")
 }
-
-var _ = bytes.NewReader
 
 func viewSubmission(user, metadata, when string) string {
 	payload, _ := json.Marshal(map[string]any{

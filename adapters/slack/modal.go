@@ -54,23 +54,33 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackapi.InteractionCal
 		return slackapi.NewErrorsViewSubmissionResponse(map[string]string{whenBlock: "This form is not one of crier's; close it and press the button again."})
 	}
 	when := strings.TrimSpace(cb.View.State.Values[whenBlock][whenInput].Value)
-	resp := a.run(ctx, commands.Request{
-		Platform: Platform,
-		User:     a.user(ctx, cb.User.ID, cb.User.Name),
-		Channel:  crier.ChannelRef{Platform: Platform, ID: channel},
-		Command:  "reschedule",
-		Text:     fmt.Sprintf("#%d %s", id, when),
-	})
-	if resp.Error {
+	tell := func(resp commands.Response) { a.ephemeral(context.WithoutCancel(ctx), channel, cb.User.ID, resp) }
+	resp, inTime := a.runWithinBudget(ctx, func(ctx context.Context) commands.Response {
+		return a.run(ctx, commands.Request{
+			Platform: Platform,
+			User:     a.user(ctx, cb.User.ID, cb.User.Name),
+			Channel:  crier.ChannelRef{Platform: Platform, ID: channel},
+			Command:  "reschedule",
+			Text:     fmt.Sprintf("#%d %s", id, when),
+			Help:     "/crier help",
+		})
+	}, tell)
+	switch {
+	case !inTime:
+		return nil // close the form; the answer follows as an ephemeral message
+	case resp.Error:
 		return slackapi.NewErrorsViewSubmissionResponse(map[string]string{whenBlock: strings.TrimPrefix(resp.Text, "✗ ")})
 	}
-	go func() {
-		if _, err := a.api.PostEphemeralContext(context.WithoutCancel(ctx), channel, cb.User.ID,
-			slackapi.MsgOptionText(FallbackText(resp), false), slackapi.MsgOptionBlocks(Blocks(resp)...)); err != nil {
-			a.log.Warn("slack postEphemeral failed", slog.Any("error", err))
-			return
-		}
-		a.opts.Metrics.MessageSent(Platform)
-	}()
+	go tell(resp)
 	return nil
+}
+
+// ephemeral shows resp to one person in a channel.
+func (a *Adapter) ephemeral(ctx context.Context, channel, user string, resp commands.Response) {
+	if _, err := a.api.PostEphemeralContext(ctx, channel, user,
+		slackapi.MsgOptionText(FallbackText(resp), false), slackapi.MsgOptionBlocks(Blocks(resp)...)); err != nil {
+		a.log.Warn("slack postEphemeral failed", slog.Any("error", err))
+		return
+	}
+	a.opts.Metrics.MessageSent(Platform)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
@@ -26,6 +27,8 @@ type Network struct {
 	name    string
 	channel string
 	limit   int
+
+	joined atomic.Bool
 }
 
 var _ crier.Network = (*Network)(nil)
@@ -48,6 +51,9 @@ func (n *Network) Check(text string) crier.Count {
 
 // Publish posts the text to the channel once per idempotency key.
 func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.PublishResult, error) {
+	if err := n.join(ctx); err != nil {
+		return crier.PublishResult{}, n.explain(err)
+	}
 	ts, err := n.find(ctx, req)
 	if err != nil {
 		return crier.PublishResult{}, n.explain(err)
@@ -66,6 +72,23 @@ func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.
 		res.URL = link
 	}
 	return res, nil
+}
+
+// join makes crier a member of a public channel (it must be, to read the
+// channel's history); private channels need /invite @crier.
+func (n *Network) join(ctx context.Context) error {
+	if n.joined.Load() {
+		return nil
+	}
+	if _, _, _, err := n.a.client.JoinConversationContext(ctx, n.channel); err != nil {
+		var se slackapi.SlackErrorResponse
+		if errors.As(err, &se) && se.Err == "method_not_supported_for_channel_type" {
+			return crier.Permanent(crier.Errorf(crier.EPERMANENT, "channel %s is private; type /invite @crier there", n.channel))
+		}
+		return fmt.Errorf("slack join %s: %w", n.channel, err)
+	}
+	n.joined.Store(true)
+	return nil
 }
 
 // find returns the ts of a message in the channel that carries req's key,
@@ -113,7 +136,7 @@ func (n *Network) explain(err error) error {
 	case "msg_too_long":
 		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "Slack says the text is too long"))
 	case "missing_scope":
-		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "crier's Slack app lacks a permission (scope); reinstall it from slack/manifest.socket.yaml"))
+		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "crier's Slack app lacks a permission (scope); update it from the manifest in slack/ and reinstall it"))
 	}
 	return err
 }

@@ -42,6 +42,23 @@ func TestChannelNetworkRetryAfterAnUnclearFailureDoesNotPostTwice(t *testing.T) 
 	require.Len(t, f.postsCopy(), 1, "Slack had posted it; the retry found it")
 }
 
+func TestChannelNetworkJoinsAPublicChannelAndRefusesAPrivateOne(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	f.private["G0PRIVATE1"] = true
+	a := newAdapter(t, f, newWorld(t), "http")
+	_, err := a.Network("announcements", "C0ANNOUNCE", 4000).Publish(context.Background(), crier.PublishRequest{IdempotencyKey: "k1", Text: "x", DueAt: time.Now()})
+	require.NoError(t, err)
+	f.mu.Lock()
+	require.True(t, f.members["C0ANNOUNCE"])
+	f.mu.Unlock()
+
+	_, err = a.Network("team", "G0PRIVATE1", 4000).Publish(context.Background(), crier.PublishRequest{IdempotencyKey: "k2", Text: "x", DueAt: time.Now()})
+	require.True(t, crier.IsPermanent(err))
+	require.Equal(t, "channel G0PRIVATE1 is private; type /invite @crier there", crier.ErrorMessage(err))
+	require.Len(t, f.postsCopy(), 1)
+}
+
 func TestChannelNetworkExplainsPermanentErrors(t *testing.T) {
 	t.Parallel()
 	f := newFakeSlack(t)

@@ -156,13 +156,25 @@ func (a *Adapter) Connect(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("slack: check the bot token: %w", err)
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	a.botID = res.UserID
 	a.whoami = fmt.Sprintf("@%s (%s) in %s", res.User, res.UserID, res.Team)
 	return nil
 }
 
 // Identity says who crier is on Slack, after Connect.
-func (a *Adapter) Identity() string { return a.whoami }
+func (a *Adapter) Identity() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.whoami
+}
+
+func (a *Adapter) bot() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.botID
+}
 
 // OnThreadReply sets the handler of thread replies.
 func (a *Adapter) OnThreadReply(h ThreadHandler) {
@@ -172,7 +184,8 @@ func (a *Adapter) OnThreadReply(h ThreadHandler) {
 }
 
 // user builds the crier user behind a Slack user id: timezone from
-// users.info (cached), roles from bot.yaml (ids, user groups, "*").
+// users.info (cached), roles from bot.yaml (user ids, user group ids, "*";
+// never names, which people can change).
 func (a *Adapter) user(ctx context.Context, id, name string) crier.User {
 	u := crier.User{ID: id, Name: name, Timezone: a.opts.Timezone}
 	if info, ok := a.userInfo(ctx, id); ok {
@@ -184,7 +197,7 @@ func (a *Adapter) user(ctx context.Context, id, name string) crier.User {
 		}
 	}
 	for _, role := range crier.Roles() {
-		if a.hasRole(ctx, role, id, name) {
+		if a.hasRole(ctx, role, id) {
 			u.Roles = append(u.Roles, role)
 		}
 	}
@@ -211,10 +224,10 @@ func (a *Adapter) userInfo(ctx context.Context, id string) (cachedUser, bool) {
 	return c, true
 }
 
-func (a *Adapter) hasRole(ctx context.Context, role crier.Role, id, name string) bool {
+func (a *Adapter) hasRole(ctx context.Context, role crier.Role, id string) bool {
 	for _, m := range a.opts.Roles[role] {
 		switch {
-		case m == "*" || m == id || (name != "" && m == name):
+		case m == "*" || m == id:
 			return true
 		case strings.HasPrefix(m, "S") && a.inGroup(ctx, m, id):
 			return true
@@ -263,6 +276,7 @@ func (a *Adapter) commandRequest(ctx context.Context, sc slackapi.SlashCommand) 
 		Channel:  crier.ChannelRef{Platform: Platform, ID: sc.ChannelID},
 		Command:  strings.ToLower(name),
 		Text:     strings.TrimSpace(text),
+		Help:     "/crier help",
 	}
 }
 
@@ -274,7 +288,10 @@ func (a *Adapter) run(ctx context.Context, req commands.Request) commands.Respon
 	}
 	resp := r.Handle(ctx, req)
 	outcome, label := "ok", req.Command
-	if resp.Error {
+	switch {
+	case resp.Code == crier.EFORBIDDEN:
+		outcome = "forbidden"
+	case resp.Error:
 		outcome = "error"
 	}
 	if !r.Has(label) {
@@ -284,10 +301,10 @@ func (a *Adapter) run(ctx context.Context, req commands.Request) commands.Respon
 	return resp
 }
 
-// runWithin runs work and returns its response if it finishes within the
+// runWithinBudget runs work and returns its response if it finishes within the
 // ack budget; otherwise it returns ok=false and calls late with the response
 // when it is ready (posted through response_url).
-func (a *Adapter) runWithin(ctx context.Context, work func(ctx context.Context) commands.Response, late func(commands.Response)) (commands.Response, bool) {
+func (a *Adapter) runWithinBudget(ctx context.Context, work func(ctx context.Context) commands.Response, late func(commands.Response)) (commands.Response, bool) {
 	done := make(chan commands.Response, 1)
 	wctx := context.WithoutCancel(ctx)
 	go func() { done <- work(wctx) }()

@@ -2,8 +2,10 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
@@ -14,8 +16,10 @@ import (
 // ends, acknowledging every envelope; in HTTP mode the handlers do the work
 // and Run only waits.
 func (a *Adapter) Run(ctx context.Context) error {
-	if err := a.Connect(ctx); err != nil {
-		return err
+	if a.bot() == "" {
+		if err := a.Connect(ctx); err != nil {
+			return err
+		}
 	}
 	if a.opts.Mode == "http" {
 		<-ctx.Done()
@@ -36,17 +40,23 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
+			if strings.Contains(err.Error(), "invalid_auth") || strings.Contains(err.Error(), "not_allowed_token_type") {
+				return fmt.Errorf("slack refused the app-level token (%w): set chat.slack.app_token to an xapp- token with the connections:write scope", err)
+			}
 			return fmt.Errorf("slack socket mode: %w", err)
 		case evt := <-sm.Events:
-			a.socketEvent(ctx, sm, evt)
+			if evt.Type == socketmode.EventTypeInvalidAuth {
+				return errors.New("slack refused the app-level token: set chat.slack.app_token to an xapp- token with the connections:write scope")
+			}
+			// Each envelope on its own: a slow one must not hold the
+			// others past Slack's 3 s window.
+			go a.socketEvent(ctx, sm, evt)
 		}
 	}
 }
 
 func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt socketmode.Event) {
 	switch evt.Type {
-	case socketmode.EventTypeInvalidAuth:
-		a.log.Error("slack refused the app token: check chat.slack.app_token in bot.yaml")
 	case socketmode.EventTypeConnectionError:
 		a.log.Warn("slack socket mode connection error; reconnecting", slog.Any("error", evt.Data))
 	default:

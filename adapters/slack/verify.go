@@ -17,12 +17,21 @@ import (
 // of now, the v0 signature over "v0:timestamp:body" must match (constant-time
 // compare, by slack-go's SecretsVerifier), and the same signature is accepted
 // once. Rejections answer 401 and are logged without the body or any secret.
-func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
+// For the Events API a repeat is answered 200 without running next: Slack
+// counts any other answer as a failed delivery and retries it, and events are
+// also de-duplicated by event_id.
+func (a *Adapter) verified(repeatOK bool, next func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		reject := func(status int, reason string) {
 			a.log.Warn("slack request rejected", slog.String("path", r.URL.Path), slog.String("reason", reason), slog.Int("status", status))
 			http.Error(w, http.StatusText(status), status)
+		}
+		ts := r.Header.Get("X-Slack-Request-Timestamp")
+		sig := r.Header.Get("X-Slack-Signature")
+		if ts == "" || sig == "" {
+			reject(http.StatusUnauthorized, "missing signature headers")
+			return
 		}
 		if r.ContentLength > maxBody {
 			reject(http.StatusRequestEntityTooLarge, "body over 1 MiB")
@@ -36,12 +45,6 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 				return
 			}
 			reject(http.StatusBadRequest, "unreadable body")
-			return
-		}
-		ts := r.Header.Get("X-Slack-Request-Timestamp")
-		sig := r.Header.Get("X-Slack-Signature")
-		if ts == "" || sig == "" {
-			reject(http.StatusUnauthorized, "missing signature headers")
 			return
 		}
 		secs, err := strconv.ParseInt(ts, 10, 64)
@@ -68,6 +71,10 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 			return
 		}
 		if a.seen(a.replays, ts+sig, now, maxClockSkew) {
+			if repeatOK {
+				w.WriteHeader(http.StatusOK)
+				return
+			}
 			reject(http.StatusUnauthorized, "replayed request")
 			return
 		}

@@ -41,6 +41,13 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 			srv.Handle(pattern, h)
 		}
 	}
+	if sl != nil {
+		// Know who crier is on Slack before the first request arrives.
+		if err := sl.Connect(ctx); err != nil {
+			_ = a.stop(time.Second)
+			return err
+		}
+	}
 	if srv != nil {
 		if err := srv.Start(ctx); err != nil {
 			_ = a.stop(time.Second)
