@@ -163,6 +163,16 @@ func (a *Adapter) Connect(ctx context.Context) error {
 	return nil
 }
 
+// CheckAppToken asks Slack for a Socket Mode connection address
+// (apps.connections.open), which proves the app-level token works, without
+// connecting.
+func (a *Adapter) CheckAppToken(ctx context.Context) error {
+	if _, _, err := a.client.StartSocketModeContext(ctx); err != nil {
+		return fmt.Errorf("slack apps.connections.open: %w", err)
+	}
+	return nil
+}
+
 // Identity says who crier is on Slack, after Connect.
 func (a *Adapter) Identity() string {
 	a.mu.Lock()

@@ -72,5 +72,10 @@ func (m *Main) slackIdentity(ctx context.Context, cfg *config.Config) (string, e
 	if err := sl.Connect(cctx); err != nil {
 		return "", crier.Errorf(crier.EINVALID, "Slack did not accept chat.slack.bot_token (%v); copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page", err)
 	}
+	if cfg.Chat.Slack.Mode == "socket" {
+		if err := sl.CheckAppToken(cctx); err != nil {
+			return "", crier.Errorf(crier.EINVALID, "Slack did not accept chat.slack.app_token (%v); generate an app-level token with the connections:write scope under Basic Information → App-Level Tokens", err)
+		}
+	}
 	return sl.Identity(), nil
 }
