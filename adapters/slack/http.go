@@ -192,7 +192,7 @@ func (a *Adapter) event(ctx context.Context, payload []byte) {
 	}
 	e := te.Event
 	switch {
-	case te.EventID != "" && a.seen(a.events, te.EventID, a.opts.Clock.Now(), eventCacheTTL):
+	case te.EventID != "" && a.seen(a.events, te.EventID, a.opts.Clock.Now(), a.opts.Clock.Now().Add(eventCacheTTL)):
 		return // a retried delivery
 	case e.Type != "message", e.BotID != "", e.User == "", e.User == a.bot():
 		return

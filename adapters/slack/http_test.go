@@ -441,3 +441,20 @@ func TestButtonForAPublishedPostChangesNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "published", string(p.Status))
 }
+
+func TestAReplayIsRefusedEvenAfterManyOtherRequests(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	w := newWorld(t)
+	srv := listener(t, newAdapter(t, f, w, "http"))
+	first := signedReq{path: "/slack/commands", body: slashBody(f, "U_ANA", "/queue", ""), at: time.Now()}
+	status, _ := send(t, srv, first)
+	require.Equal(t, 200, status)
+	for i := range 1100 { // past the size at which old code swept the set
+		body := slashBody(f, "U_ANA", "/queue", "") + "&trigger_id=" + strconv.Itoa(i)
+		status, _ := send(t, srv, signedReq{path: "/slack/commands", body: body})
+		require.Equal(t, 200, status)
+	}
+	status, _ = send(t, srv, first)
+	require.Equal(t, 401, status)
+}

@@ -82,13 +82,14 @@ type Adapter struct {
 	botID  string // the bot's user id, to ignore its own messages
 	whoami string // "@crier in Team", from auth.test
 
-	mu       sync.Mutex
-	users    map[string]cachedUser
-	groups   map[string]cachedGroup
-	events   map[string]time.Time // event ids seen (Slack retries deliveries)
-	replays  map[string]time.Time // request signatures seen
-	limiters map[string]*rate.Limiter
-	onThread ThreadHandler
+	mu        sync.Mutex
+	users     map[string]cachedUser
+	groups    map[string]cachedGroup
+	events    map[string]time.Time // event ids seen (Slack retries deliveries) → until when
+	replays   map[string]time.Time // request signatures seen → until when
+	nextSweep time.Time
+	limiters  map[string]*rate.Limiter
+	onThread  ThreadHandler
 }
 
 type cachedUser struct {

@@ -70,7 +70,9 @@ func (a *Adapter) verified(repeatOK bool, next func(w http.ResponseWriter, r *ht
 			reject(http.StatusUnauthorized, "signature mismatch")
 			return
 		}
-		if a.seen(a.replays, ts+sig, now, maxClockSkew) {
+		// The signature is valid as long as its timestamp is: remember it
+		// until then.
+		if a.seen(a.replays, ts+sig, now, time.Unix(secs, 0).Add(maxClockSkew)) {
 			if repeatOK {
 				w.WriteHeader(http.StatusOK)
 				return
@@ -84,21 +86,28 @@ func (a *Adapter) verified(repeatOK bool, next func(w http.ResponseWriter, r *ht
 	})
 }
 
-// seen records key in set and reports whether it was there already within
-// ttl; old entries are dropped as it goes.
-func (a *Adapter) seen(set map[string]time.Time, key string, now time.Time, ttl time.Duration) bool {
+// seen records key in set until expires and reports whether it was there
+// already (and not expired). Expired entries are swept at most every 30
+// seconds, so a busy listener does not scan the set on every request.
+func (a *Adapter) seen(set map[string]time.Time, key string, now, expires time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if len(set) > 1024 {
-		for k, t := range set {
-			if now.Sub(t) > ttl {
-				delete(set, k)
+	if now.After(a.nextSweep) {
+		for k, exp := range a.replays {
+			if now.After(exp) {
+				delete(a.replays, k)
 			}
 		}
+		for k, exp := range a.events {
+			if now.After(exp) {
+				delete(a.events, k)
+			}
+		}
+		a.nextSweep = now.Add(30 * time.Second)
 	}
-	if t, ok := set[key]; ok && now.Sub(t) <= ttl {
+	if exp, ok := set[key]; ok && !now.After(exp) {
 		return true
 	}
-	set[key] = now
+	set[key] = expires
 	return false
 }
