@@ -458,3 +458,24 @@ func TestAReplayIsRefusedEvenAfterManyOtherRequests(t *testing.T) {
 	status, _ = send(t, srv, first)
 	require.Equal(t, 401, status)
 }
+
+// TestAnOversizedChunkedBodyIsRefused: a body with no Content-Length is cut
+// off at 1 MiB while it is read.
+func TestAnOversizedChunkedBodyIsRefused(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	w := newWorld(t)
+	srv := listener(t, newAdapter(t, f, w, "http"))
+	body := "text=" + strings.Repeat("a", 1<<20+10)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/slack/commands", io.MultiReader(strings.NewReader(body)))
+	require.NoError(t, err)
+	require.EqualValues(t, -1, req.ContentLength, "sent chunked")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", sign(ts, body))
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode)
+	require.Empty(t, w.upcoming(t))
+}
