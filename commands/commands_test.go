@@ -20,9 +20,12 @@ import (
 // now is Mon 2026-11-23 10:00 in Bucharest.
 var now = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 
+var _ commands.TimezoneStore = (*sqlite.DB)(nil)
+
 type bundle struct {
 	router *commands.Router
 	pub    *publish.Service
+	db     *sqlite.DB
 }
 
 // setup builds the router on a real store and job engine (not started: these
@@ -43,19 +46,25 @@ func setup(t *testing.T) *bundle {
 	bucharest, err := time.LoadLocation("Europe/Bucharest")
 	require.NoError(t, err)
 	r := commands.New(commands.Deps{
-		Publisher: pub, Times: timeparse.New(timeparse.Options{}), Clock: clock, Location: bucharest,
+		Publisher: pub, Times: timeparse.New(timeparse.Options{}), Clock: clock, Location: bucharest, Timezones: db,
 	})
-	return &bundle{router: r, pub: pub}
+	return &bundle{router: r, pub: pub, db: db}
 }
 
 var ana = crier.User{ID: "U1", Name: "ana", Roles: []crier.Role{crier.RoleScheduler}}
 
 func (b *bundle) say(t *testing.T, u crier.User, line string) commands.Response {
 	t.Helper()
+	return sayOn(t, b.router, "test", u, line)
+}
+
+// sayOn says line to r as u on the given platform.
+func sayOn(t *testing.T, r *commands.Router, platform string, u crier.User, line string) commands.Response {
+	t.Helper()
 	name, args, ok := commands.Parse(line)
 	require.True(t, ok, line)
-	return b.router.Handle(context.Background(), commands.Request{
-		Platform: "test", User: u, Channel: crier.ChannelRef{Platform: "test", ID: "C1"}, Command: name, Text: args,
+	return r.Handle(context.Background(), commands.Request{
+		Platform: platform, User: u, Channel: crier.ChannelRef{Platform: platform, ID: "C1"}, Command: name, Text: args,
 	})
 }
 

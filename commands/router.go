@@ -25,6 +25,11 @@ type Request struct {
 	// Help is how help is typed on this platform ("/crier help" in Slack);
 	// "" means "/help".
 	Help string
+
+	// chatTimezone is User.Timezone as the platform gave it, and ownTimezone
+	// whether the router replaced it with the one set with /timezone.
+	chatTimezone string
+	ownTimezone  bool
 }
 
 func (req Request) help() string {
@@ -85,7 +90,17 @@ type Deps struct {
 	Times     *timeparse.Parser
 	Clock     crier.Clock
 	Location  *time.Location // for people whose platform gives no timezone
+	Timezones TimezoneStore  // the timezones set with /timezone; nil means none
 	Logger    *slog.Logger
+}
+
+// TimezoneStore keeps the timezone each person set with /timezone, per
+// platform and user id. It overrides what the platform says.
+type TimezoneStore interface {
+	// SetUserTimezone stores an IANA zone name; "" removes the person's own.
+	SetUserTimezone(ctx context.Context, platform, userID, tz string) error
+	// UserTimezone returns the stored zone name, or "" when there is none.
+	UserTimezone(ctx context.Context, platform, userID string) (string, error)
 }
 
 // Router finds and runs commands.
@@ -108,7 +123,7 @@ func New(deps Deps) *Router {
 	}
 	r := &Router{deps: deps, byName: map[string]int{}}
 	for _, d := range []Definition{
-		r.scheduleDef(), r.draftDef(), r.queueDef(), r.rescheduleDef(), r.cancelDef(), r.helpDef(),
+		r.scheduleDef(), r.draftDef(), r.queueDef(), r.rescheduleDef(), r.cancelDef(), r.timezoneDef(), r.helpDef(),
 	} {
 		r.byName[d.Name] = len(r.defs)
 		r.defs = append(r.defs, d)
@@ -148,6 +163,7 @@ func (r *Router) Handle(ctx context.Context, req Request) Response {
 	if def.Role != "" && !req.User.Can(def.Role) {
 		return failure(crier.Errorf(crier.EFORBIDDEN, "You need the %s role to use /%s. Ask whoever runs crier to add you under roles: in bot.yaml.", def.Role, def.Name))
 	}
+	req = r.withOwnTimezone(ctx, req)
 	resp, err := def.Handler(ctx, req)
 	if err != nil {
 		if crier.ErrorCode(err) == crier.EINTERNAL {
@@ -160,6 +176,25 @@ func (r *Router) Handle(ctx context.Context, req Request) Response {
 
 func failure(err error) Response {
 	return Response{Text: "✗ " + crier.ErrorMessage(err), Ephemeral: true, Error: true, Code: crier.ErrorCode(err)}
+}
+
+// withOwnTimezone replaces the platform's timezone in req with the one the
+// person set with /timezone, if any. A failed lookup is logged and the
+// platform's timezone stays: a command should not fail for it.
+func (r *Router) withOwnTimezone(ctx context.Context, req Request) Request {
+	req.chatTimezone = req.User.Timezone
+	if r.deps.Timezones == nil || req.User.ID == "" {
+		return req
+	}
+	tz, err := r.deps.Timezones.UserTimezone(ctx, req.Platform, req.User.ID)
+	if err != nil {
+		r.deps.Logger.Warn("look up own timezone", slog.String("platform", req.Platform), slog.String("user_id", req.User.ID), slog.Any("error", err))
+		return req
+	}
+	if tz != "" {
+		req.User.Timezone, req.ownTimezone = tz, true
+	}
+	return req
 }
 
 // location returns the person's timezone, or the configured one.

@@ -68,7 +68,7 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 		Times: timeparse.New(timeparse.Options{
 			Languages: cfg.Languages, DateOrder: timeparse.DateOrder(cfg.DateOrder),
 		}),
-		Clock: clock, Location: cfg.Location, Logger: log,
+		Clock: clock, Location: cfg.Location, Timezones: a.db, Logger: log,
 	})
 	if ch.slack != nil {
 		ch.slack.UseRouter(a.router)

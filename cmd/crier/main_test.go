@@ -148,7 +148,7 @@ func TestHelpIsGeneratedFromTheDefinitions(t *testing.T) {
 	cfg := writeConfig(t, testConfig)
 	code, out, _ := run(t, crier.NewManualClock(now), "/help\n/help schedule\n/help nope\n", "shell", "-config", cfg)
 	require.Equal(t, 0, code)
-	for _, usage := range []string{"/schedule <when> <text>", "/draft <text>", "/queue", "/reschedule #id <when>", "/cancel #id", "/help [command]"} {
+	for _, usage := range []string{"/schedule <when> <text>", "/draft <text>", "/queue", "/reschedule #id <when>", "/cancel #id", "/timezone [Area/City | reset]", "/help [command]"} {
 		require.Contains(t, out, usage)
 	}
 	require.Contains(t, out, "/schedule friday 3pm | Our spring collection drops today")
