@@ -3,7 +3,7 @@
 // The file is decoded into a yaml.Node first, so every error names the file,
 // the line and the key it is about, on one line:
 //
-//	bot.yaml:12: networks[1].kind: unknown kind "mastodn" (known: file, slack)
+//	bot.yaml:12: networks[1].kind: unknown kind "mastodn" (known: file, slack, discord)
 //
 // Unknown keys, duplicate keys and values of the wrong type are rejected.
 // ${VAR} inside a value is replaced by the environment variable VAR after the
@@ -34,15 +34,16 @@ type Config struct {
 	Database  string         // resolved path (relative → joined with Dir); default "data/crier.db"
 	Chat      Chat
 	HTTP      HTTP
-	Roles     map[crier.Role][]string // role → user ids, user names or Slack user group ids (S…); "*" means everyone
+	Roles     map[crier.Role][]string // role → user ids (Slack U…, Discord snowflakes), user names or Slack user group ids (S…); "*" means everyone
 	Networks  []Network
 	Publish   Publish
 }
 
 // Chat holds the chat platforms crier listens on. A nil platform is not used.
 type Chat struct {
-	Shell *Shell
-	Slack *Slack
+	Shell   *Shell
+	Slack   *Slack
+	Discord *Discord
 }
 
 // Shell is the terminal chat, for trying crier out and for tests.
@@ -62,21 +63,49 @@ type Slack struct {
 	Line          int    // line of the chat.slack key (for messages)
 }
 
+// Discord is the Discord application crier runs as, from chat.discord. Its
+// token comes from ${VAR} in the file; no error message ever holds it.
+//
+// Snowflakes (application, server and channel IDs) may be written as YAML
+// numbers or as strings. crier reads the digits as written, so a number loses
+// nothing here, but other tools that read bot.yaml (yq, JavaScript) may round
+// numbers over 2^53; quoting them, like "123456789012345678", is safer. They
+// are stored as decimal strings either way.
+type Discord struct {
+	Token          string         // required: the bot token (Developer Portal → Bot → Reset Token), without "Bot " (crier adds it)
+	ApplicationID  string         // required: a snowflake (Developer Portal → General Information → Application ID)
+	PublicKey      string         // required when Interactions is "http": 64 hex characters (Developer Portal → General Information → Public Key)
+	Interactions   string         // "gateway" (default: over the bot's connection, no public URL) or "http" (Interactions Endpoint URL, needs HTTP.Listen)
+	GlobalCommands bool           // false (default): commands are registered in each of Guilds, where they show at once; true: globally
+	APIURL         string         // "" (default) means Discord's; else an absolute http(s) URL ending in "/" that API routes go under (tests)
+	Guilds         []DiscordGuild // at least one unless GlobalCommands; nil when none
+	Line           int            // line of the chat.discord key (for messages)
+}
+
+// DiscordGuild is one Discord server (guild) crier is in.
+type DiscordGuild struct {
+	ID       string            // a snowflake, unique among Guilds
+	Timezone string            // IANA name for people in this server, since Discord gives none; "" means Config.Timezone
+	Channels map[string]string // channel snowflake → IANA name, overriding Timezone in that channel; nil when none
+	Line     int               // line where this guild's entry starts (for messages)
+}
+
 // HTTP is crier's HTTP listener.
 type HTTP struct {
-	Listen string // host:port, port 0..65535; "" (default) means no listener, which Slack's http mode does not allow
+	Listen string // host:port, port 0..65535; "" (default) means no listener, which Slack's http mode and Discord's http interactions do not allow
 	Line   int    // line of the http key, 0 when the file has none (for messages)
 }
 
 // Network is one place posts are published to.
 type Network struct {
-	Name    string // unique, [a-z0-9_-]{1,32}
-	Kind    string // "file" or "slack"
-	Outbox  string // file: required, resolved path
-	Inbox   string // file: optional, resolved path
-	Channel string // slack: required, a channel id like C0123ABCD
-	Limit   int    // file: default 500, 1..100000; slack: default 4000, 1..40000
-	Line    int    // line in the file where this network's entry starts (for messages)
+	Name      string // unique, [a-z0-9_-]{1,32}
+	Kind      string // "file", "slack" or "discord"
+	Outbox    string // file: required, resolved path
+	Inbox     string // file: optional, resolved path
+	Channel   string // slack: required, a channel id like C0123ABCD; discord: required, a channel snowflake
+	Limit     int    // file: default 500, 1..100000; slack: default 4000, 1..40000; discord: default 2000, 1..2000
+	Crosspost bool   // discord: default true, publishing to an announcement channel crossposts the message to the servers following it; false for other kinds
+	Line      int    // line in the file where this network's entry starts (for messages)
 }
 
 // Publish holds how deliveries are attempted.
@@ -105,6 +134,9 @@ const (
 	defaultSlackAPIURL    = "https://slack.com/api/"
 	defaultSlackLimit     = 4000
 	maxSlackLimit         = 40000
+	defaultInteractions   = "gateway"
+	defaultDiscordLimit   = 2000
+	maxDiscordLimit       = 2000
 	defaultMaxAttempts    = 8
 	defaultAttemptTimeout = 30 * time.Second
 )
@@ -194,4 +226,31 @@ func (c *Config) Network(name string) (Network, bool) {
 		}
 	}
 	return Network{}, false
+}
+
+// TimezoneFor returns the IANA name of the timezone for a person writing in
+// channelID of guildID on platform. On "discord" it is the zone set for the
+// channel under that guild in chat.discord.guilds, else the guild's zone,
+// else Timezone; the channel is looked up only among guildID's channels, so
+// pass a thread's parent channel. On other platforms, and for a guild that is
+// not listed, it is Timezone ("UTC" when that is empty).
+func (c *Config) TimezoneFor(platform, guildID, channelID string) string {
+	if d := c.Chat.Discord; platform == "discord" && d != nil && guildID != "" {
+		for _, g := range d.Guilds {
+			if g.ID != guildID {
+				continue
+			}
+			if tz, ok := g.Channels[channelID]; ok && channelID != "" && tz != "" {
+				return tz
+			}
+			if g.Timezone != "" {
+				return g.Timezone
+			}
+			break
+		}
+	}
+	if c.Timezone == "" {
+		return defaultTimezone
+	}
+	return c.Timezone
 }

@@ -58,20 +58,27 @@ func checkConfig(t *testing.T, got, want *Config) {
 	if !reflect.DeepEqual(got.Chat.Slack, want.Chat.Slack) {
 		t.Errorf("Chat.Slack = %+v, want %+v", got.Chat.Slack, want.Chat.Slack)
 	}
+	if !reflect.DeepEqual(got.Chat.Discord, want.Chat.Discord) {
+		t.Errorf("Chat.Discord = %+v, want %+v", got.Chat.Discord, want.Chat.Discord)
+	}
 }
 
-// Tokens for tests: made up, in the shapes Slack gives them.
+// Tokens for tests: made up, in the shapes Slack and Discord give them.
 const (
-	testBotToken = "xoxb-1111-2222-abcDEF"
-	testAppToken = "xapp-1-A111-2222-abcdef"
-	testSecret   = "8f742231b10e8888abcd99yyyzzz85a5"
+	testBotToken     = "xoxb-1111-2222-abcDEF"
+	testAppToken     = "xapp-1-A111-2222-abcdef"
+	testSecret       = "8f742231b10e8888abcd99yyyzzz85a5"
+	testDiscordToken = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.fake-token_for-tests_0123456789abcdef"
+	testPublicKey    = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 )
 
-// slackVars are the variables the Slack tests' files use.
+// slackVars are the variables the Slack and Discord tests' files use.
 func slackVars() map[string]string {
 	return map[string]string{
 		"SLACK_BOT_TOKEN": testBotToken, "SLACK_APP_TOKEN": testAppToken, "SLACK_SIGNING_SECRET": testSecret,
 		"PRIVATE_CHANNEL": "G0123ABCD", "CRIER_DATA": "/data/", "USER_NAME": "ana", "LIMIT": "1000",
+		"DISCORD_TOKEN": testDiscordToken, "DISCORD_PUBLIC_KEY": testPublicKey,
+		"EU_CHANNEL": "823456789012345678", "CHANGELOG_CHANNEL": "923456789012345678",
 	}
 }
 
@@ -136,8 +143,23 @@ func TestParseFullFile(t *testing.T) {
 				APIURL:        "http://127.0.0.1:9999/api/",
 				Line:          10,
 			},
+			Discord: &Discord{
+				Token:          testDiscordToken,
+				ApplicationID:  "123456789012345678",
+				PublicKey:      testPublicKey,
+				Interactions:   "http",
+				GlobalCommands: true,
+				APIURL:         "http://127.0.0.1:9998/api/v10/",
+				Guilds: []DiscordGuild{{
+					ID:       "223456789012345678",
+					Timezone: "Asia/Tokyo",
+					Channels: map[string]string{"323456789012345678": "UTC"},
+					Line:     24,
+				}},
+				Line: 16,
+			},
 		},
-		HTTP: HTTP{Listen: "127.0.0.1:8080", Line: 16},
+		HTTP: HTTP{Listen: "127.0.0.1:8080", Line: 25},
 		Roles: map[crier.Role][]string{
 			crier.RoleScheduler: {"U012AB3CD", "alice"},
 			crier.RoleApprover:  {"bob", "S0123ABCD"},
@@ -145,9 +167,10 @@ func TestParseFullFile(t *testing.T) {
 			crier.RoleAdmin:     {"*"},
 		},
 		Networks: []Network{
-			{Name: "sandbox", Kind: "file", Outbox: "/var/lib/crier/sandbox/outbox.jsonl", Limit: 280, Line: 24},
-			{Name: "price-list_2", Kind: "file", Outbox: "/srv/crier/out/$prices.jsonl", Inbox: "/srv/crier/in/$HOME.jsonl", Limit: 1000, Line: 28},
-			{Name: "announcements", Kind: "slack", Channel: "C0123ABCD", Limit: 40000, Line: 33},
+			{Name: "sandbox", Kind: "file", Outbox: "/var/lib/crier/sandbox/outbox.jsonl", Limit: 280, Line: 33},
+			{Name: "price-list_2", Kind: "file", Outbox: "/srv/crier/out/$prices.jsonl", Inbox: "/srv/crier/in/$HOME.jsonl", Limit: 1000, Line: 37},
+			{Name: "announcements", Kind: "slack", Channel: "C0123ABCD", Limit: 40000, Line: 42},
+			{Name: "discord-news", Kind: "discord", Channel: "723456789012345678", Limit: 1, Crosspost: false, Line: 46},
 		},
 		Publish: Publish{MaxAttempts: 3, AttemptTimeout: 90 * time.Second},
 	})
@@ -186,6 +209,47 @@ func TestParseSlackFile(t *testing.T) {
 	})
 }
 
+func TestParseDiscordFile(t *testing.T) {
+	t.Parallel()
+	got, err := parse(readFile(t, "discord.yaml"), slackVars())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkConfig(t, got, &Config{
+		Path:      "bot.yaml",
+		Dir:       "/srv/crier",
+		Timezone:  "Europe/Lisbon",
+		Location:  mustLoadLocation(t, "Europe/Lisbon"),
+		DateOrder: "dmy",
+		Languages: []string{"en", "pt"},
+		Database:  "/srv/crier/data/crier.db",
+		Chat: Chat{Discord: &Discord{
+			Token:         testDiscordToken,
+			ApplicationID: "123456789012345678",
+			Interactions:  "gateway",
+			Guilds: []DiscordGuild{
+				{
+					ID:       "223456789012345678",
+					Timezone: "America/Sao_Paulo",
+					Channels: map[string]string{"323456789012345678": "Europe/Lisbon", "823456789012345678": "Europe/Berlin"},
+					Line:     9,
+				},
+				{ID: "423456789012345678", Line: 14},
+			},
+			Line: 5,
+		}},
+		Roles: map[crier.Role][]string{
+			crier.RoleScheduler: {"523456789012345678"},
+			crier.RoleAdmin:     {"623456789012345678"},
+		},
+		Networks: []Network{
+			{Name: "announcements", Kind: "discord", Channel: "723456789012345678", Limit: 2000, Crosspost: true, Line: 19},
+			{Name: "changelog", Kind: "discord", Channel: "923456789012345678", Limit: 1500, Crosspost: false, Line: 22},
+		},
+		Publish: Publish{MaxAttempts: 8, AttemptTimeout: 30 * time.Second},
+	})
+}
+
 func TestParseDefaults(t *testing.T) {
 	t.Parallel()
 	want := func() *Config {
@@ -205,6 +269,17 @@ func TestParseDefaults(t *testing.T) {
 	const network = "networks:\n  - {name: sandbox, kind: file, outbox: outbox.jsonl}\n"
 	const slack = "chat:\n  slack:\n    bot_token: ${SLACK_BOT_TOKEN}\n    app_token: ${SLACK_APP_TOKEN}\n"
 	const slackHTTP = "chat:\n  slack:\n    mode: http\n    bot_token: ${SLACK_BOT_TOKEN}\n    signing_secret: ${SLACK_SIGNING_SECRET}\n"
+	const discord = "chat:\n  discord:\n    token: ${DISCORD_TOKEN}\n    application_id: \"123456789012345678\"\n    guilds: [{id: \"223456789012345678\"}]\n"
+	// discordAt is what discord parses to when its chat.discord key is on line.
+	discordAt := func(line int) *Discord {
+		return &Discord{
+			Token:         testDiscordToken,
+			ApplicationID: "123456789012345678",
+			Interactions:  "gateway",
+			Guilds:        []DiscordGuild{{ID: "223456789012345678", Line: line + 3}},
+			Line:          line,
+		}
+	}
 	tests := []struct {
 		name  string
 		input string
@@ -310,12 +385,96 @@ func TestParseDefaults(t *testing.T) {
 		{"slack user group ids are kept as role members", network + "roles: {scheduler: [S0123ABCD, U012AB3CD]}\n", func(c *Config) {
 			c.Roles[crier.RoleScheduler] = []string{"S0123ABCD", "U012AB3CD"}
 		}},
+
+		// Discord.
+		{"a discord section gets gateway interactions, guild commands and Discord's api url", network + discord, func(c *Config) {
+			c.Chat.Discord = discordAt(4)
+		}},
+		{"keys of discord left empty get their defaults", network + discord + "    public_key:\n    interactions: ~\n    global_commands:\n    api_url: null\n", func(c *Config) {
+			c.Chat.Discord = discordAt(4)
+		}},
+		{"keys of a guild left empty get their defaults", network + "chat:\n  discord:\n    token: ${DISCORD_TOKEN}\n    application_id: \"123456789012345678\"\n    guilds:\n      - id: \"223456789012345678\"\n        timezone:\n        channels:\n", func(c *Config) {
+			c.Chat.Discord = discordAt(4)
+			c.Chat.Discord.Guilds[0].Line = 8
+		}},
+		{"an empty channels mapping sets no overrides", network + "chat:\n  discord:\n    token: ${DISCORD_TOKEN}\n    application_id: \"123456789012345678\"\n    guilds: [{id: \"223456789012345678\", channels: {}}]\n", func(c *Config) {
+			c.Chat.Discord = discordAt(4)
+		}},
+		{"snowflakes may be numbers, kept digit for digit", network + "chat:\n  discord:\n    token: ${DISCORD_TOKEN}\n    application_id: 18446744073709551615\n    guilds:\n      - {id: 10000000000000000, channels: {999999999999999999: Asia/Kolkata}}\n", func(c *Config) {
+			c.Chat.Discord = discordAt(4)
+			c.Chat.Discord.ApplicationID = "18446744073709551615"
+			c.Chat.Discord.Guilds = []DiscordGuild{{ID: "10000000000000000", Channels: map[string]string{"999999999999999999": "Asia/Kolkata"}, Line: 8}}
+		}},
+		{"snowflakes may come from variables, channel keys too", network + "chat:\n  discord:\n    token: ${DISCORD_TOKEN}\n    application_id: ${APP_ID}\n    guilds:\n      - id: ${GUILD_ID}\n        channels:\n          ${EU_CHANNEL}: Europe/Berlin\n", func(c *Config) {
+			c.Chat.Discord = discordAt(4)
+			c.Chat.Discord.Guilds = []DiscordGuild{{ID: "223456789012345678", Channels: map[string]string{"823456789012345678": "Europe/Berlin"}, Line: 8}}
+		}},
+		{"guilds and channels get their own zones", network + "chat:\n  discord:\n    token: ${DISCORD_TOKEN}\n    application_id: \"123456789012345678\"\n    guilds:\n      - id: \"223456789012345678\"\n        timezone: Asia/Tokyo\n        channels: {\"323456789012345678\": UTC, \"333456789012345678\": America/New_York}\n      - {id: \"423456789012345678\", channels: {\"433456789012345678\": Europe/Lisbon}}\n", func(c *Config) {
+			c.Chat.Discord = discordAt(4)
+			c.Chat.Discord.Guilds = []DiscordGuild{
+				{ID: "223456789012345678", Timezone: "Asia/Tokyo", Channels: map[string]string{"323456789012345678": "UTC", "333456789012345678": "America/New_York"}, Line: 8},
+				{ID: "423456789012345678", Channels: map[string]string{"433456789012345678": "Europe/Lisbon"}, Line: 11},
+			}
+		}},
+		{"global commands need no guilds", network + "chat:\n  discord:\n    token: ${DISCORD_TOKEN}\n    application_id: \"123456789012345678\"\n    global_commands: true\n", func(c *Config) {
+			c.Chat.Discord = discordAt(4)
+			c.Chat.Discord.GlobalCommands, c.Chat.Discord.Guilds = true, nil
+		}},
+		{"global commands may have guilds, for their zones", network + discord + "    global_commands: TRUE\n", func(c *Config) {
+			c.Chat.Discord = discordAt(4)
+			c.Chat.Discord.GlobalCommands = true
+		}},
+		{"global commands may be false in words from a variable", network + discord + "    global_commands: ${FALSE}\n", func(c *Config) {
+			c.Chat.Discord = discordAt(4)
+		}},
+		{"gateway interactions may be written and may have a public key in capitals", network + discord + "    interactions: gateway\n    public_key: " + strings.ToUpper(testPublicKey) + "\n", func(c *Config) {
+			c.Chat.Discord = discordAt(4)
+			c.Chat.Discord.PublicKey = strings.ToUpper(testPublicKey)
+		}},
+		{"http interactions need a public key and a listener", network + discord + "    interactions: http\n    public_key: ${DISCORD_PUBLIC_KEY}\nhttp: {listen: ':8080'}\n", func(c *Config) {
+			c.Chat.Discord = discordAt(4)
+			c.Chat.Discord.Interactions, c.Chat.Discord.PublicKey = "http", testPublicKey
+			c.HTTP = HTTP{Listen: ":8080", Line: 10}
+		}},
+		{"http may come before discord's http interactions", "http:\n  listen: '${LISTEN}'\n" + network + discord + "    interactions: http\n    public_key: ${DISCORD_PUBLIC_KEY}\n", func(c *Config) {
+			c.Chat.Discord = discordAt(6)
+			c.Chat.Discord.Interactions, c.Chat.Discord.PublicKey = "http", testPublicKey
+			c.HTTP = HTTP{Listen: "[::1]:3000", Line: 1}
+			c.Networks[0].Line = 4
+		}},
+		{"a discord api url gets its final slash", network + discord + "    api_url: http://127.0.0.1:4568/api/v10\n", func(c *Config) {
+			c.Chat.Discord = discordAt(4)
+			c.Chat.Discord.APIURL = "http://127.0.0.1:4568/api/v10/"
+		}},
+		{"slack and discord run side by side", network + slack + "  discord:\n    token: ${DISCORD_TOKEN}\n    application_id: \"123456789012345678\"\n    guilds: [{id: \"223456789012345678\"}]\n", func(c *Config) {
+			c.Chat.Slack = &Slack{Mode: "socket", BotToken: testBotToken, AppToken: testAppToken, APIURL: "https://slack.com/api/", Line: 4}
+			c.Chat.Discord = discordAt(7)
+		}},
+		{"a discord network gets a limit of 2000 and crossposts", discord + "networks:\n  - {name: news, kind: discord, channel: \"723456789012345678\"}\n", func(c *Config) {
+			c.Chat.Discord = discordAt(2)
+			c.Networks = []Network{{Name: "news", Kind: "discord", Channel: "723456789012345678", Limit: 2000, Crosspost: true, Line: 7}}
+		}},
+		{"a discord network may come before chat.discord and reach the limits of its range", "networks:\n  - {name: a, kind: discord, channel: 723456789012345678, limit: 1, crosspost: false}\n  - {name: b, kind: discord, channel: '${CHANGELOG_CHANNEL}', limit: 2000, crosspost: 'true'}\n" + discord, func(c *Config) {
+			c.Chat.Discord = discordAt(5)
+			c.Networks = []Network{
+				{Name: "a", Kind: "discord", Channel: "723456789012345678", Limit: 1, Crosspost: false, Line: 2},
+				{Name: "b", Kind: "discord", Channel: "923456789012345678", Limit: 2000, Crosspost: true, Line: 3},
+			}
+		}},
+		{"a discord network left empty keys gets their defaults", discord + "networks:\n  - {name: news, kind: discord, channel: \"723456789012345678\", limit: ~, crosspost: ~}\n", func(c *Config) {
+			c.Chat.Discord = discordAt(2)
+			c.Networks = []Network{{Name: "news", Kind: "discord", Channel: "723456789012345678", Limit: 2000, Crosspost: true, Line: 7}}
+		}},
+		{"discord user ids are kept as role members, numbers or strings", network + "roles: {approver: [523456789012345678, \"623456789012345678\"]}\n", func(c *Config) {
+			c.Roles[crier.RoleApprover] = []string{"523456789012345678", "623456789012345678"}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			vars := slackVars()
 			vars["SUFFIX"], vars["LISTEN"], vars["SLACK_MODE"] = "", "[::1]:3000", "http"
+			vars["APP_ID"], vars["GUILD_ID"], vars["FALSE"] = "123456789012345678", "223456789012345678", "False"
 			got, err := parse(tt.input, vars)
 			if err != nil {
 				t.Fatal(err)
@@ -336,6 +495,21 @@ func TestParseRejects(t *testing.T) {
 	// slack and slackHTTP are valid chat sections in each mode.
 	const slack = "chat:\n  slack:\n    bot_token: ${SLACK_BOT_TOKEN}\n    app_token: ${SLACK_APP_TOKEN}\n"
 	const slackHTTP = "chat:\n  slack:\n    mode: http\n    bot_token: ${SLACK_BOT_TOKEN}\n    signing_secret: ${SLACK_SIGNING_SECRET}\n"
+	// discord is a valid chat section with chat.discord on line 2; more keys
+	// of chat.discord may follow it.
+	const discord = "chat:\n  discord:\n    token: ${DISCORD_TOKEN}\n    application_id: \"123456789012345678\"\n    guilds: [{id: \"223456789012345678\"}]\n"
+	// discordTo is the start of chat.discord, for inputs that go on to write its guilds.
+	const discordTo = "chat:\n  discord:\n    token: ${DISCORD_TOKEN}\n    application_id: \"123456789012345678\"\n"
+	const (
+		tokenHelp   = "a bot token (Developer Portal → Bot → Reset Token)"
+		appIDHelp   = `write one like "123456789012345678" (Developer Portal → General Information → Application ID)`
+		guildHelp   = `write one like "123456789012345678" (right-click the server → Copy Server ID, with Developer Mode on)`
+		channelHelp = `write one like "123456789012345678" (right-click the channel → Copy Channel ID, with Developer Mode on)`
+		channelName = `looks like a channel name; use the channel ID (right-click the channel → Copy Channel ID, with Developer Mode on), not its name, like "123456789012345678"`
+		keyHelp     = "write the 64 hex characters from Developer Portal → General Information → Public Key"
+		zoneHelp    = `write an IANA name like "Europe/Bucharest" or "UTC"`
+		noGuilds    = `at least one server is required to register commands in; add guilds: [{id: "123456789012345678", timezone: Europe/Lisbon}] (right-click the server → Copy Server ID, with Developer Mode on), or set global_commands: true`
+	)
 	tests := []struct {
 		name  string
 		input string
@@ -355,9 +529,9 @@ func TestParseRejects(t *testing.T) {
 
 		// Keys.
 		{"an unknown top-level key is rejected", "timezone: UTC\ndate_order: dmy\ndatabse: x.db\n" + network, "bot.yaml:3: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish)"},
-		{"an unknown chat platform is rejected", network + "chat:\n  discord: {}\n", "bot.yaml:4: chat.discord: unknown key (known: shell, slack)"},
+		{"an unknown chat platform is rejected", network + "chat:\n  telegram: {}\n", "bot.yaml:4: chat.telegram: unknown key (known: shell, slack, discord)"},
 		{"an unknown shell key is rejected", network + "chat:\n  shell:\n    usr: ana\n", "bot.yaml:5: chat.shell.usr: unknown key (known: user, channel)"},
-		{"an unknown network key is rejected", "networks:\n  - name: a\n    kind: file\n    outbx: o.jsonl\n", "bot.yaml:4: networks[0].outbx: unknown key (known: name, kind, outbox, inbox, channel, limit)"},
+		{"an unknown network key is rejected", "networks:\n  - name: a\n    kind: file\n    outbx: o.jsonl\n", "bot.yaml:4: networks[0].outbx: unknown key (known: name, kind, outbox, inbox, channel, limit, crosspost)"},
 		{"an unknown publish key is rejected", network + "publish: {retries: 3}\n", "bot.yaml:3: publish.retries: unknown key (known: max_attempts, attempt_timeout)"},
 		{"an odd key is quoted", network + "\"time zone\": UTC\n", `bot.yaml:3: "time zone": unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish)`},
 		{"a list as a key is rejected", network + "? [a]\n: 1\n", "bot.yaml:3: expected a key name, got a list"},
@@ -406,8 +580,8 @@ func TestParseRejects(t *testing.T) {
 		{"a network name of 33 characters is rejected", "networks:\n  - {name: abcdefghijklmnopqrstuvwxyz0123456, kind: file, outbox: o}\n", `bot.yaml:2: networks[0].name: invalid name "abcdefghijklmnopqrstuvwxyz0123456"; use 1 to 32 of a-z, 0-9, _ and -`},
 		{"an empty network name is rejected", "networks:\n  - {name: '', kind: file, outbox: o}\n", `bot.yaml:2: networks[0].name: invalid name ""; use 1 to 32 of a-z, 0-9, _ and -`},
 		{"a network name used twice is rejected", "networks:\n  - name: sandbox\n    kind: file\n    outbox: a.jsonl\n  - name: sandbox\n    kind: file\n    outbox: b.jsonl\n", `bot.yaml:5: networks[1].name: duplicate name "sandbox" (first on line 2); give each network its own name`},
-		{"a network without a kind is rejected", "networks:\n  - name: a\n    outbox: o.jsonl\n", "bot.yaml:2: networks[0].kind: required (known: file, slack)"},
-		{"an unknown kind is rejected", "networks:\n  - {name: a, kind: file, outbox: o}\n  - name: b\n    kind: mastodn\n", `bot.yaml:4: networks[1].kind: unknown kind "mastodn" (known: file, slack)`},
+		{"a network without a kind is rejected", "networks:\n  - name: a\n    outbox: o.jsonl\n", "bot.yaml:2: networks[0].kind: required (known: file, slack, discord)"},
+		{"an unknown kind is rejected", "networks:\n  - {name: a, kind: file, outbox: o}\n  - name: b\n    kind: mastodn\n", `bot.yaml:4: networks[1].kind: unknown kind "mastodn" (known: file, slack, discord)`},
 		{"a file network without an outbox is rejected", "networks:\n  - name: a\n    kind: file\n    inbox: i.jsonl\n", "bot.yaml:2: networks[0].outbox: required for kind file; write a path like data/sandbox/outbox.jsonl"},
 		{"an empty outbox is rejected", "networks:\n  - {name: a, kind: file, outbox: ''}\n", "bot.yaml:2: networks[0].outbox: empty; write a path like data/sandbox/outbox.jsonl"},
 		{"an empty inbox is rejected", "networks:\n  - {name: a, kind: file, outbox: o, inbox: ''}\n", "bot.yaml:2: networks[0].inbox: empty; write a path like data/sandbox/inbox.jsonl, or leave inbox out"},
@@ -467,6 +641,90 @@ func TestParseRejects(t *testing.T) {
 		{"an api url with a fragment is rejected", network + slack + "    api_url: https://slack.com/api/#top\n", `bot.yaml:7: chat.slack.api_url: "https://slack.com/api/#top" has a query or a fragment; write the URL API methods go under, like https://slack.com/api/ (GovSlack: https://slack-gov.com/api/)`},
 		{"an empty api url is rejected", network + slack + "    api_url: ''\n", `bot.yaml:7: chat.slack.api_url: empty; write a URL like https://slack.com/api/ (GovSlack: https://slack-gov.com/api/)`},
 
+		// Discord.
+		{"an unknown discord key is rejected", network + discord + "    bot_token: x\n", "bot.yaml:8: chat.discord.bot_token: unknown key (known: token, application_id, public_key, interactions, global_commands, api_url, guilds)"},
+		{"a string where discord goes is rejected", network + "chat: {discord: abc}\n", `bot.yaml:3: chat.discord: expected a mapping like {token: "${DISCORD_TOKEN}", application_id: "123456789012345678", guilds: [{id: "123456789012345678"}]}, got a string`},
+		{"an empty discord section is rejected", network + "chat:\n  discord:\n", "bot.yaml:4: chat.discord.token: required; write token: ${DISCORD_TOKEN} and set that variable to " + tokenHelp},
+		{"a missing token is rejected", network + "chat:\n  discord:\n    application_id: \"123456789012345678\"\n    guilds: [{id: \"223456789012345678\"}]\n", "bot.yaml:4: chat.discord.token: required; write token: ${DISCORD_TOKEN} and set that variable to " + tokenHelp},
+		{"a token set to an empty variable is rejected", network + "chat:\n  discord:\n    token: ${EMPTY}\n", `bot.yaml:5: chat.discord.token: "${EMPTY}" is empty; set the variable to ` + tokenHelp},
+		{"an empty token is rejected", network + "chat:\n  discord:\n    token: ''\n", "bot.yaml:5: chat.discord.token: empty; write ${DISCORD_TOKEN} and set that variable to " + tokenHelp},
+		{"an unset token variable is rejected", network + "chat:\n  discord:\n    token: ${UNSET_TOKEN}\n", "bot.yaml:5: chat.discord.token: environment variable UNSET_TOKEN is not set"},
+		{`a token written after "Bot " is rejected`, network + "chat:\n  discord:\n    token: Bot ${DISCORD_TOKEN}\n", `bot.yaml:5: chat.discord.token: starts with "Bot "; put only the token, crier adds "Bot " itself`},
+		{`a token variable holding "bot " is rejected`, network + "chat:\n  discord:\n    token: ${BOT_TOKEN}\n", `bot.yaml:5: chat.discord.token: starts with "Bot "; put only the token, crier adds "Bot " itself`},
+		{"a token with a trailing newline is rejected", network + "chat:\n  discord:\n    token: ${NEWLINE_DISCORD}\n", "bot.yaml:5: chat.discord.token: contains a space or line break, which a bot token never has; check the variable for stray spaces or a trailing newline"},
+		{"a token with a space inside is rejected", network + "chat:\n  discord:\n    token: 'abc ${DISCORD_TOKEN}'\n", "bot.yaml:5: chat.discord.token: contains a space or line break, which a bot token never has; check the variable for stray spaces or a trailing newline"},
+		{"a list as a token is rejected", network + "chat:\n  discord:\n    token: [x]\n", "bot.yaml:5: chat.discord.token: expected a string, got a list"},
+		{"a missing application id is rejected", network + "chat:\n  discord:\n    token: ${DISCORD_TOKEN}\n    guilds: [{id: \"223456789012345678\"}]\n", `bot.yaml:4: chat.discord.application_id: required; write application_id: "123456789012345678", the application's ID (Developer Portal → General Information → Application ID)`},
+		{"a short application id is rejected", network + "chat:\n  discord:\n    application_id: 1234567890123456\n", `bot.yaml:5: chat.discord.application_id: "1234567890123456" is not an application ID, which is 17 to 20 digits; ` + appIDHelp},
+		{"an application id of 21 digits is rejected", network + "chat:\n  discord:\n    application_id: '123456789012345678901'\n", `bot.yaml:5: chat.discord.application_id: "123456789012345678901" is not an application ID, which is 17 to 20 digits; ` + appIDHelp},
+		{"an application id over 64 bits is rejected", network + "chat:\n  discord:\n    application_id: 18446744073709551616\n", `bot.yaml:5: chat.discord.application_id: "18446744073709551616" is not an application ID, which is 17 to 20 digits; ` + appIDHelp},
+		{"an application id with a leading zero is rejected", network + "chat:\n  discord:\n    application_id: '0123456789012345678'\n", `bot.yaml:5: chat.discord.application_id: "0123456789012345678" is not an application ID, which is 17 to 20 digits; ` + appIDHelp},
+		{"an application id in words is rejected", network + "chat:\n  discord:\n    application_id: my-bot\n", `bot.yaml:5: chat.discord.application_id: "my-bot" is not an application ID, which is 17 to 20 digits; ` + appIDHelp},
+		{"an application id as a float is rejected", network + "chat:\n  discord:\n    application_id: 1.2345678901234568e+17\n", `bot.yaml:5: chat.discord.application_id: "1.2345678901234568e+17" is not an application ID, which is 17 to 20 digits; ` + appIDHelp},
+		{"an application id with digit separators is rejected", network + "chat:\n  discord:\n    application_id: 123_456_789_012_345_678\n", `bot.yaml:5: chat.discord.application_id: "123_456_789_012_345_678" is not an application ID, which is 17 to 20 digits; ` + appIDHelp},
+		{"an empty application id is rejected", network + "chat:\n  discord:\n    application_id: ''\n", `bot.yaml:5: chat.discord.application_id: empty; write an application ID like "123456789012345678" (Developer Portal → General Information → Application ID)`},
+		{"an application id from a variable is quoted as written", network + "chat:\n  discord:\n    application_id: ${NAME}\n", `bot.yaml:5: chat.discord.application_id: "${NAME}" is not an application ID, which is 17 to 20 digits; ` + appIDHelp},
+		{"unknown interactions are rejected", network + discord + "    interactions: websocket\n", `bot.yaml:8: chat.discord.interactions: unknown interactions "websocket"; write gateway (over the bot's connection, no public URL needed) or http (Interactions Endpoint URL, needs http.listen and public_key)`},
+		{"interactions in capitals are rejected", network + discord + "    interactions: HTTP\n", `bot.yaml:8: chat.discord.interactions: unknown interactions "HTTP"; write gateway (over the bot's connection, no public URL needed) or http (Interactions Endpoint URL, needs http.listen and public_key)`},
+		{"http interactions without a public key are rejected", network + discord + "    interactions: http\nhttp: {listen: ':8080'}\n", "bot.yaml:4: chat.discord.public_key: required with interactions: http, to check Discord's requests; " + keyHelp + ", or use interactions: gateway"},
+		{"http interactions without http.listen are rejected", network + discord + "    interactions: http\n    public_key: ${DISCORD_PUBLIC_KEY}\n", `bot.yaml:8: chat.discord.interactions: http interactions need http.listen, the address Discord's requests come to (the Interactions Endpoint URL); add http: {listen: ":8080"} behind an HTTPS proxy, or use interactions: gateway`},
+		{"http interactions with an empty http section are rejected", network + discord + "    interactions: http\n    public_key: ${DISCORD_PUBLIC_KEY}\nhttp:\n  listen:\n", `bot.yaml:8: chat.discord.interactions: http interactions need http.listen, the address Discord's requests come to (the Interactions Endpoint URL); add http: {listen: ":8080"} behind an HTTPS proxy, or use interactions: gateway`},
+		{"a public key of 63 characters is rejected", network + discord + "    public_key: " + testPublicKey[1:] + "\n", `bot.yaml:8: chat.discord.public_key: "` + testPublicKey[1:] + `" is not a public key; ` + keyHelp},
+		{"a public key of 66 characters is rejected", network + discord + "    public_key: 0x" + testPublicKey + "\n", `bot.yaml:8: chat.discord.public_key: "0x` + testPublicKey + `" is not a public key; ` + keyHelp},
+		{"a public key that is not hex is rejected", network + discord + "    public_key: " + testPublicKey[:63] + "g\n", `bot.yaml:8: chat.discord.public_key: "` + testPublicKey[:63] + `g" is not a public key; ` + keyHelp},
+		{"an empty public key is rejected", network + discord + "    public_key: ''\n", "bot.yaml:8: chat.discord.public_key: empty; " + keyHelp},
+		{"a public key from a variable is quoted as written", network + discord + "    public_key: ${NAME}\n", `bot.yaml:8: chat.discord.public_key: "${NAME}" is not a public key; ` + keyHelp},
+		{"global commands as yes are rejected", network + discord + "    global_commands: yes\n", `bot.yaml:8: chat.discord.global_commands: "yes" is not true or false; write true or false`},
+		{"global commands as a number are rejected", network + discord + "    global_commands: 1\n", `bot.yaml:8: chat.discord.global_commands: "1" is not true or false; write true or false`},
+		{"global commands as a list are rejected", network + discord + "    global_commands: [true]\n", "bot.yaml:8: chat.discord.global_commands: expected true or false, got a list"},
+		{"a discord api url without a scheme is rejected", network + discord + "    api_url: discord.com/api\n", `bot.yaml:8: chat.discord.api_url: "discord.com/api" is not an absolute http(s) URL; write one like https://discord.com/api/v10/, or leave api_url out for Discord's`},
+		{"a discord api url with a query is rejected", network + discord + "    api_url: https://discord.com/api/v10?x=1\n", `bot.yaml:8: chat.discord.api_url: "https://discord.com/api/v10?x=1" has a query or a fragment; write the URL API methods go under, like https://discord.com/api/v10/, or leave api_url out for Discord's`},
+		{"an empty discord api url is rejected", network + discord + "    api_url: ''\n", `bot.yaml:8: chat.discord.api_url: empty; write a URL like https://discord.com/api/v10/, or leave api_url out for Discord's`},
+		{"no guilds without global commands are rejected", network + discordTo, "bot.yaml:4: chat.discord.guilds: " + noGuilds},
+		{"an empty guild list is rejected", network + discordTo + "    guilds: []\n", "bot.yaml:7: chat.discord.guilds: " + noGuilds},
+		{"guilds left empty are rejected", network + discordTo + "    guilds:\n", "bot.yaml:7: chat.discord.guilds: " + noGuilds},
+		{"no guilds with global commands false are rejected", network + discordTo + "    global_commands: false\n    guilds: []\n", "bot.yaml:8: chat.discord.guilds: " + noGuilds},
+		{"a string where guilds go is rejected", network + discordTo + "    guilds: \"223456789012345678\"\n", `bot.yaml:7: chat.discord.guilds: expected a list of servers like [{id: "123456789012345678", timezone: Europe/Lisbon}], got a string`},
+		{"an empty guild entry is rejected", network + discordTo + "    guilds:\n      -\n", `bot.yaml:8: chat.discord.guilds[0]: empty server; write one like {id: "123456789012345678", timezone: Europe/Lisbon}`},
+		{"a bare id where a guild goes is rejected", network + discordTo + "    guilds: [\"223456789012345678\"]\n", `bot.yaml:7: chat.discord.guilds[0]: expected a mapping like {id: "123456789012345678", timezone: Europe/Lisbon}, got a string`},
+		{"a guild without an id is rejected", network + discordTo + "    guilds:\n      - timezone: UTC\n", `bot.yaml:8: chat.discord.guilds[0].id: required; write a server ID like "123456789012345678" (right-click the server → Copy Server ID, with Developer Mode on)`},
+		{"an unknown guild key is rejected", network + discordTo + "    guilds:\n      - id: \"223456789012345678\"\n        name: Crier HQ\n", "bot.yaml:9: chat.discord.guilds[0].name: unknown key (known: id, timezone, channels)"},
+		{"a guild name as its id is rejected", network + discordTo + "    guilds: [{id: Crier HQ}]\n", `bot.yaml:7: chat.discord.guilds[0].id: "Crier HQ" is not a server ID, which is 17 to 20 digits; ` + guildHelp},
+		{"a guild id too short is rejected", network + discordTo + "    guilds: [{id: 42}]\n", `bot.yaml:7: chat.discord.guilds[0].id: "42" is not a server ID, which is 17 to 20 digits; ` + guildHelp},
+		{"a guild listed twice is rejected, as a number and a string", network + discordTo + "    guilds:\n      - id: 223456789012345678\n      - id: \"223456789012345678\"\n", `bot.yaml:9: chat.discord.guilds[1].id: duplicate server ID "223456789012345678" (first on line 8); list each server once`},
+		{"an unknown guild timezone is rejected", network + discordTo + "    guilds:\n      - id: \"223456789012345678\"\n        timezone: Europe/Lisbn\n", `bot.yaml:9: chat.discord.guilds[0].timezone: unknown timezone "Europe/Lisbn"; ` + zoneHelp + ", or leave timezone out for the top-level one"},
+		{"the machine's timezone for a guild is rejected", network + discordTo + "    guilds: [{id: \"223456789012345678\", timezone: Local}]\n", `bot.yaml:7: chat.discord.guilds[0].timezone: unknown timezone "Local"; ` + zoneHelp + ", or leave timezone out for the top-level one"},
+		{"an empty guild timezone is rejected", network + discordTo + "    guilds: [{id: \"223456789012345678\", timezone: ''}]\n", "bot.yaml:7: chat.discord.guilds[0].timezone: empty; " + zoneHelp + ", or leave timezone out for the top-level one"},
+		{"a list where channels go is rejected", network + discordTo + "    guilds: [{id: \"223456789012345678\", channels: [\"323456789012345678\"]}]\n", `bot.yaml:7: chat.discord.guilds[0].channels: expected a mapping of channel IDs to timezones like {"123456789012345678": Europe/Lisbon}, got a list`},
+		{"a short channel id is rejected", network + discordTo + "    guilds:\n      - id: \"223456789012345678\"\n        channels:\n          12345: UTC\n", `bot.yaml:10: chat.discord.guilds[0].channels.12345: "12345" is not a channel ID, which is 17 to 20 digits; ` + channelHelp},
+		{"a channel name as a channel id is rejected", network + discordTo + "    guilds:\n      - id: \"223456789012345678\"\n        channels:\n          general: UTC\n", `bot.yaml:10: chat.discord.guilds[0].channels.general: "general" ` + channelName},
+		{"a channel name with # as a channel id is rejected", network + discordTo + "    guilds:\n      - id: \"223456789012345678\"\n        channels:\n          '#general': UTC\n", `bot.yaml:10: chat.discord.guilds[0].channels."#general": "#general" ` + channelName},
+		{"a list as a channel id is rejected", network + discordTo + "    guilds: [{id: \"223456789012345678\", channels: {[1]: UTC}}]\n", "bot.yaml:7: chat.discord.guilds[0].channels: expected a channel ID, got a list"},
+		{"a merge key in channels is rejected", network + discordTo + "    guilds: [{id: \"223456789012345678\", channels: {<<: {\"323456789012345678\": UTC}}}]\n", `bot.yaml:7: chat.discord.guilds[0].channels."<<": merge keys are not supported; write the channels out`},
+		{"an unknown channel timezone is rejected", network + discordTo + "    guilds:\n      - id: \"223456789012345678\"\n        channels:\n          \"323456789012345678\": ${TZ_NAME}\n", `bot.yaml:10: chat.discord.guilds[0].channels.323456789012345678: unknown timezone "${TZ_NAME}"; ` + zoneHelp + ", or remove this channel"},
+		{"a channel without a timezone is rejected", network + discordTo + "    guilds:\n      - id: \"223456789012345678\"\n        channels:\n          \"323456789012345678\":\n", `bot.yaml:10: chat.discord.guilds[0].channels.323456789012345678: no timezone; ` + zoneHelp + ", or remove this channel"},
+		{"a list as a channel timezone is rejected", network + discordTo + "    guilds: [{id: \"223456789012345678\", channels: {\"323456789012345678\": [UTC]}}]\n", "bot.yaml:7: chat.discord.guilds[0].channels.323456789012345678: expected a string, got a list"},
+		{"a channel listed twice in a guild is rejected", network + discordTo + "    guilds:\n      - id: \"223456789012345678\"\n        channels:\n          \"323456789012345678\": UTC\n          323456789012345678: Asia/Tokyo\n", `bot.yaml:11: chat.discord.guilds[0].channels.323456789012345678: channel "323456789012345678" is listed twice (first on line 10); a channel belongs to one server, so list it once`},
+		{"a channel listed under two guilds is rejected", network + discordTo + "    guilds:\n      - {id: \"223456789012345678\", channels: {\"323456789012345678\": UTC}}\n      - {id: \"423456789012345678\", channels: {\"323456789012345678\": UTC}}\n", `bot.yaml:9: chat.discord.guilds[1].channels.323456789012345678: channel "323456789012345678" is listed twice (first on line 8); a channel belongs to one server, so list it once`},
+
+		// Discord networks.
+		{"a discord network without chat.discord is rejected", network + "  - name: news\n    kind: discord\n    channel: \"723456789012345678\"\nchat: {shell: {}}\n", `bot.yaml:3: networks[1]: kind discord needs chat.discord, which is not set; add chat: {discord: {token: "${DISCORD_TOKEN}", application_id: "123456789012345678", guilds: [{id: "123456789012345678"}]}}`},
+		{"a discord network with only chat.slack is rejected", slack + "networks:\n  - {name: news, kind: discord, channel: \"723456789012345678\"}\n", `bot.yaml:6: networks[0]: kind discord needs chat.discord, which is not set; add chat: {discord: {token: "${DISCORD_TOKEN}", application_id: "123456789012345678", guilds: [{id: "123456789012345678"}]}}`},
+		{"a slack network with only chat.discord is rejected", discord + "networks:\n  - {name: general, kind: slack, channel: C0123ABCD}\n", "bot.yaml:7: networks[0]: kind slack needs chat.slack, which is not set; add chat: {slack: {bot_token: \"${SLACK_BOT_TOKEN}\", app_token: \"${SLACK_APP_TOKEN}\"}}"},
+		{"a discord network without a channel is rejected", discord + "networks:\n  - name: news\n    kind: discord\n", `bot.yaml:7: networks[0].channel: required for kind discord; write a channel ID like "123456789012345678" (right-click the channel → Copy Channel ID, with Developer Mode on)`},
+		{"an empty discord channel is rejected", discord + "networks:\n  - {name: news, kind: discord, channel: ''}\n", `bot.yaml:7: networks[0].channel: empty; write a channel ID like "123456789012345678" (right-click the channel → Copy Channel ID, with Developer Mode on)`},
+		{"a discord channel name is rejected", discord + "networks:\n  - {name: news, kind: discord, channel: '#announcements'}\n", `bot.yaml:7: networks[0].channel: "#announcements" ` + channelName},
+		{"a discord channel name without # is rejected", discord + "networks:\n  - {name: news, kind: discord, channel: release-notes}\n", `bot.yaml:7: networks[0].channel: "release-notes" ` + channelName},
+		{"a slack channel id in a discord network is rejected", discord + "networks:\n  - {name: news, kind: discord, channel: C0123ABCD}\n", `bot.yaml:7: networks[0].channel: "C0123ABCD" is not a channel ID, which is 17 to 20 digits; ` + channelHelp},
+		{"a short discord channel id is rejected", discord + "networks:\n  - {name: news, kind: discord, channel: 72345678901234}\n", `bot.yaml:7: networks[0].channel: "72345678901234" is not a channel ID, which is 17 to 20 digits; ` + channelHelp},
+		{"a discord channel mention is rejected", discord + "networks:\n  - {name: news, kind: discord, channel: '<#723456789012345678>'}\n", `bot.yaml:7: networks[0].channel: "<#723456789012345678>" is not a channel ID, which is 17 to 20 digits; ` + channelHelp},
+		{"a discord limit of 0 is rejected", discord + "networks:\n  - {name: news, kind: discord, channel: \"723456789012345678\", limit: 0}\n", `bot.yaml:7: networks[0].limit: "0" is out of range; write a number from 1 to 2000`},
+		{"a discord limit over 2000 is rejected", discord + "networks:\n  - {name: news, kind: discord, channel: \"723456789012345678\", limit: 2001}\n", `bot.yaml:7: networks[0].limit: "2001" is out of range; write a number from 1 to 2000`},
+		{"a crosspost that is not true or false is rejected", discord + "networks:\n  - {name: news, kind: discord, channel: \"723456789012345678\", crosspost: maybe}\n", `bot.yaml:7: networks[0].crosspost: "maybe" is not true or false; write true or false`},
+		{"an outbox in a discord network is rejected", discord + "networks:\n  - {name: news, kind: discord, channel: \"723456789012345678\", outbox: o}\n", "bot.yaml:7: networks[0].outbox: not used by kind discord; remove it (discord networks take name, kind, channel, limit, crosspost)"},
+		{"a crosspost in a slack network is rejected", slack + "networks:\n  - {name: general, kind: slack, channel: C0123ABCD, crosspost: true}\n", "bot.yaml:6: networks[0].crosspost: not used by kind slack; remove it (slack networks take name, kind, channel, limit)"},
+		{"a crosspost in a file network is rejected", "networks:\n  - {name: a, kind: file, outbox: o, crosspost: false}\n", "bot.yaml:2: networks[0].crosspost: not used by kind file; remove it (file networks take name, kind, outbox, inbox, limit)"},
+
 		// HTTP.
 		{"an unknown http key is rejected", network + "http:\n  port: 8080\n", "bot.yaml:4: http.port: unknown key (known: listen)"},
 		{"a string where http goes is rejected", network + "http: ':8080'\n", `bot.yaml:3: http: expected a mapping like {listen: ":8080"}, got a string`},
@@ -503,6 +761,7 @@ func TestParseRejects(t *testing.T) {
 	for k, v := range map[string]string{
 		"EMPTY": "", "TZ_NAME": "Mars/Olympus", "LIMIT": "0", "NAME": "Bad Name", "CHANNEL": "#general",
 		"WRONG_TOKEN": "abc-123", "USER_TOKEN": "xoxp-1-2-3", "NEWLINE_TOKEN": testBotToken + "\n",
+		"BOT_TOKEN": "bot " + testDiscordToken, "NEWLINE_DISCORD": testDiscordToken + "\n",
 	} {
 		vars[k] = v
 	}
@@ -553,10 +812,30 @@ func TestParseNeverShowsSecrets(t *testing.T) {
 		{"in a mode", "chat: {slack: {mode: '${SECRET}'}}\n"},
 		{"in a channel", "chat: {slack: {bot_token: '${SECRET_BOT}', app_token: '${SECRET_APP}'}}\nnetworks:\n  - {name: a, kind: slack, channel: '${SECRET}'}\n"},
 		{"in a listen address", "http: {listen: '${SECRET}'}\n"},
+		{"in a discord token", "chat: {discord: {token: '${SECRET}', application_id: 123456789012345678, guilds: [{id: 223456789012345678}]}}\n"},
+		{`in a discord token after "Bot "`, "chat: {discord: {token: 'Bot ${SECRET_DISCORD}', application_id: 123456789012345678, guilds: [{id: 223456789012345678}]}}\n"},
+		{`in a discord token variable holding "Bot "`, "chat: {discord: {token: '${SECRET_BOT_DISCORD}', application_id: 123456789012345678, guilds: [{id: 223456789012345678}]}}\n"},
+		{"in a discord token with a trailing space", "chat: {discord: {token: '${SECRET_DISCORD} '}}\n"},
+		{"in a valid discord token, before a missing application id", "chat: {discord: {token: '${SECRET_DISCORD}', guilds: [{id: 223456789012345678}]}}\n"},
+		{"in a valid discord token, before missing guilds", "chat: {discord: {token: '${SECRET_DISCORD}', application_id: 123456789012345678}}\n"},
+		{"in a valid discord token, before a missing public key", "chat: {discord: {token: '${SECRET_DISCORD}', application_id: 123456789012345678, interactions: http, guilds: [{id: 223456789012345678}]}}\nhttp: {listen: ':80'}\n"},
+		{"in a valid discord token, before a missing listener", "chat: {discord: {token: '${SECRET_DISCORD}', application_id: 123456789012345678, interactions: http, public_key: " + testPublicKey + ", guilds: [{id: 223456789012345678}]}}\nnetworks: [{name: a, kind: discord, channel: 723456789012345678}]\n"},
+		{"in a valid discord token, before a discord network's error", "chat: {discord: {token: '${SECRET_DISCORD}', application_id: 123456789012345678, guilds: [{id: 223456789012345678}]}}\nnetworks: [{name: a, kind: discord, channel: '${SECRET}'}]\n"},
+		{"in a discord token put in the application id", "chat: {discord: {token: '${SECRET_DISCORD}', application_id: '${SECRET_DISCORD}'}}\n"},
+		{"in a discord token put in the public key", "chat: {discord: {token: '${SECRET_DISCORD}', application_id: 123456789012345678, public_key: '${SECRET_DISCORD}'}}\n"},
+		{"in a discord token put in a guild id", "chat: {discord: {token: '${SECRET_DISCORD}', application_id: 123456789012345678, guilds: [{id: '${SECRET_DISCORD}'}]}}\n"},
+		{"in a discord channel key", "chat: {discord: {token: '${SECRET_DISCORD}', application_id: 123456789012345678, guilds: [{id: 223456789012345678, channels: {'${SECRET}': UTC}}]}}\n"},
+		{"in a discord channel zone", "chat: {discord: {token: '${SECRET_DISCORD}', application_id: 123456789012345678, guilds: [{id: 223456789012345678, channels: {323456789012345678: '${SECRET}'}}]}}\n"},
+		{"in a guild zone", "chat: {discord: {token: '${SECRET_DISCORD}', application_id: 123456789012345678, guilds: [{id: 223456789012345678, timezone: '${SECRET}'}]}}\n"},
+		{"in interactions", "chat: {discord: {interactions: '${SECRET}'}}\n"},
+		{"in global commands", "chat: {discord: {global_commands: '${SECRET}'}}\n"},
+		{"in a discord api url", "chat: {discord: {api_url: '${SECRET}'}}\n"},
+		{"in a crosspost", "networks: [{name: a, kind: discord, channel: 723456789012345678, crosspost: '${SECRET}'}]\n"},
 	}
 	vars := map[string]string{
 		"SECRET": secret, "SECRET_NAME": "a",
 		"SECRET_BOT": "xoxb-" + secret, "SECRET_APP": "xapp-" + secret, "SECRET_USER": "xoxp-" + secret, "SECRET_SIGNING": "hunter2",
+		"SECRET_DISCORD": "hunter2.Sup3rSecret.Discord_T0ken", "SECRET_BOT_DISCORD": "Bot hunter2.Sup3rSecret.Discord_T0ken",
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -565,7 +844,7 @@ func TestParseNeverShowsSecrets(t *testing.T) {
 			if err == nil {
 				t.Fatal("parsed, want an error")
 			}
-			for _, part := range []string{secret, "hunter2", "Secret value"} {
+			for _, part := range []string{secret, "hunter2", "Secret value", "Sup3rSecret"} {
 				if strings.Contains(err.Error(), part) {
 					t.Errorf("error shows the secret: %s", err)
 				}
@@ -684,7 +963,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 
 	_, err = Load(bad)
-	if want := bad + `:2: networks[0].kind: unknown kind "mastodn" (known: file, slack)`; err == nil || err.Error() != want {
+	if want := bad + `:2: networks[0].kind: unknown kind "mastodn" (known: file, slack, discord)`; err == nil || err.Error() != want {
 		t.Errorf("loading a bad file: error = %v, want %s", err, want)
 	}
 }
@@ -766,11 +1045,11 @@ func TestNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, ok := c.Network("price-list_2")
-	if !ok || n.Name != "price-list_2" || n.Limit != 9 || n.Line != 28 {
+	if !ok || n.Name != "price-list_2" || n.Limit != 9 || n.Line != 37 {
 		t.Errorf("Network(price-list_2) = %+v, %v", n, ok)
 	}
 	n, ok = c.Network("announcements")
-	if !ok || n.Kind != "slack" || n.Channel != "C0123ABCD" || n.Line != 33 {
+	if !ok || n.Kind != "slack" || n.Channel != "C0123ABCD" || n.Line != 42 {
 		t.Errorf("Network(announcements) = %+v, %v", n, ok)
 	}
 	if n, ok := c.Network("missing"); ok {
@@ -778,8 +1057,68 @@ func TestNetwork(t *testing.T) {
 	}
 }
 
+func TestTimezoneFor(t *testing.T) {
+	t.Parallel()
+	c, err := parse(readFile(t, "discord.yaml"), slackVars())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		zoned    = "223456789012345678" // America/Sao_Paulo, with two channels set
+		unzoned  = "423456789012345678" // no zone of its own
+		lisbon   = "323456789012345678" // under zoned
+		berlin   = "823456789012345678" // under zoned
+		unlisted = "999999999999999999"
+	)
+	tests := []struct {
+		name                     string
+		platform, guild, channel string
+		want                     string
+	}{
+		{"a channel's zone comes first", "discord", zoned, lisbon, "Europe/Lisbon"},
+		{"each channel has its own", "discord", zoned, berlin, "Europe/Berlin"},
+		{"another channel of the guild gets the guild's zone", "discord", zoned, unlisted, "America/Sao_Paulo"},
+		{"no channel gets the guild's zone", "discord", zoned, "", "America/Sao_Paulo"},
+		{"a guild without a zone gets the top-level one", "discord", unzoned, unlisted, "Europe/Lisbon"},
+		{"a channel is looked up only under its guild", "discord", unzoned, lisbon, "Europe/Lisbon"},
+		{"an unlisted guild gets the top-level zone", "discord", unlisted, lisbon, "Europe/Lisbon"},
+		{"no guild (a direct message) gets the top-level zone", "discord", "", lisbon, "Europe/Lisbon"},
+		{"other platforms get the top-level zone", "slack", zoned, lisbon, "Europe/Lisbon"},
+		{"the platform is matched exactly", "Discord", zoned, lisbon, "Europe/Lisbon"},
+		{"the shell gets the top-level zone", "shell", "", "general", "Europe/Lisbon"},
+	}
+	for _, tt := range tests {
+		if got := c.TimezoneFor(tt.platform, tt.guild, tt.channel); got != tt.want {
+			t.Errorf("%s: TimezoneFor(%q, %q, %q) = %q, want %q", tt.name, tt.platform, tt.guild, tt.channel, got, tt.want)
+		}
+	}
+
+	c.Timezone = "Asia/Tokyo"
+	if got := c.TimezoneFor("discord", unzoned, ""); got != "Asia/Tokyo" {
+		t.Errorf("TimezoneFor after changing Timezone = %q, want Asia/Tokyo", got)
+	}
+	if got := (&Config{}).TimezoneFor("discord", zoned, lisbon); got != "UTC" {
+		t.Errorf("TimezoneFor on an empty config = %q, want UTC", got)
+	}
+	noDiscord, err := parse(readFile(t, "slack.yaml"), slackVars())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := noDiscord.TimezoneFor("discord", zoned, lisbon); got != "Europe/Lisbon" {
+		t.Errorf("TimezoneFor without chat.discord = %q, want Europe/Lisbon", got)
+	}
+	// Every zone TimezoneFor returns loads.
+	for _, g := range c.Chat.Discord.Guilds {
+		for ch := range g.Channels {
+			if _, err := time.LoadLocation(c.TimezoneFor("discord", g.ID, ch)); err != nil {
+				t.Errorf("zone for channel %s does not load: %v", ch, err)
+			}
+		}
+	}
+}
+
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"default.yaml", "full.yaml", "minimal.yaml", "slack.yaml"} {
+	for _, name := range []string{"default.yaml", "full.yaml", "minimal.yaml", "slack.yaml", "discord.yaml"} {
 		f.Add(readFile(f, name))
 	}
 	def := readFile(f, "default.yaml")
@@ -801,6 +1140,9 @@ func FuzzParse(f *testing.F) {
 		"chat: {slack: {bot_token: '${SECRET}', app_token: xapp-1}}\nnetworks: [{name: a, kind: slack, channel: C0123ABCD}]\n",
 		"chat: {slack: {bot_token: xoxb-1, mode: http, signing_secret: '${SECRET}', api_url: 'http://h'}}\nhttp: {listen: ':0'}\nnetworks: [{name: a, kind: slack, channel: '#x'}]\n",
 		"chat: {slack: {bot_token: xoxb-1, app_token: xapp-1}}\nnetworks: [{name: a, kind: slack, channel: G0123ABCD, limit: 40000}]\n",
+		"chat: {discord: {token: '${SECRET}', application_id: 123456789012345678, guilds: [{id: 223456789012345678}]}}\nnetworks: [{name: a, kind: discord, channel: 723456789012345678}]\n",
+		"chat: {discord: {token: t.o.k, application_id: '123456789012345678', interactions: http, public_key: " + testPublicKey + ", global_commands: true}}\nhttp: {listen: ':0'}\nnetworks: [{name: a, kind: discord, channel: '723456789012345678', limit: 2000, crosspost: false}]\n",
+		"chat: {discord: {token: 'Bot x', application_id: 1, guilds: [{id: 2, timezone: Mars/Olympus, channels: {'#general': UTC}}]}}\n",
 	} {
 		f.Add(s)
 	}
@@ -828,9 +1170,11 @@ func FuzzParse(f *testing.F) {
 			valid := validNetworkName(n.Name)
 			switch n.Kind {
 			case "file":
-				valid = valid && n.Outbox != "" && n.Channel == "" && n.Limit >= 1 && n.Limit <= 100000
+				valid = valid && n.Outbox != "" && n.Channel == "" && n.Limit >= 1 && n.Limit <= 100000 && !n.Crosspost
 			case "slack":
-				valid = valid && c.Chat.Slack != nil && slackChannelID.MatchString(n.Channel) && n.Outbox == "" && n.Inbox == "" && n.Limit >= 1 && n.Limit <= 40000
+				valid = valid && c.Chat.Slack != nil && slackChannelID.MatchString(n.Channel) && n.Outbox == "" && n.Inbox == "" && n.Limit >= 1 && n.Limit <= 40000 && !n.Crosspost
+			case "discord":
+				valid = valid && c.Chat.Discord != nil && validSnowflake(n.Channel) && n.Outbox == "" && n.Inbox == "" && n.Limit >= 1 && n.Limit <= 2000
 			default:
 				valid = false
 			}
@@ -851,6 +1195,28 @@ func FuzzParse(f *testing.F) {
 			}
 			if !valid {
 				t.Errorf("parsed to invalid slack settings: mode %q, api url %q", s.Mode, s.APIURL)
+			}
+		}
+		if dc := c.Chat.Discord; dc != nil {
+			valid := dc.Token != "" && !strings.ContainsAny(dc.Token, " \t\r\n") && validSnowflake(dc.ApplicationID) &&
+				(dc.APIURL == "" || strings.HasSuffix(dc.APIURL, "/")) && (len(dc.Guilds) > 0 || dc.GlobalCommands) &&
+				(dc.PublicKey == "" || len(dc.PublicKey) == 64)
+			switch dc.Interactions {
+			case "gateway":
+			case "http":
+				valid = valid && dc.PublicKey != "" && c.HTTP.Listen != ""
+			default:
+				valid = false
+			}
+			for _, g := range dc.Guilds {
+				valid = valid && validSnowflake(g.ID)
+				for ch := range g.Channels {
+					_, err := time.LoadLocation(c.TimezoneFor("discord", g.ID, ch))
+					valid = valid && validSnowflake(ch) && err == nil
+				}
+			}
+			if !valid {
+				t.Errorf("parsed to invalid discord settings: interactions %q, application %q, %d guilds", dc.Interactions, dc.ApplicationID, len(dc.Guilds))
 			}
 		}
 		if c.Publish.MaxAttempts < 1 || c.Publish.MaxAttempts > 50 || c.Publish.AttemptTimeout < time.Second || c.Publish.AttemptTimeout > 10*time.Minute {

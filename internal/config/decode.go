@@ -52,7 +52,8 @@ type decoder struct {
 	dir    string
 	getenv func(string) (string, bool)
 
-	slackMode *yaml.Node // chat.slack.mode's value when the file sets it, for checks across sections
+	slackMode           *yaml.Node // chat.slack.mode's value when the file sets it, for checks across sections
+	discordInteractions *yaml.Node // chat.discord.interactions's value when the file sets it, likewise
 }
 
 // errorf returns an error about node n (which may be nil) at key path.
@@ -299,6 +300,23 @@ func (d *decoder) integer(n *yaml.Node, path string, lo, hi int) (int, error) {
 	return i, nil
 }
 
+// boolean returns true or false. After ${VAR} expansion the value must be
+// true or false in any case; YAML 1.1's yes, no, on and off are rejected, as
+// readers disagree on them.
+func (d *decoder) boolean(n *yaml.Node, path string) (bool, error) {
+	v, err := d.scalar(n, path, "true or false")
+	if err != nil {
+		return false, err
+	}
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, d.errorf(n, path, "%s is not true or false; write true or false", written(n))
+}
+
 // duration returns a Go duration ("30s") from lo to hi.
 func (d *decoder) duration(n *yaml.Node, path string, lo, hi time.Duration) (time.Duration, error) {
 	v, err := d.scalar(n, path, "a duration like 30s")
@@ -352,12 +370,12 @@ func topKeys() []string {
 
 func knownLanguages() []string { return []string{"en", "pt"} }
 
-func knownKinds() []string { return []string{"file", "slack"} }
+func knownKinds() []string { return []string{"file", "slack", "discord"} }
 
 // networkKeys lists the keys a network of any kind may have; keys its kind
 // does not use are rejected once kind is read (see kindKeys).
 func networkKeys() []string {
-	return []string{"name", "kind", "outbox", "inbox", "channel", "limit"}
+	return []string{"name", "kind", "outbox", "inbox", "channel", "limit", "crosspost"}
 }
 
 // kindKeys lists the keys a network of kind may have.
@@ -367,6 +385,8 @@ func kindKeys(kind string) []string {
 		return []string{"name", "kind", "outbox", "inbox", "limit"}
 	case "slack":
 		return []string{"name", "kind", "channel", "limit"}
+	case "discord":
+		return []string{"name", "kind", "channel", "limit", "crosspost"}
 	}
 	return nil
 }
@@ -427,10 +447,17 @@ func (d *decoder) across(c *Config) error {
 	if s := c.Chat.Slack; s != nil && s.Mode == "http" && c.HTTP.Listen == "" {
 		return d.errorf(d.slackMode, "chat.slack.mode", `http mode needs http.listen, the address Slack's requests come to; add http: {listen: ":8080"} behind an HTTPS proxy, or use mode: socket`)
 	}
+	if dc := c.Chat.Discord; dc != nil && dc.Interactions == "http" && c.HTTP.Listen == "" {
+		return d.errorf(d.discordInteractions, "chat.discord.interactions", `http interactions need http.listen, the address Discord's requests come to (the Interactions Endpoint URL); add http: {listen: ":8080"} behind an HTTPS proxy, or use interactions: gateway`)
+	}
 	for i, n := range c.Networks {
 		if n.Kind == "slack" && c.Chat.Slack == nil {
 			return &parseError{name: d.name, line: n.Line, key: index("networks", i),
 				msg: `kind slack needs chat.slack, which is not set; add chat: {slack: {bot_token: "${SLACK_BOT_TOKEN}", app_token: "${SLACK_APP_TOKEN}"}}`}
+		}
+		if n.Kind == "discord" && c.Chat.Discord == nil {
+			return &parseError{name: d.name, line: n.Line, key: index("networks", i),
+				msg: `kind discord needs chat.discord, which is not set; add chat: {discord: {token: "${DISCORD_TOKEN}", application_id: "123456789012345678", guilds: [{id: "123456789012345678"}]}}`}
 		}
 	}
 	return nil
@@ -440,17 +467,27 @@ func (d *decoder) timezone(e entry, c *Config) error {
 	if isNull(e.v) {
 		return nil
 	}
-	const example = `an IANA name like "Europe/Bucharest" or "UTC"`
-	v, err := d.text(e.v, e.path, example)
+	v, loc, err := d.zone(e.v, e.path, "")
 	if err != nil {
 		return err
 	}
-	loc, err := time.LoadLocation(v)
-	if err != nil || v == "Local" {
-		return d.errorf(e.v, e.path, "unknown timezone %s; write %s", written(e.v), example)
-	}
 	c.Timezone, c.Location = v, loc
 	return nil
+}
+
+// zone reads an IANA timezone name and loads it; "Local", the machine's
+// zone, is not one. or is added to what to write ("", or ", or remove …").
+func (d *decoder) zone(n *yaml.Node, path, or string) (string, *time.Location, error) {
+	const example = `an IANA name like "Europe/Bucharest" or "UTC"`
+	v, err := d.text(n, path, example+or)
+	if err != nil {
+		return "", nil, err
+	}
+	loc, err := time.LoadLocation(v)
+	if err != nil || v == "Local" {
+		return "", nil, d.errorf(n, path, "unknown timezone %s; write %s%s", written(n), example, or)
+	}
+	return v, loc, nil
 }
 
 func (d *decoder) dateOrder(e entry, c *Config) error {
@@ -500,7 +537,7 @@ func (d *decoder) languages(e entry, c *Config) error {
 }
 
 func (d *decoder) chat(e entry, c *Config) error {
-	entries, err := d.mapping(e.v, e.path, "a mapping like {shell: {user: you, channel: general}}", "key", []string{"shell", "slack"})
+	entries, err := d.mapping(e.v, e.path, "a mapping like {shell: {user: you, channel: general}}", "key", []string{"shell", "slack", "discord"})
 	if err != nil {
 		return err
 	}
@@ -510,6 +547,8 @@ func (d *decoder) chat(e entry, c *Config) error {
 			c.Chat.Shell, err = d.shell(e)
 		case "slack":
 			c.Chat.Slack, err = d.slack(e)
+		case "discord":
+			c.Chat.Discord, err = d.discord(e)
 		}
 		if err != nil {
 			return err
@@ -643,6 +682,8 @@ func (d *decoder) network(item *yaml.Node, path string) (Network, *yaml.Node, er
 		err = d.fileNetwork(item, path, values, &n)
 	case "slack":
 		err = d.slackNetwork(item, path, values, &n)
+	case "discord":
+		err = d.discordNetwork(item, path, values, &n)
 	}
 	if err != nil {
 		return Network{}, nil, err
@@ -738,19 +779,21 @@ func (d *decoder) publish(e entry, c *Config) error {
 	return nil
 }
 
-// secret describes a Slack token or secret for messages.
+// secret describes a token or secret for messages.
 type secret struct {
-	key    string // its key under chat.slack
+	key    string // its key under chat.slack or chat.discord
 	envVar string // the variable the messages suggest
 	what   string // "a bot token"
 	prefix string // what it starts with; "" when anything goes
-	where  string // where the Slack app's settings show it
+	where  string // where the app's settings show it
+	scheme string // an authorization scheme crier adds itself, which must not be written ("Bot "); "" for none
 }
 
 var (
-	botToken      = secret{"bot_token", "SLACK_BOT_TOKEN", "a bot token", "xoxb-", "Slack app → OAuth & Permissions → Bot User OAuth Token"}
-	appToken      = secret{"app_token", "SLACK_APP_TOKEN", "an app-level token", "xapp-", "Slack app → Basic Information → App-Level Tokens, with the connections:write scope"}
-	signingSecret = secret{"signing_secret", "SLACK_SIGNING_SECRET", "the signing secret", "", "Slack app → Basic Information → Signing Secret"}
+	botToken      = secret{"bot_token", "SLACK_BOT_TOKEN", "a bot token", "xoxb-", "Slack app → OAuth & Permissions → Bot User OAuth Token", ""}
+	appToken      = secret{"app_token", "SLACK_APP_TOKEN", "an app-level token", "xapp-", "Slack app → Basic Information → App-Level Tokens, with the connections:write scope", ""}
+	signingSecret = secret{"signing_secret", "SLACK_SIGNING_SECRET", "the signing secret", "", "Slack app → Basic Information → Signing Secret", ""}
+	discordToken  = secret{"token", "DISCORD_TOKEN", "a bot token", "", "Developer Portal → Bot → Reset Token", "Bot "}
 )
 
 // describe says what to set the secret to: "a bot token starting with
@@ -772,7 +815,7 @@ var tokenKinds = []struct{ prefix, is string }{
 
 // secretValue reads a token or secret. No message holds its value, or even
 // its value as written: it names the key, the variable to use and where the
-// Slack app shows the value.
+// app's settings show the value.
 func (d *decoder) secretValue(n *yaml.Node, path string, s secret) (string, error) {
 	v, err := d.scalar(n, path, "a string")
 	if err != nil {
@@ -784,6 +827,8 @@ func (d *decoder) secretValue(n *yaml.Node, path string, s secret) (string, erro
 		return "", d.errorf(n, path, "%s is empty; set the variable to %s", written(n), s.describe())
 	case v == "":
 		return "", d.errorf(n, path, "empty; write ${%s} and set that variable to %s", s.envVar, s.describe())
+	case s.scheme != "" && len(v) >= len(s.scheme) && strings.EqualFold(v[:len(s.scheme)], s.scheme):
+		return "", d.errorf(n, path, "starts with %q; put only the token, crier adds %q itself", s.scheme, s.scheme)
 	case strings.ContainsAny(v, " \t\r\n"):
 		return "", d.errorf(n, path, "contains a space or line break, which %s never has; check the variable for stray spaces or a trailing newline", s.what)
 	}
@@ -835,7 +880,7 @@ func (d *decoder) slack(e entry) (*Slack, error) {
 		case "signing_secret":
 			s.SigningSecret, err = d.secretValue(e.v, e.path, signingSecret)
 		case "api_url":
-			s.APIURL, err = d.apiURL(e.v, e.path)
+			s.APIURL, err = d.apiURL(e.v, e.path, "https://slack.com/api/ (GovSlack: https://slack-gov.com/api/)")
 		}
 		if err != nil {
 			return nil, err
@@ -857,10 +902,9 @@ func (d *decoder) slack(e entry) (*Slack, error) {
 	return s, nil
 }
 
-// apiURL reads the base URL of Slack's Web API, adding the final "/" the
-// API method names are appended after.
-func (d *decoder) apiURL(n *yaml.Node, path string) (string, error) {
-	const example = "https://slack.com/api/ (GovSlack: https://slack-gov.com/api/)"
+// apiURL reads the base URL of a chat platform's web API, adding the final
+// "/" the API method names are appended after. example is a URL to write.
+func (d *decoder) apiURL(n *yaml.Node, path, example string) (string, error) {
 	v, err := d.text(n, path, "a URL like "+example)
 	if err != nil {
 		return "", err

@@ -38,5 +38,39 @@ networks:
 	// Output:
 	// Europe/Bucharest /srv/crier/data/crier.db /srv/crier/data/sandbox/outbox.jsonl 500
 	// [scheduler]
-	// bot.yaml:8: networks[0].kind: unknown kind "mastodn" (known: file, slack)
+	// bot.yaml:8: networks[0].kind: unknown kind "mastodn" (known: file, slack, discord)
+}
+
+func ExampleConfig_TimezoneFor() {
+	const botYAML = `
+timezone: Europe/Lisbon
+chat:
+  discord:
+    token: ${DISCORD_TOKEN}
+    application_id: "123456789012345678"
+    guilds:
+      - id: "223456789012345678"
+        timezone: America/Sao_Paulo
+        channels: {"323456789012345678": Asia/Tokyo}
+networks:
+  - {name: news, kind: discord, channel: "423456789012345678"}
+`
+	getenv := func(name string) (string, bool) { return "made-up.bot.token", name == "DISCORD_TOKEN" }
+	c, err := config.Parse(strings.NewReader(botYAML), config.Options{Name: "bot.yaml", Getenv: getenv})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	news, _ := c.Network("news")
+	fmt.Println(news.Limit, news.Crosspost)
+	fmt.Println(c.TimezoneFor("discord", "223456789012345678", "323456789012345678"))
+	fmt.Println(c.TimezoneFor("discord", "223456789012345678", "523456789012345678"))
+	fmt.Println(c.TimezoneFor("discord", "", ""))
+	fmt.Println(c.TimezoneFor("slack", "", "C0123ABCD"))
+	// Output:
+	// 2000 true
+	// Asia/Tokyo
+	// America/Sao_Paulo
+	// Europe/Lisbon
+	// Europe/Lisbon
 }
