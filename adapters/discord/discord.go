@@ -1,0 +1,247 @@
+// Package discord connects crier to Discord: application commands, buttons
+// and modals over the gateway (or a signed HTTP interactions endpoint), embed
+// answers, thread replies, and a network that publishes to a channel.
+package discord
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"golang.org/x/time/rate"
+
+	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+// Platform is the platform name of Discord requests and channels.
+const Platform = "discord"
+
+const (
+	ackBudget = 2 * time.Second // Discord wants an answer within 3 s; after this crier defers
+	maxBody   = 1 << 20
+	maxSkew   = 5 * time.Minute
+)
+
+// Intents crier needs: guilds (channels, threads), guild messages (thread
+// replies) and the privileged message content intent (their text).
+const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentMessageContent
+
+// Options configure the adapter.
+type Options struct {
+	Token          string // the bot token, without "Bot "
+	ApplicationID  string
+	PublicKey      string // hex Ed25519 key, for the HTTP interactions endpoint
+	Guilds         []string
+	GlobalCommands bool
+	APIURL         string // "" means Discord's; tests point REST and the gateway lookup at a fake
+	HTTPClient     *http.Client
+
+	Router      *commands.Router
+	Roles       map[crier.Role][]string                // role → user ids or Discord role ids, or "*"
+	TimezoneFor func(guildID, channelID string) string // Discord gives no user timezone
+	Clock       crier.Clock
+	Logger      *slog.Logger
+	Metrics     crier.Metrics
+	PerChannel  rate.Limit // messages per second per channel (default 1, bursts of 3)
+}
+
+// ThreadMessage is a message a person typed in a thread crier started.
+type ThreadMessage struct {
+	Channel  string // the thread's parent channel
+	ThreadID string
+	ID       string
+	UserID   string
+	Text     string
+}
+
+// ThreadHandler receives thread replies (the comment relay uses it).
+type ThreadHandler func(ctx context.Context, m ThreadMessage)
+
+// Adapter is crier on Discord.
+type Adapter struct {
+	opts Options
+	s    *discordgo.Session
+	log  *slog.Logger
+
+	mu        sync.Mutex
+	router    *commands.Router
+	botID     string
+	onThread  ThreadHandler
+	threads   map[string]threadInfo // thread id → owner and parent, cached
+	limiters  map[string]*rate.Limiter
+	seen      map[string]time.Time // HTTP interaction signatures seen → until when
+	nextSweep time.Time
+}
+
+type threadInfo struct {
+	owner, parent string
+	isThread      bool
+}
+
+var _ crier.Notifier = (*Adapter)(nil)
+
+// New builds the adapter; Run connects it.
+func New(opts Options) (*Adapter, error) {
+	if opts.Clock == nil {
+		opts.Clock = crier.SystemClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = crier.NopMetrics{}
+	}
+	if opts.PerChannel == 0 {
+		opts.PerChannel = 1
+	}
+	if opts.TimezoneFor == nil {
+		opts.TimezoneFor = func(string, string) string { return "" }
+	}
+	s, err := discordgo.New("Bot " + opts.Token)
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	client := opts.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 20 * time.Second}
+	}
+	if opts.APIURL != "" {
+		// discordgo's endpoints are fixed at init: send its requests to
+		// another host (a fake in tests) by rewriting them on the way out.
+		target, err := url.Parse(opts.APIURL)
+		if err != nil {
+			return nil, fmt.Errorf("discord api_url: %w", err)
+		}
+		base := client.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		client = &http.Client{Timeout: client.Timeout, Transport: rewrite{to: target, next: base}}
+	}
+	s.Client = client
+	s.Identify.Intents = Intents
+	s.ShouldReconnectOnError = true
+	s.StateEnabled = true
+	a := &Adapter{opts: opts, s: s, log: opts.Logger, router: opts.Router,
+		threads: map[string]threadInfo{}, limiters: map[string]*rate.Limiter{}, seen: map[string]time.Time{}}
+	s.AddHandler(a.onReady)
+	s.AddHandler(a.onInteraction)
+	s.AddHandler(a.onMessage)
+	return a, nil
+}
+
+// rewrite sends requests for discord.com to another base URL.
+type rewrite struct {
+	to   *url.URL
+	next http.RoundTripper
+}
+
+func (r rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host == "discord.com" || strings.HasSuffix(req.URL.Host, ".discord.com") {
+		req = req.Clone(req.Context())
+		req.URL.Scheme, req.URL.Host = r.to.Scheme, r.to.Host
+		req.Host = r.to.Host
+	}
+	return r.next.RoundTrip(req)
+}
+
+// UseRouter sets the command router (built after the networks).
+func (a *Adapter) UseRouter(r *commands.Router) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.router = r
+}
+
+// OnThreadReply sets the handler of thread replies.
+func (a *Adapter) OnThreadReply(h ThreadHandler) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.onThread = h
+}
+
+func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if r.User != nil {
+		a.botID = r.User.ID
+	}
+}
+
+func (a *Adapter) bot() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.botID
+}
+
+// Run registers the commands and, for gateway interactions, holds the
+// gateway session (discordgo reconnects and resumes) until ctx ends.
+func (a *Adapter) Run(ctx context.Context, gateway bool) error {
+	if err := a.RegisterCommands(ctx); err != nil {
+		return err
+	}
+	if gateway {
+		if err := a.s.Open(); err != nil {
+			return fmt.Errorf("discord gateway: %w", err)
+		}
+		defer a.s.Close()
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// RegisterCommands bulk-overwrites crier's application commands in every
+// configured guild (they appear at once) or globally.
+func (a *Adapter) RegisterCommands(ctx context.Context) error {
+	a.mu.Lock()
+	r := a.router
+	a.mu.Unlock()
+	if r == nil {
+		return fmt.Errorf("discord: no command router")
+	}
+	cmds := applicationCommands(r.Definitions())
+	guilds := a.opts.Guilds
+	if a.opts.GlobalCommands {
+		guilds = []string{""}
+	}
+	for _, g := range guilds {
+		if _, err := a.s.ApplicationCommandBulkOverwrite(a.opts.ApplicationID, g, cmds, discordgo.WithContext(ctx)); err != nil {
+			where := "globally"
+			if g != "" {
+				where = "in guild " + g
+			}
+			return fmt.Errorf("discord: register commands %s: %w", where, err)
+		}
+	}
+	return nil
+}
+
+// applicationCommands turns crier's command definitions into Discord slash
+// commands with one text option for everything after the command.
+func applicationCommands(defs []commands.Definition) []*discordgo.ApplicationCommand {
+	out := make([]*discordgo.ApplicationCommand, 0, len(defs))
+	for _, d := range defs {
+		c := &discordgo.ApplicationCommand{Name: d.Name, Description: clip(d.Summary, 100)}
+		if _, args, _ := strings.Cut(d.Usage, " "); args != "" {
+			c.Options = []*discordgo.ApplicationCommandOption{{
+				Type: discordgo.ApplicationCommandOptionString, Name: "text",
+				Description: clip(args, 100), Required: strings.HasPrefix(args, "<") || strings.HasPrefix(args, "#"),
+			}}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,299 @@
+package discord_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/adapters/discord"
+	"github.com/crier-bot/crier/adapters/file"
+	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
+	"github.com/crier-bot/crier/internal/timeparse"
+)
+
+const (
+	appID  = "1100000000000000001"
+	botID  = "1100000000000000002"
+	guild  = "1200000000000000001"
+	launch = "1300000000000000001" // a text channel
+	news   = "1300000000000000002" // an announcement channel
+	thread = "1300000000000000003" // a thread crier started
+	other  = "1300000000000000004" // a thread someone else started
+)
+
+// call is one REST request the fake received.
+type call struct {
+	Method, Path string
+	Body         map[string]any
+	Raw          []byte
+}
+
+// fakeDiscord answers like Discord's REST API (versioned /api/vN paths, JSON errors, 429
+// with rate-limit headers) and runs a gateway websocket: Hello, then Ready
+// after Identify, heartbeat acks, and dispatches the test sends.
+type fakeDiscord struct {
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	calls    []call
+	nonces   map[string]string // nonce → message id
+	nextID   int
+	limitNxt int
+	identify map[string]any
+
+	upgrader websocket.Upgrader
+	conn     *websocket.Conn
+	ready    chan struct{}
+	seq      int
+}
+
+func newFakeDiscord(t *testing.T) *fakeDiscord {
+	t.Helper()
+	f := &fakeDiscord{nonces: map[string]string{}, nextID: 1400000000000000000, ready: make(chan struct{})}
+	f.upgrader.CheckOrigin = func(*http.Request) bool { return true }
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeDiscord) url() string { return f.srv.URL + "/" }
+
+func (f *fakeDiscord) json(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.TrimSuffix(r.URL.Path, "/") == "/gateway-ws" {
+		f.gateway(w, r)
+		return
+	}
+	path := r.URL.Path // "/api/v9/…" (discordgo v0.29 speaks v9): strip the version
+	if rest, ok := strings.CutPrefix(path, "/api/v"); ok {
+		if _, after, ok := strings.Cut(rest, "/"); ok {
+			path = "/" + after
+		}
+	}
+	raw, _ := io.ReadAll(r.Body)
+	var body map[string]any
+	_ = json.Unmarshal(raw, &body)
+	f.mu.Lock()
+	f.calls = append(f.calls, call{r.Method, path, body, raw})
+	limited := f.limitNxt > 0
+	if limited {
+		f.limitNxt--
+	}
+	f.mu.Unlock()
+	if r.Header.Get("Authorization") != "Bot token-test" && !strings.HasPrefix(path, "/interactions/") && !strings.HasPrefix(path, "/webhooks/") {
+		f.json(w, 401, map[string]any{"message": "401: Unauthorized", "code": 0})
+		return
+	}
+	if limited {
+		w.Header().Set("X-RateLimit-Limit", "5")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset-After", "0.2")
+		w.Header().Set("Retry-After", "0.2")
+		f.json(w, 429, map[string]any{"message": "You are being rate limited.", "retry_after": 0.2, "global": false})
+		return
+	}
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	switch {
+	case path == "/gateway" || path == "/gateway/bot":
+		f.json(w, 200, map[string]any{"url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/gateway-ws", "shards": 1})
+	case r.Method == http.MethodPut && strings.HasSuffix(path, "/commands"):
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(raw)
+	case strings.HasPrefix(path, "/interactions/"):
+		w.WriteHeader(204)
+	case strings.HasPrefix(path, "/webhooks/"):
+		f.json(w, 200, map[string]any{"id": "1500000000000000001", "channel_id": launch, "content": ""})
+	case r.Method == http.MethodGet && len(parts) == 2 && parts[0] == "channels":
+		f.channel(w, parts[1])
+	case r.Method == http.MethodPost && len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages":
+		f.createMessage(w, parts[1], body)
+	case r.Method == http.MethodPost && len(parts) == 5 && parts[4] == "crosspost":
+		f.json(w, 200, map[string]any{"id": parts[3], "channel_id": parts[1], "flags": 1})
+	case r.Method == http.MethodPost && len(parts) == 5 && parts[4] == "threads":
+		f.json(w, 201, map[string]any{"id": thread, "type": 11, "parent_id": parts[1], "owner_id": botID, "name": body["name"]})
+	default:
+		f.json(w, 404, map[string]any{"message": "404: Not Found", "code": 0})
+	}
+}
+
+func (f *fakeDiscord) channel(w http.ResponseWriter, id string) {
+	switch id {
+	case launch:
+		f.json(w, 200, map[string]any{"id": id, "type": 0, "guild_id": guild})
+	case news:
+		f.json(w, 200, map[string]any{"id": id, "type": 5, "guild_id": guild})
+	case thread:
+		f.json(w, 200, map[string]any{"id": id, "type": 11, "guild_id": guild, "parent_id": launch, "owner_id": botID})
+	case other:
+		f.json(w, 200, map[string]any{"id": id, "type": 11, "guild_id": guild, "parent_id": launch, "owner_id": "1999"})
+	default:
+		f.json(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
+	}
+}
+
+// createMessage honours nonce + enforce_nonce as Discord does: the same
+// nonce again returns the first message.
+func (f *fakeDiscord) createMessage(w http.ResponseWriter, channel string, body map[string]any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if nonce, _ := body["nonce"].(string); nonce != "" && body["enforce_nonce"] == true {
+		if id, ok := f.nonces[nonce]; ok {
+			f.json(w, 200, map[string]any{"id": id, "channel_id": channel, "guild_id": guild, "content": body["content"]})
+			return
+		}
+	}
+	f.nextID++
+	id := fmt.Sprint(f.nextID)
+	if nonce, _ := body["nonce"].(string); nonce != "" {
+		f.nonces[nonce] = id
+	}
+	f.json(w, 200, map[string]any{"id": id, "channel_id": channel, "guild_id": guild, "content": body["content"]})
+}
+
+func (f *fakeDiscord) gateway(w http.ResponseWriter, r *http.Request) {
+	c, err := f.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	_ = c.WriteJSON(map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": 45000}})
+	var ident struct {
+		Op int            `json:"op"`
+		D  map[string]any `json:"d"`
+	}
+	if err := c.ReadJSON(&ident); err != nil || ident.Op != 2 {
+		return
+	}
+	f.mu.Lock()
+	f.identify = ident.D
+	f.conn = c
+	f.mu.Unlock()
+	f.dispatch("READY", map[string]any{"v": 10, "session_id": "s1", "resume_gateway_url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/gateway-ws",
+		"user": map[string]any{"id": botID, "username": "crier", "bot": true}, "application": map[string]any{"id": appID}, "guilds": []any{}})
+	close(f.ready)
+	go func() { // answer heartbeats
+		for {
+			var m struct {
+				Op int `json:"op"`
+			}
+			if err := c.ReadJSON(&m); err != nil {
+				return
+			}
+			if m.Op == 1 {
+				f.mu.Lock()
+				_ = c.WriteJSON(map[string]any{"op": 11})
+				f.mu.Unlock()
+			}
+		}
+	}()
+}
+
+// dispatch sends a gateway event (op 0) with the next sequence number.
+func (f *fakeDiscord) dispatch(event string, d any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seq++
+	_ = f.conn.WriteJSON(map[string]any{"op": 0, "t": event, "s": f.seq, "d": d})
+}
+
+func (f *fakeDiscord) callsTo(prefix string) []call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []call
+	for _, c := range f.calls {
+		if strings.HasPrefix(c.Method+" "+c.Path, prefix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (f *fakeDiscord) waitCall(t *testing.T, prefix string, n int) []call {
+	t.Helper()
+	var got []call
+	require.Eventually(t, func() bool { got = f.callsTo(prefix); return len(got) >= n }, 5*time.Second, 10*time.Millisecond, "waiting for %d× %s", n, prefix)
+	return got
+}
+
+// world is crier's core on a real store.
+type world struct {
+	pub    *publish.Service
+	router *commands.Router
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	clock := crier.SystemClock{}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "crier.db"), clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	fn, err := file.Open("sandbox", filepath.Join(dir, "outbox.jsonl"), 500, clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = fn.Close() })
+	pub, err := publish.New(ctx, publish.Options{DB: db.SQL(), Store: db, Networks: []crier.Network{fn}, Clock: clock})
+	require.NoError(t, err)
+	r := commands.New(commands.Deps{Publisher: pub, Times: timeparse.New(timeparse.Options{}), Clock: clock, Location: time.UTC})
+	return &world{pub: pub, router: r}
+}
+
+func (w *world) upcoming(t *testing.T) []*crier.Post {
+	t.Helper()
+	posts, err := w.pub.Upcoming(context.Background(), 100)
+	require.NoError(t, err)
+	return posts
+}
+
+const schedulerRole = "1600000000000000001"
+
+func newAdapter(t *testing.T, f *fakeDiscord, w *world, publicKey string) *discord.Adapter {
+	t.Helper()
+	a, err := discord.New(discord.Options{
+		Token: "token-test", ApplicationID: appID, PublicKey: publicKey, Guilds: []string{guild}, APIURL: f.url(),
+		Router: w.router, Roles: map[crier.Role][]string{crier.RoleScheduler: {schedulerRole}},
+		TimezoneFor: func(g, ch string) string {
+			if g == guild {
+				return "Europe/Lisbon"
+			}
+			return ""
+		},
+	})
+	require.NoError(t, err)
+	return a
+}
+
+// runGateway starts the adapter on the fake gateway and waits for Ready.
+func runGateway(t *testing.T, f *fakeDiscord, a *discord.Adapter) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var runErr error
+	finished := make(chan struct{})
+	go func() { runErr = a.Run(ctx, true); close(finished) }()
+	t.Cleanup(func() { cancel(); <-finished })
+	select {
+	case <-f.ready:
+	case <-finished:
+		t.Fatalf("Run ended: %v", runErr)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no gateway session")
+	}
+}

@@ -1,0 +1,212 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+	ctx := context.Background()
+	start := time.Now()
+	resp := a.interaction(ctx, ic.Interaction)
+	if resp == nil {
+		return
+	}
+	if err := s.InteractionRespond(ic.Interaction, resp, discordgo.WithContext(ctx)); err != nil {
+		a.log.Warn("discord interaction response failed", slog.Any("error", err))
+		return
+	}
+	a.opts.Metrics.Acked(Platform, time.Since(start))
+}
+
+// interaction answers an interaction within Discord's 3 s: the answer itself,
+// or a deferral that a follow-up completes.
+func (a *Adapter) interaction(ctx context.Context, i *discordgo.Interaction) *discordgo.InteractionResponse {
+	switch i.Type {
+	case discordgo.InteractionPing:
+		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}
+	case discordgo.InteractionApplicationCommand:
+		data := i.ApplicationCommandData()
+		text := ""
+		for _, o := range data.Options {
+			if o.Name == "text" {
+				text = o.StringValue()
+			}
+		}
+		return a.command(ctx, i, discordgo.InteractionResponseChannelMessageWithSource, func(ctx context.Context) commands.Request {
+			return a.request(i, data.Name, text)
+		})
+	case discordgo.InteractionMessageComponent:
+		return a.component(ctx, i)
+	case discordgo.InteractionModalSubmit:
+		return a.modalSubmit(ctx, i)
+	}
+	return nil
+}
+
+// command runs a request with the ack budget. In time, the answer is the
+// response (respType: a new message, or an update of the message with the
+// buttons); late, the interaction is deferred and the answer edited in.
+func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction, respType discordgo.InteractionResponseType, build func(context.Context) commands.Request) *discordgo.InteractionResponse {
+	done := make(chan commands.Response, 1)
+	go func() {
+		wctx := context.WithoutCancel(ctx)
+		done <- a.run(wctx, build(wctx))
+	}()
+	timer := time.NewTimer(ackBudget)
+	defer timer.Stop()
+	select {
+	case resp := <-done:
+		if resp.Error {
+			// Errors are for the person who typed only, never an update of
+			// the shared message.
+			return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: Message(resp)}
+		}
+		return &discordgo.InteractionResponse{Type: respType, Data: Message(resp)}
+	case <-timer.C:
+		go a.finishLate(i, done)
+		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}
+	}
+}
+
+// finishLate completes a deferred interaction (its token is valid 15 minutes).
+func (a *Adapter) finishLate(i *discordgo.Interaction, done <-chan commands.Response) {
+	resp := <-done
+	msg := Message(resp)
+	if resp.Error {
+		// The deferred message is public; an error goes to the person alone.
+		_ = a.s.InteractionResponseDelete(i)
+		if _, err := a.s.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
+			Content: msg.Content, Embeds: msg.Embeds, Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: msg.AllowedMentions,
+		}); err != nil {
+			a.log.Warn("discord follow-up failed", slog.Any("error", err))
+		}
+		return
+	}
+	if _, err := a.s.InteractionResponseEdit(i, &discordgo.WebhookEdit{
+		Content: &msg.Content, Embeds: &msg.Embeds, Components: &msg.Components, AllowedMentions: msg.AllowedMentions,
+	}); err != nil {
+		a.log.Warn("discord follow-up failed", slog.Any("error", err))
+		return
+	}
+	a.opts.Metrics.MessageSent(Platform)
+}
+
+// component runs a button press as the person who pressed it.
+func (a *Adapter) component(ctx context.Context, i *discordgo.Interaction) *discordgo.InteractionResponse {
+	action, id, err := ParseCustomID(i.MessageComponentData().CustomID)
+	if err != nil {
+		return ephemeral("✗ That button is not one of crier's. Type /queue to see your posts.")
+	}
+	switch action {
+	case "publish_now":
+		return a.command(ctx, i, discordgo.InteractionResponseUpdateMessage, func(context.Context) commands.Request {
+			return a.request(i, "reschedule", fmt.Sprintf("#%d now", id))
+		})
+	case "cancel":
+		return a.command(ctx, i, discordgo.InteractionResponseUpdateMessage, func(context.Context) commands.Request {
+			return a.request(i, "cancel", fmt.Sprintf("#%d", id))
+		})
+	case "reschedule":
+		return rescheduleModal(id)
+	}
+	return ephemeral("✗ crier does not know that button any more. Type /queue to see your posts.")
+}
+
+func rescheduleModal(id int64) *discordgo.InteractionResponse {
+	return &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseModal,
+		Data: &discordgo.InteractionResponseData{
+			CustomID: CustomID("reschedule_form", id),
+			Title:    fmt.Sprintf("Reschedule post #%d", id),
+			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+				discordgo.TextInput{CustomID: "when", Label: "When should it go out?", Style: discordgo.TextInputShort,
+					Placeholder: "tomorrow 10am, friday 3pm, in 2 hours, now", Required: true, MaxLength: 100},
+			}}},
+		},
+	}
+}
+
+func (a *Adapter) modalSubmit(ctx context.Context, i *discordgo.Interaction) *discordgo.InteractionResponse {
+	data := i.ModalSubmitData()
+	action, id, err := ParseCustomID(data.CustomID)
+	if err != nil || action != "reschedule_form" {
+		return ephemeral("✗ That form is not one of crier's.")
+	}
+	when := ""
+	for _, row := range data.Components {
+		if r, ok := row.(*discordgo.ActionsRow); ok {
+			for _, c := range r.Components {
+				if in, ok := c.(*discordgo.TextInput); ok && in.CustomID == "when" {
+					when = in.Value
+				}
+			}
+		}
+	}
+	return a.command(ctx, i, discordgo.InteractionResponseChannelMessageWithSource, func(context.Context) commands.Request {
+		return a.request(i, "reschedule", fmt.Sprintf("#%d %s", id, strings.TrimSpace(when)))
+	})
+}
+
+func ephemeral(text string) *discordgo.InteractionResponse {
+	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: Message(commands.Response{Text: text, Ephemeral: true, Error: true})}
+}
+
+// request builds a crier request from an interaction: the person (roles from
+// their user id and Discord roles; timezone from bot.yaml's guild and channel
+// settings, or their own /timezone), the channel, the command.
+func (a *Adapter) request(i *discordgo.Interaction, command, text string) commands.Request {
+	u := crier.User{Timezone: a.opts.TimezoneFor(i.GuildID, i.ChannelID)}
+	var memberRoles []string
+	switch {
+	case i.Member != nil && i.Member.User != nil:
+		u.ID, u.Name, memberRoles = i.Member.User.ID, i.Member.User.Username, i.Member.Roles
+	case i.User != nil:
+		u.ID, u.Name = i.User.ID, i.User.Username
+	}
+	for _, role := range crier.Roles() {
+		for _, m := range a.opts.Roles[role] {
+			if m == "*" || m == u.ID || slices.Contains(memberRoles, m) {
+				u.Roles = append(u.Roles, role)
+				break
+			}
+		}
+	}
+	return commands.Request{
+		Platform: Platform, User: u,
+		Channel: crier.ChannelRef{Platform: Platform, ID: i.ChannelID},
+		Command: strings.ToLower(command), Text: strings.TrimSpace(text),
+	}
+}
+
+func (a *Adapter) run(ctx context.Context, req commands.Request) commands.Response {
+	a.mu.Lock()
+	r := a.router
+	a.mu.Unlock()
+	if r == nil {
+		return commands.Response{Text: "✗ crier is still starting; try again in a moment.", Ephemeral: true, Error: true}
+	}
+	resp := r.Handle(ctx, req)
+	outcome, label := "ok", req.Command
+	switch {
+	case resp.Code == crier.EFORBIDDEN:
+		outcome = "forbidden"
+	case resp.Error:
+		outcome = "error"
+	}
+	if !r.Has(label) {
+		label = "unknown"
+	}
+	a.opts.Metrics.CommandHandled(Platform, label, outcome)
+	return resp
+}
