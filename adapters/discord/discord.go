@@ -5,6 +5,7 @@ package discord
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -244,4 +245,44 @@ func clip(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// InviteURL is the link that adds crier to a server with the scopes and
+// permissions it needs.
+func InviteURL(applicationID string) string {
+	return "https://discord.com/oauth2/authorize?client_id=" + applicationID +
+		"&scope=bot%20applications.commands&permissions=" + fmt.Sprint(Permissions)
+}
+
+// Permissions crier asks for: view channels, send messages (and in threads),
+// create public threads, embed links, read message history, and manage
+// messages (to crosspost in announcement channels).
+const Permissions int64 = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages |
+	discordgo.PermissionSendMessagesInThreads | discordgo.PermissionCreatePublicThreads |
+	discordgo.PermissionEmbedLinks | discordgo.PermissionReadMessageHistory | discordgo.PermissionManageMessages
+
+// Application flags that say the message content intent is on.
+const (
+	flagMessageContent        = 1 << 18
+	flagMessageContentLimited = 1 << 19
+)
+
+// Check logs in with the bot token (GET /applications/@me) and reports the
+// application's name and whether the privileged message content intent is
+// turned on (crier needs it to read replies in its threads).
+func (a *Adapter) Check(ctx context.Context) (name string, messageContent bool, err error) {
+	raw, err := a.s.RequestWithBucketID(http.MethodGet, discordgo.EndpointApplication("@me"), nil,
+		discordgo.EndpointApplication("@me"), discordgo.WithContext(ctx))
+	if err != nil {
+		return "", false, fmt.Errorf("discord: check the bot token: %w", err)
+	}
+	var app struct {
+		ID    string `json:"id"`
+		Name  string `json:"name"`
+		Flags int64  `json:"flags"`
+	}
+	if err := json.Unmarshal(raw, &app); err != nil {
+		return "", false, fmt.Errorf("discord application: %w", err)
+	}
+	return app.Name, app.Flags&(flagMessageContent|flagMessageContentLimited) != 0, nil
 }

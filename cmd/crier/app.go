@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/crier-bot/crier/adapters/discord"
 	"github.com/crier-bot/crier/adapters/file"
 	"github.com/crier-bot/crier/adapters/slack"
 	"github.com/crier-bot/crier/adapters/sqlite"
@@ -22,7 +23,8 @@ import (
 // slack publishes through the Slack adapter.
 type chats struct {
 	notifier crier.Notifier
-	slack    *slack.Adapter // nil without chat.slack
+	slack    *slack.Adapter   // nil without chat.slack
+	discord  *discord.Adapter // nil without chat.discord
 }
 
 // app is crier wired together: store, networks, publishing and commands.
@@ -73,6 +75,9 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 	if ch.slack != nil {
 		ch.slack.UseRouter(a.router)
 	}
+	if ch.discord != nil {
+		ch.discord.UseRouter(a.router)
+	}
 	return a, nil
 }
 
@@ -84,6 +89,11 @@ func openNetwork(nc config.Network, ch chats, clock crier.Clock) (crier.Network,
 			return nil, nil, crier.Errorf(crier.EINVALID, "network %s publishes to Slack, but chat.slack is not set up in bot.yaml", nc.Name)
 		}
 		return ch.slack.Network(nc.Name, nc.Channel, nc.Limit), func() error { return nil }, nil
+	case "discord":
+		if ch.discord == nil {
+			return nil, nil, crier.Errorf(crier.EINVALID, "network %s publishes to Discord, but chat.discord is not set up in bot.yaml", nc.Name)
+		}
+		return ch.discord.Network(nc.Name, nc.Channel, nc.Limit, nc.Crosspost), func() error { return nil }, nil
 	case "file":
 		n, err := file.Open(nc.Name, nc.Outbox, nc.Limit, clock)
 		if err != nil {
@@ -165,6 +175,45 @@ func (m *Main) parseBot(fs *flag.FlagSet, opts botOptions, args []string, hint s
 		return nil, nil, err
 	}
 	return cfg, log, nil
+}
+
+// newChats builds the chat adapters bot.yaml sets up; notifier is where
+// notices for other platforms go.
+func newChats(cfg *config.Config, clock crier.Clock, log *slog.Logger, metrics crier.Metrics, fallback crier.Notifier) (chats, error) {
+	sl, err := newSlack(cfg, clock, log, metrics)
+	if err != nil {
+		return chats{}, err
+	}
+	dc, err := newDiscord(cfg, clock, log, metrics)
+	if err != nil {
+		return chats{}, err
+	}
+	platforms := map[string]crier.Notifier{}
+	if sl != nil {
+		platforms[slack.Platform] = sl
+	}
+	if dc != nil {
+		platforms[discord.Platform] = dc
+	}
+	return chats{notifier: platformNotifier{platforms: platforms, fallback: fallback}, slack: sl, discord: dc}, nil
+}
+
+// newDiscord builds the Discord adapter when bot.yaml sets chat.discord (nil otherwise).
+func newDiscord(cfg *config.Config, clock crier.Clock, log *slog.Logger, metrics crier.Metrics) (*discord.Adapter, error) {
+	dc := cfg.Chat.Discord
+	if dc == nil {
+		return nil, nil
+	}
+	guilds := make([]string, 0, len(dc.Guilds))
+	for _, g := range dc.Guilds {
+		guilds = append(guilds, g.ID)
+	}
+	return discord.New(discord.Options{
+		Token: dc.Token, ApplicationID: dc.ApplicationID, PublicKey: dc.PublicKey, Guilds: guilds,
+		GlobalCommands: dc.GlobalCommands, APIURL: dc.APIURL, Roles: cfg.Roles,
+		TimezoneFor: func(guild, channel string) string { return cfg.TimezoneFor(discord.Platform, guild, channel) },
+		Clock:       clock, Logger: log, Metrics: metrics,
+	})
 }
 
 // newSlack builds the Slack adapter when bot.yaml sets chat.slack (nil otherwise).

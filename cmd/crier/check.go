@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crier-bot/crier/adapters/discord"
 	"github.com/crier-bot/crier/internal/config"
 	"github.com/crier-bot/crier/internal/crier"
 )
@@ -36,10 +37,18 @@ func (m *Main) runCheck(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(w, "chat:      slack, %s mode, as %s\n", sc.Mode, who)
 	}
+	if dc := cfg.Chat.Discord; dc != nil {
+		if err := m.checkDiscord(ctx, cfg); err != nil {
+			return err
+		}
+	}
 	if cfg.HTTP.Listen != "" {
 		fmt.Fprintf(w, "http:      %s (/healthz, /metrics", cfg.HTTP.Listen)
 		if cfg.Chat.Slack != nil && cfg.Chat.Slack.Mode == "http" {
 			fmt.Fprint(w, ", /slack/commands, /slack/interactivity, /slack/events")
+		}
+		if cfg.Chat.Discord != nil && cfg.Chat.Discord.Interactions == "http" {
+			fmt.Fprint(w, ", /discord/interactions")
 		}
 		fmt.Fprintln(w, ")")
 	}
@@ -52,6 +61,8 @@ func (m *Main) runCheck(ctx context.Context, args []string) error {
 			fmt.Fprintf(w, "network:   %s (file): posts appended to %s, limit %d characters\n", n.Name, n.Outbox, n.Limit)
 		case "slack":
 			fmt.Fprintf(w, "network:   %s (slack): posts to channel %s, limit %d characters\n", n.Name, n.Channel, n.Limit)
+		case "discord":
+			fmt.Fprintf(w, "network:   %s (discord): posts to channel %s, limit %d characters, crosspost %t\n", n.Name, n.Channel, n.Limit, n.Crosspost)
 		default:
 			fmt.Fprintf(w, "network:   %s (%s)\n", n.Name, n.Kind)
 		}
@@ -95,4 +106,29 @@ func refused(err error) bool {
 		}
 	}
 	return false
+}
+
+// checkDiscord logs in with the bot token, says whether the message content
+// intent is on, and prints the invite link.
+func (m *Main) checkDiscord(ctx context.Context, cfg *config.Config) error {
+	dc, err := newDiscord(cfg, m.Clock, slog.New(slog.DiscardHandler), crier.NopMetrics{})
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	name, content, err := dc.Check(cctx)
+	if err != nil {
+		if strings.Contains(err.Error(), "401") {
+			return crier.Errorf(crier.EINVALID, "Discord did not accept chat.discord.token; reset the token under Bot in the Developer Portal and set it again")
+		}
+		return crier.Errorf(crier.EUNAVAIL, "could not reach Discord (%v); check the network", err)
+	}
+	w := m.Stdout
+	fmt.Fprintf(w, "chat:      discord, %s interactions, as %s, commands in %d guild(s)\n", cfg.Chat.Discord.Interactions, name, len(cfg.Chat.Discord.Guilds))
+	if !content {
+		fmt.Fprintln(w, "warning:   the Message Content intent is off, so crier cannot read replies in its threads: Developer Portal → Bot → Privileged Gateway Intents → Message Content Intent")
+	}
+	fmt.Fprintf(w, "invite:    %s\n", discord.InviteURL(cfg.Chat.Discord.ApplicationID))
+	return nil
 }

@@ -20,11 +20,11 @@ func (m *Main) runMigrate(ctx context.Context, args []string) error {
 	}
 	// Opening applies crier's and River's migrations.
 	log := slog.New(slog.DiscardHandler)
-	sl, err := newSlack(cfg, m.Clock, log, crier.NopMetrics{})
+	ch, err := newChats(cfg, m.Clock, log, crier.NopMetrics{}, logNotifier{log})
 	if err != nil {
 		return err
 	}
-	a, err := openApp(ctx, cfg, chats{slack: sl}, m.Clock, log)
+	a, err := openApp(ctx, cfg, ch, m.Clock, log)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/crier-bot/crier/adapters/httpserver"
-	"github.com/crier-bot/crier/adapters/slack"
 	"github.com/crier-bot/crier/internal/crier"
 )
 
@@ -24,17 +23,23 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		srv = httpserver.New(httpserver.Options{Addr: cfg.HTTP.Listen, Logger: log})
 		metrics = srv.Metrics()
 	}
-	sl, err := newSlack(cfg, m.Clock, log, metrics)
+	ch, err := newChats(cfg, m.Clock, log, metrics, logNotifier{log})
 	if err != nil {
 		return err
 	}
-	notifiers := map[string]crier.Notifier{}
-	if sl != nil {
-		notifiers[slack.Platform] = sl
-	}
-	a, err := openApp(ctx, cfg, chats{notifier: platformNotifier{platforms: notifiers, fallback: logNotifier{log}}, slack: sl}, m.Clock, log)
+	sl, dc := ch.slack, ch.discord
+	a, err := openApp(ctx, cfg, ch, m.Clock, log)
 	if err != nil {
 		return err
+	}
+	dcHTTP := dc != nil && cfg.Chat.Discord.Interactions == "http"
+	if dcHTTP {
+		h, err := dc.Handler()
+		if err != nil {
+			_ = a.stop(time.Second)
+			return err
+		}
+		srv.Handle("POST /discord/interactions", h)
 	}
 	if sl != nil && cfg.Chat.Slack.Mode == "http" {
 		for pattern, h := range sl.Handlers() {
@@ -64,6 +69,13 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if sl != nil {
 		go func() {
 			if err := sl.Run(runCtx); err != nil {
+				cancel(err)
+			}
+		}()
+	}
+	if dc != nil {
+		go func() {
+			if err := dc.Run(runCtx, !dcHTTP); err != nil {
 				cancel(err)
 			}
 		}()

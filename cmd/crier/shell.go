@@ -36,11 +36,12 @@ func (m *Main) runShell(ctx context.Context, args []string) error {
 	sh := shell.New(m.Stdin, m.Stdout, crier.User{ID: u, Name: u, Timezone: cfg.Timezone, Roles: cfg.RolesFor(u, u)}, ch)
 
 	// Slack networks publish through the Slack adapter even from the shell.
-	sl, err := newSlack(cfg, m.Clock, log, crier.NopMetrics{})
+	chs, err := newChats(cfg, m.Clock, log, crier.NopMetrics{}, sh)
 	if err != nil {
 		return err
 	}
-	a, err := openApp(ctx, cfg, chats{notifier: sh, slack: sl}, m.Clock, log)
+	chs.notifier = sh // the shell shows every notice
+	a, err := openApp(ctx, cfg, chs, m.Clock, log)
 	if err != nil {
 		return err
 	}
