@@ -181,16 +181,21 @@ func (a *Adapter) bot() string {
 	return a.botID
 }
 
-// Run registers the commands and, for gateway interactions, holds the
-// gateway session (discordgo reconnects and resumes) until ctx ends.
+// Run registers the commands and holds the gateway session (discordgo
+// reconnects and resumes) until ctx ends. The gateway brings interactions
+// (unless they come to the HTTP endpoint: gateway false) and, always, the
+// messages people type in crier's threads; with HTTP interactions a gateway
+// that cannot be reached only costs the thread replies, so crier goes on.
 func (a *Adapter) Run(ctx context.Context, gateway bool) error {
 	if err := a.RegisterCommands(ctx); err != nil {
 		return err
 	}
-	if gateway {
-		if err := a.s.Open(); err != nil {
+	if err := a.s.Open(); err != nil {
+		if gateway {
 			return fmt.Errorf("discord gateway: %w", err)
 		}
+		a.log.Warn("discord gateway unreachable: thread replies will not reach crier", slog.Any("error", err))
+	} else {
 		defer a.s.Close()
 	}
 	<-ctx.Done()

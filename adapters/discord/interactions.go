@@ -73,18 +73,26 @@ func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction, respTyp
 		}
 		return &discordgo.InteractionResponse{Type: respType, Data: Message(resp)}
 	case <-timer.C:
-		go a.finishLate(i, done)
+		go a.finishLate(i, done, respType == discordgo.InteractionResponseUpdateMessage)
+		if respType == discordgo.InteractionResponseUpdateMessage {
+			// A button: acknowledge without a new message; the edit follows.
+			return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
+		}
 		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}
 	}
 }
 
 // finishLate completes a deferred interaction (its token is valid 15 minutes).
-func (a *Adapter) finishLate(i *discordgo.Interaction, done <-chan commands.Response) {
+// update says the interaction was a button whose message (the post's
+// preview) is being updated: that message is never deleted.
+func (a *Adapter) finishLate(i *discordgo.Interaction, done <-chan commands.Response, update bool) {
 	resp := <-done
 	msg := Message(resp)
 	if resp.Error {
 		// The deferred message is public; an error goes to the person alone.
-		_ = a.s.InteractionResponseDelete(i)
+		if !update {
+			_ = a.s.InteractionResponseDelete(i)
+		}
 		if _, err := a.s.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
 			Content: msg.Content, Embeds: msg.Embeds, Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: msg.AllowedMentions,
 		}); err != nil {
