@@ -153,11 +153,15 @@ func (f *fakeDiscord) channel(w http.ResponseWriter, id string) {
 // createMessage honours nonce + enforce_nonce as Discord does: the same
 // nonce again returns the first message.
 func (f *fakeDiscord) createMessage(w http.ResponseWriter, channel string, body map[string]any) {
+	if channel != launch && channel != news && channel != thread && channel != other {
+		f.json(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if nonce, _ := body["nonce"].(string); nonce != "" && body["enforce_nonce"] == true {
 		if id, ok := f.nonces[nonce]; ok {
-			f.json(w, 200, map[string]any{"id": id, "channel_id": channel, "guild_id": guild, "content": body["content"]})
+			f.json(w, 200, map[string]any{"id": id, "channel_id": channel, "content": body["content"]})
 			return
 		}
 	}
@@ -166,7 +170,8 @@ func (f *fakeDiscord) createMessage(w http.ResponseWriter, channel string, body 
 	if nonce, _ := body["nonce"].(string); nonce != "" {
 		f.nonces[nonce] = id
 	}
-	f.json(w, 200, map[string]any{"id": id, "channel_id": channel, "guild_id": guild, "content": body["content"]})
+	// Like Discord's REST API, no guild_id: only gateway messages carry one.
+	f.json(w, 200, map[string]any{"id": id, "channel_id": channel, "content": body["content"]})
 }
 
 func (f *fakeDiscord) gateway(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -44,8 +45,13 @@ func (a *Adapter) Handler() (http.Handler, error) {
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err != nil {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
 			reject(http.StatusRequestEntityTooLarge, "body over 1 MiB")
+			return
+		case err != nil:
+			reject(http.StatusBadRequest, "unreadable body")
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -53,7 +59,9 @@ func (a *Adapter) Handler() (http.Handler, error) {
 			reject(http.StatusUnauthorized, "signature mismatch")
 			return
 		}
-		if a.replayed(sig, now, time.Unix(secs, 0).Add(maxSkew)) {
+		// Hex is case-insensitive: the same signature in other letter case
+		// is the same request.
+		if a.replayed(strings.ToLower(sig), now, time.Unix(secs, 0).Add(maxSkew)) {
 			reject(http.StatusUnauthorized, "replayed request")
 			return
 		}

@@ -177,18 +177,33 @@ func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.
 		return crier.PublishResult{}, fmt.Errorf("discord message: %w", err)
 	}
 	n.a.opts.Metrics.MessageSent(Platform)
-	if n.crosspost {
-		if ch, err := n.a.s.Channel(n.channel, discordgo.WithContext(ctx)); err == nil && ch.Type == discordgo.ChannelTypeGuildNews && msg.Flags&discordgo.MessageFlagsCrossPosted == 0 {
-			if _, err := n.a.s.ChannelMessageCrosspost(n.channel, msg.ID, discordgo.WithContext(ctx)); err != nil {
-				n.a.log.Warn("discord crosspost failed", slog.String("channel", n.channel), slog.Any("error", err))
-			}
+	// Discord's REST message objects carry no guild_id (only the gateway's
+	// do): the channel tells the guild for the link, and its type whether
+	// to crosspost.
+	var ch *discordgo.Channel
+	if msg.GuildID == "" || n.crosspost {
+		if ch, err = n.a.s.Channel(n.channel, discordgo.WithContext(ctx)); err != nil {
+			n.a.log.Warn("discord channel lookup failed", slog.String("channel", n.channel), slog.Any("error", err))
+			ch = nil
 		}
 	}
-	guild := msg.GuildID
-	if guild == "" {
-		guild = "@me"
+	if n.crosspost && ch != nil && ch.Type == discordgo.ChannelTypeGuildNews && msg.Flags&discordgo.MessageFlagsCrossPosted == 0 {
+		if _, err := n.a.s.ChannelMessageCrosspost(n.channel, msg.ID, discordgo.WithContext(ctx)); err != nil {
+			n.a.log.Warn("discord crosspost failed", slog.String("channel", n.channel), slog.Any("error", err))
+		}
 	}
-	return crier.PublishResult{RemoteID: msg.ID, URL: fmt.Sprintf("https://discord.com/channels/%s/%s/%s", guild, n.channel, msg.ID)}, nil
+	res := crier.PublishResult{RemoteID: msg.ID}
+	guild := msg.GuildID
+	if guild == "" && ch != nil {
+		guild = ch.GuildID
+		if guild == "" {
+			guild = "@me" // a direct message channel
+		}
+	}
+	if guild != "" { // without it there is no link, only the id
+		res.URL = fmt.Sprintf("https://discord.com/channels/%s/%s/%s", guild, n.channel, msg.ID)
+	}
+	return res, nil
 }
 
 // explain turns Discord's refusals into plain words; those retrying cannot

@@ -1,0 +1,59 @@
+package discord_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/timeparse"
+)
+
+// slowTimezones makes every command take longer than Discord's 3 s window
+// allows crier to wait (the router looks the person's timezone up first).
+type slowTimezones struct{ delay time.Duration }
+
+func (s slowTimezones) SetUserTimezone(context.Context, string, string, string) error { return nil }
+func (s slowTimezones) UserTimezone(context.Context, string, string) (string, error) {
+	time.Sleep(s.delay)
+	return "", nil
+}
+
+func TestASlowCommandIsDeferredAndFinishedWithAnEdit(t *testing.T) {
+	t.Parallel()
+	f := newFakeDiscord(t)
+	w := newWorld(t)
+	slow := commands.New(commands.Deps{Publisher: w.pub, Times: timeparse.New(timeparse.Options{}),
+		Location: time.UTC, Timezones: slowTimezones{delay: 2500 * time.Millisecond}})
+	a := newAdapter(t, f, w, "")
+	a.UseRouter(slow)
+	runGateway(t, f, a)
+
+	f.dispatch("INTERACTION_CREATE", slash("1800000000000000030", "draft", "Slow but sure", "1900000000000000001", []string{schedulerRole}))
+	got := callback(t, f, "1800000000000000030")
+	require.EqualValues(t, 5, got["type"], "deferred: a message with source will follow")
+	edit := f.waitCall(t, "PATCH /webhooks/"+appID+"/tok-1800000000000000030/messages/@original", 1)[0]
+	embeds := edit.Body["embeds"].([]any)
+	require.Contains(t, embeds[0].(map[string]any)["title"], "✓ Draft #1 saved.")
+}
+
+func TestStartThreadAndPostIntoIt(t *testing.T) {
+	t.Parallel()
+	f := newFakeDiscord(t)
+	a := newAdapter(t, f, newWorld(t), "")
+	id, err := a.Post(context.Background(), launch, "✓ Post #1 published")
+	require.NoError(t, err)
+	th, err := a.StartThread(context.Background(), launch, id, "Comments on post #1")
+	require.NoError(t, err)
+	require.Equal(t, thread, th)
+	_, err = a.Post(context.Background(), th, "A customer asked: when does it ship?")
+	require.NoError(t, err)
+	start := f.callsTo("POST /channels/" + launch + "/messages/" + id + "/threads")
+	require.Len(t, start, 1)
+	require.Equal(t, "Comments on post #1", start[0].Body["name"])
+	posts := f.callsTo("POST /channels/" + thread + "/messages")
+	require.Len(t, posts, 1)
+	require.Equal(t, []any{}, posts[0].Body["allowed_mentions"].(map[string]any)["parse"], "post text never pings anyone")
+}
