@@ -155,7 +155,7 @@ func TestThreadRepliesReachTheHandler(t *testing.T) {
 			"author": map[string]any{"id": author, "username": "x", "bot": bot}}
 	}
 	f.dispatch("MESSAGE_CREATE", msg("2000000000000000001", thread, "1900000000000000001", false)) // delivered
-	f.dispatch("MESSAGE_CREATE", msg("2000000000000000002", thread, botID, true))                  // crier itself
+	f.dispatch("MESSAGE_CREATE", msg("2000000000000000002", thread, botID, false))                 // crier itself, even if not flagged as a bot
 	f.dispatch("MESSAGE_CREATE", msg("2000000000000000003", thread, "1999", true))                 // another bot
 	f.dispatch("MESSAGE_CREATE", msg("2000000000000000004", other, "1900000000000000001", false))  // someone else's thread
 	f.dispatch("MESSAGE_CREATE", msg("2000000000000000005", launch, "1900000000000000001", false)) // not a thread

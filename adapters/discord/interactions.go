@@ -88,8 +88,9 @@ func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction, respTyp
 func (a *Adapter) finishLate(i *discordgo.Interaction, done <-chan commands.Response, update bool) {
 	resp := <-done
 	msg := Message(resp)
-	if resp.Error {
-		// The deferred message is public; an error goes to the person alone.
+	if resp.Error || resp.Ephemeral {
+		// The deferred message is public; an error or a private answer goes
+		// to the person alone (Discord cannot make a message ephemeral later).
 		if !update {
 			_ = a.s.InteractionResponseDelete(i)
 		}

@@ -57,3 +57,21 @@ func TestStartThreadAndPostIntoIt(t *testing.T) {
 	require.Len(t, posts, 1)
 	require.Equal(t, []any{}, posts[0].Body["allowed_mentions"].(map[string]any)["parse"], "post text never pings anyone")
 }
+
+func TestASlowPrivateAnswerStaysPrivate(t *testing.T) {
+	t.Parallel()
+	f := newFakeDiscord(t)
+	w := newWorld(t)
+	slow := commands.New(commands.Deps{Publisher: w.pub, Times: timeparse.New(timeparse.Options{}),
+		Location: time.UTC, Timezones: slowTimezones{delay: 2500 * time.Millisecond}})
+	a := newAdapter(t, f, w, "")
+	a.UseRouter(slow)
+	runGateway(t, f, a)
+
+	f.dispatch("INTERACTION_CREATE", slash("1800000000000000031", "queue", "", "1900000000000000001", nil))
+	require.EqualValues(t, 5, callback(t, f, "1800000000000000031")["type"])
+	f.waitCall(t, "DELETE /webhooks/"+appID+"/tok-1800000000000000031/messages/@original", 1)
+	follow := f.waitCall(t, "POST /webhooks/"+appID+"/tok-1800000000000000031", 1)[0]
+	require.EqualValues(t, 64, follow.Body["flags"], "/queue is shown to the person alone")
+	require.Empty(t, f.callsTo("PATCH /webhooks/"+appID+"/tok-1800000000000000031"), "never edited into the public message")
+}

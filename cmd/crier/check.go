@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
+
+	"github.com/bwmarrin/discordgo"
 
 	"github.com/crier-bot/crier/adapters/discord"
 	"github.com/crier-bot/crier/internal/config"
@@ -119,13 +123,18 @@ func (m *Main) checkDiscord(ctx context.Context, cfg *config.Config) error {
 	defer cancel()
 	name, content, err := dc.Check(cctx)
 	if err != nil {
-		if strings.Contains(err.Error(), "401") {
+		var re *discordgo.RESTError
+		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized {
 			return crier.Errorf(crier.EINVALID, "Discord did not accept chat.discord.token; reset the token under Bot in the Developer Portal and set it again")
 		}
 		return crier.Errorf(crier.EUNAVAIL, "could not reach Discord (%v); check the network", err)
 	}
 	w := m.Stdout
-	fmt.Fprintf(w, "chat:      discord, %s interactions, as %s, commands in %d guild(s)\n", cfg.Chat.Discord.Interactions, name, len(cfg.Chat.Discord.Guilds))
+	where := fmt.Sprintf("commands in %d guild(s)", len(cfg.Chat.Discord.Guilds))
+	if cfg.Chat.Discord.GlobalCommands {
+		where = "commands global (they can take up to an hour to appear)"
+	}
+	fmt.Fprintf(w, "chat:      discord, %s interactions, as %s, %s\n", cfg.Chat.Discord.Interactions, name, where)
 	if !content {
 		fmt.Fprintln(w, "warning:   the Message Content intent is off, so crier cannot read replies in its threads: Developer Portal → Bot → Privileged Gateway Intents → Message Content Intent")
 	}
