@@ -53,18 +53,6 @@ type Options struct {
 	PerChannel  rate.Limit // messages per second per channel (default 1, bursts of 3)
 }
 
-// ThreadMessage is a message a person typed in a thread crier started.
-type ThreadMessage struct {
-	Channel  string // the thread's parent channel
-	ThreadID string
-	ID       string
-	UserID   string
-	Text     string
-}
-
-// ThreadHandler receives thread replies (the comment relay uses it).
-type ThreadHandler func(ctx context.Context, m ThreadMessage)
-
 // Adapter is crier on Discord.
 type Adapter struct {
 	opts Options
@@ -74,7 +62,7 @@ type Adapter struct {
 	mu        sync.Mutex
 	router    *commands.Router
 	botID     string
-	onThread  ThreadHandler
+	onThread  crier.ThreadHandler
 	threads   map[string]threadInfo // thread id → owner and parent, cached
 	limiters  map[string]*rate.Limiter
 	seen      map[string]time.Time // HTTP interaction signatures seen → until when
@@ -161,7 +149,7 @@ func (a *Adapter) UseRouter(r *commands.Router) {
 }
 
 // OnThreadReply sets the handler of thread replies.
-func (a *Adapter) OnThreadReply(h ThreadHandler) {
+func (a *Adapter) OnThreadReply(h crier.ThreadHandler) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.onThread = h

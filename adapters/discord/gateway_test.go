@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/crier-bot/crier/internal/crier"
+
 	"github.com/crier-bot/crier/adapters/discord"
 )
 
@@ -146,8 +148,8 @@ func TestThreadRepliesReachTheHandler(t *testing.T) {
 	a := newAdapter(t, f, w, "")
 	a.UseRouter(w.router)
 	var mu sync.Mutex
-	var got []discord.ThreadMessage
-	a.OnThreadReply(func(_ context.Context, m discord.ThreadMessage) { mu.Lock(); got = append(got, m); mu.Unlock() })
+	var got []crier.ThreadReply
+	a.OnThreadReply(func(_ context.Context, m crier.ThreadReply) { mu.Lock(); got = append(got, m); mu.Unlock() })
 	runGateway(t, f, a)
 
 	msg := func(id, channel, author string, bot bool) map[string]any {
@@ -163,5 +165,5 @@ func TestThreadRepliesReachTheHandler(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	mu.Lock()
 	defer mu.Unlock()
-	require.Equal(t, []discord.ThreadMessage{{Channel: launch, ThreadID: thread, ID: "2000000000000000001", UserID: "1900000000000000001", Text: "thanks!"}}, got)
+	require.Equal(t, []crier.ThreadReply{{Platform: "discord", Channel: launch, Thread: thread, MessageID: "2000000000000000001", UserID: "1900000000000000001", Text: "thanks!"}}, got)
 }

@@ -37,7 +37,7 @@ func (a *Adapter) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 	h := a.onThread
 	a.mu.Unlock()
 	if h != nil {
-		h(context.Background(), ThreadMessage{Channel: info.parent, ThreadID: m.ChannelID, ID: m.ID, UserID: m.Author.ID, Text: m.Content})
+		h(context.Background(), crier.ThreadReply{Platform: Platform, Channel: info.parent, Thread: m.ChannelID, MessageID: m.ID, UserID: m.Author.ID, Text: m.Content})
 	}
 }
 

@@ -19,6 +19,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/crier-bot/crier/internal/crier"
+
 	"github.com/crier-bot/crier/adapters/slack"
 )
 
@@ -264,8 +266,8 @@ func TestThreadRepliesReachTheHandlerOnce(t *testing.T) {
 	f := newFakeSlack(t)
 	a := newAdapter(t, f, newWorld(t), "http")
 	var mu sync.Mutex
-	var got []slack.ThreadMessage
-	a.OnThreadReply(func(_ context.Context, m slack.ThreadMessage) {
+	var got []crier.ThreadReply
+	a.OnThreadReply(func(_ context.Context, m crier.ThreadReply) {
 		mu.Lock()
 		got = append(got, m)
 		mu.Unlock()
@@ -296,13 +298,13 @@ func TestThreadRepliesReachTheHandlerOnce(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // give an ignored event the chance to arrive wrongly
 	mu.Lock()
 	defer mu.Unlock()
-	byTS := map[string]slack.ThreadMessage{}
+	byTS := map[string]crier.ThreadReply{}
 	for _, m := range got {
-		byTS[m.TS] = m
+		byTS[m.MessageID] = m
 	}
-	require.Equal(t, map[string]slack.ThreadMessage{
-		"2.0": {Channel: "C0LAUNCH1", ThreadTS: "1.0", TS: "2.0", UserID: "U_ANA", Text: "Thanks, we fixed it!"},
-		"9.0": {Channel: "C0LAUNCH1", ThreadTS: "1.0", TS: "9.0", UserID: "U_ANA", Text: "Thanks, we fixed it!"},
+	require.Equal(t, map[string]crier.ThreadReply{
+		"2.0": {Platform: "slack", Channel: "C0LAUNCH1", Thread: "1.0", MessageID: "2.0", UserID: "U_ANA", Text: "Thanks, we fixed it!"},
+		"9.0": {Platform: "slack", Channel: "C0LAUNCH1", Thread: "1.0", MessageID: "9.0", UserID: "U_ANA", Text: "Thanks, we fixed it!"},
 	}, byTS)
 }
 

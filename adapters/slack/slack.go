@@ -51,18 +51,6 @@ type Options struct {
 	PerChannel rate.Limit
 }
 
-// ThreadMessage is a message a person typed in a thread crier started.
-type ThreadMessage struct {
-	Channel  string
-	ThreadTS string // the thread's parent message
-	TS       string
-	UserID   string
-	Text     string
-}
-
-// ThreadHandler receives thread replies (the comment relay uses it).
-type ThreadHandler func(ctx context.Context, m ThreadMessage)
-
 // slackAPI is the part of slack-go's client the adapter uses.
 type slackAPI interface {
 	AuthTestContext(ctx context.Context) (*slackapi.AuthTestResponse, error)
@@ -89,7 +77,7 @@ type Adapter struct {
 	replays   map[string]time.Time // request signatures seen → until when
 	nextSweep time.Time
 	limiters  map[string]*rate.Limiter
-	onThread  ThreadHandler
+	onThread  crier.ThreadHandler
 }
 
 type cachedUser struct {
@@ -188,7 +176,7 @@ func (a *Adapter) bot() string {
 }
 
 // OnThreadReply sets the handler of thread replies.
-func (a *Adapter) OnThreadReply(h ThreadHandler) {
+func (a *Adapter) OnThreadReply(h crier.ThreadHandler) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.onThread = h

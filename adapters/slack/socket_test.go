@@ -9,7 +9,6 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
 
-	"github.com/crier-bot/crier/adapters/slack"
 	"github.com/crier-bot/crier/internal/crier"
 )
 
@@ -114,8 +113,8 @@ func TestSocketModeButtonsAndEvents(t *testing.T) {
 	f := newFakeSlack(t)
 	w := newWorld(t)
 	a := newAdapter(t, f, w, "socket")
-	replies := make(chan slack.ThreadMessage, 1)
-	a.OnThreadReply(func(_ context.Context, m slack.ThreadMessage) { replies <- m })
+	replies := make(chan crier.ThreadReply, 1)
+	a.OnThreadReply(func(_ context.Context, m crier.ThreadReply) { replies <- m })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()

@@ -14,3 +14,17 @@ type Notice struct {
 type Notifier interface {
 	Notify(ctx context.Context, n Notice) error
 }
+
+// ThreadReply is a message a person typed in a thread crier started, on any
+// chat platform; the comment relay turns it into a reply on the network.
+type ThreadReply struct {
+	Platform  string // "slack", "discord"
+	Channel   string // the channel the thread is in
+	Thread    string // the thread: Slack's parent ts, Discord's thread channel id
+	MessageID string // the reply itself: Slack's ts, Discord's message id
+	UserID    string
+	Text      string
+}
+
+// ThreadHandler receives thread replies from every chat adapter.
+type ThreadHandler func(ctx context.Context, r ThreadReply)
