@@ -193,3 +193,28 @@ func TestParse(t *testing.T) {
 		require.Equal(t, tt.args, args)
 	}
 }
+
+// countedMetrics records CommandHandled calls.
+type countedMetrics struct {
+	crier.NopMetrics
+	got []string
+}
+
+func (m *countedMetrics) CommandHandled(platform, command, outcome string) {
+	m.got = append(m.got, platform+" "+command+" "+outcome)
+}
+
+func TestEveryCommandIsCountedWithoutTyposBecomingSeries(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	m := &countedMetrics{}
+	r := commands.New(commands.Deps{Publisher: b.pub, Times: timeparse.New(timeparse.Options{}), Location: time.UTC, Metrics: m})
+	for _, l := range []struct {
+		user crier.User
+		line string
+	}{{ana, "/draft Hi"}, {ana, "/schedule yesterday 9am Hi"}, {crier.User{ID: "U9"}, "/draft Hi"}, {ana, "/drfat Hi"}} {
+		name, args, _ := commands.Parse(l.line)
+		r.Handle(context.Background(), commands.Request{Platform: "slack", User: l.user, Command: name, Text: args})
+	}
+	require.Equal(t, []string{"slack draft ok", "slack schedule error", "slack draft forbidden", "slack unknown error"}, m.got)
+}

@@ -92,6 +92,7 @@ type Deps struct {
 	Location  *time.Location // for people whose platform gives no timezone
 	Timezones TimezoneStore  // the timezones set with /timezone; nil means none
 	Logger    *slog.Logger
+	Metrics   crier.Metrics // nil counts nothing
 }
 
 // TimezoneStore keeps the timezone each person set with /timezone, per
@@ -117,6 +118,9 @@ func New(deps Deps) *Router {
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.Metrics == nil {
+		deps.Metrics = crier.NopMetrics{}
 	}
 	if deps.Location == nil {
 		deps.Location = time.UTC
@@ -152,9 +156,9 @@ func Parse(line string) (name, args string, ok bool) {
 	return strings.ToLower(name), strings.TrimSpace(args), true
 }
 
-// Handle runs the command in req and always returns a response: errors become
-// ephemeral one-line answers; internal errors are logged, not shown.
-func (r *Router) Handle(ctx context.Context, req Request) Response {
+// handle runs one command: the role check, the person's own timezone, the
+// handler; errors become ephemeral one-line answers.
+func (r *Router) handle(ctx context.Context, req Request) Response {
 	i, ok := r.byName[req.Command]
 	if !ok {
 		return failure(crier.Errorf(crier.EINVALID, "I don't know /%s. Type %s to see what I can do.", req.Command, req.help()))
@@ -171,6 +175,26 @@ func (r *Router) Handle(ctx context.Context, req Request) Response {
 		}
 		return failure(err)
 	}
+	return resp
+}
+
+// Handle runs the command in req and always returns a response: errors become
+// ephemeral one-line answers; internal errors are logged, not shown. Every
+// command is counted by platform, command and outcome (unknown commands as
+// "unknown", so typos do not become metric series).
+func (r *Router) Handle(ctx context.Context, req Request) Response {
+	resp := r.handle(ctx, req)
+	outcome, label := "ok", req.Command
+	switch {
+	case resp.Code == crier.EFORBIDDEN:
+		outcome = "forbidden"
+	case resp.Error:
+		outcome = "error"
+	}
+	if !r.Has(label) {
+		label = "unknown"
+	}
+	r.deps.Metrics.CommandHandled(req.Platform, label, outcome)
 	return resp
 }
 

@@ -205,17 +205,5 @@ func (a *Adapter) run(ctx context.Context, req commands.Request) commands.Respon
 	if r == nil {
 		return commands.Response{Text: "✗ crier is still starting; try again in a moment.", Ephemeral: true, Error: true}
 	}
-	resp := r.Handle(ctx, req)
-	outcome, label := "ok", req.Command
-	switch {
-	case resp.Code == crier.EFORBIDDEN:
-		outcome = "forbidden"
-	case resp.Error:
-		outcome = "error"
-	}
-	if !r.Has(label) {
-		label = "unknown"
-	}
-	a.opts.Metrics.CommandHandled(Platform, label, outcome)
-	return resp
+	return r.Handle(ctx, req) // the router counts it
 }

@@ -279,25 +279,13 @@ func (a *Adapter) commandRequest(ctx context.Context, sc slackapi.SlashCommand) 
 	}
 }
 
-// run runs a request, counting it.
+// run runs a request (the router counts it).
 func (a *Adapter) run(ctx context.Context, req commands.Request) commands.Response {
 	r := a.router()
 	if r == nil {
 		return commands.Response{Text: "✗ crier is still starting; try again in a moment.", Ephemeral: true, Error: true}
 	}
-	resp := r.Handle(ctx, req)
-	outcome, label := "ok", req.Command
-	switch {
-	case resp.Code == crier.EFORBIDDEN:
-		outcome = "forbidden"
-	case resp.Error:
-		outcome = "error"
-	}
-	if !r.Has(label) {
-		label = "unknown" // typos must not become metric series
-	}
-	a.opts.Metrics.CommandHandled(Platform, label, outcome)
-	return resp
+	return r.Handle(ctx, req)
 }
 
 // runWithinBudget runs work and returns its response if it finishes within the

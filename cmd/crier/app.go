@@ -23,6 +23,7 @@ import (
 // slack publishes through the Slack adapter.
 type chats struct {
 	notifier crier.Notifier
+	metrics  crier.Metrics    // nil counts nothing
 	slack    *slack.Adapter   // nil without chat.slack
 	discord  *discord.Adapter // nil without chat.discord
 }
@@ -70,7 +71,7 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 		Times: timeparse.New(timeparse.Options{
 			Languages: cfg.Languages, DateOrder: timeparse.DateOrder(cfg.DateOrder),
 		}),
-		Clock: clock, Location: cfg.Location, Timezones: a.db, Logger: log,
+		Clock: clock, Location: cfg.Location, Timezones: a.db, Logger: log, Metrics: ch.metrics,
 	})
 	if ch.slack != nil {
 		ch.slack.UseRouter(a.router)
@@ -195,7 +196,7 @@ func newChats(cfg *config.Config, clock crier.Clock, log *slog.Logger, metrics c
 	if dc != nil {
 		platforms[discord.Platform] = dc
 	}
-	return chats{notifier: platformNotifier{platforms: platforms, fallback: fallback}, slack: sl, discord: dc}, nil
+	return chats{notifier: platformNotifier{platforms: platforms, fallback: fallback}, metrics: metrics, slack: sl, discord: dc}, nil
 }
 
 // newDiscord builds the Discord adapter when bot.yaml sets chat.discord (nil otherwise).
