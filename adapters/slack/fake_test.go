@@ -331,8 +331,6 @@ func newAdapter(t *testing.T, f *fakeSlack, w *world, mode string) *slack.Adapte
 	return a
 }
 
-func unquote(s string) string { return strings.ReplaceAll(s, `\"`, `"`) }
-
 func newAdapterWithTokens(f *fakeSlack, w *world, bot, app string) (*slack.Adapter, error) {
 	return slack.New(slack.Options{Mode: "socket", BotToken: bot, AppToken: app, APIURL: f.GetAPIURL(), Router: w.router})
 }

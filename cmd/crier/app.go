@@ -144,8 +144,16 @@ func (m *Main) newLogger(level string) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: l})), nil
 }
 
-func (m *Main) loadConfig(path string) (*config.Config, error) {
-	return config.Load(path)
+// parseConfig parses args for a subcommand that takes no arguments besides
+// its flags, then loads the configuration named by configPath.
+func (m *Main) parseConfig(fs *flag.FlagSet, configPath *string, args []string, hint string) (*config.Config, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("%w: %s takes no arguments (got %q)%s", errUsage, fs.Name(), fs.Arg(0), hint)
+	}
+	return config.Load(*configPath)
 }
 
 // botOptions are the flags of the subcommands that run the bot.
@@ -161,17 +169,11 @@ func (m *Main) botFlags(fs *flag.FlagSet, level string) botOptions {
 // parseBot parses args for a subcommand that takes no arguments, then builds
 // its logger and loads its configuration.
 func (m *Main) parseBot(fs *flag.FlagSet, opts botOptions, args []string, hint string) (*config.Config, *slog.Logger, error) {
-	if err := fs.Parse(args); err != nil {
-		return nil, nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, nil, fmt.Errorf("%w: %s takes no arguments (got %q)%s", errUsage, fs.Name(), fs.Arg(0), hint)
-	}
-	log, err := m.newLogger(*opts.logLevel)
+	cfg, err := m.parseConfig(fs, opts.config, args, hint)
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, err := m.loadConfig(*opts.config)
+	log, err := m.newLogger(*opts.logLevel)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/internal/config"
 )
 
 func (m *Main) runBackup(ctx context.Context, args []string) error {
@@ -16,7 +17,7 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 	if fs.NArg() != 1 {
 		return fmt.Errorf("%w: give the backup's file name, like: crier backup backups/crier-2026-11-23.db", errUsage)
 	}
-	cfg, err := m.loadConfig(*cfgPath)
+	cfg, err := config.Load(*cfgPath)
 	if err != nil {
 		return err
 	}

@@ -11,10 +11,7 @@ import (
 func (m *Main) runMigrate(ctx context.Context, args []string) error {
 	fs := m.flags("migrate")
 	cfgPath := fs.String("config", "bot.yaml", "configuration file")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg, err := m.loadConfig(*cfgPath)
+	cfg, err := m.parseConfig(fs, cfgPath, args, "")
 	if err != nil {
 		return err
 	}
