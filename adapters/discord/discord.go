@@ -63,7 +63,8 @@ type Adapter struct {
 	router    *commands.Router
 	botID     string
 	onThread  crier.ThreadHandler
-	threads   map[string]threadInfo // thread id → owner and parent, cached
+	threads   map[string]threadInfo         // threads crier started (known without asking)
+	channels  map[string]*discordgo.Channel // channels looked up, cached
 	limiters  map[string]*rate.Limiter
 	seen      map[string]time.Time // HTTP interaction signatures seen → until when
 	nextSweep time.Time
@@ -119,7 +120,7 @@ func New(opts Options) (*Adapter, error) {
 	s.ShouldReconnectOnError = true
 	s.StateEnabled = true
 	a := &Adapter{opts: opts, s: s, log: opts.Logger, router: opts.Router,
-		threads: map[string]threadInfo{}, limiters: map[string]*rate.Limiter{}, seen: map[string]time.Time{}}
+		threads: map[string]threadInfo{}, channels: map[string]*discordgo.Channel{}, limiters: map[string]*rate.Limiter{}, seen: map[string]time.Time{}}
 	s.AddHandler(a.onReady)
 	s.AddHandler(a.onInteraction)
 	s.AddHandler(a.onMessage)

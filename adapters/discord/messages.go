@@ -41,7 +41,7 @@ func (a *Adapter) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 	}
 }
 
-// threadInfo tells whether a channel is a thread and who started it (cached).
+// threadInfo tells whether a channel is a thread and who started it.
 func (a *Adapter) threadInfo(channelID string) (threadInfo, error) {
 	a.mu.Lock()
 	info, ok := a.threads[channelID]
@@ -49,15 +49,30 @@ func (a *Adapter) threadInfo(channelID string) (threadInfo, error) {
 	if ok {
 		return info, nil
 	}
-	ch, err := a.s.Channel(channelID)
+	ch, err := a.channel(context.Background(), channelID)
 	if err != nil {
-		return threadInfo{}, fmt.Errorf("discord channel %s: %w", channelID, err)
+		return threadInfo{}, err
 	}
-	info = threadInfo{owner: ch.OwnerID, parent: ch.ParentID, isThread: ch.IsThread()}
+	return threadInfo{owner: ch.OwnerID, parent: ch.ParentID, isThread: ch.IsThread()}, nil
+}
+
+// channel looks a channel up once: its guild, type, parent and owner do not
+// change, so neither thread replies nor publishes ask Discord again.
+func (a *Adapter) channel(ctx context.Context, id string) (*discordgo.Channel, error) {
 	a.mu.Lock()
-	a.threads[channelID] = info
+	ch, ok := a.channels[id]
 	a.mu.Unlock()
-	return info, nil
+	if ok {
+		return ch, nil
+	}
+	ch, err := a.s.Channel(id, discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("discord channel %s: %w", id, err)
+	}
+	a.mu.Lock()
+	a.channels[id] = ch
+	a.mu.Unlock()
+	return ch, nil
 }
 
 // Notify posts a notice to its channel, or into its thread.
@@ -182,7 +197,7 @@ func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.
 	// to crosspost.
 	var ch *discordgo.Channel
 	if msg.GuildID == "" || n.crosspost {
-		if ch, err = n.a.s.Channel(n.channel, discordgo.WithContext(ctx)); err != nil {
+		if ch, err = n.a.channel(ctx, n.channel); err != nil {
 			n.a.log.Warn("discord channel lookup failed", slog.String("channel", n.channel), slog.Any("error", err))
 			ch = nil
 		}
