@@ -50,14 +50,8 @@ type Response struct {
 	Code      string // the crier error code of an error response (crier.EINVALID, crier.EFORBIDDEN, …)
 }
 
-// Button is an action offered with a response. Command is the command it
-// stands for, so a platform without buttons can show it as text.
-type Button struct {
-	Label   string
-	Action  string // "publish_now", "reschedule", "cancel"
-	PostID  int64
-	Command string
-}
+// Button is an action offered with a response (see crier.Button).
+type Button = crier.Button
 
 // String renders the response as plain text.
 func (r Response) String() string {

@@ -7,6 +7,18 @@ import "context"
 type Notice struct {
 	Channel ChannelRef
 	Text    string
+	Buttons []Button // actions offered with the notice ("It is published", "Publish again")
+}
+
+// Button is an action offered with a response or a notice. Pressing it runs
+// Command as the person who pressed it (their roles apply), so a platform
+// without buttons shows Command as text to type.
+type Button struct {
+	Label   string
+	Action  string // "publish_now", "reschedule", "cancel", "confirm_published", "publish_again"
+	PostID  int64
+	Target  string // the network a delivery button is about; "" for a post button
+	Command string // "/reschedule #12 now", "/published #12 mastodon"
 }
 
 // Notifier delivers notices to chat channels. Each chat adapter implements it
