@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/crier-bot/crier/internal/crier"
@@ -11,19 +12,20 @@ import (
 )
 
 const deliveryColumns = `id, post_id, target, occurrence, idempotency_key, status, due_at, attempts,
-	remote_id, url, last_error, started_at, published_at, job_id`
+	remote_id, url, last_error, started_at, published_at, job_id, unclear_at`
 
 func scanDelivery(row scanner) (crier.Delivery, error) {
 	var (
 		dl                 crier.Delivery
 		due                int64
 		started, published sql.NullInt64
-		job                sql.NullInt64
+		job, unclear       sql.NullInt64
 	)
 	err := row.Scan(&dl.ID, &dl.PostID, &dl.Target, &dl.Occurrence, &dl.IdempotencyKey, &dl.Status, &due,
-		&dl.Attempts, &dl.RemoteID, &dl.URL, &dl.LastError, &started, &published, &job)
+		&dl.Attempts, &dl.RemoteID, &dl.URL, &dl.LastError, &started, &published, &job, &unclear)
 	dl.DueAt = time.UnixMilli(due).UTC()
 	dl.StartedAt, dl.PublishedAt, dl.JobID = fromMS(started), fromMS(published), job.Int64
+	dl.UnclearAt = fromMS(unclear)
 	return dl, err
 }
 
@@ -82,9 +84,78 @@ func (d *DB) FinishDelivery(ctx context.Context, id int64, res crier.PublishResu
 }
 
 // FailDelivery records a failed attempt. status is DeliveryPending when a
-// retry will follow, or a final status (failed, maybe).
-func (d *DB) FailDelivery(ctx context.Context, id int64, reason string, status crier.DeliveryStatus) (*crier.Post, error) {
-	return d.endDelivery(ctx, "fail delivery", "UPDATE deliveries SET status = ?, last_error = ? WHERE id = ? RETURNING post_id", status, reason, id)
+// retry will follow, or a final status (failed, maybe). An unclear failure
+// (the post may be out) stamps unclear_at the first time.
+func (d *DB) FailDelivery(ctx context.Context, id int64, reason string, status crier.DeliveryStatus, unclear bool) (*crier.Post, error) {
+	var at any
+	if unclear {
+		at = d.clock.Now().UnixMilli()
+	}
+	return d.endDelivery(ctx, "fail delivery", `UPDATE deliveries SET status = ?, last_error = ?, unclear_at = coalesce(unclear_at, ?)
+		WHERE id = ? RETURNING post_id`, status, reason, at, id)
+}
+
+// ResolveMaybe settles a delivery whose outcome was unknown, as a person
+// decided: published (it is on the network) or not (publish it again, with
+// a fresh idempotency key so a network that remembers the old one does not
+// swallow it, and a new job due now).
+func (d *DB) ResolveMaybe(ctx context.Context, postID int64, target string, published bool, jobs publish.Jobs) (*crier.Post, error) {
+	var p *crier.Post
+	err := d.inTx(ctx, "resolve delivery", func(tx *sql.Tx) error {
+		var err error
+		if p, err = findPost(ctx, tx, postID); err != nil {
+			return err
+		}
+		var dl *crier.Delivery
+		for i := range p.Deliveries {
+			if p.Deliveries[i].Target == target {
+				dl = &p.Deliveries[i]
+			}
+		}
+		if dl == nil {
+			return crier.Errorf(crier.ENOTFOUND, "Post #%d was not going to %q. Type /queue to see your posts.", postID, target)
+		}
+		if dl.Status != crier.DeliveryMaybe {
+			return crier.Errorf(crier.ECONFLICT, "Post #%d on %s is %s, not waiting for a decision, so there is nothing to do.", postID, target, deliveryWord(dl.Status))
+		}
+		now := d.clock.Now()
+		if published {
+			dl.Status, dl.PublishedAt = crier.DeliveryPublished, now.UTC()
+			if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET status = 'published', last_error = '', published_at = ? WHERE id = ?", now.UnixMilli(), dl.ID); err != nil {
+				return err
+			}
+		} else {
+			// A new key: the attempt number keeps it unique and stable.
+			dl.IdempotencyKey = fmt.Sprintf("%s-again%d", crier.IdempotencyKey(p.ID, dl.Target, dl.Occurrence), dl.Attempts)
+			dl.Status, dl.DueAt, dl.UnclearAt, dl.LastError = crier.DeliveryPending, now.UTC(), time.Time{}, ""
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', idempotency_key = ?, due_at = ?,
+				unclear_at = NULL, last_error = '' WHERE id = ?`, dl.IdempotencyKey, dl.DueAt.UnixMilli(), dl.ID); err != nil {
+				return err
+			}
+			if err := d.enqueue(ctx, tx, []crier.Delivery{*dl}, jobs); err != nil {
+				return err
+			}
+		}
+		settled, err := d.settle(ctx, tx, postID)
+		if err != nil {
+			return err
+		}
+		p.Status, p.UpdatedAt = settled.Status, settled.UpdatedAt
+		return nil
+	})
+	return p, err
+}
+
+func deliveryWord(s crier.DeliveryStatus) string {
+	switch s {
+	case crier.DeliveryPending:
+		return "still scheduled"
+	case crier.DeliveryPublishing:
+		return "being published right now"
+	case crier.DeliveryCanceled:
+		return "cancelled"
+	}
+	return string(s)
 }
 
 // endDelivery runs one delivery update and settles its post; the post comes
@@ -119,7 +190,7 @@ func (d *DB) settle(ctx context.Context, tx *sql.Tx, postID int64) (*crier.Post,
 	var total, published, open int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*),
 		count(*) FILTER (WHERE status = 'published'),
-		count(*) FILTER (WHERE status IN ('pending', 'publishing'))
+		count(*) FILTER (WHERE status IN ('pending', 'publishing', 'maybe'))
 		FROM deliveries WHERE post_id = ?`, postID).Scan(&total, &published, &open); err != nil {
 		return nil, err
 	}

@@ -24,15 +24,19 @@ func (d *DB) CreatePost(ctx context.Context, p *crier.Post, jobs publish.Jobs) e
 		if err != nil {
 			return err
 		}
+		images, err := json.Marshal(imagesOrEmpty(p.Images))
+		if err != nil {
+			return err
+		}
 		var due any
 		if p.Status == crier.PostScheduled {
 			due = ms(p.DueAt)
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO posts (text, status, due_at, created_at, updated_at,
-			author_id, author_name, origin_platform, origin_channel, origin_thread, targets)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			author_id, author_name, origin_platform, origin_channel, origin_thread, targets, images)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.Text, p.Status, due, now.UnixMilli(), now.UnixMilli(),
-			p.AuthorID, p.AuthorName, p.Origin.Platform, p.Origin.ID, p.Origin.Thread, string(targets))
+			p.AuthorID, p.AuthorName, p.Origin.Platform, p.Origin.ID, p.Origin.Thread, string(targets), string(images))
 		if err != nil {
 			return err
 		}
@@ -247,6 +251,10 @@ func notStarted(p *crier.Post, verb string) error {
 			return crier.Errorf(crier.ECONFLICT, "Post #%d is being published to %s right now, so it cannot be %s.", p.ID, dl.Target, verb)
 		case crier.DeliveryPublished:
 			return crier.Errorf(crier.ECONFLICT, "Post #%d was already published to %s, so it cannot be %s.", p.ID, dl.Target, verb)
+		case crier.DeliveryMaybe:
+			if verb != "cancelled" {
+				return crier.Errorf(crier.ECONFLICT, "Post #%d may already be on %s; first say whether it is: type /published #%d %s or /republish #%d %s.", p.ID, dl.Target, p.ID, dl.Target, p.ID, dl.Target)
+			}
 		}
 	}
 	return nil
@@ -271,7 +279,7 @@ func (d *DB) touch(ctx context.Context, tx *sql.Tx, p *crier.Post) error {
 }
 
 const postColumns = `id, text, status, due_at, created_at, updated_at, author_id, author_name,
-	origin_platform, origin_channel, origin_thread, targets`
+	origin_platform, origin_channel, origin_thread, targets, images`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -280,10 +288,10 @@ func scanPost(row scanner) (*crier.Post, error) {
 		p                crier.Post
 		due              sql.NullInt64
 		created, updated int64
-		targets          string
+		targets, images  string
 	)
 	if err := row.Scan(&p.ID, &p.Text, &p.Status, &due, &created, &updated, &p.AuthorID, &p.AuthorName,
-		&p.Origin.Platform, &p.Origin.ID, &p.Origin.Thread, &targets); err != nil {
+		&p.Origin.Platform, &p.Origin.ID, &p.Origin.Thread, &targets, &images); err != nil {
 		return nil, err
 	}
 	p.DueAt = fromMS(due)
@@ -291,6 +299,12 @@ func scanPost(row scanner) (*crier.Post, error) {
 	p.UpdatedAt = time.UnixMilli(updated).UTC()
 	if err := json.Unmarshal([]byte(targets), &p.Targets); err != nil {
 		return nil, fmt.Errorf("post %d targets: %w", p.ID, err)
+	}
+	if err := json.Unmarshal([]byte(images), &p.Images); err != nil {
+		return nil, fmt.Errorf("post %d images: %w", p.ID, err)
+	}
+	if len(p.Images) == 0 {
+		p.Images = nil
 	}
 	return &p, nil
 }
@@ -342,4 +356,11 @@ func (d *DB) inReadTx(ctx context.Context, op string, fn func(tx *sql.Tx) error)
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
+}
+
+func imagesOrEmpty(im []crier.Image) []crier.Image {
+	if im == nil {
+		return []crier.Image{}
+	}
+	return im
 }

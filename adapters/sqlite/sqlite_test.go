@@ -168,7 +168,7 @@ func TestDeliveryLifecycleSettlesThePostStatus(t *testing.T) {
 
 	_, _, err = db.StartDelivery(ctx, d1.ID, p.DueAt)
 	require.NoError(t, err)
-	got, err = db.FailDelivery(ctx, d1.ID, "refused", crier.DeliveryFailed)
+	got, err = db.FailDelivery(ctx, d1.ID, "refused", crier.DeliveryFailed, false)
 	require.NoError(t, err)
 	require.Equal(t, crier.PostPartial, got.Status)
 	got, err = db.FindPost(ctx, p.ID)
@@ -214,7 +214,7 @@ func TestMigrationsAreAppliedOnce(t *testing.T) {
 	defer db2.Close()
 	var n int
 	require.NoError(t, db2.SQL().QueryRow("SELECT count(*) FROM crier_migrations").Scan(&n))
-	require.Equal(t, 2, n)
+	require.Equal(t, 3, n)
 	_, err = db2.FindPost(context.Background(), 1)
 	require.NoError(t, err, "data survives a reopen")
 	var mode string

@@ -48,6 +48,7 @@ type Post struct {
 	AuthorName string
 	Origin     ChannelRef // where it was scheduled from; results are reported there
 	Targets    []string   // network names
+	Images     []Image    // pictures to attach, by URL
 	Deliveries []Delivery // filled by the store when asked
 }
 
@@ -65,6 +66,7 @@ type Delivery struct {
 	URL            string
 	LastError      string
 	StartedAt      time.Time // first publish attempt
+	UnclearAt      time.Time // when an attempt first ended without a clear answer; zero if none did
 	PublishedAt    time.Time
 	JobID          int64
 }

@@ -263,7 +263,7 @@ func TestTemporaryFailureIsReportedOnceAndRetriedUntilPublished(t *testing.T) {
 	require.Equal(t, crier.PostPublished, got.Status)
 	require.EqualValues(t, 2, fl.calls.Load())
 	texts := b.notices.texts()
-	require.Contains(t, texts, fmt.Sprintf("⚠ Post #%d could not be published to flaky yet: 503 service unavailable. crier will retry in 10 s (attempt 2 of 3).", p.ID))
+	require.Contains(t, texts, fmt.Sprintf("⚠ Post #%d could not be published to flaky yet: 503 service unavailable. crier will retry at 08:00:10 UTC (in 10 s, attempt 2 of 3).", p.ID))
 	require.Contains(t, texts, fmt.Sprintf("✓ Post #%d published to flaky: https://flaky.example/r1", p.ID))
 }
 
@@ -296,7 +296,7 @@ func TestTemporaryFailuresGiveUpAfterMaxAttempts(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, crier.DeliveryFailed, got.Deliveries[1].Status)
 	require.EqualValues(t, 3, fl.calls.Load())
-	require.Contains(t, b.notices.texts(), fmt.Sprintf("✗ Post #%d was not published to flaky: 503 service unavailable. crier gave up after 3 attempts.", p.ID))
+	require.Contains(t, b.notices.texts(), fmt.Sprintf("✗ Post #%d was not published to flaky: 503 service unavailable. crier gave up after 3 attempts; schedule it again when flaky works.", p.ID))
 }
 
 func TestAPostPublishedToOneNetworkCannotBeCancelled(t *testing.T) {

@@ -11,8 +11,10 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -37,6 +39,9 @@ type Options struct {
 	AttemptTimeout time.Duration  // bound on one Network.Publish call (default 30 s)
 	Workers        int            // concurrent publish jobs (default 50)
 	PollInterval   time.Duration  // how often idle workers look for due jobs (default 1 s)
+	// Location gives the timezone notices to a channel use for times ("will
+	// try again at 09:05 CET"); nil or a nil result means UTC.
+	Location func(crier.ChannelRef) *time.Location
 }
 
 // Service schedules and publishes posts.
@@ -53,6 +58,9 @@ type Service struct {
 
 	startedAt time.Time   // when Start ran: a post due before it was due while crier was down
 	stopping  atomic.Bool // set by Stop: interrupted attempts wait for the next start
+
+	mu       sync.Mutex
+	authDown map[string]bool // networks whose credentials were refused, reported once
 }
 
 // New migrates River's tables and builds the service. Start runs the workers.
@@ -82,6 +90,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		clock:    opts.Clock,
 		log:      opts.Logger,
 		opts:     opts,
+		authDown: map[string]bool{},
 	}
 	for _, n := range opts.Networks {
 		s.networks[n.Name()] = n
@@ -218,6 +227,9 @@ func (s *Service) Check(text string, targets []string) ([]Preview, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, crier.Errorf(crier.EINVALID, "There is no text to post. Put it after the time, like: /schedule tomorrow 9am Launch day is here!")
 	}
+	if !utf8.ValidString(text) {
+		return nil, crier.Errorf(crier.EINVALID, "The text contains bytes that are not valid characters (it was probably pasted from a file in another encoding). Retype or re-paste it as plain text.")
+	}
 	var out []Preview
 	var over []string
 	for _, t := range targets {
@@ -227,12 +239,14 @@ func (s *Service) Check(text string, targets []string) ([]Preview, error) {
 		}
 		c := n.Check(text)
 		out = append(out, Preview{Target: t, Count: c})
-		if c.Over() > 0 {
-			unit := c.Unit
-			if c.Over() == 1 {
-				unit = strings.TrimSuffix(unit, "s")
+		for _, c := range append([]crier.Count{c}, c.Also...) {
+			if c.Over() > 0 {
+				unit := c.Unit
+				if c.Over() == 1 {
+					unit = strings.TrimSuffix(unit, "s")
+				}
+				over = append(over, fmt.Sprintf("%d %s too long for %s (%d/%d)", c.Over(), unit, t, c.Used, c.Limit))
 			}
-			over = append(over, fmt.Sprintf("%d %s too long for %s (%d/%d)", c.Over(), unit, t, c.Used, c.Limit))
 		}
 	}
 	if len(over) > 0 {
@@ -282,6 +296,12 @@ func (s *Service) Reschedule(ctx context.Context, id int64, due time.Time) (*cri
 // Cancel cancels post #id.
 func (s *Service) Cancel(ctx context.Context, id int64) (*crier.Post, error) {
 	return s.store.CancelPost(ctx, id, s.jobs)
+}
+
+// Resolve settles a "maybe published" delivery of post #id to target as a
+// person decided: it is published, or publish it again now.
+func (s *Service) Resolve(ctx context.Context, id int64, target string, published bool) (*crier.Post, error) {
+	return s.store.ResolveMaybe(ctx, id, target, published, s.jobs)
 }
 
 // Post returns post #id.

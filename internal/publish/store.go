@@ -50,8 +50,12 @@ type Store interface {
 	// FinishDelivery records a published delivery and returns its post.
 	FinishDelivery(ctx context.Context, id int64, res crier.PublishResult) (*crier.Post, error)
 	// FailDelivery records a failed attempt: status goes back to pending
-	// (a retry will come) or to final (failed, maybe).
-	FailDelivery(ctx context.Context, id int64, reason string, final crier.DeliveryStatus) (*crier.Post, error)
+	// (a retry will come) or to final (failed, maybe). unclear says the
+	// attempt may have published (the first such attempt is remembered).
+	FailDelivery(ctx context.Context, id int64, reason string, status crier.DeliveryStatus, unclear bool) (*crier.Post, error)
+	// ResolveMaybe settles a "maybe published" delivery as a person decided:
+	// published, or publish again (with a new key and a job due now).
+	ResolveMaybe(ctx context.Context, postID int64, target string, published bool, jobs Jobs) (*crier.Post, error)
 	// ResetInterruptedJobs makes jobs left running by a crash available again
 	// and clears a dead process's job-engine leadership.
 	ResetInterruptedJobs(ctx context.Context) (int64, error)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -78,16 +79,22 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	network, ok := s.networks[dl.Target]
 	if !ok {
 		reason := fmt.Sprintf("there is no network called %q in bot.yaml any more", dl.Target)
-		if _, err := s.store.FailDelivery(ctx, dl.ID, reason, crier.DeliveryFailed); err != nil {
+		if _, err := s.store.FailDelivery(ctx, dl.ID, reason, crier.DeliveryFailed, false); err != nil {
 			return fmt.Errorf("fail delivery %d: %w", dl.ID, err)
 		}
 		s.notify(ctx, p, fmt.Sprintf("✗ Post #%d was not published to %s: %s. Add the network back and schedule the text again.", p.ID, dl.Target, reason))
 		return river.JobCancel(errors.New(reason))
 	}
 
+	// An earlier attempt may have published, and the network no longer
+	// recognises the key (or never did): retrying could post twice.
+	if !dl.UnclearAt.IsZero() && keyForgotten(network, dl.UnclearAt, s.clock.Now()) {
+		return s.askPerson(ctx, p, dl, dl.LastError, log)
+	}
+
 	pctx, cancel := context.WithTimeout(ctx, s.opts.AttemptTimeout)
 	res, perr := network.Publish(pctx, crier.PublishRequest{
-		IdempotencyKey: dl.IdempotencyKey, PostID: p.ID, Text: p.Text, DueAt: dl.DueAt,
+		IdempotencyKey: dl.IdempotencyKey, PostID: p.ID, Text: p.Text, DueAt: dl.DueAt, Images: p.Images,
 	})
 	cancel()
 	if perr == nil {
@@ -101,6 +108,9 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 			return fmt.Errorf("record published delivery %d: %w", dl.ID, err)
 		}
 		log.Info("published", slog.String("remote_id", res.RemoteID))
+		if s.authRecovered(dl.Target) {
+			s.notify(ctx, p, fmt.Sprintf("✓ crier can post to %s again.", dl.Target))
+		}
 		s.notify(ctx, p, s.publishedText(p, dl, res))
 		return nil
 	}
@@ -109,36 +119,154 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	if crier.ErrorCode(perr) == crier.EINTERNAL {
 		reason = perr.Error()
 	}
+	unclear := crier.IsUnclear(perr) || (ctx.Err() == nil && errors.Is(perr, context.DeadlineExceeded))
 	if s.stopping.Load() && ctx.Err() != nil {
 		// crier is stopping: the attempt runs again as soon as crier starts,
 		// without counting against the attempts (the key makes it safe).
-		if _, err := s.store.FailDelivery(context.WithoutCancel(ctx), dl.ID, "interrupted by shutdown", crier.DeliveryPending); err != nil {
+		if _, err := s.store.FailDelivery(context.WithoutCancel(ctx), dl.ID, "interrupted by shutdown", crier.DeliveryPending, unclear); err != nil {
 			log.Error("record interrupted delivery", slog.Any("error", err))
 		}
 		return river.JobSnooze(0)
 	}
-	final := crier.IsPermanent(perr) || job.Attempt >= job.MaxAttempts
+	log.Warn("publish failed", slog.Bool("unclear", unclear), slog.Any("error", perr))
+	if unclear && keyForgotten(network, s.clock.Now(), s.clock.Now()) {
+		// The network cannot recognise a repeat at all: at most once.
+		return s.askPerson(ctx, p, dl, reason, log)
+	}
+	wait, limited := crier.RetryAfter(perr)
+	final := crier.IsPermanent(perr) || job.Attempt >= job.MaxAttempts || dl.Attempts >= 3*job.MaxAttempts
+	if final && (unclear || !dl.UnclearAt.IsZero()) {
+		return s.askPerson(ctx, p, dl, reason, log)
+	}
 	status := crier.DeliveryPending
 	if final {
 		status = crier.DeliveryFailed
 	}
-	if _, err := s.store.FailDelivery(ctx, dl.ID, reason, status); err != nil {
+	if _, err := s.store.FailDelivery(ctx, dl.ID, reason, status, unclear); err != nil {
 		return fmt.Errorf("record failed delivery %d: %w", dl.ID, err)
 	}
-	log.Warn("publish failed", slog.Bool("final", final), slog.Any("error", perr))
+	next := retryDelay(job.Attempt)
+	if limited {
+		next = wait
+	}
 	switch {
 	case final && crier.IsPermanent(perr):
-		s.notify(ctx, p, fmt.Sprintf("✗ Post #%d was not published to %s: %s. This will not fix itself, so crier stopped trying.", p.ID, dl.Target, reason))
+		s.notify(ctx, p, fmt.Sprintf("✗ Post #%d was not published to %s: %s This will not fix itself, so crier stopped trying.", p.ID, dl.Target, sentence(reason)))
 		return river.JobCancel(perr)
 	case final:
-		s.notify(ctx, p, fmt.Sprintf("✗ Post #%d was not published to %s: %s. crier gave up after %d attempts.", p.ID, dl.Target, reason, job.Attempt))
+		s.notify(ctx, p, fmt.Sprintf("✗ Post #%d was not published to %s: %s crier gave up after %d attempts; schedule it again when %s works.", p.ID, dl.Target, sentence(reason), dl.Attempts, dl.Target))
 		return river.JobCancel(perr)
-	case job.Attempt == 1:
+	case crier.IsAuth(perr):
+		// Said once per network until a publish works again, not per post.
+		if s.authFailed(dl.Target) {
+			s.notify(ctx, p, fmt.Sprintf("✗ crier cannot post to %s: %s Posts for %s wait and are retried; crier says this once, and again when it works.", dl.Target, sentence(reason), dl.Target))
+		}
+	case job.Attempt == 1 || (limited && dl.Attempts == 1):
 		// Report the first failure; later retries stay quiet until the outcome.
-		s.notify(ctx, p, fmt.Sprintf("⚠ Post #%d could not be published to %s yet: %s. crier will retry in %s (attempt %d of %d).",
-			p.ID, dl.Target, reason, humanDuration(retryDelay(job.Attempt)), job.Attempt+1, job.MaxAttempts))
+		s.notify(ctx, p, fmt.Sprintf("⚠ Post #%d could not be published to %s yet: %s crier will retry at %s (in %s, attempt %d of %d).",
+			p.ID, dl.Target, sentence(reason), s.at(p, s.clock.Now().Add(next), next < 5*time.Minute), humanDuration(next), job.Attempt+1, job.MaxAttempts))
+	}
+	if limited {
+		// The network said when: wait exactly that long, without spending
+		// an attempt on its rate limit.
+		return river.JobSnooze(wait)
 	}
 	return perr
+}
+
+// askPerson marks a delivery whose outcome cannot be known as "maybe
+// published" and asks the channel to decide; nothing is retried until then.
+func (s *Service) askPerson(ctx context.Context, p *crier.Post, dl *crier.Delivery, reason string, log *slog.Logger) error {
+	if _, err := s.store.FailDelivery(ctx, dl.ID, reason, crier.DeliveryMaybe, true); err != nil {
+		return fmt.Errorf("record maybe published delivery %d: %w", dl.ID, err)
+	}
+	log.Warn("publish outcome unknown: asking a person", slog.String("reason", reason))
+	if s.notifier != nil {
+		n := crier.Notice{Channel: p.Origin, Text: fmt.Sprintf(
+			"❓ Post #%d may or may not be on %s: %s crier cannot tell without risking a second copy, so it stopped. Check %s, then choose.",
+			p.ID, dl.Target, sentence(reason), dl.Target),
+			Buttons: MaybeButtons(p.ID, dl.Target),
+		}
+		if err := s.notifier.Notify(ctx, n); err != nil {
+			s.log.Warn("report to chat failed", slog.Int64("post_id", p.ID), slog.Any("error", err))
+		}
+	}
+	return river.JobCancel(errors.New("publish outcome unknown: " + reason))
+}
+
+// MaybeButtons are the choices offered for a delivery that may have been
+// published.
+func MaybeButtons(postID int64, target string) []crier.Button {
+	return []crier.Button{
+		{Label: "It is published", Action: "confirm_published", PostID: postID, Target: target,
+			Command: fmt.Sprintf("/published #%d %s", postID, target)},
+		{Label: "Publish again", Action: "publish_again", PostID: postID, Target: target,
+			Command: fmt.Sprintf("/republish #%d %s", postID, target)},
+	}
+}
+
+// keyForgotten reports whether, at now, the network would no longer
+// recognise an idempotency key first sent at since. Networks without a
+// window keep their keys for ever.
+func keyForgotten(n crier.Network, since, now time.Time) bool {
+	w, ok := n.(crier.KeyWindower)
+	if !ok {
+		return false
+	}
+	window := w.KeyWindow()
+	return window <= 0 || now.Sub(since) >= window
+}
+
+// sentence ends a reason with a full stop, so notices read as sentences.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
+}
+
+// at renders an instant in the origin channel's timezone: "09:05 CET"
+// ("09:05:10 CET" with seconds), or "Tue 24 Nov 09:05 CET" when it is not
+// today.
+func (s *Service) at(p *crier.Post, t time.Time, seconds bool) string {
+	loc := time.UTC
+	if s.opts.Location != nil {
+		if l := s.opts.Location(p.Origin); l != nil {
+			loc = l
+		}
+	}
+	t, now := t.In(loc), s.clock.Now().In(loc)
+	clock := "15:04"
+	if seconds {
+		clock = "15:04:05"
+	}
+	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
+		return t.Format(clock + " MST")
+	}
+	return t.Format("Mon 2 Jan " + clock + " MST")
+}
+
+// authFailed records that a network refused crier's credentials and reports
+// whether this is the first time since it last worked.
+func (s *Service) authFailed(network string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.authDown[network] {
+		return false
+	}
+	s.authDown[network] = true
+	return true
+}
+
+// authRecovered clears a network's auth failure and reports whether there
+// was one.
+func (s *Service) authRecovered(network string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	was := s.authDown[network]
+	delete(s.authDown, network)
+	return was
 }
 
 func (s *Service) publishedText(p *crier.Post, dl *crier.Delivery, res crier.PublishResult) string {
