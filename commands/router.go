@@ -121,7 +121,8 @@ func New(deps Deps) *Router {
 	}
 	r := &Router{deps: deps, byName: map[string]int{}}
 	for _, d := range []Definition{
-		r.scheduleDef(), r.draftDef(), r.queueDef(), r.rescheduleDef(), r.cancelDef(), r.timezoneDef(), r.helpDef(),
+		r.scheduleDef(), r.draftDef(), r.queueDef(), r.rescheduleDef(), r.cancelDef(),
+		r.publishedDef(), r.republishDef(), r.timezoneDef(), r.helpDef(),
 	} {
 		r.byName[d.Name] = len(r.defs)
 		r.defs = append(r.defs, d)

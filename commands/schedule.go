@@ -17,7 +17,7 @@ func (r *Router) scheduleDef() Definition {
 		Usage:   "/schedule <when> <text>",
 		Summary: "Schedule a post: the time first, then the text.",
 		Details: "The time comes first and the text after it; put a | between them to be explicit. " +
-			"/schedule #id <when> schedules a draft. The answer shows the time and the text as crier understood them, " +
+			"/schedule #id <when> schedules a draft. A line \"image: <url> | <description>\" attaches a picture (up to 4). The answer shows the time and the text as crier understood them, " +
 			"and how each network counts the text.",
 		Examples: []string{
 			"/schedule tomorrow 9am Launch day is here! https://example.com/launch",
@@ -25,6 +25,7 @@ func (r *Router) scheduleDef() Definition {
 			"/schedule in 2 hours Doors open soon",
 			"/schedule 2026-12-24 10:00 Happy holidays!",
 			"/schedule #2 next monday 9am",
+			"/schedule tomorrow 9am New mural! (new line) image: https://example.com/mural.jpg | A blue mural",
 		},
 		Role:    crier.RoleScheduler,
 		Handler: r.schedule,
@@ -56,6 +57,11 @@ func (r *Router) schedule(ctx context.Context, req Request) (Response, error) {
 		return scheduled(p, previews, loc, now), nil
 	}
 
+	// Image lines first: their " | description" is not the time's "|".
+	args, images, err := splitImages(args)
+	if err != nil {
+		return Response{}, err
+	}
 	due, phrase, text, err := r.deps.Times.ParseLeading(args, loc, now)
 	if err != nil {
 		return Response{}, err
@@ -64,7 +70,7 @@ func (r *Router) schedule(ctx context.Context, req Request) (Response, error) {
 		return Response{}, crier.Errorf(crier.EINVALID, "There is no text after the time. Type it after the time, like: /schedule %s Launch day is here!", phrase)
 	}
 	p := &crier.Post{
-		Text: text, Status: crier.PostScheduled, DueAt: due,
+		Text: text, Images: images, Status: crier.PostScheduled, DueAt: due,
 		AuthorID: req.User.ID, AuthorName: req.User.Name, Origin: req.Channel,
 	}
 	previews, err := r.deps.Publisher.Schedule(ctx, p)
@@ -81,9 +87,13 @@ func scheduled(p *crier.Post, previews []publish.Preview, loc *time.Location, no
 	if !p.DueAt.After(now) {
 		when = "to go out now"
 	}
+	lines := previewLines(p.Text, previews)
+	for _, im := range p.Images {
+		lines = append(lines, "picture: "+im.URL)
+	}
 	return Response{
 		Text:    fmt.Sprintf("✓ Post #%d scheduled %s to %s.", p.ID, when, strings.Join(p.Targets, ", ")),
-		Lines:   previewLines(p.Text, previews),
+		Lines:   lines,
 		Buttons: postButtons(p.ID),
 	}
 }
@@ -95,7 +105,11 @@ func previewLines(text string, previews []publish.Preview) []string {
 	}
 	lines := make([]string, 0, len(previews))
 	for _, pv := range previews {
-		lines = append(lines, fmt.Sprintf("%-*s  %d/%d  %s", width, pv.Target, pv.Count.Used, pv.Count.Limit, quote(text, 0)))
+		count := fmt.Sprintf("%d/%d", pv.Count.Used, pv.Count.Limit)
+		for _, c := range pv.Count.Also {
+			count += fmt.Sprintf(" · %d/%d %s", c.Used, c.Limit, c.Unit)
+		}
+		lines = append(lines, fmt.Sprintf("%-*s  %s  %s", width, pv.Target, count, quote(text, 0)))
 	}
 	return lines
 }

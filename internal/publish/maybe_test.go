@@ -1,0 +1,199 @@
+package publish_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
+)
+
+// unsure is a network whose answers the test scripts, one per call; it
+// recognises a repeated key only within window (0: never).
+type unsure struct {
+	name    string
+	window  time.Duration
+	mu      sync.Mutex
+	answers []error // one per call; nil publishes; past the end publishes
+	calls   atomic.Int32
+	keys    []string
+}
+
+func (u *unsure) Name() string { return u.name }
+func (u *unsure) Kind() string { return "test" }
+func (u *unsure) Check(text string) crier.Count {
+	return crier.Count{Used: len(text), Limit: 1000, Unit: "characters"}
+}
+func (u *unsure) KeyWindow() time.Duration { return u.window }
+func (u *unsure) Publish(_ context.Context, req crier.PublishRequest) (crier.PublishResult, error) {
+	n := int(u.calls.Add(1))
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.keys = append(u.keys, req.IdempotencyKey)
+	if n <= len(u.answers) && u.answers[n-1] != nil {
+		return crier.PublishResult{}, u.answers[n-1]
+	}
+	return crier.PublishResult{RemoteID: fmt.Sprintf("r%d", n), URL: fmt.Sprintf("https://unsure.example/%d", n)}, nil
+}
+
+var timeout = crier.Unclear(crier.Errorf(crier.EUNAVAIL, "the network did not answer within 30 s"))
+
+func (b *bundle) notice(t *testing.T, prefix string) crier.Notice {
+	t.Helper()
+	b.notices.mu.Lock()
+	defer b.notices.mu.Unlock()
+	for _, n := range b.notices.list {
+		if len(n.Text) >= len(prefix) && n.Text[:len(prefix)] == prefix {
+			return n
+		}
+	}
+	t.Fatalf("no notice starts with %q; got %v", prefix, b.notices.list)
+	return crier.Notice{}
+}
+
+func TestAnUnclearFailureOnANetworkThatCannotDeduplicateAsksAPerson(t *testing.T) {
+	t.Parallel()
+	u := &unsure{name: "hook", window: 0, answers: []error{timeout}}
+	b := setup(t, withNetwork(u))
+	p := &crier.Post{Text: "Once at most", DueAt: start, Targets: []string{"hook"}}
+	_, err := b.svc.Schedule(context.Background(), p)
+	require.NoError(t, err)
+	b.settle(t)
+	b.clock.Add(2 * time.Hour)
+	b.settle(t)
+
+	require.EqualValues(t, 1, u.calls.Load(), "no retry without a person's decision")
+	got, err := b.svc.Post(context.Background(), p.ID)
+	require.NoError(t, err)
+	require.Equal(t, crier.DeliveryMaybe, got.Deliveries[0].Status)
+	require.Equal(t, crier.PostScheduled, got.Status, "the post waits for the decision")
+	n := b.notice(t, "❓")
+	require.Equal(t, fmt.Sprintf("❓ Post #%d may or may not be on hook: the network did not answer within 30 s. crier cannot tell without risking a second copy, so it stopped. Check hook, then choose.", p.ID), n.Text)
+	require.Equal(t, publish.MaybeButtons(p.ID, "hook"), n.Buttons)
+	require.Equal(t, "/published #1 hook", n.Buttons[0].Command)
+
+	got, err = b.svc.Resolve(context.Background(), p.ID, "hook", true)
+	require.NoError(t, err)
+	require.Equal(t, crier.PostPublished, got.Status)
+	require.EqualValues(t, 1, u.calls.Load())
+
+	_, err = b.svc.Resolve(context.Background(), p.ID, "hook", true)
+	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err), "a second press finds nothing to decide")
+}
+
+func TestPublishAgainUsesANewKeyAndPublishesNow(t *testing.T) {
+	t.Parallel()
+	u := &unsure{name: "hook", window: 0, answers: []error{timeout}}
+	b := setup(t, withNetwork(u))
+	p := &crier.Post{Text: "Again", DueAt: start, Targets: []string{"hook"}}
+	_, err := b.svc.Schedule(context.Background(), p)
+	require.NoError(t, err)
+	b.settle(t)
+
+	_, err = b.svc.Resolve(context.Background(), p.ID, "hook", false)
+	require.NoError(t, err)
+	b.settle(t)
+	got, err := b.svc.Post(context.Background(), p.ID)
+	require.NoError(t, err)
+	require.Equal(t, crier.PostPublished, got.Status)
+	require.EqualValues(t, 2, u.calls.Load())
+	require.Equal(t, []string{"crier-1-hook-0", "crier-1-hook-0-again1"}, u.keys)
+}
+
+func TestAnUnclearFailureIsRetriedWhileTheNetworkRemembersTheKey(t *testing.T) {
+	t.Parallel()
+	u := &unsure{name: "masto", window: time.Hour, answers: []error{timeout}}
+	b := setup(t, withNetwork(u))
+	p := &crier.Post{Text: "Retried safely", DueAt: start, Targets: []string{"masto"}}
+	_, err := b.svc.Schedule(context.Background(), p)
+	require.NoError(t, err)
+	b.settle(t)
+	b.clock.Add(11 * time.Second)
+	b.settle(t)
+
+	got, err := b.svc.Post(context.Background(), p.ID)
+	require.NoError(t, err)
+	require.Equal(t, crier.PostPublished, got.Status)
+	require.Equal(t, []string{"crier-1-masto-0", "crier-1-masto-0"}, u.keys, "the same key, inside the window")
+}
+
+func TestAnUnclearFailureIsNotRetriedOnceTheNetworkForgotTheKey(t *testing.T) {
+	t.Parallel()
+	u := &unsure{name: "masto", window: 30 * time.Second, answers: []error{timeout, errors.New("503 service unavailable")}}
+	b := setup(t, withNetwork(u))
+	p := &crier.Post{Text: "Too late to be sure", DueAt: start, Targets: []string{"masto"}}
+	_, err := b.svc.Schedule(context.Background(), p)
+	require.NoError(t, err)
+	b.settle(t) // attempt 1: unclear
+	b.clock.Add(11 * time.Second)
+	b.settle(t) // attempt 2 (11 s later, inside the window): a clear 503
+	b.clock.Add(31 * time.Second)
+	b.settle(t) // attempt 3 would be 42 s after the unclear one: outside the window
+
+	require.EqualValues(t, 2, u.calls.Load())
+	got, err := b.svc.Post(context.Background(), p.ID)
+	require.NoError(t, err)
+	require.Equal(t, crier.DeliveryMaybe, got.Deliveries[0].Status)
+	b.notice(t, fmt.Sprintf("❓ Post #%d may or may not be on masto", p.ID))
+}
+
+func TestARefusedTokenIsReportedOncePerNetworkAndRetried(t *testing.T) {
+	t.Parallel()
+	revoked := crier.AuthFailed(crier.Errorf(crier.EPERMANENT, "Mastodon refused the access token for masto (it expired or was revoked). Make a new one and put it in bot.yaml."))
+	u := &unsure{name: "masto", window: time.Hour, answers: []error{revoked, revoked, revoked, revoked}}
+	b := setup(t, withNetwork(u))
+	for _, text := range []string{"one", "two"} {
+		_, err := b.svc.Schedule(context.Background(), &crier.Post{Text: text, DueAt: start, Targets: []string{"masto"}})
+		require.NoError(t, err)
+	}
+	b.settle(t)
+	require.EqualValues(t, 2, u.calls.Load())
+	var auth []string
+	for _, txt := range b.notices.texts() {
+		if len(txt) > 0 && txt[:len("✗ crier cannot")] == "✗ crier cannot" {
+			auth = append(auth, txt)
+		}
+	}
+	require.Equal(t, []string{"✗ crier cannot post to masto: Mastodon refused the access token for masto (it expired or was revoked). Make a new one and put it in bot.yaml. Posts for masto wait and are retried; crier says this once, and again when it works."}, auth)
+
+	b.clock.Add(11 * time.Second) // attempts 2: refused again, quietly
+	b.settle(t)
+	b.clock.Add(31 * time.Second) // attempts 3: the token was fixed
+	b.settle(t)
+	require.Contains(t, b.notices.texts(), "✓ crier can post to masto again.")
+	published := 0
+	for _, txt := range b.notices.texts() {
+		if strings.HasPrefix(txt, "✓ Post #") {
+			published++
+		}
+	}
+	require.Equal(t, 2, published, "both posts went out once the token worked")
+}
+
+func TestARateLimitWaitsAsLongAsTheNetworkSaysWithoutSpendingAttempts(t *testing.T) {
+	t.Parallel()
+	limited := crier.RateLimited(crier.Errorf(crier.EUNAVAIL, "Mastodon asked crier to slow down"), 2*time.Minute)
+	u := &unsure{name: "masto", window: time.Hour, answers: []error{limited, limited, limited, limited}}
+	b := setup(t, withNetwork(u))
+	p := &crier.Post{Text: "Slow down", DueAt: start, Targets: []string{"masto"}}
+	_, err := b.svc.Schedule(context.Background(), p)
+	require.NoError(t, err)
+	b.settle(t)
+	require.Contains(t, b.notices.texts(), "⚠ Post #1 could not be published to masto yet: Mastodon asked crier to slow down. crier will retry at 08:02:00 UTC (in 2 min, attempt 2 of 3).")
+	for i := 0; i < 4; i++ {
+		b.clock.Add(2*time.Minute + time.Second)
+		b.settle(t)
+	}
+	got, err := b.svc.Post(context.Background(), p.ID)
+	require.NoError(t, err)
+	require.Equal(t, crier.PostPublished, got.Status, "four rate limits did not use up the three attempts")
+	require.EqualValues(t, 5, u.calls.Load())
+}
