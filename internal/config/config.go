@@ -3,7 +3,7 @@
 // The file is decoded into a yaml.Node first, so every error names the file,
 // the line and the key it is about, on one line:
 //
-//	bot.yaml:12: networks[1].kind: unknown kind "mastodn" (known: file, slack, discord)
+//	bot.yaml:12: networks[1].kind: unknown kind "mastodn" (known: file, slack, discord, mastodon, bluesky, webhook)
 //
 // Unknown keys, duplicate keys and values of the wrong type are rejected.
 // ${VAR} inside a value is replaced by the environment variable VAR after the
@@ -99,13 +99,29 @@ type HTTP struct {
 // Network is one place posts are published to.
 type Network struct {
 	Name      string // unique, [a-z0-9_-]{1,32}
-	Kind      string // "file", "slack" or "discord"
+	Kind      string // "file", "slack", "discord", "mastodon", "bluesky" or "webhook"
 	Outbox    string // file: required, resolved path
 	Inbox     string // file: optional, resolved path
 	Channel   string // slack: required, a channel id like C0123ABCD; discord: required, a channel snowflake
 	Limit     int    // file: default 500, 1..100000; slack: default 4000, 1..40000; discord: default 2000, 1..2000
 	Crosspost bool   // discord: default true, publishing to an announcement channel crossposts the message to the servers following it; false for other kinds
 	Line      int    // line in the file where this network's entry starts (for messages)
+
+	// mastodon
+	Server      string // required, the instance's https URL without a trailing slash
+	AccessToken string // required, secret
+	Visibility  string // public (default), unlisted, private or direct
+	Language    string // mastodon and bluesky: ISO 639 code like en or pt-BR; "" lets the network decide
+
+	// bluesky
+	PDS         string // default https://bsky.social
+	Handle      string // required, like crier.bsky.social (no @)
+	AppPassword string // required, secret: an app password, not the account password
+
+	// webhook
+	URL          string // required, where posts are POSTed
+	Secret       string // required, secret: signs every request (HMAC-SHA256)
+	Deduplicates bool   // default true: the receiver honours Idempotency-Key
 }
 
 // Publish holds how deliveries are attempted.
@@ -130,6 +146,8 @@ const (
 	defaultShellChannel   = "general"
 	defaultFileLimit      = 500
 	maxFileLimit          = 100000
+	defaultWebhookLimit   = 10000
+	defaultBlueskyPDS     = "https://bsky.social"
 	defaultSlackMode      = "socket"
 	defaultSlackAPIURL    = "https://slack.com/api/"
 	defaultSlackLimit     = 4000

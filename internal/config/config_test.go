@@ -531,7 +531,7 @@ func TestParseRejects(t *testing.T) {
 		{"an unknown top-level key is rejected", "timezone: UTC\ndate_order: dmy\ndatabse: x.db\n" + network, "bot.yaml:3: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish)"},
 		{"an unknown chat platform is rejected", network + "chat:\n  telegram: {}\n", "bot.yaml:4: chat.telegram: unknown key (known: shell, slack, discord)"},
 		{"an unknown shell key is rejected", network + "chat:\n  shell:\n    usr: ana\n", "bot.yaml:5: chat.shell.usr: unknown key (known: user, channel)"},
-		{"an unknown network key is rejected", "networks:\n  - name: a\n    kind: file\n    outbx: o.jsonl\n", "bot.yaml:4: networks[0].outbx: unknown key (known: name, kind, outbox, inbox, channel, limit, crosspost)"},
+		{"an unknown network key is rejected", "networks:\n  - name: a\n    kind: file\n    outbx: o.jsonl\n", "bot.yaml:4: networks[0].outbx: unknown key (known: name, kind, outbox, inbox, channel, limit, crosspost, server, access_token, visibility, language, pds, handle, app_password, url, secret, deduplicates)"},
 		{"an unknown publish key is rejected", network + "publish: {retries: 3}\n", "bot.yaml:3: publish.retries: unknown key (known: max_attempts, attempt_timeout)"},
 		{"an odd key is quoted", network + "\"time zone\": UTC\n", `bot.yaml:3: "time zone": unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish)`},
 		{"a list as a key is rejected", network + "? [a]\n: 1\n", "bot.yaml:3: expected a key name, got a list"},
@@ -580,8 +580,8 @@ func TestParseRejects(t *testing.T) {
 		{"a network name of 33 characters is rejected", "networks:\n  - {name: abcdefghijklmnopqrstuvwxyz0123456, kind: file, outbox: o}\n", `bot.yaml:2: networks[0].name: invalid name "abcdefghijklmnopqrstuvwxyz0123456"; use 1 to 32 of a-z, 0-9, _ and -`},
 		{"an empty network name is rejected", "networks:\n  - {name: '', kind: file, outbox: o}\n", `bot.yaml:2: networks[0].name: invalid name ""; use 1 to 32 of a-z, 0-9, _ and -`},
 		{"a network name used twice is rejected", "networks:\n  - name: sandbox\n    kind: file\n    outbox: a.jsonl\n  - name: sandbox\n    kind: file\n    outbox: b.jsonl\n", `bot.yaml:5: networks[1].name: duplicate name "sandbox" (first on line 2); give each network its own name`},
-		{"a network without a kind is rejected", "networks:\n  - name: a\n    outbox: o.jsonl\n", "bot.yaml:2: networks[0].kind: required (known: file, slack, discord)"},
-		{"an unknown kind is rejected", "networks:\n  - {name: a, kind: file, outbox: o}\n  - name: b\n    kind: mastodn\n", `bot.yaml:4: networks[1].kind: unknown kind "mastodn" (known: file, slack, discord)`},
+		{"a network without a kind is rejected", "networks:\n  - name: a\n    outbox: o.jsonl\n", "bot.yaml:2: networks[0].kind: required (known: file, slack, discord, mastodon, bluesky, webhook)"},
+		{"an unknown kind is rejected", "networks:\n  - {name: a, kind: file, outbox: o}\n  - name: b\n    kind: mastodn\n", `bot.yaml:4: networks[1].kind: unknown kind "mastodn" (known: file, slack, discord, mastodon, bluesky, webhook)`},
 		{"a file network without an outbox is rejected", "networks:\n  - name: a\n    kind: file\n    inbox: i.jsonl\n", "bot.yaml:2: networks[0].outbox: required for kind file; write a path like data/sandbox/outbox.jsonl"},
 		{"an empty outbox is rejected", "networks:\n  - {name: a, kind: file, outbox: ''}\n", "bot.yaml:2: networks[0].outbox: empty; write a path like data/sandbox/outbox.jsonl"},
 		{"an empty inbox is rejected", "networks:\n  - {name: a, kind: file, outbox: o, inbox: ''}\n", "bot.yaml:2: networks[0].inbox: empty; write a path like data/sandbox/inbox.jsonl, or leave inbox out"},
@@ -963,7 +963,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 
 	_, err = Load(bad)
-	if want := bad + `:2: networks[0].kind: unknown kind "mastodn" (known: file, slack, discord)`; err == nil || err.Error() != want {
+	if want := bad + `:2: networks[0].kind: unknown kind "mastodn" (known: file, slack, discord, mastodon, bluesky, webhook)`; err == nil || err.Error() != want {
 		t.Errorf("loading a bad file: error = %v, want %s", err, want)
 	}
 }

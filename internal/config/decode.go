@@ -370,12 +370,15 @@ func topKeys() []string {
 
 func knownLanguages() []string { return []string{"en", "pt"} }
 
-func knownKinds() []string { return []string{"file", "slack", "discord"} }
+func knownKinds() []string {
+	return []string{"file", "slack", "discord", "mastodon", "bluesky", "webhook"}
+}
 
 // networkKeys lists the keys a network of any kind may have; keys its kind
 // does not use are rejected once kind is read (see kindKeys).
 func networkKeys() []string {
-	return []string{"name", "kind", "outbox", "inbox", "channel", "limit", "crosspost"}
+	return []string{"name", "kind", "outbox", "inbox", "channel", "limit", "crosspost",
+		"server", "access_token", "visibility", "language", "pds", "handle", "app_password", "url", "secret", "deduplicates"}
 }
 
 // kindKeys lists the keys a network of kind may have.
@@ -387,6 +390,12 @@ func kindKeys(kind string) []string {
 		return []string{"name", "kind", "channel", "limit"}
 	case "discord":
 		return []string{"name", "kind", "channel", "limit", "crosspost"}
+	case "mastodon":
+		return []string{"name", "kind", "server", "access_token", "visibility", "language", "limit"}
+	case "bluesky":
+		return []string{"name", "kind", "pds", "handle", "app_password", "language"}
+	case "webhook":
+		return []string{"name", "kind", "url", "secret", "deduplicates", "limit"}
 	}
 	return nil
 }
@@ -684,6 +693,12 @@ func (d *decoder) network(item *yaml.Node, path string) (Network, *yaml.Node, er
 		err = d.slackNetwork(item, path, values, &n)
 	case "discord":
 		err = d.discordNetwork(item, path, values, &n)
+	case "mastodon":
+		err = d.mastodonNetwork(item, path, values, &n)
+	case "bluesky":
+		err = d.blueskyNetwork(item, path, values, &n)
+	case "webhook":
+		err = d.webhookNetwork(item, path, values, &n)
 	}
 	if err != nil {
 		return Network{}, nil, err

@@ -38,7 +38,7 @@ networks:
 	// Output:
 	// Europe/Bucharest /srv/crier/data/crier.db /srv/crier/data/sandbox/outbox.jsonl 500
 	// [scheduler]
-	// bot.yaml:8: networks[0].kind: unknown kind "mastodn" (known: file, slack, discord)
+	// bot.yaml:8: networks[0].kind: unknown kind "mastodn" (known: file, slack, discord, mastodon, bluesky, webhook)
 }
 
 func ExampleConfig_TimezoneFor() {
