@@ -53,6 +53,10 @@ func (s *Shell) Channel() crier.ChannelRef { return s.channel }
 // Notify prints a notice (a post was published, a publish failed).
 func (s *Shell) Notify(_ context.Context, n crier.Notice) error {
 	text := n.Text
+	// The shell has no buttons: each becomes a command to type.
+	for _, b := range n.Buttons {
+		text += fmt.Sprintf("\n  %s: type %s", b.Label, b.Command)
+	}
 	if n.Channel.Platform == Platform && n.Channel.ID != s.channel.ID {
 		text = "[#" + n.Channel.ID + "] " + text
 	}
