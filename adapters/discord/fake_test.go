@@ -240,6 +240,7 @@ func (f *fakeDiscord) waitCall(t *testing.T, prefix string, n int) []call {
 
 // world is crier's core on a real store.
 type world struct {
+	db     *sqlite.DB
 	pub    *publish.Service
 	router *commands.Router
 }
@@ -258,7 +259,38 @@ func newWorld(t *testing.T) *world {
 	pub, err := publish.New(ctx, publish.Options{DB: db.SQL(), Store: db, Networks: []crier.Network{fn}, Clock: clock})
 	require.NoError(t, err)
 	r := commands.New(commands.Deps{Publisher: pub, Times: timeparse.New(timeparse.Options{}), Clock: clock, Location: time.UTC})
-	return &world{pub: pub, router: r}
+	return &world{db: db, pub: pub, router: r}
+}
+
+// maybe schedules a post for the sandbox network and leaves its delivery
+// waiting for a person's decision, as the publish worker does when an
+// outcome is unknown; it returns the post's id.
+func (w *world) maybe(t *testing.T) int64 {
+	t.Helper()
+	ctx := context.Background()
+	p := &crier.Post{Text: "Launch day!", DueAt: time.Now().Add(time.Hour), Origin: crier.ChannelRef{Platform: "discord", ID: launch}}
+	_, err := w.pub.Schedule(ctx, p)
+	require.NoError(t, err)
+	stored, err := w.db.FindPost(ctx, p.ID)
+	require.NoError(t, err)
+	require.Len(t, stored.Deliveries, 1)
+	_, err = w.db.FailDelivery(ctx, stored.Deliveries[0].ID, "mastodon did not answer in time", crier.DeliveryMaybe, true)
+	require.NoError(t, err)
+	return p.ID
+}
+
+// deliveryStatus returns the status of post id's delivery to target.
+func (w *world) deliveryStatus(t *testing.T, id int64, target string) crier.DeliveryStatus {
+	t.Helper()
+	p, err := w.db.FindPost(context.Background(), id)
+	require.NoError(t, err)
+	for _, dl := range p.Deliveries {
+		if dl.Target == target {
+			return dl.Status
+		}
+	}
+	t.Fatalf("post #%d has no delivery to %s", id, target)
+	return ""
 }
 
 func (w *world) upcoming(t *testing.T) []*crier.Post {

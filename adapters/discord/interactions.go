@@ -110,32 +110,51 @@ func (a *Adapter) finishLate(i *discordgo.Interaction, done <-chan commands.Resp
 	a.opts.Metrics.MessageSent(Platform)
 }
 
-// component runs a button press as the person who pressed it.
+// component runs a button press as the person who pressed it. Post buttons
+// (Publish now, Reschedule, Cancel) carry a post ID; delivery buttons (It is
+// published, Publish again) a post ID and a network. A success updates the
+// message with the buttons, so they cannot be pressed twice.
 func (a *Adapter) component(ctx context.Context, i *discordgo.Interaction) *discordgo.InteractionResponse {
-	action, id, err := ParseCustomID(i.MessageComponentData().CustomID)
+	notOurs := ephemeral("✗ That button is not one of crier's. Type /queue to see your posts.")
+	action, id, target, err := ParseCustomID(i.MessageComponentData().CustomID)
 	if err != nil {
-		return ephemeral("✗ That button is not one of crier's. Type /queue to see your posts.")
+		return notOurs
+	}
+	var command, text string
+	switch action {
+	case "publish_now", "cancel", "reschedule":
+		if target != "" {
+			return notOurs
+		}
+	case "confirm_published", "publish_again":
+		if target == "" {
+			return notOurs
+		}
 	}
 	switch action {
-	case "publish_now":
-		return a.command(ctx, i, discordgo.InteractionResponseUpdateMessage, func(context.Context) commands.Request {
-			return a.request(i, "reschedule", fmt.Sprintf("#%d now", id))
-		})
-	case "cancel":
-		return a.command(ctx, i, discordgo.InteractionResponseUpdateMessage, func(context.Context) commands.Request {
-			return a.request(i, "cancel", fmt.Sprintf("#%d", id))
-		})
 	case "reschedule":
 		return rescheduleModal(id)
+	case "publish_now":
+		command, text = "reschedule", fmt.Sprintf("#%d now", id)
+	case "cancel":
+		command, text = "cancel", fmt.Sprintf("#%d", id)
+	case "confirm_published":
+		command, text = "published", fmt.Sprintf("#%d %s", id, target)
+	case "publish_again":
+		command, text = "republish", fmt.Sprintf("#%d %s", id, target)
+	default:
+		return ephemeral("✗ crier does not know that button any more. Type /queue to see your posts.")
 	}
-	return ephemeral("✗ crier does not know that button any more. Type /queue to see your posts.")
+	return a.command(ctx, i, discordgo.InteractionResponseUpdateMessage, func(context.Context) commands.Request {
+		return a.request(i, command, text)
+	})
 }
 
 func rescheduleModal(id int64) *discordgo.InteractionResponse {
 	return &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseModal,
 		Data: &discordgo.InteractionResponseData{
-			CustomID: CustomID("reschedule_form", id),
+			CustomID: CustomID("reschedule_form", id, ""),
 			Title:    fmt.Sprintf("Reschedule post #%d", id),
 			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 				discordgo.TextInput{CustomID: "when", Label: "When should it go out?", Style: discordgo.TextInputShort,
@@ -147,8 +166,8 @@ func rescheduleModal(id int64) *discordgo.InteractionResponse {
 
 func (a *Adapter) modalSubmit(ctx context.Context, i *discordgo.Interaction) *discordgo.InteractionResponse {
 	data := i.ModalSubmitData()
-	action, id, err := ParseCustomID(data.CustomID)
-	if err != nil || action != "reschedule_form" {
+	action, id, target, err := ParseCustomID(data.CustomID)
+	if err != nil || action != "reschedule_form" || target != "" {
 		return ephemeral("✗ That form is not one of crier's.")
 	}
 	when := ""

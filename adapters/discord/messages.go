@@ -15,6 +15,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"golang.org/x/time/rate"
 
+	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/crier"
 )
 
@@ -75,14 +76,37 @@ func (a *Adapter) channel(ctx context.Context, id string) (*discordgo.Channel, e
 	return ch, nil
 }
 
-// Notify posts a notice to its channel, or into its thread.
+// Notify posts a notice to its channel, or into its thread. A notice with
+// buttons is posted with its text escaped (like every answer) and the
+// buttons in an action row; pressing one runs its command as the person who
+// pressed it.
 func (a *Adapter) Notify(ctx context.Context, n crier.Notice) error {
 	channel := n.Channel.ID
 	if n.Channel.Thread != "" {
 		channel = n.Channel.Thread // in Discord a thread is a channel
 	}
-	_, err := a.Post(ctx, channel, n.Text)
+	if len(n.Buttons) == 0 {
+		_, err := a.Post(ctx, channel, n.Text)
+		return err
+	}
+	_, err := a.send(ctx, channel, noticeMessage(n))
 	return err
+}
+
+// noticeMessage is the message a notice with buttons is posted as: the text
+// as content (escaped and cut like Content) and the buttons in action rows,
+// pinging no one. A button whose custom_id cannot be made (a target that is
+// no network name) is left out, and its command is shown to type instead.
+func noticeMessage(n crier.Notice) *discordgo.MessageSend {
+	resp := commands.Response{Text: n.Text}
+	for _, b := range n.Buttons {
+		if _, ok := customID(b); ok {
+			resp.Buttons = append(resp.Buttons, b)
+		} else if b.Command != "" {
+			resp.Lines = append(resp.Lines, "Type "+b.Command)
+		}
+	}
+	return &discordgo.MessageSend{Content: Content(resp), Components: renderButtons(resp.Buttons), AllowedMentions: noMentions}
 }
 
 // noMentions keeps post and notice text from pinging anyone.
@@ -92,10 +116,14 @@ var noMentions = &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMen
 // honours Discord's rate-limit buckets and Retry-After), and returns the
 // message id.
 func (a *Adapter) Post(ctx context.Context, channelID, text string) (string, error) {
+	return a.send(ctx, channelID, &discordgo.MessageSend{Content: text, AllowedMentions: noMentions})
+}
+
+func (a *Adapter) send(ctx context.Context, channelID string, m *discordgo.MessageSend) (string, error) {
 	if err := a.limiter(channelID).Wait(ctx); err != nil {
 		return "", fmt.Errorf("discord post to %s: %w", channelID, err)
 	}
-	msg, err := a.s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Content: text, AllowedMentions: noMentions}, discordgo.WithContext(ctx))
+	msg, err := a.s.ChannelMessageSendComplex(channelID, m, discordgo.WithContext(ctx))
 	if err != nil {
 		return "", fmt.Errorf("discord post to %s: %w", channelID, err)
 	}

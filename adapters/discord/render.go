@@ -15,7 +15,8 @@ import (
 )
 
 // customIDPrefix starts the custom_id of every crier component:
-// "crier:" + action + ":" + post id, like "crier:publish_now:12".
+// "crier:" + action + ":" + post id [+ ":" + network], like
+// "crier:publish_now:12" or "crier:publish_again:12:mastodon".
 const customIDPrefix = "crier:"
 
 // Embed colours: green for done (✓), red for errors, blurple for the rest.
@@ -37,6 +38,7 @@ const (
 	limitButtonLabel      = 80
 	limitCustomID         = 100
 	limitContent          = 2000 // a message's content
+	limitTarget           = 32   // a network's name in bot.yaml
 )
 
 const ellipsis = "…" // one character wide
@@ -98,37 +100,66 @@ func Content(resp commands.Response) string {
 	return head + "\n" + lines
 }
 
-// CustomID is the custom_id of a button about a post: "crier:" + action +
-// ":" + post id, like "crier:publish_now:12". Only an action of lowercase
-// letters, digits and underscores, starting with a letter, and a positive
-// post ID make one that ParseCustomID reads back.
-func CustomID(action string, postID int64) string {
-	return customIDPrefix + action + ":" + strconv.FormatInt(postID, 10)
+// CustomID is the custom_id of a button: "crier:" + action + ":" + post id,
+// like "crier:publish_now:12", and for a button about the post's delivery
+// to a network ":" + target as well, like "crier:confirm_published:12:mastodon".
+// Only an action of lowercase letters, digits and underscores, starting
+// with a letter, a positive post ID and a target that is "" or a network
+// name (1 to 32 of a-z, 0-9, _ and -) make one that ParseCustomID reads
+// back, and only within Discord's 100 characters.
+func CustomID(action string, postID int64, target string) string {
+	id := customIDPrefix + action + ":" + strconv.FormatInt(postID, 10)
+	if target != "" {
+		id += ":" + target
+	}
+	return id
 }
 
-// ParseCustomID reads a custom_id made by CustomID. Anything else, including
-// an id longer than Discord allows, "crier:cancel:0", "crier:cancel:+12",
-// "crier:cancel:012", "crier:Cancel:12" and "crier:cancel:12:x", is an error.
-func ParseCustomID(id string) (action string, postID int64, err error) {
+// ParseCustomID reads a custom_id made by CustomID; target is "" when it has
+// none. Anything else, including an id longer than Discord allows,
+// "crier:cancel:0", "crier:cancel:+12", "crier:cancel:012",
+// "crier:Cancel:12", "crier:cancel:12:" and "crier:cancel:12:Mastodon", is
+// an error.
+func ParseCustomID(id string) (action string, postID int64, target string, err error) {
 	if len(id) > limitCustomID {
-		return "", 0, fmt.Errorf("parse custom id: %d bytes, more than %d", len(id), limitCustomID)
+		return "", 0, "", fmt.Errorf("parse custom id: %d bytes, more than %d", len(id), limitCustomID)
 	}
 	rest, ok := strings.CutPrefix(id, customIDPrefix)
 	if !ok {
-		return "", 0, fmt.Errorf("parse custom id %q: want %s<action>:<post id>", id, customIDPrefix)
+		return "", 0, "", fmt.Errorf("parse custom id %q: want %s<action>:<post id>[:<network>]", id, customIDPrefix)
 	}
-	action, digits, ok := strings.Cut(rest, ":")
+	action, rest, ok = strings.Cut(rest, ":")
 	if !ok || !validAction(action) {
-		return "", 0, fmt.Errorf("parse custom id %q: want %s<action>:<post id>", id, customIDPrefix)
+		return "", 0, "", fmt.Errorf("parse custom id %q: want %s<action>:<post id>[:<network>]", id, customIDPrefix)
+	}
+	digits, target, hasTarget := strings.Cut(rest, ":")
+	if hasTarget && !validTarget(target) {
+		return "", 0, "", fmt.Errorf("parse custom id %q: not a network name", id)
 	}
 	postID, err = strconv.ParseInt(digits, 10, 64)
 	if err != nil {
-		return "", 0, fmt.Errorf("parse custom id %q: %w", id, err)
+		return "", 0, "", fmt.Errorf("parse custom id %q: %w", id, err)
 	}
 	if postID <= 0 || strconv.FormatInt(postID, 10) != digits {
-		return "", 0, fmt.Errorf("parse custom id %q: not a post id", id)
+		return "", 0, "", fmt.Errorf("parse custom id %q: not a post id", id)
 	}
-	return action, postID, nil
+	return action, postID, target, nil
+}
+
+// validTarget reports whether t can be a network's name in bot.yaml: 1 to 32
+// of a-z, 0-9, _ and -. Nothing else goes into a custom_id, so one cannot
+// smuggle more words into the command it runs, and the longest id
+// ("crier:confirm_published:" + 19 digits + ":" + 32) stays within 100.
+func validTarget(t string) bool {
+	if t == "" || len(t) > limitTarget {
+		return false
+	}
+	for _, c := range []byte(t) {
+		if c != '_' && c != '-' && (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // validAction reports whether a is a lowercase identifier: [a-z][a-z0-9_]*.
@@ -162,8 +193,8 @@ func renderButtons(buttons []commands.Button) []discordgo.MessageComponent {
 	var row []discordgo.MessageComponent
 	seen := map[string]bool{}
 	for _, b := range buttons {
-		id := CustomID(b.Action, b.PostID)
-		if _, _, err := ParseCustomID(id); err != nil || seen[id] {
+		id, ok := customID(b)
+		if !ok || seen[id] {
 			continue
 		}
 		seen[id] = true
@@ -182,6 +213,13 @@ func renderButtons(buttons []commands.Button) []discordgo.MessageComponent {
 	return rows
 }
 
+// customID is b's custom_id, and whether ParseCustomID reads it back.
+func customID(b commands.Button) (string, bool) {
+	id := CustomID(b.Action, b.PostID, b.Target)
+	action, postID, target, err := ParseCustomID(id)
+	return id, err == nil && action == b.Action && postID == b.PostID && target == b.Target
+}
+
 func renderButton(b commands.Button, customID string) discordgo.Button {
 	label := b.Label
 	if strings.TrimSpace(label) == "" {
@@ -189,7 +227,7 @@ func renderButton(b commands.Button, customID string) discordgo.Button {
 	}
 	style := discordgo.SecondaryButton
 	switch b.Action {
-	case "publish_now":
+	case "publish_now", "confirm_published":
 		style = discordgo.SuccessButton
 	case "cancel":
 		style = discordgo.DangerButton

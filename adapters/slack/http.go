@@ -77,19 +77,37 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, body 
 	go a.interaction(context.WithoutCancel(r.Context()), cb)
 }
 
-// interaction runs a button press: Publish now and Cancel run the commands
-// they stand for, as the person who pressed them (roles apply).
+// interaction runs a button press: each button runs the command it stands
+// for, as the person who pressed it (roles apply). Post buttons (Publish now,
+// Cancel) carry a post ID; delivery buttons (It is published, Publish again)
+// carry a post ID and a network.
 func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallback) {
 	if cb.Type != slackapi.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
 		return
 	}
 	act := cb.ActionCallback.BlockActions[0]
-	id, err := ParseButtonValue(act.Value)
-	if err != nil || !strings.HasPrefix(act.ActionID, ActionPrefix) {
-		a.respond(ctx, cb.ResponseURL, commands.Response{Text: "✗ That button is not one of crier's. Type /queue to see your posts.", Ephemeral: true, Error: true}, false)
+	notOurs := commands.Response{Text: "✗ That button is not one of crier's. Type /queue to see your posts.", Ephemeral: true, Error: true}
+	id, target, err := ParseButtonValue(act.Value)
+	action, ok := strings.CutPrefix(act.ActionID, ActionPrefix)
+	if err != nil || !ok {
+		a.respond(ctx, cb.ResponseURL, notOurs, false)
 		return
 	}
-	if act.ActionID == ActionPrefix+"reschedule" {
+	var command, text string
+	switch action {
+	case "reschedule", "publish_now", "cancel":
+		if target != "" {
+			a.respond(ctx, cb.ResponseURL, notOurs, false)
+			return
+		}
+	case "confirm_published", "publish_again":
+		if target == "" {
+			a.respond(ctx, cb.ResponseURL, notOurs, false)
+			return
+		}
+	}
+	switch action {
+	case "reschedule":
 		// trigger_id lives 3 s: open the form before anything slow; the
 		// submission checks the person's role.
 		if err := a.openReschedule(ctx, cb, id); err != nil {
@@ -100,25 +118,29 @@ func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallba
 			}, false)
 		}
 		return
-	}
-	req := commands.Request{
-		Platform: Platform,
-		User:     a.user(ctx, cb.User.ID, cb.User.Name),
-		Channel:  crier.ChannelRef{Platform: Platform, ID: cb.Channel.ID},
-		Help:     "/crier help",
-	}
-	switch strings.TrimPrefix(act.ActionID, ActionPrefix) {
 	case "publish_now":
-		req.Command, req.Text = "reschedule", fmt.Sprintf("#%d now", id)
+		command, text = "reschedule", fmt.Sprintf("#%d now", id)
 	case "cancel":
-		req.Command, req.Text = "cancel", fmt.Sprintf("#%d", id)
+		command, text = "cancel", fmt.Sprintf("#%d", id)
+	case "confirm_published":
+		command, text = "published", fmt.Sprintf("#%d %s", id, target)
+	case "publish_again":
+		command, text = "republish", fmt.Sprintf("#%d %s", id, target)
 	default:
 		a.respond(ctx, cb.ResponseURL, commands.Response{Text: "✗ crier does not know that button any more. Type /queue to see your posts.", Ephemeral: true, Error: true}, false)
 		return
 	}
-	resp := a.run(ctx, req)
-	// A success replaces the message with the buttons; an error is shown to
-	// the presser only and leaves the message as it was.
+	resp := a.run(ctx, commands.Request{
+		Platform: Platform,
+		User:     a.user(ctx, cb.User.ID, cb.User.Name),
+		Channel:  crier.ChannelRef{Platform: Platform, ID: cb.Channel.ID},
+		Command:  command,
+		Text:     text,
+		Help:     "/crier help",
+	})
+	// A success replaces the message with the buttons, so they cannot be
+	// pressed twice; an error is shown to the presser only and leaves the
+	// message as it was.
 	a.respond(ctx, cb.ResponseURL, resp, !resp.Error)
 }
 

@@ -31,7 +31,7 @@ func (a *Adapter) openReschedule(ctx context.Context, cb slackapi.InteractionCal
 		Title:           slackapi.NewTextBlockObject(slackapi.PlainTextType, fmt.Sprintf("Reschedule post #%d", id), false, false),
 		Submit:          slackapi.NewTextBlockObject(slackapi.PlainTextType, "Reschedule", false, false),
 		Close:           slackapi.NewTextBlockObject(slackapi.PlainTextType, "Cancel", false, false),
-		PrivateMetadata: ButtonValue(id) + "|" + cb.Channel.ID,
+		PrivateMetadata: ButtonValue(id, "") + "|" + cb.Channel.ID,
 		Blocks:          slackapi.Blocks{BlockSet: []slackapi.Block{slackapi.NewInputBlock(whenBlock, label, hint, input)}},
 	}
 	if _, err := a.client.OpenViewContext(ctx, cb.TriggerID, view); err != nil {
@@ -49,8 +49,8 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackapi.InteractionCal
 		return nil
 	}
 	value, channel, _ := strings.Cut(cb.View.PrivateMetadata, "|")
-	id, err := ParseButtonValue(value)
-	if err != nil {
+	id, target, err := ParseButtonValue(value)
+	if err != nil || target != "" {
 		return slackapi.NewErrorsViewSubmissionResponse(map[string]string{whenBlock: "This form is not one of crier's; close it and press the button again."})
 	}
 	when := strings.TrimSpace(cb.View.State.Values[whenBlock][whenInput].Value)

@@ -9,13 +9,38 @@ import (
 	slackapi "github.com/slack-go/slack"
 	"golang.org/x/time/rate"
 
+	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/crier"
 )
 
-// Notify posts a notice to its channel (and thread, if any).
+// Notify posts a notice to its channel (and thread, if any). A notice with
+// buttons is posted as Block Kit: the text, escaped, and the buttons; the
+// text is also the message's fallback. Pressing a button runs its command
+// as the person who pressed it.
 func (a *Adapter) Notify(ctx context.Context, n crier.Notice) error {
-	_, err := a.Post(ctx, n.Channel.ID, n.Channel.Thread, n.Text)
+	if len(n.Buttons) == 0 {
+		_, err := a.Post(ctx, n.Channel.ID, n.Channel.Thread, n.Text)
+		return err
+	}
+	resp := noticeResponse(n)
+	_, err := a.Post(ctx, n.Channel.ID, n.Channel.Thread, FallbackText(resp), slackapi.MsgOptionBlocks(Blocks(resp)...))
 	return err
+}
+
+// noticeResponse is a notice as a response to render. A button that cannot
+// be made (a target that is no network name) is offered as the command to
+// type instead.
+func noticeResponse(n crier.Notice) commands.Response {
+	resp := commands.Response{Text: n.Text}
+	for _, b := range n.Buttons {
+		switch {
+		case renderable(b):
+			resp.Buttons = append(resp.Buttons, b)
+		case b.Command != "":
+			resp.Lines = append(resp.Lines, "Type "+b.Command)
+		}
+	}
+	return resp
 }
 
 // Post sends text to a channel, in a thread when threadTS is set, and returns

@@ -34,6 +34,9 @@ const (
 	limitButtonText    = 75   // button label
 	limitActionID      = 255  // action_id
 	limitFallbackText  = 4000 // the message's text; Slack advises at most 4,000
+	limitTarget        = 32   // a network's name in bot.yaml
+	limitConfirmTitle  = 100  // a confirmation dialog's title
+	limitConfirmText   = 300  // a confirmation dialog's text
 )
 
 const (
@@ -44,7 +47,8 @@ const (
 // Blocks renders a response as Block Kit blocks: the text as a section, the
 // lines as one section holding a list, and the buttons as one actions block.
 // Text from people is escaped, so it cannot mention anyone or make a link;
-// everything is cut to Slack's limits. Error responses get no buttons.
+// everything is cut to Slack's limits. Error responses get no buttons, and a
+// button whose value ParseButtonValue would not read back is left out.
 func Blocks(resp commands.Response) []slackapi.Block {
 	var blocks []slackapi.Block
 	if strings.TrimSpace(resp.Text) != "" {
@@ -53,13 +57,19 @@ func Blocks(resp commands.Response) []slackapi.Block {
 	if len(resp.Lines) > 0 {
 		blocks = append(blocks, section(blockIDLines, renderLines(resp.Lines)))
 	}
-	if !resp.Error && len(resp.Buttons) > 0 {
-		buttons := resp.Buttons[:min(len(resp.Buttons), limitActionButtons)]
-		elements := make([]slackapi.BlockElement, 0, len(buttons))
-		for _, b := range buttons {
-			elements = append(elements, renderButton(b))
+	if !resp.Error {
+		var elements []slackapi.BlockElement
+		for _, b := range resp.Buttons {
+			if len(elements) == limitActionButtons {
+				break
+			}
+			if renderable(b) {
+				elements = append(elements, renderButton(b))
+			}
 		}
-		blocks = append(blocks, slackapi.NewActionBlock(blockIDActions, elements...))
+		if len(elements) > 0 {
+			blocks = append(blocks, slackapi.NewActionBlock(blockIDActions, elements...))
+		}
 	}
 	return blocks[:min(len(blocks), limitBlocks)]
 }
@@ -71,27 +81,53 @@ func FallbackText(resp commands.Response) string {
 	return clipText(escapeMrkdwn(resp.String()), limitFallbackText, true)
 }
 
-// ButtonValue is the value of a button about a post: "post:12".
-func ButtonValue(postID int64) string {
-	return buttonValuePrefix + strconv.FormatInt(postID, 10)
+// ButtonValue is the value of a button: "post:12" for a button about a
+// post, "post:12:mastodon" for one about the post's delivery to a network
+// (target is the network's name in bot.yaml).
+func ButtonValue(postID int64, target string) string {
+	v := buttonValuePrefix + strconv.FormatInt(postID, 10)
+	if target != "" {
+		v += ":" + target
+	}
+	return v
 }
 
-// ParseButtonValue reads a value made by ButtonValue and returns the post
-// ID. Anything else, including "post:0", "post:+12" and "post:012", is an
-// error.
-func ParseButtonValue(v string) (int64, error) {
-	digits, ok := strings.CutPrefix(v, buttonValuePrefix)
+// ParseButtonValue reads a value made by ButtonValue and returns the post ID
+// and the target ("" when the value has none). Anything else, including
+// "post:0", "post:+12", "post:012", "post:12:" and a target that is not a
+// network name (1 to 32 of a-z, 0-9, _ and -), is an error.
+func ParseButtonValue(v string) (postID int64, target string, err error) {
+	rest, ok := strings.CutPrefix(v, buttonValuePrefix)
 	if !ok {
-		return 0, fmt.Errorf("parse button value %q: want %s<id>", v, buttonValuePrefix)
+		return 0, "", fmt.Errorf("parse button value %q: want %s<id>[:<network>]", v, buttonValuePrefix)
+	}
+	digits, target, hasTarget := strings.Cut(rest, ":")
+	if hasTarget && !validTarget(target) {
+		return 0, "", fmt.Errorf("parse button value %q: not a network name", v)
 	}
 	id, err := strconv.ParseInt(digits, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("parse button value %q: %w", v, err)
+		return 0, "", fmt.Errorf("parse button value %q: %w", v, err)
 	}
 	if id <= 0 || strconv.FormatInt(id, 10) != digits {
-		return 0, fmt.Errorf("parse button value %q: not a post id", v)
+		return 0, "", fmt.Errorf("parse button value %q: not a post id", v)
 	}
-	return id, nil
+	return id, target, nil
+}
+
+// validTarget reports whether t can be a network's name in bot.yaml: 1 to 32
+// of a-z, 0-9, _ and -. Nothing else goes into a button, so a value cannot
+// smuggle more words into the command it runs.
+func validTarget(t string) bool {
+	if t == "" || len(t) > limitTarget {
+		return false
+	}
+	for _, c := range []byte(t) {
+		if c != '_' && c != '-' && (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 func section(blockID, mrkdwn string) *slackapi.SectionBlock {
@@ -147,13 +183,28 @@ func columns(line string) string {
 	return strings.Join(cols, " · ")
 }
 
+// renderable reports whether b can be a Slack button: its value (post ID
+// and target) must read back with ParseButtonValue.
+func renderable(b commands.Button) bool {
+	id, target, err := ParseButtonValue(ButtonValue(b.PostID, b.Target))
+	return err == nil && id == b.PostID && target == b.Target
+}
+
 func renderButton(b commands.Button) *slackapi.ButtonBlockElement {
 	label := plainText(clipText(b.Label, limitButtonText, false))
 	actionID := clipText(ActionPrefix+b.Action, limitActionID, false)
-	button := slackapi.NewButtonBlockElement(actionID, ButtonValue(b.PostID), label)
+	button := slackapi.NewButtonBlockElement(actionID, ButtonValue(b.PostID, b.Target), label)
 	switch b.Action {
-	case "publish_now":
+	case "publish_now", "confirm_published":
 		button.WithStyle(slackapi.StylePrimary)
+	case "publish_again":
+		// Default style; a second copy is the risk, so Slack asks first.
+		button.WithConfirm(slackapi.NewConfirmationBlockObject(
+			plainText(clipText(fmt.Sprintf("Publish post #%d again?", b.PostID), limitConfirmTitle, false)),
+			plainText(clipText(fmt.Sprintf("If it is already on %s, this makes a second copy.", b.Target), limitConfirmText, false)),
+			plainText("Publish again"),
+			plainText("Not yet"),
+		))
 	case "cancel":
 		button.WithStyle(slackapi.StyleDanger)
 		button.WithConfirm(slackapi.NewConfirmationBlockObject(

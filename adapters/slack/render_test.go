@@ -16,6 +16,7 @@ import (
 
 	"github.com/crier-bot/crier/adapters/slack"
 	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/publish"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/render from the current output")
@@ -42,6 +43,11 @@ func queueLines() []string {
 	}
 	return append(lines, "…and more; only the first 25 are shown.")
 }
+
+// maybeNoticeText is the publish worker's notice for a delivery whose outcome
+// is unknown, with a reason that needs escaping.
+const maybeNoticeText = "❓ Post #12 may or may not be on mastodon: mastodon did not answer within 30 s <timeout> & the connection closed. " +
+	"crier cannot tell without risking a second copy, so it stopped. Check mastodon, then choose."
 
 // goldenCases are the shapes of response crier sends, named after their
 // golden files.
@@ -91,6 +97,10 @@ var goldenCases = []struct {
 			"  /schedule friday 3pm | Our spring collection drops today",
 		},
 		Ephemeral: true,
+	}},
+	{"notice_maybe", commands.Response{
+		Text:    maybeNoticeText,
+		Buttons: publish.MaybeButtons(12, "mastodon"),
 	}},
 	{"long", commands.Response{
 		Text:  "✓ Post #7 scheduled for Fri 27 Nov 15:00 EET (in 4 days) to sandbox. " + strings.Repeat("Fish & chips <3 ", 300),
@@ -268,9 +278,10 @@ func TestRenderButtons(t *testing.T) {
 		require.Equal(t, postButtons(12)[i].Label, b.Text.Text)
 		require.Equal(t, slackapi.PlainTextType, b.Text.Type)
 		require.Equal(t, "post:12", b.Value)
-		id, err := slack.ParseButtonValue(b.Value)
+		id, target, err := slack.ParseButtonValue(b.Value)
 		require.NoError(t, err)
 		require.EqualValues(t, 12, id)
+		require.Empty(t, target)
 	}
 }
 
@@ -377,31 +388,41 @@ func TestRenderTruncation(t *testing.T) {
 func TestParseButtonValue(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
-		name  string
-		value string
-		want  int64
-		ok    bool
+		name   string
+		value  string
+		want   int64
+		target string
+		ok     bool
 	}{
-		{"a post id is read", "post:12", 12, true},
-		{"post one is read", "post:1", 1, true},
-		{"the largest id is read", "post:9223372036854775807", 9223372036854775807, true},
-		{"an empty value is rejected", "", 0, false},
-		{"a value without an id is rejected", "post:", 0, false},
-		{"a bare number is rejected", "12", 0, false},
-		{"another prefix is rejected", "user:12", 0, false},
-		{"the prefix is case sensitive", "Post:12", 0, false},
-		{"zero is rejected", "post:0", 0, false},
-		{"a negative id is rejected", "post:-3", 0, false},
-		{"a plus sign is rejected", "post:+12", 0, false},
-		{"a leading zero is rejected", "post:012", 0, false},
-		{"spaces are rejected", "post: 12", 0, false},
-		{"trailing text is rejected", "post:12x", 0, false},
-		{"a hash is rejected", "post:#12", 0, false},
-		{"an overflowing id is rejected", "post:9223372036854775808", 0, false},
+		{"a post id is read", "post:12", 12, "", true},
+		{"post one is read", "post:1", 1, "", true},
+		{"the largest id is read", "post:9223372036854775807", 9223372036854775807, "", true},
+		{"a post id and a network are read", "post:12:mastodon", 12, "mastodon", true},
+		{"a network with digits, dashes and underscores is read", "post:3:my_site-2", 3, "my_site-2", true},
+		{"a network of 32 characters is read", "post:3:" + strings.Repeat("a", 32), 3, strings.Repeat("a", 32), true},
+		{"an empty value is rejected", "", 0, "", false},
+		{"a value without an id is rejected", "post:", 0, "", false},
+		{"a bare number is rejected", "12", 0, "", false},
+		{"another prefix is rejected", "user:12", 0, "", false},
+		{"the prefix is case sensitive", "Post:12", 0, "", false},
+		{"zero is rejected", "post:0", 0, "", false},
+		{"a negative id is rejected", "post:-3", 0, "", false},
+		{"a plus sign is rejected", "post:+12", 0, "", false},
+		{"a leading zero is rejected", "post:012", 0, "", false},
+		{"spaces are rejected", "post: 12", 0, "", false},
+		{"trailing text is rejected", "post:12x", 0, "", false},
+		{"a hash is rejected", "post:#12", 0, "", false},
+		{"an overflowing id is rejected", "post:9223372036854775808", 0, "", false},
+		{"an empty network is rejected", "post:12:", 0, "", false},
+		{"a network without a post is rejected", "post::mastodon", 0, "", false},
+		{"a network in capitals is rejected", "post:12:Mastodon", 0, "", false},
+		{"a network with a space is rejected, so it cannot add words to the command", "post:12:mastodon now", 0, "", false},
+		{"a third field is rejected", "post:12:mastodon:x", 0, "", false},
+		{"a network of 33 characters is rejected", "post:3:" + strings.Repeat("a", 33), 0, "", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := slack.ParseButtonValue(tt.value)
+			got, target, err := slack.ParseButtonValue(tt.value)
 			if !tt.ok {
 				require.Error(t, err)
 				require.Contains(t, err.Error(), "parse button value")
@@ -409,22 +430,24 @@ func TestParseButtonValue(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.Equal(t, tt.want, got)
-			require.Equal(t, tt.value, slack.ButtonValue(got))
+			require.Equal(t, tt.target, target)
+			require.Equal(t, tt.value, slack.ButtonValue(got, target))
 		})
 	}
 }
 
 func FuzzParseButtonValue(f *testing.F) {
-	for _, v := range []string{"post:12", "post:0", "post:-1", "post:012", "post:", "", "post:9223372036854775808"} {
+	for _, v := range []string{"post:12", "post:0", "post:-1", "post:012", "post:", "", "post:9223372036854775808",
+		"post:12:mastodon", "post:12:", "post:12:a:b", "post:12:A"} {
 		f.Add(v)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		id, err := slack.ParseButtonValue(v)
+		id, target, err := slack.ParseButtonValue(v)
 		if err != nil {
 			return
 		}
-		if id <= 0 || slack.ButtonValue(id) != v {
-			t.Fatalf("ParseButtonValue(%q) = %d, which ButtonValue writes as %q", v, id, slack.ButtonValue(id))
+		if id <= 0 || slack.ButtonValue(id, target) != v {
+			t.Fatalf("ParseButtonValue(%q) = %d, %q, which ButtonValue writes as %q", v, id, target, slack.ButtonValue(id, target))
 		}
 	})
 }
