@@ -27,11 +27,11 @@ func MastodonLength(text string, urlLength int) int {
 	for {
 		start, end := nextMastodonURL(text, len(text)-len(rest))
 		if start < 0 {
-			countableMentions(&b, rest)
+			mastodonMentions(&b, rest)
 			break
 		}
 		off := len(text) - len(rest)
-		countableMentions(&b, text[off:start])
+		mastodonMentions(&b, text[off:start])
 		b.WriteString(placeholder)
 		rest = text[end:]
 	}
@@ -45,7 +45,7 @@ func MastodonLength(text string, urlLength int) int {
 // the link). It returns the link's byte offsets, or -1, -1.
 func nextMastodonURL(text string, from int) (int, int) {
 	for i := from; i < len(text); {
-		j := indexFold(text[i:], "http")
+		j := mastodonIndexFold(text[i:], "http")
 		if j < 0 {
 			return -1, -1
 		}
@@ -60,27 +60,27 @@ func nextMastodonURL(text string, from int) (int, int) {
 		}
 		if start > 0 {
 			prev, _ := utf8.DecodeLastRuneInString(text[:start])
-			if isWordRune(prev) || prev == '@' || prev == '$' || prev == '#' || prev == '＠' || prev == '＃' {
+			if mastodonWordRune(prev) || prev == '@' || prev == '$' || prev == '#' || prev == '＠' || prev == '＃' {
 				continue
 			}
 		}
 		hostStart := p + 3
-		end := hostEnd(text, hostStart)
+		end := mastodonHostEnd(text, hostStart)
 		host := strings.TrimRight(text[hostStart:end], ".-")
-		if !validHost(host) {
+		if !mastodonValidHost(host) {
 			continue
 		}
 		end = hostStart + len(host)
 		if end < len(text) && (text[end] == ':' || text[end] == '/' || text[end] == '?' || text[end] == '#') {
-			end = pathEnd(text, end)
+			end = mastodonPathEnd(text, end)
 		}
 		return start, end
 	}
 	return -1, -1
 }
 
-// hostEnd returns the end of the host (and port) starting at i.
-func hostEnd(text string, i int) int {
+// mastodonHostEnd returns the end of the host (and port) starting at i.
+func mastodonHostEnd(text string, i int) int {
 	for i < len(text) {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '.' || r == '_') {
@@ -91,9 +91,9 @@ func hostEnd(text string, i int) int {
 	return i
 }
 
-// validHost accepts a host with at least two labels, the last of them
+// mastodonValidHost accepts a host with at least two labels, the last of them
 // (the top-level domain) at least two letters long.
-func validHost(host string) bool {
+func mastodonValidHost(host string) bool {
 	dot := strings.LastIndexByte(host, '.')
 	if dot <= 0 || strings.Contains(host, "..") {
 		return false
@@ -110,9 +110,9 @@ func validHost(host string) bool {
 	return true
 }
 
-// pathEnd returns the end of a link's port, path, query and fragment
+// mastodonPathEnd returns the end of a link's port, path, query and fragment
 // starting at i: up to the next space, minus trailing punctuation.
-func pathEnd(text string, i int) int {
+func mastodonPathEnd(text string, i int) int {
 	end := i
 	for end < len(text) {
 		r, size := utf8.DecodeRuneInString(text[end:])
@@ -140,9 +140,9 @@ func pathEnd(text string, i int) int {
 	return end
 }
 
-// countableMentions writes s with every @user@domain mention shortened to
+// mastodonMentions writes s with every @user@domain mention shortened to
 // @user, as Mastodon's Account::MENTION_RE replacement does.
-func countableMentions(b *strings.Builder, s string) {
+func mastodonMentions(b *strings.Builder, s string) {
 	for i := 0; i < len(s); {
 		at := strings.IndexByte(s[i:], '@')
 		if at < 0 {
@@ -151,7 +151,7 @@ func countableMentions(b *strings.Builder, s string) {
 		}
 		at += i
 		b.WriteString(s[i:at])
-		user, domain := matchMention(s, at)
+		user, domain := mastodonMatchMention(s, at)
 		if user == 0 {
 			b.WriteByte('@')
 			i = at + 1
@@ -162,13 +162,13 @@ func countableMentions(b *strings.Builder, s string) {
 	}
 }
 
-// matchMention matches Mastodon's MENTION_RE at s[at] (an '@'): it returns
+// mastodonMatchMention matches Mastodon's MENTION_RE at s[at] (an '@'): it returns
 // the byte lengths of the username and of the "@domain" part that follows
 // it (0 when there is none). A username of 0 means no mention.
-func matchMention(s string, at int) (user, domain int) {
+func mastodonMatchMention(s string, at int) (user, domain int) {
 	if at > 0 {
 		prev, _ := utf8.DecodeLastRuneInString(s[:at])
-		if prev == '=' || prev == '/' || isWordRune(prev) {
+		if prev == '=' || prev == '/' || mastodonWordRune(prev) {
 			return 0, 0
 		}
 	}
@@ -176,11 +176,11 @@ func matchMention(s string, at int) (user, domain int) {
 	// [a-z0-9_.-] that starts and ends with [a-z0-9_].
 	i := at + 1
 	run := i
-	for run < len(s) && (isUsernameByte(s[run]) || s[run] == '.' || s[run] == '-') {
+	for run < len(s) && (mastodonUsernameByte(s[run]) || s[run] == '.' || s[run] == '-') {
 		run++
 	}
 	end := run
-	for end > i && !isUsernameByte(s[end-1]) {
+	for end > i && !mastodonUsernameByte(s[end-1]) {
 		end--
 	}
 	if end == i {
@@ -194,11 +194,11 @@ func matchMention(s string, at int) (user, domain int) {
 		last := j
 		for j < len(s) {
 			r, size := utf8.DecodeRuneInString(s[j:])
-			if !isWordRune(r) && r != '.' && r != '-' {
+			if !mastodonWordRune(r) && r != '.' && r != '-' {
 				break
 			}
 			j += size
-			if isWordRune(r) {
+			if mastodonWordRune(r) {
 				last = j
 			}
 		}
@@ -209,18 +209,18 @@ func matchMention(s string, at int) (user, domain int) {
 	return user, domain
 }
 
-func isUsernameByte(c byte) bool {
+func mastodonUsernameByte(c byte) bool {
 	return c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')
 }
 
-// isWordRune is Ruby's [[:word:]] in a Unicode regexp: letters, marks,
+// mastodonWordRune is Ruby's [[:word:]] in a Unicode regexp: letters, marks,
 // numbers and connector punctuation.
-func isWordRune(r rune) bool {
+func mastodonWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsNumber(r) || unicode.Is(unicode.Pc, r)
 }
 
-// indexFold is strings.Index for an ASCII lowercase needle, ignoring case.
-func indexFold(s, needle string) int {
+// mastodonIndexFold is strings.Index for an ASCII lowercase needle, ignoring case.
+func mastodonIndexFold(s, needle string) int {
 	for i := 0; i+len(needle) <= len(s); i++ {
 		match := true
 		for k := 0; k < len(needle); k++ {

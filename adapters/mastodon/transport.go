@@ -1,0 +1,174 @@
+package mastodon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+// resetMargin is added to a wait for X-RateLimit-Reset: the instance's
+// clock and crier's never agree exactly.
+const resetMargin = 250 * time.Millisecond
+
+// keyContext carries the idempotency key of a status creation to the
+// transport (go-mastodon has no way to set a header per call).
+type keyContext struct{}
+
+func withKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, keyContext{}, key)
+}
+
+// notSentError marks a request that never left: the context ended or the
+// rate limit would have outlasted it. Retrying it cannot publish twice.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return "not sent: " + e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
+// transport is the RoundTripper of the API client: it paces requests with
+// the account's limiter, waits out X-RateLimit-Remaining: 0 when the context
+// allows, adds the Idempotency-Key to POST /api/v1/statuses and answers a 429
+// with a crier.RateLimited error instead of a response (so go-mastodon's
+// own retry loop, which can sleep up to an hour, never runs).
+type transport struct {
+	n    *Network
+	base http.RoundTripper
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	if err := t.n.waitTurn(ctx); err != nil {
+		if req.Body != nil {
+			_ = req.Body.Close()
+		}
+		return nil, &notSentError{err: err}
+	}
+	if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/api/v1/statuses") {
+		if key, _ := ctx.Value(keyContext{}).(string); key != "" {
+			req = req.Clone(ctx)
+			req.Header.Set("Idempotency-Key", key)
+		}
+	}
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	t.n.observe(resp.Header)
+	if resp.StatusCode == http.StatusTooManyRequests {
+		after := retryAfter(resp.Header, time.Now())
+		drain(resp.Body)
+		return nil, t.n.rateLimited(after)
+	}
+	return resp, nil
+}
+
+// rateLimited is the error for a refusal (or a wait) because of the rate
+// limit.
+func (n *Network) rateLimited(after time.Duration) error {
+	wait := "a moment"
+	if after > 0 {
+		wait = humanWait(after)
+	}
+	return crier.RateLimited(crier.Errorf(crier.EUNAVAIL,
+		"Mastodon (%s) asked crier to slow down (rate limit); crier will try again in %s.", n.name, wait), after)
+}
+
+// waitTurn waits for the account's limiter and, after an answer with
+// X-RateLimit-Remaining: 0, until X-RateLimit-Reset; when the wait would
+// outlast ctx it returns a RateLimited error at once instead.
+func (n *Network) waitTurn(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	n.mu.Lock()
+	remaining, reset := n.remaining, n.resetAt
+	n.mu.Unlock()
+	if remaining == 0 {
+		if d := time.Until(reset); d > 0 {
+			d += resetMargin
+			if !fits(ctx, d) {
+				return n.rateLimited(d)
+			}
+			if err := sleep(ctx, d); err != nil {
+				return err
+			}
+		}
+		n.mu.Lock()
+		if n.resetAt.Equal(reset) {
+			n.remaining = -1
+		}
+		n.mu.Unlock()
+	}
+	r := n.limiter.Reserve()
+	if !r.OK() {
+		return errors.New("rate limiter refused the request")
+	}
+	if d := r.Delay(); d > 0 {
+		if !fits(ctx, d) {
+			r.Cancel()
+			return n.rateLimited(d)
+		}
+		if err := sleep(ctx, d); err != nil {
+			r.Cancel()
+			return err
+		}
+	}
+	return nil
+}
+
+// observe remembers the rate-limit headers of an answer.
+func (n *Network) observe(h http.Header) {
+	rem, err := strconv.Atoi(strings.TrimSpace(h.Get("X-RateLimit-Remaining")))
+	if err != nil {
+		return
+	}
+	reset, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(h.Get("X-RateLimit-Reset")))
+	if err != nil && rem == 0 {
+		return // no way to know when it ends: the 429 will say
+	}
+	n.mu.Lock()
+	n.remaining, n.resetAt = rem, reset
+	n.mu.Unlock()
+}
+
+// retryAfter reads how long a 429 asks to wait: Retry-After (seconds or an
+// HTTP date), else X-RateLimit-Reset (ISO 8601), else 0.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
+		if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
+			return time.Duration(secs) * time.Second
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return max(0, t.Sub(now)).Round(time.Second)
+		}
+	}
+	if v := strings.TrimSpace(h.Get("X-RateLimit-Reset")); v != "" {
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil && t.After(now) {
+			return t.Sub(now).Truncate(time.Second) + time.Second
+		}
+	}
+	return 0
+}
+
+// humanWait renders a wait: "1 s", "45 s", "3 min", "1 h 5 min".
+func humanWait(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", max(1, int((d+time.Second-1)/time.Second)))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int((d+time.Minute-1)/time.Minute))
+	default:
+		h := int(d / time.Hour)
+		m := int((d % time.Hour) / time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%d h", h)
+		}
+		return fmt.Sprintf("%d h %d min", h, m)
+	}
+}
