@@ -251,6 +251,11 @@ func notStarted(p *crier.Post, verb string) error {
 			return crier.Errorf(crier.ECONFLICT, "Post #%d is being published to %s right now, so it cannot be %s.", p.ID, dl.Target, verb)
 		case crier.DeliveryPublished:
 			return crier.Errorf(crier.ECONFLICT, "Post #%d was already published to %s, so it cannot be %s.", p.ID, dl.Target, verb)
+		case crier.DeliveryPending:
+			if !dl.UnclearAt.IsZero() && verb == "rescheduled" {
+				// Its record on the network may exist under this time's key.
+				return crier.Errorf(crier.ECONFLICT, "Post #%d may already be on %s (an attempt got no answer), so it cannot be moved; crier is retrying it. Type /cancel #%d to stop it instead.", p.ID, dl.Target, p.ID)
+			}
 		case crier.DeliveryMaybe:
 			if verb != "cancelled" {
 				return crier.Errorf(crier.ECONFLICT, "Post #%d may already be on %s; first say whether it is: type /published #%d %s or /republish #%d %s.", p.ID, dl.Target, p.ID, dl.Target, p.ID, dl.Target)

@@ -45,7 +45,11 @@ type PublishRequest struct {
 	PostID         int64
 	Text           string
 	DueAt          time.Time
-	Images         []Image // images to upload and attach, given by URL
+	// StartedAt is when the first attempt started; it stays the same across
+	// retries, so a network can stamp the post with it (Bluesky's createdAt)
+	// and still write the same record every time. Zero means DueAt.
+	StartedAt time.Time
+	Images    []Image // images to upload and attach, given by URL
 	// InReplyTo is the remote id (PublishResult.RemoteID or Comment.RemoteID)
 	// of the post or comment this one answers; "" for a post of its own.
 	InReplyTo string

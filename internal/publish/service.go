@@ -189,16 +189,16 @@ func (s *Service) WaitIdle(ctx context.Context) error {
 }
 
 func (s *Service) busy(ctx context.Context) (bool, error) {
-	res, err := s.client.JobList(ctx, river.NewJobListParams().
-		States(rivertype.JobStateAvailable, rivertype.JobStateRunning).First(1))
+	res, err := s.client.JobList(ctx, river.NewJobListParams().States(rivertype.JobStateRunning).First(1))
 	if err != nil {
 		return false, fmt.Errorf("list jobs: %w", err)
 	}
 	if len(res.Jobs) > 0 {
 		return true, nil
 	}
+	// A snoozed job can be "available" with a time still ahead.
 	res, err = s.client.JobList(ctx, river.NewJobListParams().
-		States(rivertype.JobStateScheduled, rivertype.JobStateRetryable).
+		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable).
 		OrderBy(river.JobListOrderByScheduledAt, river.SortOrderAsc).First(1))
 	if err != nil {
 		return false, fmt.Errorf("list jobs: %w", err)

@@ -94,7 +94,7 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 
 	pctx, cancel := context.WithTimeout(ctx, s.opts.AttemptTimeout)
 	res, perr := network.Publish(pctx, crier.PublishRequest{
-		IdempotencyKey: dl.IdempotencyKey, PostID: p.ID, Text: p.Text, DueAt: dl.DueAt, Images: p.Images,
+		IdempotencyKey: dl.IdempotencyKey, PostID: p.ID, Text: p.Text, DueAt: dl.DueAt, StartedAt: dl.StartedAt, Images: p.Images,
 	})
 	cancel()
 	if perr == nil {

@@ -1,0 +1,456 @@
+package bluesky
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif" // aspect ratios of attached images
+	_ "image/jpeg"
+	_ "image/png"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/crier-bot/crier/internal/compose"
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+// imageFetchTimeout bounds fetching one attached image.
+const imageFetchTimeout = 10 * time.Second
+
+// postRecord is an app.bsky.feed.post record. Its fields are written in
+// this order, so the same request always gives the same bytes.
+type postRecord struct {
+	Type      string       `json:"$type"`
+	Text      string       `json:"text"`
+	Facets    []richFacet  `json:"facets,omitempty"`
+	Reply     *replyRef    `json:"reply,omitempty"`
+	Embed     *imagesEmbed `json:"embed,omitempty"`
+	Langs     []string     `json:"langs,omitempty"`
+	CreatedAt string       `json:"createdAt"`
+}
+
+type richFacet struct {
+	Index    byteSlice      `json:"index"`
+	Features []facetFeature `json:"features"`
+}
+
+type byteSlice struct {
+	ByteStart int `json:"byteStart"`
+	ByteEnd   int `json:"byteEnd"`
+}
+
+type facetFeature struct {
+	Type string `json:"$type"`
+	DID  string `json:"did,omitempty"`
+	URI  string `json:"uri,omitempty"`
+	Tag  string `json:"tag,omitempty"`
+}
+
+type strongRef struct {
+	URI string `json:"uri"`
+	CID string `json:"cid"`
+}
+
+type replyRef struct {
+	Root   strongRef `json:"root"`
+	Parent strongRef `json:"parent"`
+}
+
+type imagesEmbed struct {
+	Type   string          `json:"$type"`
+	Images []embeddedImage `json:"images"`
+}
+
+type embeddedImage struct {
+	Alt         string          `json:"alt"`
+	Image       json.RawMessage `json:"image"` // the blob as uploadBlob returned it
+	AspectRatio *aspectRatio    `json:"aspectRatio,omitempty"`
+}
+
+type aspectRatio struct {
+	Width  int `json:"width"`
+	Height int `json:"height"`
+}
+
+// postView is the part of an AppView post crier reads.
+type postView struct {
+	URI    string `json:"uri"`
+	CID    string `json:"cid"`
+	Author struct {
+		DID         string `json:"did"`
+		Handle      string `json:"handle"`
+		DisplayName string `json:"displayName"`
+	} `json:"author"`
+	Record struct {
+		Text      string    `json:"text"`
+		CreatedAt string    `json:"createdAt"`
+		Reply     *replyRef `json:"reply"`
+	} `json:"record"`
+	ReplyCount  int `json:"replyCount"`
+	RepostCount int `json:"repostCount"`
+	LikeCount   int `json:"likeCount"`
+	QuoteCount  int `json:"quoteCount"`
+}
+
+// Publish posts req.Text (with its images, as an answer when InReplyTo is
+// set) at the record key derived from req's idempotency key: calling it
+// again with the same request finds or rewrites the same record, never a
+// second post.
+func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.PublishResult, error) {
+	if err := n.checkRequest(req); err != nil {
+		return crier.PublishResult{}, err
+	}
+	rkey, err := RecordKey(req.IdempotencyKey, req.DueAt)
+	if err != nil {
+		return crier.PublishResult{}, crier.Permanent(fmt.Errorf("bluesky publish: %w", err))
+	}
+	s, err := n.session(ctx)
+	if err != nil {
+		return crier.PublishResult{}, n.explain("login", err)
+	}
+	rec, err := n.buildRecord(ctx, req)
+	if err != nil {
+		return crier.PublishResult{}, err
+	}
+	body, err := json.Marshal(struct {
+		Repo       string     `json:"repo"`
+		Collection string     `json:"collection"`
+		Rkey       string     `json:"rkey"`
+		Record     postRecord `json:"record"`
+	}{s.DID, postCollection, rkey, rec})
+	if err != nil {
+		return crier.PublishResult{}, fmt.Errorf("bluesky publish: %w", err)
+	}
+	if err := n.waitWrite(ctx); err != nil {
+		return crier.PublishResult{}, fmt.Errorf("bluesky publish: %w", err)
+	}
+	var out strongRef
+	err = n.xrpc(ctx, call{post: true, nsid: "com.atproto.repo.putRecord", body: body}, &out)
+	if err == nil && out.URI != "" {
+		return n.result(rkey, out.URI), nil
+	}
+	if err == nil {
+		err = &sendError{NSID: "com.atproto.repo.putRecord", Err: errors.New("answer without a uri"), Decoded: true}
+	}
+	if !unclear(err) {
+		return crier.PublishResult{}, n.explain("publish", err)
+	}
+	return n.confirm(ctx, s.DID, rkey, err)
+}
+
+// Reply answers req.InReplyTo (the at:// URI of a post or comment) with
+// req.Text, once per idempotency key.
+func (n *Network) Reply(ctx context.Context, req crier.PublishRequest) (crier.PublishResult, error) {
+	if req.InReplyTo == "" {
+		return crier.PublishResult{}, crier.Permanent(crier.Errorf(crier.EPERMANENT, "There is no Bluesky post to answer."))
+	}
+	return n.Publish(ctx, req)
+}
+
+// checkRequest refuses what Bluesky would refuse, before any call.
+func (n *Network) checkRequest(req crier.PublishRequest) error {
+	switch {
+	case req.IdempotencyKey == "":
+		return crier.Permanent(errors.New("bluesky publish: no idempotency key"))
+	case req.DueAt.IsZero():
+		return crier.Permanent(errors.New("bluesky publish: no due time"))
+	case !utf8.ValidString(req.Text):
+		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "The text is not valid UTF-8, so Bluesky cannot take it."))
+	case len(req.Images) > maxImages:
+		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "Bluesky takes at most %d images per post, not %d.", maxImages, len(req.Images)))
+	}
+	c := n.Check(req.Text)
+	if c.Over() > 0 {
+		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "The text is %d graphemes; Bluesky takes %d. Shorten it by %d.", c.Used, c.Limit, c.Over()))
+	}
+	if b := c.Also[0]; b.Over() > 0 {
+		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "The text is %d bytes; Bluesky takes %d. Shorten it.", b.Used, b.Limit))
+	}
+	return nil
+}
+
+// unclear reports a putRecord failure after which the record may have been
+// stored: no answer, an unreadable answer, or a server error.
+func unclear(err error) bool {
+	var se *sendError
+	if errors.As(err, &se) {
+		return !notSent(se.Err)
+	}
+	var xe *xrpcError
+	return errors.As(err, &xe) && xe.Status >= 500
+}
+
+// confirm looks up the record key after an unclear putRecord: a record
+// there means the post is up; none means it is not, and the publish is
+// retried; no answer leaves it unclear.
+func (n *Network) confirm(ctx context.Context, did, rkey string, cause error) (crier.PublishResult, error) {
+	if ctx.Err() != nil {
+		return crier.PublishResult{}, crier.Unclear(fmt.Errorf("bluesky publish: %w: %w", crier.Errorf(crier.EUNAVAIL,
+			"Bluesky did not answer in time, so the post may or may not be up on %s.", n.name), cause))
+	}
+	var rec struct {
+		URI string `json:"uri"`
+		CID string `json:"cid"`
+	}
+	q := url.Values{"repo": {did}, "collection": {postCollection}, "rkey": {rkey}}
+	err := n.do(ctx, call{nsid: "com.atproto.repo.getRecord", query: q}, "", &rec)
+	switch {
+	case err == nil && rec.URI != "":
+		n.log.Info("bluesky post found after an unclear answer", "network", n.name, "rkey", rkey, "error", cause)
+		return n.result(rkey, rec.URI), nil
+	case isNotFound(err):
+		return crier.PublishResult{}, fmt.Errorf("bluesky publish: %w: %w", crier.Errorf(crier.EUNAVAIL,
+			"Bluesky did not store the post on %s; crier will try again.", n.name), cause)
+	default:
+		if err == nil {
+			err = errors.New("getRecord answered without a uri")
+		}
+		return crier.PublishResult{}, crier.Unclear(fmt.Errorf("bluesky publish: %w: %w (and getRecord: %w)", crier.Errorf(crier.EUNAVAIL,
+			"Bluesky gave no clear answer, so the post may or may not be up on %s.", n.name), cause, err))
+	}
+}
+
+// result names a published post.
+func (n *Network) result(rkey, uri string) crier.PublishResult {
+	handle := ""
+	if s, ok := n.current(); ok {
+		handle = s.Handle
+	}
+	if handle == "" || handle == "handle.invalid" {
+		if did, _, ok := strings.Cut(strings.TrimPrefix(uri, "at://"), "/"); ok {
+			handle = did
+		}
+	}
+	return crier.PublishResult{RemoteID: uri, URL: "https://bsky.app/profile/" + handle + "/post/" + rkey}
+}
+
+// buildRecord makes the post record: facets (mentions resolved to DIDs),
+// reply refs, images, language and createdAt (when the first attempt
+// started, or the due time: the same for every attempt, so every attempt
+// writes the same record; and not the due time of a post that went out late,
+// which the app would show as backdated).
+func (n *Network) buildRecord(ctx context.Context, req crier.PublishRequest) (postRecord, error) {
+	created := req.DueAt
+	if req.StartedAt.After(created) {
+		created = req.StartedAt
+	}
+	rec := postRecord{
+		Type:      postCollection,
+		Text:      req.Text,
+		Langs:     n.langs,
+		CreatedAt: created.UTC().Format("2006-01-02T15:04:05.000Z"),
+	}
+	if req.InReplyTo != "" {
+		ref, err := n.replyRef(ctx, req.InReplyTo)
+		if err != nil {
+			return postRecord{}, err
+		}
+		rec.Reply = ref
+	}
+	facets, err := n.facets(ctx, req.Text)
+	if err != nil {
+		return postRecord{}, err
+	}
+	rec.Facets = facets
+	if len(req.Images) > 0 {
+		embed := &imagesEmbed{Type: "app.bsky.embed.images"}
+		for _, img := range req.Images {
+			e, err := n.attach(ctx, img)
+			if err != nil {
+				return postRecord{}, err
+			}
+			embed.Images = append(embed.Images, e)
+		}
+		rec.Embed = embed
+	}
+	return rec, nil
+}
+
+// facets turns compose.Facets into record facets. A mention whose handle
+// does not resolve stays plain text.
+func (n *Network) facets(ctx context.Context, text string) ([]richFacet, error) {
+	var out []richFacet
+	dids := map[string]string{}
+	for _, f := range compose.Facets(text) {
+		var feat facetFeature
+		switch f.Kind {
+		case compose.FacetLink:
+			feat = facetFeature{Type: "app.bsky.richtext.facet#link", URI: f.Value}
+		case compose.FacetTag:
+			feat = facetFeature{Type: "app.bsky.richtext.facet#tag", Tag: f.Value}
+		case compose.FacetMention:
+			did, seen := dids[f.Value]
+			if !seen {
+				var err error
+				if did, err = n.resolve(ctx, f.Value); err != nil {
+					return nil, err
+				}
+				dids[f.Value] = did
+			}
+			if did == "" {
+				continue
+			}
+			feat = facetFeature{Type: "app.bsky.richtext.facet#mention", DID: did}
+		default:
+			continue
+		}
+		out = append(out, richFacet{Index: byteSlice{ByteStart: f.Start, ByteEnd: f.End}, Features: []facetFeature{feat}})
+	}
+	return out, nil
+}
+
+// resolve returns the DID of handle, or "" when Bluesky knows no such
+// handle.
+func (n *Network) resolve(ctx context.Context, handle string) (string, error) {
+	var out struct {
+		DID string `json:"did"`
+	}
+	err := n.do(ctx, call{nsid: "com.atproto.identity.resolveHandle", query: url.Values{"handle": {handle}}}, "", &out)
+	var xe *xrpcError
+	if errors.As(err, &xe) && xe.Status >= 400 && xe.Status < 500 && xe.Status != http.StatusTooManyRequests {
+		n.log.Info("bluesky mention left as text", "network", n.name, "handle", handle, "error", xe.Message)
+		return "", nil
+	}
+	if err != nil {
+		return "", n.explain("resolve @"+handle, err)
+	}
+	return out.DID, nil
+}
+
+// replyRef finds the root and parent of an answer to parentURI.
+func (n *Network) replyRef(ctx context.Context, parentURI string) (*replyRef, error) {
+	repo, coll, rkey, ok := splitATURI(parentURI)
+	if !ok || coll != postCollection {
+		return nil, crier.Permanent(crier.Errorf(crier.EPERMANENT, "%q is not a Bluesky post (at://…/app.bsky.feed.post/…), so crier cannot answer it.", parentURI))
+	}
+	var out struct {
+		Posts []postView `json:"posts"`
+	}
+	err := n.xrpc(ctx, call{nsid: "app.bsky.feed.getPosts", query: url.Values{"uris": {parentURI}}, appView: true}, &out)
+	if err != nil {
+		return nil, n.explain("read the post answered", err)
+	}
+	var parent strongRef
+	var reply *replyRef
+	if len(out.Posts) > 0 {
+		parent = strongRef{URI: out.Posts[0].URI, CID: out.Posts[0].CID}
+		reply = out.Posts[0].Record.Reply
+	} else {
+		// The AppView may not have indexed a post made moments ago: ask
+		// the repo itself.
+		var rec struct {
+			URI   string `json:"uri"`
+			CID   string `json:"cid"`
+			Value struct {
+				Reply *replyRef `json:"reply"`
+			} `json:"value"`
+		}
+		q := url.Values{"repo": {repo}, "collection": {coll}, "rkey": {rkey}}
+		err := n.do(ctx, call{nsid: "com.atproto.repo.getRecord", query: q}, "", &rec)
+		if isNotFound(err) {
+			return nil, crier.Permanent(crier.Errorf(crier.EPERMANENT, "The Bluesky post being answered (%s) no longer exists.", parentURI))
+		}
+		if err != nil {
+			return nil, n.explain("read the post answered", err)
+		}
+		parent, reply = strongRef{URI: rec.URI, CID: rec.CID}, rec.Value.Reply
+	}
+	root := parent
+	if reply != nil && reply.Root.URI != "" && reply.Root.CID != "" {
+		root = reply.Root
+	}
+	return &replyRef{Root: root, Parent: parent}, nil
+}
+
+// splitATURI splits at://repo/collection/rkey.
+func splitATURI(uri string) (repo, coll, rkey string, ok bool) {
+	rest, ok := strings.CutPrefix(uri, "at://")
+	if !ok {
+		return "", "", "", false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		return "", "", "", false
+	}
+	return parts[0], parts[1], parts[2], true
+}
+
+// attach fetches an image, uploads it as a blob and returns its embed.
+func (n *Network) attach(ctx context.Context, img crier.Image) (embeddedImage, error) {
+	data, mimeType, err := n.fetchImage(ctx, img.URL)
+	if err != nil {
+		return embeddedImage{}, err
+	}
+	var out struct {
+		Blob json.RawMessage `json:"blob"`
+	}
+	err = n.xrpc(ctx, call{post: true, nsid: "com.atproto.repo.uploadBlob", body: data, contentType: mimeType}, &out)
+	if err != nil {
+		return embeddedImage{}, n.explain("upload image "+img.URL, err)
+	}
+	if len(out.Blob) == 0 {
+		return embeddedImage{}, fmt.Errorf("bluesky upload image %s: the answer has no blob", img.URL)
+	}
+	e := embeddedImage{Alt: img.Alt, Image: out.Blob}
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil && cfg.Width > 0 && cfg.Height > 0 {
+		e.AspectRatio = &aspectRatio{Width: cfg.Width, Height: cfg.Height}
+	}
+	return e, nil
+}
+
+// fetchImage downloads an image of at most 1,000,000 bytes.
+func (n *Network) fetchImage(ctx context.Context, rawURL string) ([]byte, string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, "", crier.Permanent(crier.Errorf(crier.EPERMANENT, "The image %q is not a web address (https://…).", rawURL))
+	}
+	ctx, cancel := context.WithTimeout(ctx, imageFetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, "", crier.Permanent(fmt.Errorf("bluesky fetch image: %w", err))
+	}
+	req.Header.Set("Accept", "image/*")
+	resp, err := n.client.Do(req)
+	if err != nil {
+		return nil, "", fmt.Errorf("bluesky fetch image %s: %w", rawURL, err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		return nil, "", crier.Permanent(crier.Errorf(crier.EPERMANENT, "The image %s does not exist (HTTP %d); fix the link.", rawURL, resp.StatusCode))
+	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests:
+		return nil, "", crier.Permanent(crier.Errorf(crier.EPERMANENT, "The image %s cannot be fetched (HTTP %d); fix the link.", rawURL, resp.StatusCode))
+	case resp.StatusCode != http.StatusOK:
+		return nil, "", fmt.Errorf("bluesky fetch image %s: HTTP %d", rawURL, resp.StatusCode)
+	}
+	tooBig := func(size int64) error {
+		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "The image %s is %d bytes; Bluesky takes images up to 1,000,000 bytes (1 MB). Make it smaller.", rawURL, size))
+	}
+	if resp.ContentLength > maxImageSize {
+		return nil, "", tooBig(resp.ContentLength)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxImageSize+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("bluesky fetch image %s: %w", rawURL, err)
+	}
+	if len(data) > maxImageSize {
+		return nil, "", tooBig(int64(len(data)))
+	}
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if !strings.HasPrefix(mt, "image/") {
+		mt, _, _ = mime.ParseMediaType(http.DetectContentType(data))
+	}
+	if !strings.HasPrefix(mt, "image/") {
+		return nil, "", crier.Permanent(crier.Errorf(crier.EPERMANENT, "%s is not an image (%s).", rawURL, mt))
+	}
+	return data, mt, nil
+}

@@ -1,0 +1,271 @@
+package bluesky_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/adapters/bluesky"
+	"github.com/crier-bot/crier/adapters/bluesky/blueskytest"
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+// publishAll publishes n posts in parallel and fails the test on an error.
+func publishAll(t *testing.T, net *bluesky.Network, prefix string, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := net.Publish(context.Background(), request(fmt.Sprintf("%s-%d", prefix, i), fmt.Sprintf("%s post %d", prefix, i)))
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+}
+
+func TestSession(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("a second network sharing the state reuses the stored session", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		_, err := b.net.Publish(ctx, request("a", "first"))
+		require.NoError(t, err)
+		_, err = b.another(t).Publish(ctx, request("b", "second"))
+		require.NoError(t, err)
+		require.Equal(t, 1, b.srv.Logins())
+		stored, _ := b.state.LoadState(ctx, "bsky", "session")
+		require.Contains(t, stored, b.srv.DID)
+	})
+	t.Run("parallel publishes log in once", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		publishAll(t, b.net, "p", 20)
+		require.Equal(t, 1, b.srv.Logins())
+	})
+	t.Run("an expired access token is refreshed without a new login", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		_, err := b.net.Publish(ctx, request("a", "first"))
+		require.NoError(t, err)
+		b.srv.ExpireAccessTokens()
+		_, err = b.net.Publish(ctx, request("b", "second"))
+		require.NoError(t, err)
+		require.Equal(t, 1, b.srv.Logins())
+		require.Equal(t, 1, b.srv.Refreshes())
+		require.Len(t, b.srv.Posts(), 2)
+	})
+	t.Run("parallel calls with an expired token refresh it once", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		_, err := b.net.Publish(ctx, request("a", "first"))
+		require.NoError(t, err)
+		b.srv.ExpireAccessTokens()
+		publishAll(t, b.net, "p", 20)
+		require.Equal(t, 1, b.srv.Logins())
+		require.Equal(t, 1, b.srv.Refreshes())
+	})
+	t.Run("an expired refresh token means one new login", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		_, err := b.net.Publish(ctx, request("a", "first"))
+		require.NoError(t, err)
+		b.srv.ExpireAccessTokens()
+		b.srv.ExpireRefreshTokens()
+		_, err = b.net.Publish(ctx, request("b", "second"))
+		require.NoError(t, err)
+		require.Equal(t, 2, b.srv.Logins())
+	})
+	t.Run("a session another network refreshed is taken from the state", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		other := b.another(t)
+		_, err := b.net.Publish(ctx, request("a", "first"))
+		require.NoError(t, err)
+		_, err = other.Publish(ctx, request("b", "second"))
+		require.NoError(t, err)
+		b.srv.ExpireAccessTokens()
+		_, err = b.net.Publish(ctx, request("c", "third"))
+		require.NoError(t, err)
+		// other's refresh token was used up by b.net's refresh: it must
+		// take the new session from the state instead of logging in.
+		_, err = other.Publish(ctx, request("d", "fourth"))
+		require.NoError(t, err)
+		require.Equal(t, 1, b.srv.Logins())
+		require.Equal(t, 1, b.srv.Refreshes())
+	})
+	t.Run("a stored session of another account is not used", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		require.NoError(t, b.state.SaveState(ctx, "bsky", "session",
+			`{"identifier":"someone.else.test","accessJwt":"x","refreshJwt":"y","did":"did:plc:else","handle":"someone.else.test"}`))
+		_, err := b.net.Publish(ctx, request("a", "first"))
+		require.NoError(t, err)
+		require.Equal(t, 1, b.srv.Logins())
+	})
+	t.Run("without a state store the session lives in memory", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(o *bluesky.Options) { o.State = nil })
+		publishAll(t, b.net, "p", 5)
+		require.Equal(t, 1, b.srv.Logins())
+	})
+}
+
+func TestLoginProblems(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("a wrong app password says how to make one, and never shows it", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(o *bluesky.Options) { o.AppPassword = "wrong-pass-word-1234" })
+		_, err := b.net.Publish(ctx, request("a", "hello"))
+		require.True(t, crier.IsAuth(err), "%v", err)
+		require.Equal(t, "Bluesky refused the handle or app password for bsky. Make an app password in Settings → Privacy and security → App passwords and put it in bot.yaml.", crier.ErrorMessage(err))
+		require.NotContains(t, err.Error(), "wrong-pass-word-1234")
+		_, err = b.net.Verify(ctx)
+		require.True(t, crier.IsAuth(err), "%v", err)
+	})
+	t.Run("a taken-down account cannot log in", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		b.srv.SetAccountState(blueskytest.StateTakendown)
+		_, err := b.net.Publish(ctx, request("a", "hello"))
+		require.True(t, crier.IsAuth(err), "%v", err)
+		require.Contains(t, crier.ErrorMessage(err), "taken down")
+	})
+	t.Run("an account taken down after login is named", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		_, err := b.net.Publish(ctx, request("a", "hello"))
+		require.NoError(t, err)
+		b.srv.SetAccountState(blueskytest.StateTakendown)
+		_, err = b.net.Publish(ctx, request("b", "again"))
+		require.True(t, crier.IsAuth(err), "%v", err)
+		require.Contains(t, crier.ErrorMessage(err), "taken down")
+	})
+	t.Run("a deactivated account is named", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		b.srv.SetAccountState(blueskytest.StateDeactivated)
+		_, err := b.net.Publish(ctx, request("a", "hello"))
+		require.True(t, crier.IsAuth(err), "%v", err)
+		require.Contains(t, crier.ErrorMessage(err), "deactivated")
+	})
+	t.Run("too many logins are a rate limit", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		b.srv.SetLoginLimit(0)
+		_, err := b.net.Publish(ctx, request("a", "hello"))
+		require.True(t, isRateLimited(err), "%v", err)
+		after, ok := crier.RetryAfter(err)
+		require.True(t, ok)
+		require.Greater(t, after, time.Minute)
+		require.Contains(t, crier.ErrorMessage(err), "logins")
+	})
+	t.Run("no error carries a token", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		_, err := b.net.Publish(ctx, request("a", "hello"))
+		require.NoError(t, err)
+		b.srv.SetAccountState(blueskytest.StateDeactivated)
+		_, err = b.net.Publish(ctx, request("b", "hello"))
+		require.Error(t, err)
+		stored, _ := b.state.LoadState(ctx, "bsky", "session")
+		for _, part := range strings.Split(stored, `"`) {
+			if strings.HasPrefix(part, "eyJ") {
+				require.NotContains(t, err.Error(), part)
+			}
+		}
+	})
+}
+
+func TestRateLimits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("a 429 with ratelimit-reset says when to retry", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		b.srv.SetRateLimit(0, time.Now().Add(time.Hour))
+		_, err := b.net.Publish(ctxTimeout(t, 5*time.Second), request("a", "hello"))
+		require.True(t, isRateLimited(err), "%v", err)
+		after, ok := crier.RetryAfter(err)
+		require.True(t, ok)
+		require.InDelta(t, time.Hour.Seconds(), after.Seconds(), 5)
+	})
+	t.Run("a 429 without headers is still a rate limit", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		b.srv.SetFaults(blueskytest.Faults{Rate: 1, Modes: []blueskytest.FaultMode{blueskytest.Fault429NoHeader}})
+		_, err := b.net.Publish(ctx, request("a", "hello"))
+		require.True(t, isRateLimited(err), "%v", err)
+		_, ok := crier.RetryAfter(err)
+		require.False(t, ok)
+		require.Empty(t, b.srv.Posts())
+	})
+	t.Run("ratelimit-remaining 0 holds later calls until the reset", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		_, err := b.net.Publish(ctx, request("a", "first"))
+		require.NoError(t, err)
+		b.srv.SetRateLimit(1, time.Now().Add(time.Hour))
+		_, err = b.net.Publish(ctx, request("b", "second"))
+		require.NoError(t, err, "the last call of the budget goes through")
+		calls := b.srv.Calls("com.atproto.repo.putRecord")
+		_, err = b.net.Publish(ctxTimeout(t, 2*time.Second), request("c", "third"))
+		require.True(t, isRateLimited(err), "%v", err)
+		after, _ := crier.RetryAfter(err)
+		require.Greater(t, after, 50*time.Minute)
+		require.Equal(t, calls, b.srv.Calls("com.atproto.repo.putRecord"), "nothing was sent")
+	})
+	t.Run("a reset that comes before the deadline is waited for", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		_, err := b.net.Publish(ctx, request("a", "first"))
+		require.NoError(t, err)
+		b.srv.SetRateLimit(1, time.Now().Truncate(time.Second).Add(2*time.Second))
+		_, err = b.net.Publish(ctx, request("b", "second"))
+		require.NoError(t, err)
+		_, err = b.net.Publish(ctxTimeout(t, 10*time.Second), request("c", "third"))
+		require.NoError(t, err)
+		require.Len(t, b.srv.Posts(), 3)
+	})
+	t.Run("the hourly write budget is kept per account", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(o *bluesky.Options) { o.WritePoints = 3 })
+		_, err := b.net.Publish(ctx, request("a", "first"))
+		require.NoError(t, err)
+		_, err = b.net.Publish(ctxTimeout(t, 2*time.Second), request("b", "second"))
+		require.True(t, isRateLimited(err), "%v", err)
+		after, _ := crier.RetryAfter(err)
+		require.Greater(t, after, 50*time.Minute)
+		require.Len(t, b.srv.Posts(), 1)
+	})
+}
+
+func TestVerify(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	acc, err := b.net.Verify(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, crier.Account{
+		Name:   "crier.test",
+		URL:    "https://bsky.app/profile/crier.test",
+		Limits: "300 graphemes and 3000 bytes, 4 images up to 1 MB each",
+	}, acc)
+	require.Equal(t, 1, b.srv.Logins())
+	require.Zero(t, b.srv.MissingProxyHeader())
+}

@@ -1,0 +1,274 @@
+package bluesky
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+// maxResponse bounds the body crier reads from the PDS.
+const maxResponse = 8 << 20
+
+// call is one XRPC request.
+type call struct {
+	post        bool
+	nsid        string
+	query       url.Values
+	body        []byte // JSON, or the blob for uploadBlob
+	contentType string // "" = application/json
+	appView     bool   // proxy to the Bluesky AppView
+}
+
+// xrpcError is an error answer from the PDS: {"error": …, "message": …}.
+type xrpcError struct {
+	NSID    string
+	Status  int
+	Name    string // "ExpiredToken", "InvalidRequest", …
+	Message string
+	After   time.Duration // for 429: how long Bluesky asked to wait
+}
+
+func (e *xrpcError) Error() string {
+	return fmt.Sprintf("%s: HTTP %d %s: %s", e.NSID, e.Status, e.Name, e.Message)
+}
+
+// sendError is a request that got no answer (or no readable one).
+type sendError struct {
+	NSID    string
+	Err     error
+	Decoded bool // the answer was 2xx but its body could not be read
+}
+
+func (e *sendError) Error() string { return e.NSID + ": " + e.Err.Error() }
+func (e *sendError) Unwrap() error { return e.Err }
+
+// notSent reports whether err means the request never reached the server
+// (the connection could not be made), so nothing can have been stored.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// do sends c with the bearer token (none when token is "") and decodes a
+// 2xx answer into out.
+func (n *Network) do(ctx context.Context, c call, token string, out any) error {
+	if err := n.waitRateLimit(ctx); err != nil {
+		return err
+	}
+	u := n.pds + "/xrpc/" + c.nsid
+	if len(c.query) > 0 {
+		u += "?" + c.query.Encode()
+	}
+	method, body := http.MethodGet, io.Reader(nil)
+	if c.post {
+		method, body = http.MethodPost, bytes.NewReader(c.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.nsid, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "crier (+https://github.com/crier-bot/crier)")
+	if c.post {
+		ct := c.contentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		req.Header.Set("Content-Type", ct)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if c.appView {
+		req.Header.Set("atproto-proxy", appViewProxy)
+	}
+	resp, err := n.client.Do(req)
+	if err != nil {
+		return &sendError{NSID: c.nsid, Err: err}
+	}
+	defer resp.Body.Close()
+	n.noteRateLimit(resp)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if err != nil {
+			return &sendError{NSID: c.nsid, Err: err, Decoded: true}
+		}
+		if out != nil {
+			if err := json.Unmarshal(data, out); err != nil {
+				return &sendError{NSID: c.nsid, Err: fmt.Errorf("unreadable answer: %w", err), Decoded: true}
+			}
+		}
+		return nil
+	}
+	xe := &xrpcError{NSID: c.nsid, Status: resp.StatusCode}
+	var body2 struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(data, &body2) == nil {
+		xe.Name, xe.Message = body2.Error, body2.Message
+	}
+	if xe.Name == "" {
+		xe.Name = http.StatusText(resp.StatusCode)
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		xe.After = n.retryAfter(resp.Header)
+	}
+	return xe
+}
+
+// retryAfter reads how long a 429 asks to wait: ratelimit-reset (unix
+// seconds) or Retry-After (seconds or a date); 0 when neither says.
+func (n *Network) retryAfter(h http.Header) time.Duration {
+	now := n.clock.Now()
+	if reset, err := strconv.ParseInt(h.Get("ratelimit-reset"), 10, 64); err == nil {
+		return max(time.Unix(reset, 0).Sub(now), 0)
+	}
+	if ra := h.Get("Retry-After"); ra != "" {
+		if secs, err := strconv.Atoi(ra); err == nil {
+			return time.Duration(max(secs, 0)) * time.Second
+		}
+		if t, err := http.ParseTime(ra); err == nil {
+			return max(t.Sub(now), 0)
+		}
+	}
+	return 0
+}
+
+// noteRateLimit remembers when Bluesky said the budget is used up
+// (ratelimit-remaining: 0), so that later calls wait for ratelimit-reset.
+func (n *Network) noteRateLimit(resp *http.Response) {
+	if resp.Header.Get("ratelimit-remaining") != "0" {
+		return
+	}
+	reset, err := strconv.ParseInt(resp.Header.Get("ratelimit-reset"), 10, 64)
+	if err != nil {
+		return
+	}
+	until := time.Unix(reset, 0)
+	n.mu.Lock()
+	if until.After(n.blockedUntil) {
+		n.blockedUntil = until
+	}
+	n.mu.Unlock()
+	n.log.Info("bluesky rate limit used up", "network", n.name, "until", until.UTC().Format(time.RFC3339))
+}
+
+// waitRateLimit waits until the budget Bluesky said was used up is back,
+// unless that is beyond ctx's deadline: then it returns a RateLimited error
+// at once.
+func (n *Network) waitRateLimit(ctx context.Context) error {
+	n.mu.Lock()
+	until := n.blockedUntil
+	n.mu.Unlock()
+	d := until.Sub(n.clock.Now())
+	if d <= 0 {
+		return nil
+	}
+	return sleep(ctx, d, crier.Errorf(crier.EUNAVAIL, "Bluesky's rate limit for %s is used up until %s; crier will try again then", n.name, until.UTC().Format("15:04:05 MST")))
+}
+
+// waitWrite takes the points of one created record from the account's
+// write budget, waiting when it is short (unless ctx ends first).
+func (n *Network) waitWrite(ctx context.Context) error {
+	r := n.writes.ReserveN(time.Now(), createPoints)
+	if !r.OK() {
+		return crier.RateLimited(crier.Errorf(crier.EUNAVAIL, "crier's write budget for %s is empty", n.name), time.Hour)
+	}
+	d := r.Delay()
+	if d <= 0 {
+		return nil
+	}
+	if err := sleep(ctx, d, crier.Errorf(crier.EUNAVAIL, "crier has used the hourly write budget Bluesky allows for %s; it will post again in %s", n.name, d.Round(time.Second))); err != nil {
+		r.Cancel()
+		return err
+	}
+	return nil
+}
+
+// sleep waits d, or returns RateLimited(msg, d) at once when ctx's deadline
+// comes first, or ctx's error when ctx ends while waiting.
+func sleep(ctx context.Context, d time.Duration, msg error) error {
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
+		return crier.RateLimited(msg, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// isTokenError reports an access or refresh token the PDS no longer takes.
+func isTokenError(err error) bool {
+	var xe *xrpcError
+	return errors.As(err, &xe) && (xe.Status == 400 || xe.Status == 401) &&
+		(xe.Name == "ExpiredToken" || xe.Name == "InvalidToken")
+}
+
+// isNotFound reports getRecord's RecordNotFound (HTTP 400 on the reference
+// PDS; some PDSes answer 404).
+func isNotFound(err error) bool {
+	var xe *xrpcError
+	return errors.As(err, &xe) && (xe.Name == "RecordNotFound" || (xe.Status == 404 && xe.NSID == "com.atproto.repo.getRecord"))
+}
+
+// explain turns a failed call into the error crier acts on: auth problems,
+// rate limits, permanent refusals, and temporary trouble (retried).
+func (n *Network) explain(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var (
+		auth *crier.AuthError
+		perm *crier.PermanentError
+		rl   *crier.RateLimitError
+		un   *crier.UnclearError
+	)
+	if errors.As(err, &auth) || errors.As(err, &perm) || errors.As(err, &rl) || errors.As(err, &un) {
+		return fmt.Errorf("bluesky %s: %w", op, err)
+	}
+	var xe *xrpcError
+	if !errors.As(err, &xe) {
+		return fmt.Errorf("bluesky %s: %w", op, err) // not answered: retried
+	}
+	switch {
+	case xe.Status == http.StatusTooManyRequests:
+		msg := crier.Errorf(crier.EUNAVAIL, "Bluesky asks crier to slow down for %s; it will try again later", n.name)
+		return crier.RateLimited(fmt.Errorf("bluesky %s: %w: %w", op, msg, err), xe.After)
+	case xe.Name == "AccountTakedown":
+		return crier.AuthFailed(fmt.Errorf("bluesky %s: %w", op, crier.Errorf(crier.EPERMANENT,
+			"Bluesky has taken down the account %s of %s; crier cannot post there until Bluesky restores it.", n.ident, n.name)))
+	case xe.Name == "AccountDeactivated":
+		return crier.AuthFailed(fmt.Errorf("bluesky %s: %w", op, crier.Errorf(crier.EPERMANENT,
+			"The Bluesky account %s of %s is deactivated; log in at bsky.app to reactivate it.", n.ident, n.name)))
+	case isTokenError(err) || xe.Status == http.StatusUnauthorized || xe.Status == http.StatusForbidden:
+		return crier.AuthFailed(fmt.Errorf("bluesky %s: %w: %w", op, crier.Errorf(crier.EPERMANENT,
+			"Bluesky refused crier's login for %s (%s); make a new app password in Settings → Privacy and security → App passwords and put it in bot.yaml.", n.name, xe.Name), err))
+	case xe.Name == "UpstreamFailure" || xe.Status == http.StatusBadGateway:
+		return fmt.Errorf("bluesky %s: %w: %w", op, crier.Errorf(crier.EUNAVAIL,
+			"Bluesky's app view cannot be reached right now; crier will try again."), err)
+	case xe.Status >= 500:
+		return fmt.Errorf("bluesky %s: %w: %w", op, crier.Errorf(crier.EUNAVAIL,
+			"Bluesky had a problem (HTTP %d); crier will try again.", xe.Status), err)
+	default:
+		msg := xe.Message
+		if msg == "" {
+			msg = xe.Name
+		}
+		return crier.Permanent(fmt.Errorf("bluesky %s: %w: %w", op, crier.Errorf(crier.EPERMANENT, "Bluesky refused it: %s", msg), err))
+	}
+}
