@@ -8,10 +8,13 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/crier-bot/crier/adapters/bluesky"
 	"github.com/crier-bot/crier/adapters/discord"
 	"github.com/crier-bot/crier/adapters/file"
+	"github.com/crier-bot/crier/adapters/mastodon"
 	"github.com/crier-bot/crier/adapters/slack"
 	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/adapters/webhook"
 	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/config"
 	"github.com/crier-bot/crier/internal/crier"
@@ -51,7 +54,7 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 		return nil, err
 	}
 	for _, nc := range cfg.Networks {
-		n, closer, err := openNetwork(nc, ch, clock)
+		n, closer, err := openNetwork(nc, ch, a.db, clock, log)
 		if err != nil {
 			return nil, err
 		}
@@ -62,6 +65,13 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 		DB: a.db.SQL(), Store: a.db, Networks: a.networks, Notifier: ch.notifier, Clock: clock, Logger: log,
 		MaxAttempts: cfg.Publish.MaxAttempts, AttemptTimeout: cfg.Publish.AttemptTimeout,
 		PollInterval: 250 * time.Millisecond,
+		Location: func(ch crier.ChannelRef) *time.Location {
+			loc, err := time.LoadLocation(cfg.TimezoneFor(ch.Platform, "", ch.ID))
+			if err != nil {
+				return nil
+			}
+			return loc
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -82,31 +92,74 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 	return a, nil
 }
 
-// openNetwork opens the adapter for one network of bot.yaml.
-func openNetwork(nc config.Network, ch chats, clock crier.Clock) (crier.Network, func() error, error) {
+// openNetwork opens the adapter for one network of bot.yaml. state keeps
+// what a network must remember across restarts (Bluesky's session); nil
+// keeps it in memory only.
+func openNetwork(nc config.Network, ch chats, state crier.StateStore, clock crier.Clock, log *slog.Logger) (crier.Network, func() error, error) {
+	noClose := func() error { return nil }
+	log = log.With(slog.String("network", nc.Name))
 	switch nc.Kind {
 	case "slack":
 		if ch.slack == nil {
 			return nil, nil, crier.Errorf(crier.EINVALID, "network %s publishes to Slack, but chat.slack is not set up in bot.yaml", nc.Name)
 		}
-		return ch.slack.Network(nc.Name, nc.Channel, nc.Limit), func() error { return nil }, nil
+		return ch.slack.Network(nc.Name, nc.Channel, nc.Limit), noClose, nil
 	case "discord":
 		if ch.discord == nil {
 			return nil, nil, crier.Errorf(crier.EINVALID, "network %s publishes to Discord, but chat.discord is not set up in bot.yaml", nc.Name)
 		}
-		return ch.discord.Network(nc.Name, nc.Channel, nc.Limit, nc.Crosspost), func() error { return nil }, nil
+		return ch.discord.Network(nc.Name, nc.Channel, nc.Limit, nc.Crosspost), noClose, nil
 	case "file":
 		n, err := file.Open(nc.Name, nc.Outbox, nc.Limit, clock)
 		if err != nil {
 			return nil, nil, err
 		}
 		return n, n.Close, nil
+	case "mastodon":
+		n, err := mastodon.New(mastodon.Options{
+			Name: nc.Name, Server: nc.Server, AccessToken: nc.AccessToken, Visibility: nc.Visibility,
+			Language: nc.Language, Limit: nc.Limit, State: state, Clock: clock, Logger: log,
+		})
+		return n, noClose, err
+	case "bluesky":
+		n, err := bluesky.New(bluesky.Options{
+			Name: nc.Name, PDS: nc.PDS, Handle: nc.Handle, AppPassword: nc.AppPassword,
+			Language: nc.Language, State: state, Clock: clock, Logger: log,
+		})
+		return n, noClose, err
+	case "webhook":
+		n, err := webhook.New(webhook.Options{
+			Name: nc.Name, URL: nc.URL, Secret: nc.Secret, Limit: nc.Limit, Deduplicates: nc.Deduplicates,
+			Clock: clock, Logger: log,
+		})
+		return n, noClose, err
 	}
 	return nil, nil, crier.Errorf(crier.EINVALID, "network %s: kind %q is not supported by this build of crier", nc.Name, nc.Kind)
 }
 
-// start starts publishing (late posts go out at once).
-func (a *app) start(ctx context.Context) error { return a.pub.Start(ctx) }
+// refresh reads what networks publish about themselves (Mastodon's
+// character limit) before the first post is checked. A network that cannot
+// be reached keeps its defaults; the publish attempts report the problem.
+func (a *app) refresh(ctx context.Context) {
+	for _, n := range a.networks {
+		r, ok := n.(interface{ Refresh(context.Context) error })
+		if !ok {
+			continue
+		}
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := r.Refresh(rctx); err != nil {
+			a.log.Warn("could not read the network's limits; using defaults until it answers", slog.String("network", n.Name()), slog.Any("error", err))
+		}
+		cancel()
+	}
+}
+
+// start reads the networks' limits and starts publishing (late posts go out
+// at once).
+func (a *app) start(ctx context.Context) error {
+	a.refresh(ctx)
+	return a.pub.Start(ctx)
+}
 
 // stop finishes or cancels running publish attempts within grace, then
 // closes everything in reverse order of opening.

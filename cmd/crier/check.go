@@ -56,6 +56,7 @@ func (m *Main) runCheck(ctx context.Context, args []string) error {
 	for role, who := range cfg.Roles {
 		fmt.Fprintf(w, "role:      %s: %s\n", role, strings.Join(who, ", "))
 	}
+	var failed []string
 	for _, n := range cfg.Networks {
 		switch n.Kind {
 		case "file":
@@ -65,10 +66,50 @@ func (m *Main) runCheck(ctx context.Context, args []string) error {
 		case "discord":
 			fmt.Fprintf(w, "network:   %s (discord): posts to channel %s, limit %d characters, crosspost %t\n", n.Name, n.Channel, n.Limit, n.Crosspost)
 		default:
-			fmt.Fprintf(w, "network:   %s (%s)\n", n.Name, n.Kind)
+			if err := m.checkNetwork(ctx, n); err != nil {
+				fmt.Fprintf(w, "network:   %s (%s): ✗ %s\n", n.Name, n.Kind, crier.ErrorMessage(err))
+				failed = append(failed, n.Name)
+			}
 		}
 	}
 	fmt.Fprintf(w, "publish:   up to %d attempts, %s each\n", cfg.Publish.MaxAttempts, cfg.Publish.AttemptTimeout)
+	if len(failed) > 0 {
+		return crier.Errorf(crier.EINVALID, "crier could not use %s; see above for why", strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// checkNetwork logs in to a social network and prints the account crier
+// posts as, its limits and anything that needs a look. The session is not
+// stored: check leaves the database alone (a running crier holds it).
+func (m *Main) checkNetwork(ctx context.Context, nc config.Network) error {
+	n, closer, err := openNetwork(nc, chats{}, nil, m.Clock, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer func() { _ = closer() }()
+	v, ok := n.(crier.Verifier)
+	if !ok {
+		fmt.Fprintf(m.Stdout, "network:   %s (%s)\n", nc.Name, nc.Kind)
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	acct, err := v.Verify(cctx)
+	if err != nil {
+		return err
+	}
+	line := fmt.Sprintf("network:   %s (%s): posts as %s", nc.Name, nc.Kind, acct.Name)
+	if acct.URL != "" && acct.URL != acct.Name {
+		line += " (" + acct.URL + ")"
+	}
+	if acct.Limits != "" {
+		line += "; " + acct.Limits
+	}
+	fmt.Fprintln(m.Stdout, line)
+	for _, p := range acct.Problems {
+		fmt.Fprintf(m.Stdout, "           ⚠ %s\n", p)
+	}
 	return nil
 }
 

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+
+	"github.com/crier-bot/crier/adapters/bluesky"
+	"github.com/crier-bot/crier/adapters/bluesky/blueskytest"
+	"github.com/crier-bot/crier/adapters/mastodon"
+	"github.com/crier-bot/crier/adapters/mastodon/mastodontest"
+	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/adapters/webhook"
+	"github.com/crier-bot/crier/adapters/webhook/webhooktest"
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
+)
+
+const hookSecret = "0123456789abcdef0123456789abcdef"
+
+// retryDelays are the publish worker's backoff steps, for moving the clock
+// from one round of retries to the next.
+var retryDelays = []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute,
+	5 * time.Minute, 10 * time.Minute, 30 * time.Minute, time.Hour, time.Hour}
+
+// socialFakes are fake Mastodon, Bluesky and webhook services failing a share
+// of their creates.
+type socialFakes struct {
+	masto *mastodontest.Server
+	sky   *blueskytest.Server
+	hook  *webhooktest.Server
+	raw   *webhooktest.Server // a receiver that does not deduplicate
+}
+
+func newSocialFakes(t testing.TB, faultRate float64, clock crier.Clock) *socialFakes {
+	t.Helper()
+	f := &socialFakes{masto: mastodontest.New(), sky: blueskytest.New(), hook: webhooktest.New(hookSecret), raw: webhooktest.New(hookSecret)}
+	t.Cleanup(f.masto.Close)
+	t.Cleanup(f.sky.Close)
+	t.Cleanup(f.hook.Close)
+	t.Cleanup(f.raw.Close)
+	f.hook.SetClock(clock)
+	f.raw.SetClock(clock)
+	f.raw.SetDedupe(false)
+	if faultRate > 0 {
+		f.masto.SetFaults(mastodontest.Faults{Rate: faultRate, Seed: 7, Modes: []mastodontest.Fault{
+			mastodontest.Fault500BeforeStore, mastodontest.Fault500AfterStore, mastodontest.Fault429,
+			mastodontest.Fault429NoHeader, mastodontest.FaultHangAfterStore, mastodontest.FaultMalformedJSONAfterStore,
+			mastodontest.FaultDropAfterStore,
+		}})
+		f.sky.SetFaults(blueskytest.Faults{Rate: faultRate, Seed: 7, Modes: blueskytest.AllFaults()})
+		f.hook.SetFaults(webhooktest.Faults{Rate: faultRate, Seed: 7, Modes: webhooktest.AllFaults()})
+		f.raw.SetFaults(webhooktest.Faults{Rate: faultRate, Seed: 8, Modes: webhooktest.AllFaults()})
+	}
+	return f
+}
+
+// networks opens crier's adapters against the fakes, without rate limits
+// (the fakes have none; Mastodon's real 300 per 5 minutes would make a
+// thousand posts take an hour).
+func (f *socialFakes) networks(t testing.TB, clock crier.Clock) []crier.Network {
+	t.Helper()
+	m, err := mastodon.New(mastodon.Options{Name: "masto", Server: f.masto.URL, AccessToken: f.masto.Token,
+		HTTPClient: client(f.masto.Client()), Clock: clock, Limiter: rate.NewLimiter(rate.Inf, 0)})
+	require.NoError(t, err)
+	b, err := bluesky.New(bluesky.Options{Name: "sky", PDS: f.sky.URL, Handle: f.sky.Handle, AppPassword: f.sky.Password,
+		HTTPClient: client(f.sky.Client()), Clock: clock, WritePoints: -1})
+	require.NoError(t, err)
+	h, err := webhook.New(webhook.Options{Name: "hook", URL: f.hook.URL, Secret: hookSecret, Deduplicates: true,
+		RatePerSecond: 1e6, HTTPClient: client(f.hook.Client()), Clock: clock})
+	require.NoError(t, err)
+	raw, err := webhook.New(webhook.Options{Name: "raw", URL: f.raw.URL, Secret: hookSecret, Deduplicates: false,
+		RatePerSecond: 1e6, HTTPClient: client(f.raw.Client()), Clock: clock})
+	require.NoError(t, err)
+	return []crier.Network{m, b, h, raw}
+}
+
+// client is the fake's client with room for many connections at once.
+func client(c *http.Client) *http.Client {
+	tr := c.Transport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 100
+	return &http.Client{Transport: tr}
+}
+
+// created returns how many times the fake of network created the post of
+// the delivery with this key and due time.
+func (f *socialFakes) created(network, key string, due time.Time) int {
+	switch network {
+	case "masto":
+		return f.masto.CreatesByKey()[key]
+	case "sky":
+		rkey, err := bluesky.RecordKey(key, due)
+		if err != nil {
+			panic(err)
+		}
+		return f.sky.CreatesByKey()[rkey]
+	case "hook":
+		return f.hook.CreatesByKey()[key]
+	case "raw":
+		return f.raw.CreatesByKey()[key]
+	}
+	panic("unknown network " + network)
+}
+
+// TestFaultyNetworksPublishEveryPostExactlyOnce publishes 1,000 posts to
+// Mastodon, Bluesky and a webhook whose fakes fail 30% of creates (5xx
+// before and after storing, 429 with and without Retry-After, hangs until
+// the attempt times out, broken JSON, dropped connections). Every post must
+// end on every network exactly once, or, where the network could not have
+// recognised a retry, be flagged "maybe published" and be there at most once.
+func TestFaultyNetworksPublishEveryPostExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("publishes 3,000 deliveries")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	// Real time to start with: the fakes put real instants in their
+	// rate-limit headers.
+	clock := crier.NewManualClock(time.Now().UTC().Truncate(time.Second))
+	fakes := newSocialFakes(t, 0.3, clock)
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crier.db"), clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	svc, err := publish.New(ctx, publish.Options{
+		DB: db.SQL(), Store: db, Networks: fakes.networks(t, clock), Clock: clock,
+		MaxAttempts: 8, AttemptTimeout: time.Second, PollInterval: 20 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	require.NoError(t, svc.Start(ctx))
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		_ = svc.Stop(sctx)
+	})
+
+	const posts = 1000
+	for i := range posts {
+		_, err := svc.Schedule(ctx, &crier.Post{Text: fmt.Sprintf("Fault test post %d", i), DueAt: clock.Now(),
+			Origin: crier.ChannelRef{Platform: "shell", ID: "general"}})
+		require.NoError(t, err)
+	}
+	for round := 0; ; round++ {
+		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		if err := svc.WaitIdle(wctx); err != nil {
+			rows, _ := db.SQL().Query("SELECT state, count(*), min(scheduled_at), max(attempt) FROM river_job GROUP BY state")
+			for rows.Next() {
+				var st, at string
+				var n, a int
+				_ = rows.Scan(&st, &n, &at, &a)
+				t.Logf("round %d: %s %d %s %d (now %s)", round, st, n, at, a, clock.Now())
+			}
+			t.FailNow()
+		}
+		cancel()
+		open, err := svc.Upcoming(ctx, 1)
+		require.NoError(t, err)
+		if round == len(retryDelays) || len(open) == 0 {
+			break
+		}
+		clock.Add(retryDelays[round] + time.Second)
+	}
+
+	counts := map[crier.DeliveryStatus]int{}
+	for id := int64(1); id <= posts; id++ {
+		p, err := svc.Post(ctx, id)
+		require.NoError(t, err)
+		for _, dl := range p.Deliveries {
+			counts[dl.Status]++
+			n := fakes.created(dl.Target, dl.IdempotencyKey, dl.DueAt)
+			switch dl.Status {
+			case crier.DeliveryPublished:
+				require.Equal(t, 1, n, "post #%d on %s: published %d times", id, dl.Target, n)
+			case crier.DeliveryMaybe:
+				require.LessOrEqual(t, n, 1, "post #%d on %s: published %d times", id, dl.Target, n)
+			default:
+				t.Fatalf("post #%d on %s ended %s (%s), on the network %d times", id, dl.Target, dl.Status, dl.LastError, n)
+			}
+		}
+	}
+	t.Logf("deliveries: %v", counts)
+	require.GreaterOrEqual(t, counts[crier.DeliveryPublished], 3*posts*99/100, "nearly all are published")
+	require.Positive(t, counts[crier.DeliveryMaybe], "the receiver that cannot deduplicate leaves some for a person")
+	// Each text once on Bluesky, whatever its record key.
+	texts := map[string]int{}
+	for _, p := range fakes.sky.Posts() {
+		texts[p.Text]++
+		require.Equal(t, 1, texts[p.Text], "on Bluesky twice: %s", p.Text)
+	}
+	require.Equal(t, 1, fakes.sky.Logins(), "one login for a thousand posts")
+}
