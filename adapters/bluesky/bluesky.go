@@ -135,13 +135,16 @@ func New(opts Options) (*Network, error) {
 	if n.log == nil {
 		n.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	// The PDS counts points in an hourly window, so a full hour's budget
+	// may go at once (a launch-day batch); after that, writes are paced to
+	// the hourly rate, and the server's own ratelimit-* headers still rule.
 	switch points := opts.WritePoints; {
 	case points < 0:
 		n.writes = rate.NewLimiter(rate.Inf, 0)
 	case points == 0:
-		n.writes = rate.NewLimiter(rate.Limit(float64(defaultWritePoints)/3600), 300)
+		n.writes = rate.NewLimiter(rate.Limit(float64(defaultWritePoints)/3600), defaultWritePoints)
 	default:
-		n.writes = rate.NewLimiter(rate.Limit(float64(points)/3600), min(300, points))
+		n.writes = rate.NewLimiter(rate.Limit(float64(points)/3600), points)
 	}
 	return n, nil
 }

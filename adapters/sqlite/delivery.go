@@ -47,8 +47,9 @@ func findDeliveries(ctx context.Context, tx *sql.Tx, postID int64) ([]crier.Deli
 }
 
 // StartDelivery claims one publish attempt for a delivery still due at dueAt.
-// A delivery left "publishing" by a crash is claimed again: the network's
-// idempotency key makes the repeat harmless. The post comes back without
+// A delivery left "publishing" by a crash is claimed again and marked unclear
+// since its cut-short attempt: the network's idempotency key makes the
+// repeat harmless while the network remembers it, and a person decides after. The post comes back without
 // its deliveries (the hot path needs only its text and origin).
 func (d *DB) StartDelivery(ctx context.Context, id int64, dueAt time.Time) (*crier.Post, *crier.Delivery, error) {
 	var (
@@ -57,10 +58,16 @@ func (d *DB) StartDelivery(ctx context.Context, id int64, dueAt time.Time) (*cri
 	)
 	err := d.inTx(ctx, "start delivery", func(tx *sql.Tx) error {
 		var err error
+		// A delivery still "publishing" was cut short by a crash: its last
+		// attempt may have published, so it is unclear since that attempt
+		// started. (SET reads the row as it was before the update.)
+		now := d.clock.Now().UnixMilli()
 		dl, err = scanDelivery(tx.QueryRowContext(ctx, `UPDATE deliveries
-			SET status = 'publishing', attempts = attempts + 1, started_at = coalesce(started_at, ?)
+			SET status = 'publishing', attempts = attempts + 1, started_at = coalesce(started_at, ?),
+				unclear_at = CASE WHEN status = 'publishing' THEN coalesce(unclear_at, last_attempt_at, ?) ELSE unclear_at END,
+				last_attempt_at = ?
 			WHERE id = ? AND status IN ('pending', 'publishing') AND due_at = ?
-			RETURNING `+deliveryColumns, d.clock.Now().UnixMilli(), id, dueAt.UnixMilli()))
+			RETURNING `+deliveryColumns, now, now, now, id, dueAt.UnixMilli()))
 		if errors.Is(err, sql.ErrNoRows) {
 			// Cancelled, finished, or rescheduled (a newer job carries the new time).
 			return publish.ErrSkip

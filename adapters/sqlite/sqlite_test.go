@@ -260,3 +260,52 @@ func TestAnotherProgramsSQLiteDatabaseIsLeftAlone(t *testing.T) {
 	require.NoError(t, check.QueryRow("SELECT count(*) FROM sqlite_master WHERE type = 'table'").Scan(&n))
 	require.Equal(t, 1, n, "no table was added")
 }
+
+func TestAnAttemptCutShortByACrashIsUnclearSinceItStarted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := crier.NewManualClock(start)
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crier.db"), clock)
+	require.NoError(t, err)
+	defer db.Close()
+	p := newPost(crier.PostScheduled)
+	require.NoError(t, db.CreatePost(ctx, p, &jobs{}))
+	id := p.Deliveries[0].ID
+
+	_, dl, err := db.StartDelivery(ctx, id, p.DueAt)
+	require.NoError(t, err)
+	require.True(t, dl.UnclearAt.IsZero(), "a first attempt is clear")
+	attempt := clock.Now()
+
+	// crier is killed mid-attempt and starts again 20 minutes later.
+	clock.Add(20 * time.Minute)
+	_, dl, err = db.StartDelivery(ctx, id, p.DueAt)
+	require.NoError(t, err)
+	require.True(t, dl.UnclearAt.Equal(attempt), "unclear since the cut-short attempt started, not since the restart: %s", dl.UnclearAt)
+	require.Equal(t, 2, dl.Attempts)
+
+	// A clear failure later does not move it.
+	_, err = db.FailDelivery(ctx, id, "503", crier.DeliveryPending, true)
+	require.NoError(t, err)
+	clock.Add(time.Minute)
+	_, dl, err = db.StartDelivery(ctx, id, p.DueAt)
+	require.NoError(t, err)
+	require.True(t, dl.UnclearAt.Equal(attempt))
+}
+
+func TestAPostThatMayBeOutCannotBeMovedButCanBeCancelled(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := mustOpen(t)
+	p := newPost(crier.PostScheduled)
+	require.NoError(t, db.CreatePost(ctx, p, &jobs{}))
+	_, _, err := db.StartDelivery(ctx, p.Deliveries[1].ID, p.DueAt)
+	require.NoError(t, err)
+	_, err = db.FailDelivery(ctx, p.Deliveries[1].ID, "no answer", crier.DeliveryPending, true)
+	require.NoError(t, err)
+
+	_, err = db.ReschedulePost(ctx, p.ID, start.Add(3*time.Hour), &jobs{})
+	require.Equal(t, "Post #1 may already be on other (an attempt got no answer), so it cannot be moved; crier is retrying it. Type /cancel #1 to stop it instead.", crier.ErrorMessage(err))
+	_, err = db.CancelPost(ctx, p.ID, &jobs{})
+	require.NoError(t, err)
+}

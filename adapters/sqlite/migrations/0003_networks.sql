@@ -5,6 +5,9 @@ ALTER TABLE posts ADD COLUMN images TEXT NOT NULL DEFAULT '[]'; -- JSON array of
 -- When an attempt first ended without a clear answer (a timeout after the
 -- request was sent); NULL while every answer was clear.
 ALTER TABLE deliveries ADD COLUMN unclear_at INTEGER;
+-- When the latest attempt started: an attempt a crash cut short became
+-- unclear at that moment.
+ALTER TABLE deliveries ADD COLUMN last_attempt_at INTEGER;
 
 CREATE TABLE network_state (
     network    TEXT    NOT NULL,
