@@ -130,7 +130,7 @@ func openNetwork(nc config.Network, ch chats, state crier.StateStore, clock crie
 	case "webhook":
 		n, err := webhook.New(webhook.Options{
 			Name: nc.Name, URL: nc.URL, Secret: nc.Secret, Limit: nc.Limit, Deduplicates: nc.Deduplicates,
-			Clock: clock, Logger: log,
+			RatePerSecond: float64(nc.Rate), Clock: clock, Logger: log,
 		})
 		return n, noClose, err
 	}

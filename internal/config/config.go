@@ -122,6 +122,7 @@ type Network struct {
 	URL          string // required, where posts are POSTed
 	Secret       string // required, secret: signs every request (HMAC-SHA256)
 	Deduplicates bool   // default true: the receiver honours Idempotency-Key
+	Rate         int    // requests per second the receiver accepts, default 5, 1..1000
 }
 
 // Publish holds how deliveries are attempted.

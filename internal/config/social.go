@@ -140,6 +140,12 @@ func (d *decoder) webhookNetwork(item *yaml.Node, path string, values map[string
 			return err
 		}
 	}
+	n.Rate = 5
+	if r, ok := values["rate"]; ok {
+		if n.Rate, err = d.integer(r.v, r.path, 1, 1000); err != nil {
+			return err
+		}
+	}
 	n.Limit = defaultWebhookLimit
 	if limit, ok := values["limit"]; ok {
 		if n.Limit, err = d.integer(limit.v, limit.path, 1, maxFileLimit); err != nil {

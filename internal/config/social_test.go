@@ -35,6 +35,7 @@ func TestSocialNetworksParse(t *testing.T) {
     url: https://hooks.example.com/crier?token=abc
     secret: ${WEBHOOK_SECRET}
     deduplicates: false
+    rate: 20
 `, socialVars())
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +47,7 @@ func TestSocialNetworksParse(t *testing.T) {
 	if b.PDS != "https://bsky.social" || b.Handle != "crier.bsky.social" || b.AppPassword != "abcd-efgh-ijkl-mnop" {
 		t.Errorf("bluesky: %+v", b)
 	}
-	if w.URL != "https://hooks.example.com/crier?token=abc" || w.Secret != "0123456789abcdef0123" || w.Deduplicates || w.Limit != 10000 {
+	if w.URL != "https://hooks.example.com/crier?token=abc" || w.Secret != "0123456789abcdef0123" || w.Deduplicates || w.Limit != 10000 || w.Rate != 20 {
 		t.Errorf("webhook: %+v", w)
 	}
 
@@ -54,7 +55,7 @@ func TestSocialNetworksParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.Networks[0].Deduplicates || c.Networks[1].Visibility != "public" {
+	if !c.Networks[0].Deduplicates || c.Networks[0].Rate != 5 || c.Networks[1].Visibility != "public" {
 		t.Errorf("defaults: %+v", c.Networks)
 	}
 }

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/adapters/bluesky"
+	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
+)
+
+// socialConfig is a bot.yaml publishing to the four fakes.
+func (f *socialFakes) config() string {
+	return fmt.Sprintf(`timezone: UTC
+database: data/crier.db
+chat:
+  shell: {user: ana, channel: general}
+roles:
+  scheduler: [ana]
+networks:
+  - {name: masto, kind: mastodon, server: %q, access_token: %q}
+  - {name: sky, kind: bluesky, pds: %q, handle: %q, app_password: %q}
+  - {name: hook, kind: webhook, url: %q, secret: %q, rate: 1000}
+  - {name: raw, kind: webhook, url: %q, secret: %q, rate: 1000, deduplicates: false}
+publish:
+  max_attempts: 8
+  attempt_timeout: 2s
+`, f.masto.URL, f.masto.Token, f.sky.URL, f.sky.Handle, f.sky.Password, f.hook.URL, hookSecret, f.raw.URL, hookSecret)
+}
+
+// TestCrashWhilePublishingToSocialNetworks runs the real crier binary
+// against fake Mastodon, Bluesky and webhook services, SIGKILLs it at random
+// moments while it publishes, and starts it again, several times. At the
+// end every post crier confirmed is on Mastodon, Bluesky and the
+// deduplicating webhook exactly once; on the receiver that cannot
+// deduplicate it is there at most once, and a delivery whose attempt a crash
+// cut short waits for a person instead of being sent again.
+func TestCrashWhilePublishingToSocialNetworks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts crier many times")
+	}
+	t.Parallel()
+	fakes := newSocialFakes(t, 0, crier.SystemClock{})
+	cfg := writeConfig(t, fakes.config())
+	confirmed := map[string]bool{}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
+	const rounds, perRound = 8, 100
+	for round := range rounds {
+		cmd, stdin, out := startShell(t, cfg)
+		go func() {
+			for i := range perRound {
+				if _, err := fmt.Fprintf(stdin, "/schedule now Social crash round %d post %d\n", round, i); err != nil {
+					return
+				}
+			}
+		}()
+		killAfter := 5 + rng.IntN(3*perRound) // publish notices to see before the kill
+		published := 0
+		for out.Scan() {
+			line := out.Text()
+			if m := scheduledRE.FindStringSubmatch(line); m != nil {
+				confirmed[m[1]] = true
+			}
+			if strings.Contains(line, " published to ") {
+				published++
+				if published >= killAfter {
+					break
+				}
+			}
+		}
+		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+		_ = cmd.Wait()
+	}
+	// A last start with no input publishes whatever is left, then exits.
+	final := exec.Command(binary, "shell", "-config", cfg)
+	final.Stdin = strings.NewReader("")
+	res, err := final.CombinedOutput()
+	require.NoError(t, err, "%s", res)
+
+	require.NotEmpty(t, confirmed)
+	db, err := sqlite.Open(context.Background(), filepath.Join(filepath.Dir(cfg), "data/crier.db"), crier.SystemClock{})
+	require.NoError(t, err)
+	defer db.Close()
+	masto, sky, hook, raw := fakes.masto.CreatesByKey(), fakes.sky.CreatesByKey(), fakes.hook.CreatesByKey(), fakes.raw.CreatesByKey()
+	posts, err := db.ListPosts(context.Background(), publish.PostFilter{})
+	require.NoError(t, err)
+	stored := map[string]bool{}
+	maybe := 0
+	for _, p := range posts {
+		id := strconv.FormatInt(p.ID, 10)
+		stored[id] = true
+		key := func(network string) string { return "crier-" + id + "-" + network + "-0" }
+		require.Equal(t, 1, masto[key("masto")], "post #%s on Mastodon", id)
+		require.Equal(t, 1, hook[key("hook")], "post #%s on the webhook", id)
+		rkey, err := bluesky.RecordKey(key("sky"), p.DueAt)
+		require.NoError(t, err)
+		require.Equal(t, 1, sky[rkey], "post #%s on Bluesky", id)
+		require.LessOrEqual(t, raw[key("raw")], 1, "post #%s on the webhook that cannot deduplicate", id)
+		for _, dl := range p.Deliveries {
+			switch {
+			case dl.Status == crier.DeliveryMaybe && dl.Target == "raw":
+				maybe++
+			case dl.Status != crier.DeliveryPublished:
+				t.Errorf("post #%s on %s ended %s", id, dl.Target, dl.Status)
+			case dl.Target == "raw":
+				require.Equal(t, 1, raw[key("raw")], "post #%s is published on the webhook that cannot deduplicate", id)
+			}
+		}
+	}
+	for id := range confirmed {
+		require.True(t, stored[id], "post #%s was confirmed but is not stored", id)
+	}
+	// Bluesky: no text twice, whatever the record key.
+	texts := map[string]int{}
+	for _, p := range fakes.sky.Posts() {
+		texts[p.Text]++
+		require.Equal(t, 1, texts[p.Text], "on Bluesky twice: %s", p.Text)
+	}
+	require.Len(t, texts, len(posts))
+	require.Equal(t, 1, fakes.sky.Logins(), "the session is stored: one login across %d starts", rounds+1)
+	t.Logf("%d posts stored (%d confirmed) over %d crashes; %d on the non-deduplicating webhook wait for a person", len(posts), len(confirmed), rounds, maybe)
+}
