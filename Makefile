@@ -30,6 +30,13 @@ lint: ## gofmt and go vet
 fuzz: ## run each fuzz target for a minute
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s ./internal/timeparse
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s ./internal/config
+	$(GO) test -run '^$$' -fuzz '^FuzzFacets$$' -fuzztime 60s ./internal/compose
+	$(GO) test -run '^$$' -fuzz '^FuzzMastodonLength$$' -fuzztime 60s ./internal/compose
+	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime 60s ./adapters/webhook
+	$(GO) test -run '^$$' -fuzz '^FuzzCommentHandler$$' -fuzztime 60s ./adapters/webhook
+	$(GO) test -run '^$$' -fuzz '^FuzzParseButtonValue$$' -fuzztime 60s ./adapters/slack
+	$(GO) test -run '^$$' -fuzz '^FuzzParseCustomID$$' -fuzztime 60s ./adapters/discord
+	$(GO) test -run '^$$' -fuzz '^FuzzMessage$$' -fuzztime 60s ./adapters/discord
 
 clean: ## remove build output
 	rm -rf bin
