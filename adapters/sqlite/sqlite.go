@@ -29,7 +29,7 @@ var migrationFS embed.FS
 // wait for each other instead of failing; immediate transactions so a
 // transaction that will write takes the write lock at BEGIN (a deferred one
 // that upgrades fails with SQLITE_BUSY without waiting); foreign keys on.
-const dsnOptions = "_journal_mode=WAL&_busy_timeout=5000&_txlock=immediate&_foreign_keys=on&_synchronous=NORMAL"
+const dsnOptions = "_journal_mode=WAL&_busy_timeout=5000&_txlock=immediate&_foreign_keys=on&_synchronous=NORMAL&_stmt_cache_size=128"
 
 // DB is crier's database.
 type DB struct {

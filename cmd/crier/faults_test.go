@@ -45,6 +45,9 @@ func newSocialFakes(t testing.TB, faultRate float64, clock crier.Clock) *socialF
 	t.Cleanup(f.sky.Close)
 	t.Cleanup(f.hook.Close)
 	t.Cleanup(f.raw.Close)
+	// Bluesky's fake counts 5000 points an hour like the real PDS; the
+	// benchmarks publish more than that.
+	f.sky.SetRateLimit(1<<30, time.Now().Add(time.Hour))
 	f.hook.SetClock(clock)
 	f.raw.SetClock(clock)
 	f.raw.SetDedupe(false)
