@@ -99,7 +99,11 @@ func (m *Main) checkNetwork(ctx context.Context, nc config.Network) error {
 	if err != nil {
 		return err
 	}
-	line := fmt.Sprintf("network:   %s (%s): posts as %s", nc.Name, nc.Kind, acct.Name)
+	verb := "posts as"
+	if nc.Kind == "webhook" {
+		verb = "posts to"
+	}
+	line := fmt.Sprintf("network:   %s (%s): %s %s", nc.Name, nc.Kind, verb, acct.Name)
 	if acct.URL != "" && acct.URL != acct.Name {
 		line += " (" + acct.URL + ")"
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -130,4 +131,45 @@ func TestCrashWhilePublishingToSocialNetworks(t *testing.T) {
 	require.Len(t, texts, len(posts))
 	require.Equal(t, 1, fakes.sky.Logins(), "the session is stored: one login across %d starts", rounds+1)
 	t.Logf("%d posts stored (%d confirmed) over %d crashes; %d on the non-deduplicating webhook wait for a person", len(posts), len(confirmed), rounds, maybe)
+}
+
+func TestCheckLogsInToEachSocialNetwork(t *testing.T) {
+	t.Parallel()
+	fakes := newSocialFakes(t, 0, crier.SystemClock{})
+	cfg := writeConfig(t, fakes.config())
+	code, out, errOut := run(t, nil, "", "check", "-config", cfg)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "network:   masto (mastodon): posts as @crier@")
+	require.Contains(t, out, "; 500 characters (links count as 23), 4 images\n")
+	require.Contains(t, out, "network:   sky (bluesky): posts as crier.test (https://bsky.app/profile/crier.test); 300 graphemes and 3000 bytes")
+	require.Contains(t, out, "network:   hook (webhook): posts to http://127.0.0.1:")
+	require.Contains(t, out, "the receiver does not deduplicate")
+	require.Equal(t, 1, fakes.hook.Pings(), "check sends the webhook one signed ping")
+
+	fakes.masto.SetAccountStatus(http.StatusUnauthorized, `{"error":"The access token was revoked"}`)
+	fakes.sky.SetAccountState("takendown")
+	code, out, errOut = run(t, nil, "", "check", "-config", cfg)
+	require.Equal(t, 1, code)
+	require.Contains(t, out, "network:   masto (mastodon): ✗ Mastodon refused the access token for masto")
+	require.Contains(t, out, "network:   sky (bluesky): ✗ ")
+	require.Contains(t, errOut, "crier could not use masto, sky; see above for why")
+	require.NotContains(t, out+errOut, fakes.masto.Token, "the token never shows")
+	require.NotContains(t, out+errOut, fakes.sky.Password)
+}
+
+func TestShellPreviewsAndPublishesToSocialNetworks(t *testing.T) {
+	t.Parallel()
+	fakes := newSocialFakes(t, 0, crier.SystemClock{})
+	cfg := writeConfig(t, fakes.config())
+	long := strings.Repeat("é", 301)
+	code, out, errOut := run(t, nil, "/schedule now "+long+"\n/schedule now Launch day 🚀 with @crier.test and #launch https://example.com/launch\n",
+		"shell", "-config", cfg)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "✗ The text is 1 grapheme too long for sky (301/300). Shorten it and try again.")
+	require.Contains(t, out, "sky    68/300 · 71/3000 bytes")
+	require.Contains(t, out, "masto  65/500  “Launch day")
+	require.Regexp(t, `✓ Post #1 published to masto: http://127\.0\.0\.1:\d+/@crier/\d+`, out)
+	require.Regexp(t, `✓ Post #1 published to sky: https://bsky\.app/profile/crier\.test/post/[a-z2-7]{13}`, out)
+	require.Len(t, fakes.sky.Posts(), 1, "the refused text was stored nowhere")
+	require.Contains(t, string(fakes.sky.Posts()[0].Record), `"app.bsky.richtext.facet#mention"`)
 }
