@@ -80,9 +80,15 @@ type Network struct {
 
 	sessTurn chan struct{} // one login or refresh at a time
 
-	mu           sync.Mutex // guards sess and blockedUntil
+	mu           sync.Mutex // guards sess, blockedUntil and refused
 	sess         *session
 	blockedUntil time.Time // ratelimit-remaining reached 0 until then
+	// refused is the answer to a login Bluesky refused: the same handle and
+	// password are refused again, and every refusal spends one of the few
+	// logins a day Bluesky allows, so crier does not ask again until
+	// refusedUntil (for ever for a wrong password: bot.yaml must change).
+	refused      error
+	refusedUntil time.Time
 }
 
 var (

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/crier-bot/crier/internal/crier"
 )
@@ -118,6 +119,12 @@ func (n *Network) renew(ctx context.Context, failed string) (session, error) {
 
 // login makes a new session with the app password.
 func (n *Network) login(ctx context.Context) (session, error) {
+	n.mu.Lock()
+	refused, until := n.refused, n.refusedUntil
+	n.mu.Unlock()
+	if refused != nil && (until.IsZero() || n.clock.Now().Before(until)) {
+		return session{}, refused
+	}
 	body, err := json.Marshal(map[string]string{"identifier": n.ident, "password": n.password})
 	if err != nil {
 		return session{}, fmt.Errorf("bluesky login: %w", err)
@@ -125,7 +132,17 @@ func (n *Network) login(ctx context.Context) (session, error) {
 	var ans sessionAnswer
 	err = n.do(ctx, call{post: true, nsid: "com.atproto.server.createSession", body: body}, "", &ans)
 	if err != nil {
-		return session{}, n.explainLogin(err)
+		err = n.explainLogin(err)
+		if crier.IsAuth(err) {
+			var xe *xrpcError
+			n.mu.Lock()
+			n.refused, n.refusedUntil = err, time.Time{}
+			if errors.As(err, &xe) && (xe.Name == "AccountTakedown" || xe.Name == "AccountDeactivated") {
+				n.refusedUntil = n.clock.Now().Add(15 * time.Minute) // Bluesky may restore it
+			}
+			n.mu.Unlock()
+		}
+		return session{}, err
 	}
 	n.log.Info("bluesky login", "network", n.name, "handle", ans.Handle)
 	return n.keep(ctx, ans)

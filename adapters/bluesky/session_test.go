@@ -137,6 +137,11 @@ func TestLoginProblems(t *testing.T) {
 		require.NotContains(t, err.Error(), "wrong-pass-word-1234")
 		_, err = b.net.Verify(ctx)
 		require.True(t, crier.IsAuth(err), "%v", err)
+		for i := range 5 {
+			_, err = b.net.Publish(ctx, request(fmt.Sprintf("again-%d", i), "hello"))
+			require.True(t, crier.IsAuth(err), "%v", err)
+		}
+		require.Equal(t, 1, b.srv.Calls("com.atproto.server.createSession"), "a refused password is not tried again: each try spends one of the day's logins")
 	})
 	t.Run("a taken-down account cannot log in", func(t *testing.T) {
 		t.Parallel()
