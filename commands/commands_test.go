@@ -237,3 +237,30 @@ func TestEveryCommandIsCountedWithoutTyposBecomingSeries(t *testing.T) {
 	}
 	require.Equal(t, []string{"slack draft ok", "slack schedule error", "slack draft forbidden", "slack unknown error"}, m.got)
 }
+
+func TestAPostWaitingForADecisionSaysSoInTheQueueAndIsSettledByCommand(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	require.False(t, b.say(t, ana, "/schedule tomorrow 9am Maybe out").Error)
+	p, err := b.pub.Post(context.Background(), 1)
+	require.NoError(t, err)
+	_, dl, err := b.db.StartDelivery(context.Background(), p.Deliveries[0].ID, p.DueAt)
+	require.NoError(t, err)
+	_, err = b.db.FailDelivery(context.Background(), dl.ID, "no answer", crier.DeliveryMaybe, true)
+	require.NoError(t, err)
+
+	resp := b.say(t, ana, "/queue")
+	require.Contains(t, resp.Lines, "    ❓ may or may not be on sandbox: check it, then /published #1 sandbox or /republish #1 sandbox")
+	require.Equal(t, "✗ Post #1 may already be on sandbox; first say whether it is: type /published #1 sandbox or /republish #1 sandbox.",
+		b.say(t, ana, "/reschedule #1 friday 3pm").Text)
+
+	resp = b.say(t, ana, "/published #1 sandbox")
+	require.Equal(t, "✓ Noted: post #1 is on sandbox (marked by ana).", resp.Text)
+	got, err := b.pub.Post(context.Background(), 1)
+	require.NoError(t, err)
+	require.Equal(t, crier.PostPublished, got.Status)
+	require.Equal(t, "✗ Post #1 on sandbox is published, not waiting for a decision, so there is nothing to do.", b.say(t, ana, "/republish #1 sandbox").Text)
+
+	guest := crier.User{ID: "U9", Name: "guest"}
+	require.Equal(t, crier.EFORBIDDEN, b.say(t, guest, "/published #1 sandbox").Code)
+}

@@ -51,6 +51,11 @@ func (r *Router) queue(ctx context.Context, req Request) (Response, error) {
 		}
 		scheduled++
 		lines = append(lines, fmt.Sprintf("#%d  %s  %s  %s", p.ID, timeparse.Human(p.DueAt, loc, now), strings.Join(p.Targets, ", "), quote(p.Text, 60)))
+		for _, dl := range p.Deliveries {
+			if dl.Status == crier.DeliveryMaybe {
+				lines = append(lines, fmt.Sprintf("    ❓ may or may not be on %s: check it, then /published #%d %s or /republish #%d %s", dl.Target, p.ID, dl.Target, p.ID, dl.Target))
+			}
+		}
 	}
 	if more {
 		lines = append(lines, fmt.Sprintf("…and more; only the first %d are shown.", queueMax))
