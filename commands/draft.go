@@ -39,8 +39,12 @@ func (r *Router) draft(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
+	lines := previewLines(p.Text, previews)
+	for _, im := range p.Images {
+		lines = append(lines, "picture: "+im.URL)
+	}
 	return Response{
 		Text:  fmt.Sprintf("✓ Draft #%d saved. /schedule #%d <when> to schedule it.", p.ID, p.ID),
-		Lines: previewLines(p.Text, previews),
+		Lines: lines,
 	}, nil
 }

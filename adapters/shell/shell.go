@@ -136,6 +136,9 @@ func (s *Shell) handle(ctx context.Context, router *commands.Router, line string
 		s.print("Commands start with a slash, like /help or /schedule tomorrow 9am Hello!")
 		return
 	}
+	// One command is one line here; a typed \n is a line break in the text
+	// (what Shift+Enter gives in Slack and Discord), for image lines.
+	args = strings.ReplaceAll(args, `\n`, "\n")
 	// A command that was read is finished even if crier is asked to stop.
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()

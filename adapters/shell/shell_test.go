@@ -78,3 +78,12 @@ func TestNoticeButtonsBecomeCommandsToType(t *testing.T) {
 	}))
 	require.Equal(t, "❓ Post #3 may or may not be on masto.\n  It is published: type /published #3 masto\n  Publish again: type /republish #3 masto\n", out.String())
 }
+
+func TestATypedBackslashNIsALineBreak(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	r := router(t)
+	sh := shell.New(strings.NewReader("/draft Mural\\nimage: https://example.com/m.jpg | A blue wall\n"), &out, crier.User{ID: "you", Name: "you", Roles: []crier.Role{crier.RoleScheduler}}, "general")
+	require.NoError(t, sh.Run(context.Background(), r))
+	require.Contains(t, out.String(), "  sandbox  5/500  “Mural”\n  picture: https://example.com/m.jpg\n")
+}
