@@ -208,7 +208,7 @@ func (n *Network) confirm(ctx context.Context, did, rkey string, cause error) (c
 		return n.result(rkey, rec.URI), nil
 	case isNotFound(err):
 		return crier.PublishResult{}, fmt.Errorf("bluesky publish: %w: %w", crier.Errorf(crier.EUNAVAIL,
-			"Bluesky did not store the post on %s; crier will try again.", n.name), cause)
+			"Bluesky did not store the post on %s.", n.name), cause)
 	default:
 		if err == nil {
 			err = errors.New("getRecord answered without a uri")

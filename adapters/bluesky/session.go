@@ -209,7 +209,7 @@ func (n *Network) explainLogin(err error) error {
 	switch {
 	case xe.Status == http.StatusTooManyRequests:
 		return crier.RateLimited(fmt.Errorf("bluesky login: %w", crier.Errorf(crier.EUNAVAIL,
-			"Bluesky allows only a few logins a day and refused one more for %s; crier will try again later.", n.name)), xe.After)
+			"Bluesky allows only a few logins a day and refused one more for %s.", n.name)), xe.After)
 	case xe.Name == "AccountTakedown" || xe.Name == "AccountDeactivated":
 		return n.explain("login", err)
 	case xe.Name == "AuthFactorTokenRequired":

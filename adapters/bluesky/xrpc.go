@@ -175,7 +175,7 @@ func (n *Network) waitRateLimit(ctx context.Context) error {
 	if d <= 0 {
 		return nil
 	}
-	return sleep(ctx, d, crier.Errorf(crier.EUNAVAIL, "Bluesky's rate limit for %s is used up until %s; crier will try again then", n.name, until.UTC().Format("15:04:05 MST")))
+	return sleep(ctx, d, crier.Errorf(crier.EUNAVAIL, "Bluesky's rate limit for %s is used up until %s", n.name, until.UTC().Format("15:04:05 MST")))
 }
 
 // waitWrite takes the points of one created record from the account's
@@ -247,7 +247,7 @@ func (n *Network) explain(op string, err error) error {
 	}
 	switch {
 	case xe.Status == http.StatusTooManyRequests:
-		msg := crier.Errorf(crier.EUNAVAIL, "Bluesky asks crier to slow down for %s; it will try again later", n.name)
+		msg := crier.Errorf(crier.EUNAVAIL, "Bluesky asks crier to slow down for %s", n.name)
 		return crier.RateLimited(fmt.Errorf("bluesky %s: %w: %w", op, msg, err), xe.After)
 	case xe.Name == "AccountTakedown":
 		return crier.AuthFailed(fmt.Errorf("bluesky %s: %w", op, crier.Errorf(crier.EPERMANENT,
@@ -260,10 +260,10 @@ func (n *Network) explain(op string, err error) error {
 			"Bluesky refused crier's login for %s (%s); make a new app password in Settings → Privacy and security → App passwords and put it in bot.yaml.", n.name, xe.Name), err))
 	case xe.Name == "UpstreamFailure" || xe.Status == http.StatusBadGateway:
 		return fmt.Errorf("bluesky %s: %w: %w", op, crier.Errorf(crier.EUNAVAIL,
-			"Bluesky's app view cannot be reached right now; crier will try again."), err)
+			"Bluesky's app view cannot be reached right now."), err)
 	case xe.Status >= 500:
 		return fmt.Errorf("bluesky %s: %w: %w", op, crier.Errorf(crier.EUNAVAIL,
-			"Bluesky had a problem (HTTP %d); crier will try again.", xe.Status), err)
+			"Bluesky had a problem (HTTP %d).", xe.Status), err)
 	default:
 		msg := xe.Message
 		if msg == "" {

@@ -56,7 +56,7 @@ func TestStatsWhenMastodonFails(t *testing.T) {
 	_, err := b.net.AccountStats(testContext(t))
 	require.Error(t, err)
 	require.False(t, crier.IsPermanent(err) || crier.IsAuth(err) || crier.IsUnclear(err), "a failed read is temporary: %v", err)
-	require.Equal(t, "Mastodon (social) is having trouble (503 Service Unavailable); crier will try again.", crier.ErrorMessage(err))
+	require.Equal(t, "Mastodon (social) is having trouble (503 Service Unavailable).", crier.ErrorMessage(err))
 	_, err = b.net.PostStats(testContext(t), []string{"1"})
 	require.Error(t, err)
 }
@@ -128,15 +128,6 @@ func TestReplyToOwnPostAndToDeletedComments(t *testing.T) {
 	_, err = b.net.Reply(ctx, req)
 	require.True(t, crier.IsPermanent(err), "%v", err)
 	require.Contains(t, crier.ErrorMessage(err), "no longer has the post being answered")
-}
-
-func TestHumanWait(t *testing.T) {
-	t.Parallel()
-	require.Equal(t, "1 s", humanWait(200*time.Millisecond))
-	require.Equal(t, "45 s", humanWait(45*time.Second))
-	require.Equal(t, "3 min", humanWait(150*time.Second))
-	require.Equal(t, "1 h 5 min", humanWait(65*time.Minute))
-	require.Equal(t, "2 h", humanWait(2*time.Hour))
 }
 
 func TestRetryAfter(t *testing.T) {

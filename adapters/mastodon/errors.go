@@ -87,7 +87,7 @@ func (n *Network) readFailed(what string, err error) error {
 			return n.authFailed(what, status, msg, err)
 		case status >= 500:
 			return n.wrap(what, crier.Errorf(crier.EUNAVAIL,
-				"Mastodon (%s) is having trouble (%s); crier will try again.", n.name, statusText(status)), err)
+				"Mastodon (%s) is having trouble (%s).", n.name, statusText(status)), err)
 		}
 		if msg == "" {
 			msg = statusText(status)
@@ -95,7 +95,7 @@ func (n *Network) readFailed(what string, err error) error {
 		return n.wrap(what, crier.Errorf(crier.EUNAVAIL, "Mastodon (%s) refused to %s: %s.", n.name, what, msg), err)
 	}
 	return n.wrapNoDeadline(what, crier.Errorf(crier.EUNAVAIL,
-		"crier could not reach Mastodon (%s) at %s (%s); it will try again.", n.name, n.host(), reason(err)), err)
+		"crier could not reach Mastodon (%s) at %s (%s).", n.name, n.host(), reason(err)), err)
 }
 
 // createFailed classifies the failure of creating a status. The
@@ -109,7 +109,7 @@ func (n *Network) createFailed(what string, replyTo string, err error) error {
 	var ns *notSentError
 	if errors.As(err, &ns) || notSent(err) {
 		return n.wrapNoDeadline(what, crier.Errorf(crier.EUNAVAIL,
-			"crier could not reach Mastodon (%s) at %s (%s); it will try again.", n.name, n.host(), reason(err)), err)
+			"crier could not reach Mastodon (%s) at %s (%s).", n.name, n.host(), reason(err)), err)
 	}
 	if status, msg, ok := statusOf(err); ok {
 		switch {

@@ -221,13 +221,13 @@ func (n *Network) fetchImage(ctx context.Context, rawURL string) ([]byte, string
 	resp, err := n.fetch.Do(req)
 	if err != nil {
 		return nil, "", n.wrapNoDeadline(what, crier.Errorf(crier.EUNAVAIL,
-			"crier could not fetch the image %s (%s); it will try again.", rawURL, reason(err)), err)
+			"crier could not fetch the image %s (%s).", rawURL, reason(err)), err)
 	}
 	defer drain(resp.Body)
 	switch {
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout:
 		return nil, "", n.wrap(what, crier.Errorf(crier.EUNAVAIL,
-			"crier could not fetch the image %s: the server answered %s; crier will try again.", rawURL, statusText(resp.StatusCode)),
+			"crier could not fetch the image %s: the server answered %s.", rawURL, statusText(resp.StatusCode)),
 			fmt.Errorf("GET %s: %s", rawURL, resp.Status))
 	case resp.StatusCode != http.StatusOK:
 		return nil, "", crier.Permanent(n.wrap(what, crier.Errorf(crier.EPERMANENT,
@@ -239,7 +239,7 @@ func (n *Network) fetchImage(ctx context.Context, rawURL string) ([]byte, string
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxImage+1))
 	if err != nil {
 		return nil, "", n.wrapNoDeadline(what, crier.Errorf(crier.EUNAVAIL,
-			"crier could not fetch the image %s (%s); it will try again.", rawURL, reason(err)), err)
+			"crier could not fetch the image %s (%s).", rawURL, reason(err)), err)
 	}
 	if len(data) > maxImage {
 		return nil, "", n.imageTooLarge(rawURL)
@@ -301,7 +301,7 @@ func (n *Network) uploadImage(ctx context.Context, img crier.Image, data []byte,
 	}
 	if att.ID == "" {
 		return "", n.wrap(what, crier.Errorf(crier.EUNAVAIL,
-			"Mastodon (%s) sent an answer crier could not read after the image %s was uploaded; crier will try again.", n.name, img.URL),
+			"Mastodon (%s) sent an answer crier could not read after the image %s was uploaded.", n.name, img.URL),
 			errors.New("attachment without an id"))
 	}
 	if status == http.StatusAccepted || att.URL == nil {
@@ -326,7 +326,7 @@ func (n *Network) waitProcessed(ctx context.Context, imageURL, id string) error 
 		}
 		if err := sleep(ctx, delay); err != nil {
 			return n.wrapNoDeadline("upload image", crier.Errorf(crier.EUNAVAIL,
-				"Mastodon (%s) was still processing the image %s when time ran out; crier will try again.", n.name, imageURL), err)
+				"Mastodon (%s) was still processing the image %s when time ran out.", n.name, imageURL), err)
 		}
 		delay = min(2*delay, 5*time.Second)
 	}
@@ -347,7 +347,7 @@ func (n *Network) mediaFailed(imageURL string, err error) error {
 			"Mastodon (%s) refused the image %s: %s. Use another image and schedule the post again.", n.name, imageURL, strings.TrimRight(msg, ".")), err))
 	case status == http.StatusNotFound:
 		return n.wrap(what, crier.Errorf(crier.EUNAVAIL,
-			"Mastodon (%s) lost the image %s while processing it; crier will try again.", n.name, imageURL), err)
+			"Mastodon (%s) lost the image %s while processing it.", n.name, imageURL), err)
 	}
 	return n.readFailed(what, err)
 }

@@ -137,7 +137,7 @@ func TestImageProblems(t *testing.T) {
 		{"a web page instead of an image is permanent", []string{"/page"}, true, "is not an image (the server sent text/html, status 200 OK)"},
 		{"more images than the instance takes is permanent", []string{"/cat.png", "/cat.png", "/cat.png", "/cat.png", "/cat.png"}, true,
 			"Mastodon (social) takes at most 4 images per post; this one has 5."},
-		{"an image server error is retried", []string{"/broken"}, false, "500 Internal Server Error; crier will try again"},
+		{"an image server error is retried", []string{"/broken"}, false, "500 Internal Server Error."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,7 +3,6 @@ package mastodon
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -71,12 +70,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // rateLimited is the error for a refusal (or a wait) because of the rate
 // limit.
 func (n *Network) rateLimited(after time.Duration) error {
-	wait := "a moment"
-	if after > 0 {
-		wait = humanWait(after)
-	}
 	return crier.RateLimited(crier.Errorf(crier.EUNAVAIL,
-		"Mastodon (%s) asked crier to slow down (rate limit); crier will try again in %s.", n.name, wait), after)
+		"Mastodon (%s) asked crier to slow down (rate limit).", n.name), after)
 }
 
 // waitTurn waits for the account's limiter and, after an answer with
@@ -154,21 +149,4 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 		}
 	}
 	return 0
-}
-
-// humanWait renders a wait: "1 s", "45 s", "3 min", "1 h 5 min".
-func humanWait(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", max(1, int((d+time.Second-1)/time.Second)))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int((d+time.Minute-1)/time.Minute))
-	default:
-		h := int(d / time.Hour)
-		m := int((d % time.Hour) / time.Minute)
-		if m == 0 {
-			return fmt.Sprintf("%d h", h)
-		}
-		return fmt.Sprintf("%d h %d min", h, m)
-	}
 }

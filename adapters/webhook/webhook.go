@@ -452,7 +452,7 @@ func (n *Network) transportError(event, key string, wrote bool, err error) error
 			"The webhook for %s may or may not have received the %s: %s.", n.name, event, why), err))
 	}
 	return fmt.Errorf("webhook %s %s: %w: %w", n.name, event, crier.Errorf(crier.EUNAVAIL,
-		"The webhook at %s cannot be reached (%s); crier will try again.", n.where, why), err)
+		"The webhook at %s cannot be reached (%s).", n.where, why), err)
 }
 
 // refusal returns nil for a 2xx answer and explains any other. create says
@@ -479,13 +479,13 @@ func (n *Network) refusal(r response, create bool) error {
 			"The webhook for %s says nothing answers at %s (%s); check `url` in bot.yaml.", n.name, n.host, statusText(s)))
 	case s == http.StatusTooManyRequests:
 		return crier.RateLimited(crier.Errorf(crier.EUNAVAIL,
-			"The webhook for %s asks crier to slow down; crier will try again.", n.name), retryAfter(r.header.Get("Retry-After"), n.clock.Now()))
+			"The webhook for %s asks crier to slow down.", n.name), retryAfter(r.header.Get("Retry-After"), n.clock.Now()))
 	case s == http.StatusRequestTimeout || s == http.StatusConflict || s >= 500:
 		if create {
 			return crier.Unclear(crier.Errorf(crier.EUNAVAIL,
 				"The webhook for %s answered %s, so it may or may not have received the post.", n.name, statusText(s)))
 		}
-		return crier.Errorf(crier.EUNAVAIL, "The webhook for %s answered %s; try again later.", n.name, statusText(s))
+		return crier.Errorf(crier.EUNAVAIL, "The webhook for %s answered %s.", n.name, statusText(s))
 	case s >= 400:
 		what := "the post"
 		if !create {
@@ -496,7 +496,7 @@ func (n *Network) refusal(r response, create bool) error {
 		}
 		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "The webhook for %s refused %s with %s.", n.name, what, statusText(s)))
 	}
-	return crier.Errorf(crier.EUNAVAIL, "The webhook for %s answered %s; crier will try again.", n.name, statusText(s))
+	return crier.Errorf(crier.EUNAVAIL, "The webhook for %s answered %s.", n.name, statusText(s))
 }
 
 func statusText(code int) string {

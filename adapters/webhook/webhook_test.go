@@ -339,7 +339,7 @@ func TestAnUnreachableWebhookIsRetriedNotUnclear(t *testing.T) {
 	require.Error(t, err)
 	require.False(t, crier.IsUnclear(err))
 	require.False(t, crier.IsPermanent(err))
-	require.Equal(t, "The webhook at "+closed.URL+"/x cannot be reached (the connection failed); crier will try again.", crier.ErrorMessage(err))
+	require.Equal(t, "The webhook at "+closed.URL+"/x cannot be reached (the connection failed).", crier.ErrorMessage(err))
 }
 
 func TestInvalidUTF8IsRefusedBeforeSending(t *testing.T) {

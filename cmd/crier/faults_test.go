@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,6 +49,7 @@ func newSocialFakes(t testing.TB, faultRate float64, clock crier.Clock) *socialF
 	// Bluesky's fake counts 5000 points an hour like the real PDS; the
 	// benchmarks publish more than that.
 	f.sky.SetRateLimit(1<<30, time.Now().Add(time.Hour))
+	f.masto.SetClock(clock)
 	f.hook.SetClock(clock)
 	f.raw.SetClock(clock)
 	f.raw.SetDedupe(false)
@@ -130,8 +132,9 @@ func TestFaultyNetworksPublishEveryPostExactlyOnce(t *testing.T) {
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crier.db"), clock)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
+	asked := &askedNotifier{}
 	svc, err := publish.New(ctx, publish.Options{
-		DB: db.SQL(), Store: db, Networks: fakes.networks(t, clock), Clock: clock,
+		DB: db.SQL(), Store: db, Networks: fakes.networks(t, clock), Clock: clock, Notifier: asked,
 		MaxAttempts: 8, AttemptTimeout: time.Second, PollInterval: 20 * time.Millisecond,
 	})
 	require.NoError(t, err)
@@ -181,6 +184,7 @@ func TestFaultyNetworksPublishEveryPostExactlyOnce(t *testing.T) {
 				require.Equal(t, 1, n, "post #%d on %s: published %d times", id, dl.Target, n)
 			case crier.DeliveryMaybe:
 				require.LessOrEqual(t, n, 1, "post #%d on %s: published %d times", id, dl.Target, n)
+				require.True(t, asked.asked(id, dl.Target), "post #%d on %s: nobody was asked", id, dl.Target)
 			default:
 				t.Fatalf("post #%d on %s ended %s (%s), on the network %d times", id, dl.Target, dl.Status, dl.LastError, n)
 			}
@@ -196,4 +200,30 @@ func TestFaultyNetworksPublishEveryPostExactlyOnce(t *testing.T) {
 		require.Equal(t, 1, texts[p.Text], "on Bluesky twice: %s", p.Text)
 	}
 	require.Equal(t, 1, fakes.sky.Logins(), "one login for a thousand posts")
+}
+
+// askedNotifier remembers which deliveries a person was asked about.
+type askedNotifier struct {
+	mu   sync.Mutex
+	keys map[string]bool
+}
+
+func (a *askedNotifier) Notify(_ context.Context, n crier.Notice) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.keys == nil {
+		a.keys = map[string]bool{}
+	}
+	for _, b := range n.Buttons {
+		if b.Action == "publish_again" {
+			a.keys[fmt.Sprintf("%d/%s", b.PostID, b.Target)] = true
+		}
+	}
+	return nil
+}
+
+func (a *askedNotifier) asked(postID int64, target string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.keys[fmt.Sprintf("%d/%s", postID, target)]
 }

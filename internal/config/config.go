@@ -121,7 +121,7 @@ type Network struct {
 	// webhook
 	URL          string // required, where posts are POSTed
 	Secret       string // required, secret: signs every request (HMAC-SHA256)
-	Deduplicates bool   // default true: the receiver honours Idempotency-Key
+	Deduplicates bool   // default false; true when the receiver ignores a repeated Idempotency-Key (then timeouts are retried)
 	Rate         int    // requests per second the receiver accepts, default 5, 1..1000
 }
 

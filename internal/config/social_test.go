@@ -55,7 +55,7 @@ func TestSocialNetworksParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.Networks[0].Deduplicates || c.Networks[0].Rate != 5 || c.Networks[1].Visibility != "public" {
+	if c.Networks[0].Deduplicates || c.Networks[0].Rate != 5 || c.Networks[1].Visibility != "public" {
 		t.Errorf("defaults: %+v", c.Networks)
 	}
 }

@@ -60,7 +60,8 @@ type Service struct {
 	stopping  atomic.Bool // set by Stop: interrupted attempts wait for the next start
 
 	mu       sync.Mutex
-	authDown map[string]bool // networks whose credentials were refused, reported once
+	authDown map[string]bool     // networks whose credentials were refused, reported once
+	notUntil map[int64]time.Time // job id → earliest next attempt (after an unclear one)
 }
 
 // New migrates River's tables and builds the service. Start runs the workers.
@@ -91,6 +92,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		log:      opts.Logger,
 		opts:     opts,
 		authDown: map[string]bool{},
+		notUntil: map[int64]time.Time{},
 	}
 	for _, n := range opts.Networks {
 		s.networks[n.Name()] = n
@@ -189,21 +191,23 @@ func (s *Service) WaitIdle(ctx context.Context) error {
 }
 
 func (s *Service) busy(ctx context.Context) (bool, error) {
-	res, err := s.client.JobList(ctx, river.NewJobListParams().States(rivertype.JobStateRunning).First(1))
-	if err != nil {
-		return false, fmt.Errorf("list jobs: %w", err)
-	}
-	if len(res.Jobs) > 0 {
-		return true, nil
-	}
+	// Due jobs first, running ones second: a job moving from one state to
+	// the other between the two queries is seen by one of them.
 	// A snoozed job can be "available" with a time still ahead.
-	res, err = s.client.JobList(ctx, river.NewJobListParams().
+	res, err := s.client.JobList(ctx, river.NewJobListParams().
 		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable).
 		OrderBy(river.JobListOrderByScheduledAt, river.SortOrderAsc).First(1))
 	if err != nil {
 		return false, fmt.Errorf("list jobs: %w", err)
 	}
-	return len(res.Jobs) > 0 && !res.Jobs[0].ScheduledAt.After(s.clock.Now()), nil
+	if len(res.Jobs) > 0 && !res.Jobs[0].ScheduledAt.After(s.clock.Now()) {
+		return true, nil
+	}
+	res, err = s.client.JobList(ctx, river.NewJobListParams().States(rivertype.JobStateRunning).First(1))
+	if err != nil {
+		return false, fmt.Errorf("list jobs: %w", err)
+	}
+	return len(res.Jobs) > 0, nil
 }
 
 // Targets returns the names of the networks posts go to, in bot.yaml's order.

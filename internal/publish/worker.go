@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/riverqueue/river"
 
@@ -55,9 +57,25 @@ type publishWorker struct {
 	s *Service
 }
 
-// NextRetry spaces retries by the backoff table.
+// unclearPause is the least time between an attempt that got no answer and
+// the next one: the network may still be working on the first request (a
+// Mastodon instance records the Idempotency-Key only once the status is
+// stored), and a repeat that arrives meanwhile would not be recognised.
+const unclearPause = 2 * time.Minute
+
+// NextRetry spaces retries by the backoff table, and an attempt that got no
+// answer by at least unclearPause.
 func (w *publishWorker) NextRetry(job *river.Job[PublishArgs]) time.Time {
-	return w.s.clock.Now().Add(retryDelay(job.Attempt))
+	next := w.s.clock.Now().Add(retryDelay(job.Attempt))
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	if t, ok := w.s.notUntil[job.ID]; ok {
+		delete(w.s.notUntil, job.ID)
+		if t.After(next) {
+			next = t
+		}
+	}
+	return next
 }
 
 // Work publishes one delivery. The network receives the delivery's stable
@@ -89,7 +107,7 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	// An earlier attempt may have published, and the network no longer
 	// recognises the key (or never did): retrying could post twice.
 	if !dl.UnclearAt.IsZero() && keyForgotten(network, dl.UnclearAt, s.clock.Now()) {
-		return s.askPerson(ctx, p, dl, dl.LastError, log)
+		return s.askPerson(ctx, p, dl, s.earlier(p, dl), log)
 	}
 
 	pctx, cancel := context.WithTimeout(ctx, s.opts.AttemptTimeout)
@@ -119,7 +137,7 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	if crier.ErrorCode(perr) == crier.EINTERNAL {
 		reason = perr.Error()
 	}
-	unclear := crier.IsUnclear(perr) || (ctx.Err() == nil && errors.Is(perr, context.DeadlineExceeded))
+	unclear := crier.IsUnclear(perr)
 	if s.stopping.Load() && ctx.Err() != nil {
 		// crier is stopping: the attempt runs again as soon as crier starts,
 		// without counting against the attempts (the key makes it safe).
@@ -136,6 +154,9 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	wait, limited := crier.RetryAfter(perr)
 	final := crier.IsPermanent(perr) || job.Attempt >= job.MaxAttempts || dl.Attempts >= 3*job.MaxAttempts
 	if final && (unclear || !dl.UnclearAt.IsZero()) {
+		if !unclear {
+			reason = s.earlier(p, dl) // the clear failure says nothing of the earlier one
+		}
 		return s.askPerson(ctx, p, dl, reason, log)
 	}
 	status := crier.DeliveryPending
@@ -146,8 +167,16 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 		return fmt.Errorf("record failed delivery %d: %w", dl.ID, err)
 	}
 	next := retryDelay(job.Attempt)
-	if limited {
+	switch {
+	case limited:
 		next = wait
+	case crier.IsAuth(perr):
+		next = retryDelay(dl.Attempts)
+	case unclear:
+		next = max(next, unclearPause)
+		s.mu.Lock()
+		s.notUntil[job.ID] = s.clock.Now().Add(next)
+		s.mu.Unlock()
 	}
 	switch {
 	case final && crier.IsPermanent(perr):
@@ -161,15 +190,19 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 		if s.authFailed(dl.Target) {
 			s.notify(ctx, p, fmt.Sprintf("✗ crier cannot post to %s: %s Posts for %s wait and are retried; crier says this once, and again when it works.", dl.Target, sentence(reason), dl.Target))
 		}
-	case job.Attempt == 1 || (limited && dl.Attempts == 1):
+	case limited && dl.Attempts == 1:
+		s.notify(ctx, p, fmt.Sprintf("⚠ Post #%d could not be published to %s yet: %s crier will retry at %s (in %s).",
+			p.ID, dl.Target, sentence(reason), s.at(p, s.clock.Now().Add(next), next < 5*time.Minute), humanDuration(next)))
+	case job.Attempt == 1 && !limited:
 		// Report the first failure; later retries stay quiet until the outcome.
 		s.notify(ctx, p, fmt.Sprintf("⚠ Post #%d could not be published to %s yet: %s crier will retry at %s (in %s, attempt %d of %d).",
 			p.ID, dl.Target, sentence(reason), s.at(p, s.clock.Now().Add(next), next < 5*time.Minute), humanDuration(next), job.Attempt+1, job.MaxAttempts))
 	}
-	if limited {
-		// The network said when: wait exactly that long, without spending
-		// an attempt on its rate limit.
-		return river.JobSnooze(wait)
+	if limited || crier.IsAuth(perr) {
+		// A rate limit (the network said how long) or a refused token
+		// (until someone fixes it) does not spend the post's attempts;
+		// the delivery's own count still ends it after 3× as many.
+		return river.JobSnooze(next)
 	}
 	return perr
 }
@@ -177,21 +210,55 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 // askPerson marks a delivery whose outcome cannot be known as "maybe
 // published" and asks the channel to decide; nothing is retried until then.
 func (s *Service) askPerson(ctx context.Context, p *crier.Post, dl *crier.Delivery, reason string, log *slog.Logger) error {
-	if _, err := s.store.FailDelivery(ctx, dl.ID, reason, crier.DeliveryMaybe, true); err != nil {
-		return fmt.Errorf("record maybe published delivery %d: %w", dl.ID, err)
-	}
 	log.Warn("publish outcome unknown: asking a person", slog.String("reason", reason))
+	// Asked before it is recorded: a crash in between asks again at the
+	// next start (the delivery is still open), never not at all.
 	if s.notifier != nil {
 		n := crier.Notice{Channel: p.Origin, Text: fmt.Sprintf(
-			"❓ Post #%d may or may not be on %s: %s crier cannot tell without risking a second copy, so it stopped. Check %s, then choose.",
-			p.ID, dl.Target, sentence(reason), dl.Target),
+			"❓ Post #%d %s may or may not be on %s: %s, and crier cannot tell without risking a second copy. Check %s, then choose.",
+			p.ID, quote(p.Text, 100), dl.Target, lowerFirst(strings.TrimSuffix(strings.TrimSpace(reason), ".")), dl.Target),
 			Buttons: MaybeButtons(p.ID, dl.Target),
 		}
 		if err := s.notifier.Notify(ctx, n); err != nil {
 			s.log.Warn("report to chat failed", slog.Int64("post_id", p.ID), slog.Any("error", err))
 		}
 	}
+	if _, err := s.store.FailDelivery(ctx, dl.ID, reason, crier.DeliveryMaybe, true); err != nil {
+		return fmt.Errorf("record maybe published delivery %d: %w", dl.ID, err)
+	}
 	return river.JobCancel(errors.New("publish outcome unknown: " + reason))
+}
+
+// lowerFirst lowers the first letter of a reason that goes mid-sentence,
+// unless it starts a name ("Mastodon", "Bluesky") or an acronym.
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || !unicode.IsUpper(r) {
+		return s
+	}
+	if r2, _ := utf8.DecodeRuneInString(s[n:]); unicode.IsUpper(r2) {
+		return s
+	}
+	for _, name := range []string{"Mastodon", "Bluesky", "Slack", "Discord", "The webhook"} {
+		if strings.HasPrefix(s, name) && name != "The webhook" {
+			return s
+		}
+	}
+	return string(unicode.ToLower(r)) + s[n:]
+}
+
+// quote shows a post's text on one line, cut to max characters.
+func quote(text string, max int) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if r := []rune(text); len(r) > max {
+		text = string(r[:max-1]) + "…"
+	}
+	return "\u201c" + text + "\u201d"
+}
+
+// earlier describes the attempt whose outcome is unknown.
+func (s *Service) earlier(p *crier.Post, dl *crier.Delivery) string {
+	return fmt.Sprintf("the attempt at %s got no answer", s.at(p, dl.UnclearAt, false))
 }
 
 // MaybeButtons are the choices offered for a delivery that may have been

@@ -43,6 +43,7 @@ import (
 	"time"
 
 	"github.com/crier-bot/crier/internal/compose"
+	"github.com/crier-bot/crier/internal/crier"
 )
 
 // Fault is a failure injected into POST /api/v1/statuses.
@@ -159,6 +160,14 @@ type account struct {
 	id, acct, name string
 }
 
+// SetClock sets the clock Idempotency-Key expiry (an hour, like Mastodon's)
+// is measured by, so a test that moves crier's clock moves the fake's too.
+func (s *Server) SetClock(c crier.Clock) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clock = c
+}
+
 // BotAccount is the acct of the account the Token belongs to.
 const BotAccount = "crier"
 
@@ -171,6 +180,7 @@ type Server struct {
 	done chan struct{}
 
 	mu            sync.Mutex
+	clock         crier.Clock // for Idempotency-Key expiry
 	limit         int
 	urlLength     int
 	maxMedia      int
@@ -211,6 +221,7 @@ func New() *Server {
 	s := &Server{
 		Token:        "test-token-" + strconv.FormatInt(time.Now().UnixNano(), 36),
 		done:         make(chan struct{}),
+		clock:        crier.SystemClock{},
 		limit:        500,
 		urlLength:    compose.MastodonURLLength,
 		maxMedia:     4,
@@ -646,7 +657,7 @@ func (s *Server) pickFault() Fault {
 // created earlier with the same key; s.mu is held. On refusal it returns
 // nil with Mastodon's status code and error text.
 func (s *Server) create(key, text, vis, lang, reply string, mediaIDs []string) (*Status, int, string) {
-	now := time.Now()
+	now := s.clock.Now()
 	if key != "" {
 		if e, ok := s.keys[key]; ok && now.Sub(e.at) < time.Hour {
 			return s.statuses[e.statusID], 0, ""
