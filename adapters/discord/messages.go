@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
@@ -167,7 +168,10 @@ type Network struct {
 	crosspost bool
 }
 
-var _ crier.Network = (*Network)(nil)
+var (
+	_ crier.Network     = (*Network)(nil)
+	_ crier.KeyWindower = (*Network)(nil)
+)
 
 // Network returns a network that publishes to channel through this adapter.
 func (a *Adapter) Network(name, channel string, limit int, crosspost bool) *Network {
@@ -184,6 +188,11 @@ func (n *Network) Kind() string { return "discord" }
 func (n *Network) Check(text string) crier.Count {
 	return crier.Count{Used: utf8.RuneCountInString(text), Limit: n.limit, Unit: "characters"}
 }
+
+// KeyWindow is how long Discord recognises a nonce: "a few minutes", so
+// crier counts on 3. A publish that got no answer is retried inside it, and
+// after it a person is asked.
+func (n *Network) KeyWindow() time.Duration { return 3 * time.Minute }
 
 // messageWithNonce is Discord's create-message body with the nonce fields
 // discordgo's MessageSend lacks: with enforce_nonce, a second create with the

@@ -173,7 +173,11 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	case crier.IsAuth(perr):
 		next = retryDelay(dl.Attempts)
 	case unclear:
-		next = max(next, unclearPause)
+		pause := unclearPause
+		if w, ok := network.(crier.KeyWindower); ok && w.KeyWindow() > 0 {
+			pause = min(pause, w.KeyWindow()/2) // and retry while it still remembers
+		}
+		next = max(next, pause)
 		s.mu.Lock()
 		s.notUntil[job.ID] = s.clock.Now().Add(next)
 		s.mu.Unlock()
