@@ -120,7 +120,7 @@ func TestCommands(t *testing.T) {
 		{name: "a person without the role is refused by name of the role", user: crier.User{ID: "U3", Name: "guest"}, line: "/schedule tomorrow 9am Hi",
 			text: "✗ You need the scheduler role to use /schedule. Ask whoever runs crier to add you under roles: in bot.yaml.", err: true},
 		{name: "an image line becomes a picture, not text", user: ana, line: "/schedule tomorrow 9am Mural\nimage: https://example.com/m.jpg | A blue wall",
-			text: "✓ Post #1 scheduled for Tue 24 Nov 09:00 EET (in 23 h) to sandbox.",
+			text:  "✓ Post #1 scheduled for Tue 24 Nov 09:00 EET (in 23 h) to sandbox.",
 			lines: []string{"sandbox  5/40  “Mural”", "picture: https://example.com/m.jpg"}, stored: 1},
 		{name: "an image in Slack's link markup is understood", user: ana, line: "/draft Mural\nimage: <https://example.com/m.jpg|m.jpg>",
 			text: "✓ Draft #1 saved. /schedule #1 <when> to schedule it.", stored: 1},
