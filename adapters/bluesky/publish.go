@@ -194,7 +194,7 @@ func unclear(err error) bool {
 func (n *Network) confirm(ctx context.Context, did, rkey string, cause error) (crier.PublishResult, error) {
 	if ctx.Err() != nil {
 		return crier.PublishResult{}, crier.Unclear(fmt.Errorf("bluesky publish: %w: %w", crier.Errorf(crier.EUNAVAIL,
-			"Bluesky did not answer in time, so the post may or may not be up on %s.", n.name), cause))
+			"Bluesky did not answer in time for %s.", n.name), cause))
 	}
 	var rec struct {
 		URI string `json:"uri"`
@@ -214,7 +214,7 @@ func (n *Network) confirm(ctx context.Context, did, rkey string, cause error) (c
 			err = errors.New("getRecord answered without a uri")
 		}
 		return crier.PublishResult{}, crier.Unclear(fmt.Errorf("bluesky publish: %w: %w (and getRecord: %w)", crier.Errorf(crier.EUNAVAIL,
-			"Bluesky gave no clear answer, so the post may or may not be up on %s.", n.name), cause, err))
+			"Bluesky gave no clear answer for %s.", n.name), cause, err))
 	}
 }
 

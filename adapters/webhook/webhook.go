@@ -449,7 +449,7 @@ func (n *Network) transportError(event, key string, wrote bool, err error) error
 		slog.String(logKey, key), slog.String(logReason, why), slog.String(logError, err.Error()))
 	if wrote && key != "" {
 		return crier.Unclear(fmt.Errorf("webhook %s %s: %w: %w", n.name, event, crier.Errorf(crier.EUNAVAIL,
-			"The webhook for %s may or may not have received the %s: %s.", n.name, event, why), err))
+			"The webhook for %s was sent the %s, but %s.", n.name, event, why), err))
 	}
 	return fmt.Errorf("webhook %s %s: %w: %w", n.name, event, crier.Errorf(crier.EUNAVAIL,
 		"The webhook at %s cannot be reached (%s).", n.where, why), err)
@@ -483,7 +483,7 @@ func (n *Network) refusal(r response, create bool) error {
 	case s == http.StatusRequestTimeout || s == http.StatusConflict || s >= 500:
 		if create {
 			return crier.Unclear(crier.Errorf(crier.EUNAVAIL,
-				"The webhook for %s answered %s, so it may or may not have received the post.", n.name, statusText(s)))
+				"The webhook for %s answered %s.", n.name, statusText(s)))
 		}
 		return crier.Errorf(crier.EUNAVAIL, "The webhook for %s answered %s.", n.name, statusText(s))
 	case s >= 400:

@@ -240,7 +240,7 @@ func TestRefusals(t *testing.T) {
 		}},
 		{"500 is unclear", 500, "oops", nil, func(t *testing.T, _ testBundle, err error) {
 			require.True(t, crier.IsUnclear(err))
-			require.Equal(t, "The webhook for hooks answered 500 Internal Server Error, so it may or may not have received the post.", crier.ErrorMessage(err))
+			require.Equal(t, "The webhook for hooks answered 500 Internal Server Error.", crier.ErrorMessage(err))
 		}},
 		{"503 is unclear", 503, "", nil, func(t *testing.T, _ testBundle, err error) { require.True(t, crier.IsUnclear(err)) }},
 		{"408 is unclear", 408, "", nil, func(t *testing.T, _ testBundle, err error) { require.True(t, crier.IsUnclear(err)) }},
@@ -300,7 +300,7 @@ func TestHangIsUnclearAtTheDeadline(t *testing.T) {
 		_, err := b.net.Publish(ctx, post("k1"))
 		require.True(t, crier.IsUnclear(err))
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		require.Equal(t, "The webhook for hooks may or may not have received the post: it did not answer in time.", crier.ErrorMessage(err))
+		require.Equal(t, "The webhook for hooks was sent the post, but it did not answer in time.", crier.ErrorMessage(err))
 	})
 	t.Run("the HTTP client's timeout", func(t *testing.T) {
 		t.Parallel()
@@ -310,7 +310,7 @@ func TestHangIsUnclearAtTheDeadline(t *testing.T) {
 		b.srv.SetFaults(webhooktest.Faults{Rate: 1, Modes: []webhooktest.Fault{webhooktest.FaultHangAfterStore}})
 		_, err := b.net.Publish(context.Background(), post("k1"))
 		require.True(t, crier.IsUnclear(err))
-		require.Equal(t, "The webhook for hooks may or may not have received the post: it did not answer in time.", crier.ErrorMessage(err))
+		require.Equal(t, "The webhook for hooks was sent the post, but it did not answer in time.", crier.ErrorMessage(err))
 	})
 }
 
