@@ -12,7 +12,7 @@ import (
 )
 
 const deliveryColumns = `id, post_id, target, occurrence, idempotency_key, status, due_at, attempts,
-	remote_id, url, last_error, started_at, published_at, job_id, unclear_at`
+	remote_id, url, last_error, started_at, published_at, job_id, unclear_at, asked_at`
 
 func scanDelivery(row scanner) (crier.Delivery, error) {
 	var (
@@ -20,12 +20,13 @@ func scanDelivery(row scanner) (crier.Delivery, error) {
 		due                int64
 		started, published sql.NullInt64
 		job, unclear       sql.NullInt64
+		asked              sql.NullInt64
 	)
 	err := row.Scan(&dl.ID, &dl.PostID, &dl.Target, &dl.Occurrence, &dl.IdempotencyKey, &dl.Status, &due,
-		&dl.Attempts, &dl.RemoteID, &dl.URL, &dl.LastError, &started, &published, &job, &unclear)
+		&dl.Attempts, &dl.RemoteID, &dl.URL, &dl.LastError, &started, &published, &job, &unclear, &asked)
 	dl.DueAt = time.UnixMilli(due).UTC()
 	dl.StartedAt, dl.PublishedAt, dl.JobID = fromMS(started), fromMS(published), job.Int64
-	dl.UnclearAt = fromMS(unclear)
+	dl.UnclearAt, dl.AskedAt = fromMS(unclear), fromMS(asked)
 	return dl, err
 }
 
@@ -151,6 +152,50 @@ func (d *DB) ResolveMaybe(ctx context.Context, postID int64, target string, publ
 		return nil
 	})
 	return p, err
+}
+
+// MarkAsked records that the channel was asked about a "maybe published"
+// delivery.
+func (d *DB) MarkAsked(ctx context.Context, id int64) error {
+	return d.inTx(ctx, "mark delivery asked", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE deliveries SET asked_at = ? WHERE id = ?", d.clock.Now().UnixMilli(), id)
+		return err
+	})
+}
+
+// Unasked returns the posts with a "maybe published" delivery nobody was
+// asked about yet (crier stopped, or chat was down, before the question went
+// out), with their deliveries.
+func (d *DB) Unasked(ctx context.Context) ([]*crier.Post, error) {
+	var posts []*crier.Post
+	err := d.inReadTx(ctx, "find unasked deliveries", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT DISTINCT post_id FROM deliveries WHERE status = 'maybe' AND asked_at IS NULL ORDER BY post_id")
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			p, err := findPost(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			posts = append(posts, p)
+		}
+		return nil
+	})
+	return posts, err
 }
 
 func deliveryWord(s crier.DeliveryStatus) string {

@@ -67,6 +67,7 @@ type Delivery struct {
 	LastError      string
 	StartedAt      time.Time // first publish attempt
 	UnclearAt      time.Time // when an attempt first ended without a clear answer; zero if none did
+	AskedAt        time.Time // when the channel was asked about a "maybe published" delivery
 	PublishedAt    time.Time
 	JobID          int64
 }

@@ -201,3 +201,26 @@ func TestARateLimitWaitsAsLongAsTheNetworkSaysWithoutSpendingAttempts(t *testing
 	require.Equal(t, crier.PostPublished, got.Status, "four rate limits did not use up the three attempts")
 	require.EqualValues(t, 5, u.calls.Load())
 }
+
+func TestAQuestionThatDidNotReachTheChannelIsAskedAtTheNextStart(t *testing.T) {
+	t.Parallel()
+	u := &unsure{name: "hook", window: 0, answers: []error{timeout}}
+	b := setup(t, withNetwork(u))
+	b.notices.setDown(true)
+	p := &crier.Post{Text: "Asked later", DueAt: start, Targets: []string{"hook"}}
+	_, err := b.svc.Schedule(context.Background(), p)
+	require.NoError(t, err)
+	b.settle(t)
+	require.Empty(t, b.notices.texts())
+
+	b.close(t)
+	b.notices.setDown(false)
+	b.open(t)
+	n := b.notice(t, "❓")
+	require.Equal(t, fmt.Sprintf("❓ Post #%d “Asked later” may or may not be on hook: the network did not answer within 30 s, and crier cannot tell without risking a second copy. Check hook, then choose.", p.ID), n.Text)
+	require.Len(t, n.Buttons, 2)
+
+	b.close(t)
+	b.open(t)
+	require.Len(t, b.notices.texts(), 1, "asked once: a question that reached the channel is not asked again")
+}

@@ -25,13 +25,23 @@ var start = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 type notices struct {
 	mu   sync.Mutex
 	list []crier.Notice
+	down bool // chat is unreachable: every notice fails
 }
 
 func (n *notices) Notify(_ context.Context, x crier.Notice) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.down {
+		return errors.New("chat is down")
+	}
 	n.list = append(n.list, x)
 	return nil
+}
+
+func (n *notices) setDown(down bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.down = down
 }
 
 func (n *notices) texts() []string {

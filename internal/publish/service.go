@@ -150,6 +150,7 @@ func (s *Service) Start(ctx context.Context) error {
 	if err := s.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start publishing: %w", err)
 	}
+	s.askAgain(ctx)
 	return nil
 }
 

@@ -53,6 +53,11 @@ type Store interface {
 	// (a retry will come) or to final (failed, maybe). unclear says the
 	// attempt may have published (the first such attempt is remembered).
 	FailDelivery(ctx context.Context, id int64, reason string, status crier.DeliveryStatus, unclear bool) (*crier.Post, error)
+	// MarkAsked records that the channel was asked about a "maybe
+	// published" delivery; Unasked returns the posts with one nobody was
+	// asked about yet.
+	MarkAsked(ctx context.Context, id int64) error
+	Unasked(ctx context.Context) ([]*crier.Post, error)
 	// ResolveMaybe settles a "maybe published" delivery as a person decided:
 	// published, or publish again (with a new key and a job due now).
 	ResolveMaybe(ctx context.Context, postID int64, target string, published bool, jobs Jobs) (*crier.Post, error)

@@ -215,26 +215,54 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 // published" and asks the channel to decide; nothing is retried until then.
 func (s *Service) askPerson(ctx context.Context, p *crier.Post, dl *crier.Delivery, reason string, log *slog.Logger) error {
 	log.Warn("publish outcome unknown: asking a person", slog.String("reason", reason))
-	// Asked before it is recorded: a crash in between asks again at the
-	// next start (the delivery is still open), never not at all.
-	if s.notifier != nil {
-		n := crier.Notice{Channel: p.Origin, Text: fmt.Sprintf(
-			"❓ Post #%d %s may or may not be on %s: %s, and crier cannot tell without risking a second copy. Check %s, then choose.",
-			p.ID, quote(p.Text, 100), dl.Target, lowerFirst(strings.TrimSuffix(strings.TrimSpace(reason), ".")), dl.Target),
-			Buttons: MaybeButtons(p.ID, dl.Target),
-		}
-		if err := s.notifier.Notify(ctx, n); err != nil {
-			s.log.Warn("report to chat failed", slog.Int64("post_id", p.ID), slog.Any("error", err))
-		}
-	}
+	// Recorded, then asked, then marked asked: a question that does not
+	// reach the channel (crier stopped, chat down) is asked at the next start.
 	if _, err := s.store.FailDelivery(ctx, dl.ID, reason, crier.DeliveryMaybe, true); err != nil {
 		return fmt.Errorf("record maybe published delivery %d: %w", dl.ID, err)
 	}
+	s.ask(ctx, p, dl.ID, dl.Target, reason)
 	return river.JobCancel(errors.New("publish outcome unknown: " + reason))
 }
 
+// ask puts the "maybe published" question to the post's channel and
+// records that it was asked.
+func (s *Service) ask(ctx context.Context, p *crier.Post, deliveryID int64, target, reason string) {
+	if s.notifier == nil {
+		return
+	}
+	n := crier.Notice{Channel: p.Origin, Text: fmt.Sprintf(
+		"❓ Post #%d %s may or may not be on %s: %s, and crier cannot tell without risking a second copy. Check %s, then choose.",
+		p.ID, quote(p.Text, 100), target, lowerFirst(strings.TrimSuffix(strings.TrimSpace(reason), ".")), target),
+		Buttons: MaybeButtons(p.ID, target),
+	}
+	if err := s.notifier.Notify(ctx, n); err != nil {
+		s.log.Warn("asking the channel failed; crier asks again at its next start", slog.Int64("post_id", p.ID), slog.Any("error", err))
+		return
+	}
+	if err := s.store.MarkAsked(ctx, deliveryID); err != nil {
+		s.log.Warn("record that the channel was asked", slog.Int64("post_id", p.ID), slog.Any("error", err))
+	}
+}
+
+// askAgain asks the questions that did not reach their channel before crier
+// stopped.
+func (s *Service) askAgain(ctx context.Context) {
+	posts, err := s.store.Unasked(ctx)
+	if err != nil {
+		s.log.Warn("find unasked questions", slog.Any("error", err))
+		return
+	}
+	for _, p := range posts {
+		for _, dl := range p.Deliveries {
+			if dl.Status == crier.DeliveryMaybe && dl.AskedAt.IsZero() {
+				s.ask(ctx, p, dl.ID, dl.Target, dl.LastError)
+			}
+		}
+	}
+}
+
 // lowerFirst lowers the first letter of a reason that goes mid-sentence,
-// unless it starts a name ("Mastodon", "Bluesky") or an acronym.
+// unless it starts an acronym or a name ("Mastodon", "Bluesky").
 func lowerFirst(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	if n == 0 || !unicode.IsUpper(r) {
@@ -243,8 +271,8 @@ func lowerFirst(s string) string {
 	if r2, _ := utf8.DecodeRuneInString(s[n:]); unicode.IsUpper(r2) {
 		return s
 	}
-	for _, name := range []string{"Mastodon", "Bluesky", "Slack", "Discord", "The webhook"} {
-		if strings.HasPrefix(s, name) && name != "The webhook" {
+	for _, name := range []string{"Mastodon", "Bluesky", "Slack", "Discord"} {
+		if strings.HasPrefix(s, name) {
 			return s
 		}
 	}

@@ -8,6 +8,9 @@ ALTER TABLE deliveries ADD COLUMN unclear_at INTEGER;
 -- When the latest attempt started: an attempt a crash cut short became
 -- unclear at that moment.
 ALTER TABLE deliveries ADD COLUMN last_attempt_at INTEGER;
+-- When the channel was asked about a "maybe published" delivery; NULL while
+-- the question has not reached it (crier asks again at the next start).
+ALTER TABLE deliveries ADD COLUMN asked_at INTEGER;
 
 CREATE TABLE network_state (
     network    TEXT    NOT NULL,
