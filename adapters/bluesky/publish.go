@@ -120,12 +120,17 @@ func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.
 	if err != nil {
 		return crier.PublishResult{}, err
 	}
+	// swapRecord null: write only if nothing is at the key yet. The PDS
+	// answers an identical record as a no-op (so a retry gets the same URI
+	// and CID), and refuses to overwrite a record that differs (a retry
+	// whose image or mention resolved differently): that post is out, as is.
 	body, err := json.Marshal(struct {
 		Repo       string     `json:"repo"`
 		Collection string     `json:"collection"`
 		Rkey       string     `json:"rkey"`
 		Record     postRecord `json:"record"`
-	}{s.DID, postCollection, rkey, rec})
+		SwapRecord *string    `json:"swapRecord"`
+	}{s.DID, postCollection, rkey, rec, nil})
 	if err != nil {
 		return crier.PublishResult{}, fmt.Errorf("bluesky publish: %w", err)
 	}
@@ -139,6 +144,12 @@ func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.
 	}
 	if err == nil {
 		err = &sendError{NSID: "com.atproto.repo.putRecord", Err: errors.New("answer without a uri"), Decoded: true}
+	}
+	var xe *xrpcError
+	if errors.As(err, &xe) && xe.Name == "InvalidSwap" {
+		// An earlier attempt wrote the post; keep it rather than edit it.
+		n.log.Warn("bluesky post already at its key with other content; keeping it", "network", n.name, "rkey", rkey)
+		return n.result(rkey, "at://"+s.DID+"/"+postCollection+"/"+rkey), nil
 	}
 	if !unclear(err) {
 		return crier.PublishResult{}, n.explain("publish", err)

@@ -252,3 +252,19 @@ func TestTextBlueskyCannotTakeIsRefused(t *testing.T) {
 	_, err := b.net.Publish(context.Background(), request("ok", strings.Repeat("é", 300)))
 	require.NoError(t, err, "300 graphemes fit")
 }
+
+func TestARetryWithDifferentContentKeepsThePostThatIsOut(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	first, err := b.net.Publish(ctx, request("4:bsky:0", "As it went out"))
+	require.NoError(t, err)
+	// The retry builds a different record (say an image's bytes changed):
+	// swapRecord null keeps the PDS from overwriting the post.
+	again, err := b.net.Publish(ctx, request("4:bsky:0", "As the retry built it"))
+	require.NoError(t, err)
+	require.Equal(t, first, again)
+	require.Len(t, b.srv.Posts(), 1)
+	require.Equal(t, "As it went out", b.srv.Posts()[0].Text)
+	require.Zero(t, b.srv.Updates())
+}

@@ -705,6 +705,10 @@ type putInput struct {
 	Rkey       string          `json:"rkey"`
 	Validate   *bool           `json:"validate"`
 	Record     json.RawMessage `json:"record"`
+	// SwapRecord is the CID the record must have now; JSON null means it
+	// must not exist (an identical record is a no-op, as on the reference
+	// PDS, which compares before it swaps); absent means no check.
+	SwapRecord json.RawMessage `json:"swapRecord"`
 }
 
 // readWrite decodes and checks a putRecord or createRecord body; it writes
@@ -767,6 +771,17 @@ func (s *Server) putRecord(w http.ResponseWriter, r *http.Request) {
 		}
 		fail(w, "RateLimitExceeded")
 		return
+	}
+	if in.SwapRecord != nil {
+		uri := "at://" + did + "/" + Collection + "/" + in.Rkey
+		if cur, ok := s.posts[uri]; ok && cur.CID != fakeCID("bafyrei", canonical(in.Record)) {
+			var want string
+			if string(in.SwapRecord) == "null" || json.Unmarshal(in.SwapRecord, &want) != nil || want != cur.CID {
+				s.mu.Unlock()
+				fail(w, "InvalidSwap", cur.CID)
+				return
+			}
+		}
 	}
 	p := s.storeLocked(did, in.Rkey, in.Record)
 	out := map[string]any{"uri": p.URI, "cid": p.CID, "commit": map[string]string{"cid": fakeCID("bafyrei", []byte(p.CID+p.URI)), "rev": s.nextTIDLocked()}, "validationStatus": "valid"}
