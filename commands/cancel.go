@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
 )
 
 func (r *Router) cancelDef() Definition {
@@ -30,5 +31,5 @@ func (r *Router) cancel(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	return Response{Text: fmt.Sprintf("✓ Post #%d cancelled; it will not be published.", p.ID), Lines: []string{quote(p.Text, 80)}}, nil
+	return Response{Text: fmt.Sprintf("✓ Post #%d cancelled; it will not be published.", p.ID), Lines: []string{publish.Quote(p.Text, 80)}}, nil
 }

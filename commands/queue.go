@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
 	"github.com/crier-bot/crier/internal/timeparse"
 )
 
@@ -46,11 +47,11 @@ func (r *Router) queue(ctx context.Context, req Request) (Response, error) {
 	scheduled := 0
 	for _, p := range posts {
 		if p.Status == crier.PostDraft {
-			lines = append(lines, fmt.Sprintf("#%d  draft  %s", p.ID, quote(p.Text, 60)))
+			lines = append(lines, fmt.Sprintf("#%d  draft  %s", p.ID, publish.Quote(p.Text, 60)))
 			continue
 		}
 		scheduled++
-		lines = append(lines, fmt.Sprintf("#%d  %s  %s  %s", p.ID, timeparse.Human(p.DueAt, loc, now), strings.Join(p.Targets, ", "), quote(p.Text, 60)))
+		lines = append(lines, fmt.Sprintf("#%d  %s  %s  %s", p.ID, timeparse.Human(p.DueAt, loc, now), strings.Join(p.Targets, ", "), publish.Quote(p.Text, 60)))
 		for _, dl := range p.Deliveries {
 			if dl.Status == crier.DeliveryMaybe {
 				lines = append(lines, fmt.Sprintf("    ❓ may or may not be on %s: check it, then /published #%d %s or /republish #%d %s", dl.Target, p.ID, dl.Target, p.ID, dl.Target))

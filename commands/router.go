@@ -235,12 +235,3 @@ func postID(args, usage string) (int64, string, error) {
 	}
 	return n, strings.TrimSpace(rest), nil
 }
-
-// quote shows a text as understood, on one line, cut to max characters.
-func quote(text string, max int) string {
-	text = strings.Join(strings.Fields(text), " ")
-	if r := []rune(text); max > 0 && len(r) > max {
-		text = string(r[:max-1]) + "…"
-	}
-	return "\u201c" + text + "\u201d"
-}

@@ -60,7 +60,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	t.n.observe(resp.Header)
 	if resp.StatusCode == http.StatusTooManyRequests {
-		after := retryAfter(resp.Header, time.Now())
+		after := retryAfter(resp.Header, t.n.clock.Now())
 		drain(resp.Body)
 		return nil, t.n.rateLimited(after)
 	}
@@ -85,7 +85,7 @@ func (n *Network) waitTurn(ctx context.Context) error {
 	remaining, reset := n.remaining, n.resetAt
 	n.mu.Unlock()
 	if remaining == 0 {
-		if d := time.Until(reset); d > 0 {
+		if d := reset.Sub(n.clock.Now()); d > 0 {
 			d += resetMargin
 			if !fits(ctx, d) {
 				return n.rateLimited(d)

@@ -25,11 +25,6 @@ import (
 
 const hookSecret = "0123456789abcdef0123456789abcdef"
 
-// retryDelays are the publish worker's backoff steps, for moving the clock
-// from one round of retries to the next.
-var retryDelays = []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute,
-	5 * time.Minute, 10 * time.Minute, 30 * time.Minute, time.Hour, time.Hour}
-
 // socialFakes are fake Mastodon, Bluesky and webhook services failing a share
 // of their creates.
 type socialFakes struct {
@@ -166,10 +161,10 @@ func TestFaultyNetworksPublishEveryPostExactlyOnce(t *testing.T) {
 		cancel()
 		open, err := svc.Upcoming(ctx, 1)
 		require.NoError(t, err)
-		if round == len(retryDelays) || len(open) == 0 {
+		if round == 9 || len(open) == 0 {
 			break
 		}
-		clock.Add(retryDelays[round] + time.Second)
+		clock.Add(publish.RetryDelay(round+1) + time.Second) // to the next round of retries
 	}
 
 	counts := map[crier.DeliveryStatus]int{}

@@ -29,9 +29,9 @@ func (PublishArgs) Kind() string { return "publish_delivery" }
 // lateAfter is how late a start must be before the report says so.
 const lateAfter = time.Minute
 
-// retryDelay is the wait before retry number attempt: short at first (a
+// RetryDelay is the wait before retry number attempt: short at first (a
 // blip), then longer (an outage), never a storm.
-func retryDelay(attempt int) time.Duration {
+func RetryDelay(attempt int) time.Duration {
 	switch {
 	case attempt <= 1:
 		return 10 * time.Second
@@ -66,7 +66,7 @@ const unclearPause = 2 * time.Minute
 // NextRetry spaces retries by the backoff table, and an attempt that got no
 // answer by at least unclearPause.
 func (w *publishWorker) NextRetry(job *river.Job[PublishArgs]) time.Time {
-	next := w.s.clock.Now().Add(retryDelay(job.Attempt))
+	next := w.s.clock.Now().Add(RetryDelay(job.Attempt))
 	w.s.mu.Lock()
 	defer w.s.mu.Unlock()
 	if t, ok := w.s.notUntil[job.ID]; ok {
@@ -147,7 +147,7 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 		return river.JobSnooze(0)
 	}
 	log.Warn("publish failed", slog.Bool("unclear", unclear), slog.Any("error", perr))
-	if unclear && keyForgotten(network, s.clock.Now(), s.clock.Now()) {
+	if window, limited := keyWindow(network); unclear && limited && window == 0 {
 		// The network cannot recognise a repeat at all: at most once.
 		return s.askPerson(ctx, p, dl, reason, log)
 	}
@@ -166,16 +166,16 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	if _, err := s.store.FailDelivery(ctx, dl.ID, reason, status, unclear); err != nil {
 		return fmt.Errorf("record failed delivery %d: %w", dl.ID, err)
 	}
-	next := retryDelay(job.Attempt)
+	next := RetryDelay(job.Attempt)
 	switch {
 	case limited:
 		next = wait
 	case crier.IsAuth(perr):
-		next = retryDelay(dl.Attempts)
+		next = RetryDelay(dl.Attempts)
 	case unclear:
 		pause := unclearPause
-		if w, ok := network.(crier.KeyWindower); ok && w.KeyWindow() > 0 {
-			pause = min(pause, w.KeyWindow()/2) // and retry while it still remembers
+		if window, limited := keyWindow(network); limited {
+			pause = min(pause, window/2) // and retry while it still remembers
 		}
 		next = max(next, pause)
 		s.mu.Lock()
@@ -232,7 +232,7 @@ func (s *Service) ask(ctx context.Context, p *crier.Post, deliveryID int64, targ
 	}
 	n := crier.Notice{Channel: p.Origin, Text: fmt.Sprintf(
 		"❓ Post #%d %s may or may not be on %s: %s, and crier cannot tell without risking a second copy. Check %s, then choose.",
-		p.ID, quote(p.Text, 100), target, lowerFirst(strings.TrimSuffix(strings.TrimSpace(reason), ".")), target),
+		p.ID, Quote(p.Text, 100), target, lowerFirst(strings.TrimSuffix(strings.TrimSpace(reason), ".")), target),
 		Buttons: MaybeButtons(p.ID, target),
 	}
 	if err := s.notifier.Notify(ctx, n); err != nil {
@@ -279,10 +279,11 @@ func lowerFirst(s string) string {
 	return string(unicode.ToLower(r)) + s[n:]
 }
 
-// quote shows a post's text on one line, cut to max characters.
-func quote(text string, max int) string {
+// Quote shows a post's text as people read it in chat: on one line, in
+// quotation marks, cut to max characters (max <= 0: not cut).
+func Quote(text string, max int) string {
 	text = strings.Join(strings.Fields(text), " ")
-	if r := []rune(text); len(r) > max {
+	if r := []rune(text); max > 0 && len(r) > max {
 		text = string(r[:max-1]) + "…"
 	}
 	return "\u201c" + text + "\u201d"
@@ -304,16 +305,21 @@ func MaybeButtons(postID int64, target string) []crier.Button {
 	}
 }
 
-// keyForgotten reports whether, at now, the network would no longer
-// recognise an idempotency key first sent at since. Networks without a
-// window keep their keys for ever.
-func keyForgotten(n crier.Network, since, now time.Time) bool {
+// keyWindow returns how long n recognises a repeated idempotency key (0:
+// not at all); limited is false for networks that recognise keys for ever.
+func keyWindow(n crier.Network) (window time.Duration, limited bool) {
 	w, ok := n.(crier.KeyWindower)
 	if !ok {
-		return false
+		return 0, false
 	}
-	window := w.KeyWindow()
-	return window <= 0 || now.Sub(since) >= window
+	return max(w.KeyWindow(), 0), true
+}
+
+// keyForgotten reports whether, at now, n would no longer recognise an
+// idempotency key first sent at since.
+func keyForgotten(n crier.Network, since, now time.Time) bool {
+	window, limited := keyWindow(n)
+	return limited && now.Sub(since) >= window
 }
 
 // sentence ends a reason with a full stop, so notices read as sentences.
