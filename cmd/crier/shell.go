@@ -11,8 +11,12 @@ import (
 )
 
 // drainLimit bounds how long the shell waits, at the end of its input, for
-// posts already due to be published.
-const drainLimit = 2 * time.Minute
+// posts already due to be published, and drainAhead is how far ahead it
+// looks for retries and rate-limit waits that end soon.
+const (
+	drainLimit = 2 * time.Minute
+	drainAhead = 30 * time.Second
+)
 
 func (m *Main) runShell(ctx context.Context, args []string) error {
 	fs := m.flags("shell")
@@ -51,9 +55,9 @@ func (m *Main) runShell(ctx context.Context, args []string) error {
 	}
 	runErr := sh.Run(ctx, a.router)
 	if ctx.Err() == nil {
-		// End of input: publish what is already due before leaving.
+		// End of input: publish what is due, or soon due, before leaving.
 		dctx, cancel := context.WithTimeout(ctx, drainLimit)
-		if err := a.pub.WaitIdle(dctx); err != nil {
+		if err := a.pub.WaitIdleWithin(dctx, drainAhead); err != nil {
 			log.Warn("stopped waiting for due posts; they go out at the next start", slog.Any("error", err))
 		}
 		cancel()

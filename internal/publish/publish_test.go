@@ -157,6 +157,25 @@ func TestScheduledPostIsPublishedWhenTheClockReachesItsTime(t *testing.T) {
 	require.Equal(t, []string{fmt.Sprintf("✓ Post #%d published to sandbox: file://%s#1", p.ID, b.outbox)}, b.notices.texts())
 }
 
+func TestWaitIdleWithinWaitsForWhatIsDueSoon(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.schedule(t, "Soon", 10*time.Second)
+	ctx := context.Background()
+
+	require.NoError(t, b.svc.WaitIdle(ctx), "nothing is due now")
+	require.NoError(t, b.svc.WaitIdleWithin(ctx, 5*time.Second), "nothing is due in the next 5 s")
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, b.svc.WaitIdleWithin(short, 30*time.Second), context.DeadlineExceeded, "a post due in 10 s is waited for")
+
+	b.clock.Add(10 * time.Second)
+	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	defer wcancel()
+	require.NoError(t, b.svc.WaitIdleWithin(wctx, 30*time.Second))
+	require.Len(t, b.outboxRecords(t), 1)
+}
+
 func TestRescheduledPostIsPublishedOnceAtTheNewTime(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

@@ -171,12 +171,19 @@ func (s *Service) Stop(ctx context.Context) error {
 }
 
 // WaitIdle returns when no publish job is running or due (bounded by ctx).
-// The shell calls it at the end of its input; tests use it after moving the clock.
-func (s *Service) WaitIdle(ctx context.Context) error {
+// Tests use it after moving the clock.
+func (s *Service) WaitIdle(ctx context.Context) error { return s.WaitIdleWithin(ctx, 0) }
+
+// WaitIdleWithin returns when no publish job is running, due, or due within
+// the given time from now (bounded by ctx): a retry a few seconds away, or a
+// post waiting out a rate limit, is waited for too. The shell calls it at the
+// end of its input.
+func (s *Service) WaitIdleWithin(ctx context.Context, within time.Duration) error {
+	until := s.clock.Now().Add(within)
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	for {
-		busy, err := s.busy(ctx)
+		busy, err := s.busy(ctx, until)
 		if err != nil {
 			return err
 		}
@@ -191,7 +198,7 @@ func (s *Service) WaitIdle(ctx context.Context) error {
 	}
 }
 
-func (s *Service) busy(ctx context.Context) (bool, error) {
+func (s *Service) busy(ctx context.Context, until time.Time) (bool, error) {
 	// Due jobs first, running ones second: a job moving from one state to
 	// the other between the two queries is seen by one of them.
 	// A snoozed job can be "available" with a time still ahead.
@@ -201,7 +208,10 @@ func (s *Service) busy(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("list jobs: %w", err)
 	}
-	if len(res.Jobs) > 0 && !res.Jobs[0].ScheduledAt.After(s.clock.Now()) {
+	if now := s.clock.Now(); now.After(until) {
+		until = now
+	}
+	if len(res.Jobs) > 0 && !res.Jobs[0].ScheduledAt.After(until) {
 		return true, nil
 	}
 	res, err = s.client.JobList(ctx, river.NewJobListParams().States(rivertype.JobStateRunning).First(1))
