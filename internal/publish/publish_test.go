@@ -1,9 +1,11 @@
 package publish_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -90,11 +92,42 @@ func (b *bundle) open(t *testing.T) {
 	svc, err := publish.New(ctx, publish.Options{
 		DB: db.SQL(), Store: db, Networks: append([]crier.Network{fn}, b.extra...), Notifier: b.notices,
 		Clock: b.clock, MaxAttempts: 3, AttemptTimeout: 2 * time.Second, PollInterval: 20 * time.Millisecond,
+		Logger: b.logger(t),
 	})
 	require.NoError(t, err)
 	require.NoError(t, svc.Start(ctx))
 	b.db, b.svc = db, svc
 	t.Cleanup(func() { b.close(t) })
+}
+
+// logger keeps the service's (and River's) log, and shows it when the test
+// fails: a failure under load says what happened.
+func (b *bundle) logger(t *testing.T) *slog.Logger {
+	t.Helper()
+	buf := &lockedBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the log:\n%s", buf.String())
+		}
+	})
+	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 func (b *bundle) close(t *testing.T) {

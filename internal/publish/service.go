@@ -125,6 +125,13 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	}
 	if _, system := opts.Clock.(crier.SystemClock); !system {
 		cfg.Test.Time = riverTime{opts.Clock}
+		// River's rescuer measures "stuck" by the real clock, not by
+		// Test.Time: with a clock hours behind, a job running at that
+		// moment looks stuck and is retried under its worker (a second
+		// attempt that ignores the pause after an unclear one). Rescue
+		// is for a job hung in this process; with an injected clock the
+		// next start's ResetInterruptedJobs is enough.
+		cfg.RescueStuckJobsAfter = 100 * 365 * 24 * time.Hour
 	}
 	s.client, err = river.NewClient(driver, cfg)
 	if err != nil {
