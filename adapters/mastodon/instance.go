@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // stateLimits is the StateStore key under which the instance's limits are
@@ -117,16 +118,35 @@ func (n *Network) loadLimits(ctx context.Context) {
 	}
 }
 
+// refreshTimeout bounds a refresh made on the way to a publish: a slow or
+// hanging instance page must not eat the attempt.
+const refreshTimeout = 5 * time.Second
+
 // refreshIfStale reads the limits again when they are older than an hour. A
-// failure is logged: the last limits known stay in use.
+// failure is logged: the last limits known stay in use. The attempt counts
+// even when it fails, so a broken instance page is asked again only after
+// refreshEvery, not on every publish. The read runs under a short timeout
+// (refreshTimeout, or a quarter of what is left of ctx when that is less)
+// so the publish keeps most of its time.
 func (n *Network) refreshIfStale(ctx context.Context) {
 	n.mu.Lock()
-	stale := n.refreshedAt.IsZero() || n.clock.Now().Sub(n.refreshedAt) >= refreshEvery
+	now := n.clock.Now()
+	stale := n.refreshedAt.IsZero() || now.Sub(n.refreshedAt) >= refreshEvery
+	if stale {
+		n.refreshedAt = now
+	}
 	n.mu.Unlock()
 	if !stale {
 		return
 	}
-	if err := n.Refresh(ctx); err != nil {
+	timeout := refreshTimeout
+	if deadline, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(deadline)/4)
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := n.Refresh(rctx); err != nil {
+		n.loadLimits(ctx) // Refresh's own try may have run out of time
 		n.log.Warn("mastodon instance limits not refreshed", slog.String(keyNetwork, n.name), slog.Any(keyError, err))
 	}
 }

@@ -3,6 +3,7 @@ package mastodon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -178,10 +179,12 @@ func TestRefusedAccounts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			var sent string // the token crier sends
 			b := setup(t, func(o *Options) {
 				if tt.badKey {
 					o.AccessToken = "not-the-token"
 				}
+				sent = o.AccessToken
 			})
 			b.srv.SetAccountStatus(tt.code, tt.body)
 			_, err := b.net.Publish(testContext(t), publishReq("k", "hello"))
@@ -191,6 +194,7 @@ func TestRefusedAccounts(t *testing.T) {
 			want := strings.ReplaceAll(tt.want, "HOST", b.host)
 			require.Equal(t, want, crier.ErrorMessage(err))
 			require.NotContains(t, err.Error(), b.srv.Token)
+			require.NotContains(t, err.Error(), sent)
 			require.Empty(t, b.srv.Statuses())
 
 			_, err = b.net.Verify(testContext(t))
@@ -367,6 +371,57 @@ func TestLimitsAreRefreshedHourly(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 2, instanceReads())
 	require.Equal(t, 1000, b.net.Check("").Limit)
+}
+
+func TestABrokenInstancePageIsAskedAgainOnlyHourly(t *testing.T) {
+	t.Parallel()
+	clock := crier.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+	b := setup(t, func(o *Options) { o.Clock = clock })
+	b.srv.SetInstanceStatus(http.StatusInternalServerError)
+	ctx := testContext(t)
+	instanceReads := func() int { return len(requestsTo(b.srv, http.MethodGet, "/api/v2/instance")) }
+
+	for i := range 5 {
+		_, err := b.net.Publish(ctx, publishReq(fmt.Sprintf("k%d", i), "hello"))
+		require.NoError(t, err)
+		clock.Add(10 * time.Minute)
+	}
+	require.Equal(t, 1, instanceReads(), "a failing instance page is not asked on every publish")
+	require.Len(t, b.srv.Statuses(), 5)
+
+	clock.Add(20 * time.Minute) // an hour since the failed read
+	b.srv.SetInstanceStatus(0)
+	b.srv.SetLimit(1000)
+	_, err := b.net.Publish(ctx, publishReq("k5", "hello"))
+	require.NoError(t, err)
+	require.Equal(t, 2, instanceReads())
+	require.Equal(t, 1000, b.net.Check("").Limit)
+}
+
+func TestAHangingInstancePageDoesNotEatThePublish(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.srv.SetInstanceHang(true)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	res, err := b.net.Publish(ctx, publishReq("k", "hello"))
+	require.NoError(t, err)
+	require.NotEmpty(t, res.RemoteID)
+	require.Len(t, b.srv.Statuses(), 1)
+	require.Len(t, requestsTo(b.srv, http.MethodGet, "/api/v2/instance"), 1)
+	require.Equal(t, defaultMaxChars, b.net.Check("").Limit, "the last known limit stays")
+}
+
+func TestAnOversizedAnswerIsAnError(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.srv.SetLimit(2 * maxJSON)
+	require.NoError(t, b.net.Refresh(testContext(t)))
+	// The fake echoes the text in the created status: the answer is larger
+	// than crier reads.
+	_, err := b.net.Publish(testContext(t), publishReq("k", strings.Repeat("a", maxJSON)))
+	require.Error(t, err)
+	require.True(t, crier.IsUnclear(err), "%v", err)
 }
 
 func TestOldServersAreReadThroughV1(t *testing.T) {

@@ -3,6 +3,7 @@ package mastodon
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -64,8 +65,19 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		drain(resp.Body)
 		return nil, t.n.rateLimited(after)
 	}
+	// go-mastodon reads answers whole: bound them like do does.
+	resp.Body = &limitedBody{Reader: io.LimitReader(resp.Body, maxJSON), body: resp.Body}
 	return resp, nil
 }
+
+// limitedBody reads at most maxJSON of an answer and closes the original
+// body.
+type limitedBody struct {
+	io.Reader
+	body io.ReadCloser
+}
+
+func (b *limitedBody) Close() error { return b.body.Close() }
 
 // rateLimited is the error for a refusal (or a wait) because of the rate
 // limit.

@@ -6,7 +6,8 @@
 //
 // It serves:
 //
-//	GET  /api/v2/instance, /api/v1/instance   limits (SetLimit; SetInstanceV2(false) makes v2 404, like a server older than 4.0)
+//	GET  /api/v2/instance, /api/v1/instance   limits (SetLimit; SetInstanceV2(false) makes v2 404, like a server older than 4.0;
+//	                                          SetInstanceStatus and SetInstanceHang break both)
 //	GET  /api/v1/accounts/verify_credentials  the bot account @crier (SetFollowers)
 //	POST /api/v1/statuses                     create, Idempotency-Key dedupe for an hour, 422 over the limit
 //	GET  /api/v1/statuses/:id                 any status; 404 after Delete
@@ -185,6 +186,8 @@ type Server struct {
 	urlLength     int
 	maxMedia      int
 	v2            bool
+	instanceCode  int
+	instanceHang  bool
 	authCode      int
 	authBody      string
 	followers     int
@@ -278,6 +281,44 @@ func (s *Server) SetInstanceV2(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.v2 = on
+}
+
+// SetInstanceStatus makes GET /api/v2/instance and /api/v1/instance answer
+// code with Mastodon's error body (a broken instance page); 0 restores normal
+// answers.
+func (s *Server) SetInstanceStatus(code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.instanceCode = code
+}
+
+// SetInstanceHang makes GET /api/v2/instance and /api/v1/instance answer
+// nothing until the client gives up (its request context ends) or the
+// server closes; false restores normal answers.
+func (s *Server) SetInstanceHang(hang bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.instanceHang = hang
+}
+
+// instanceFault answers for SetInstanceStatus and SetInstanceHang and
+// reports whether it did.
+func (s *Server) instanceFault(w http.ResponseWriter, r *http.Request) bool {
+	s.mu.Lock()
+	code, hang := s.instanceCode, s.instanceHang
+	s.mu.Unlock()
+	switch {
+	case hang:
+		select {
+		case <-r.Context().Done():
+		case <-s.done:
+		}
+		return true
+	case code != 0:
+		writeError(w, code, "We're sorry, but something went wrong on our end")
+		return true
+	}
+	return false
 }
 
 // SetAccountStatus makes every authenticated endpoint answer code with body
@@ -489,6 +530,9 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 }
 
 func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) {
+	if s.instanceFault(w, r) {
+		return
+	}
 	s.mu.Lock()
 	v2, limit, urlLength, maxMedia := s.v2, s.limit, s.urlLength, s.maxMedia
 	s.mu.Unlock()
@@ -527,6 +571,9 @@ func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) {
+	if s.instanceFault(w, r) {
+		return
+	}
 	s.mu.Lock()
 	limit, urlLength, maxMedia := s.limit, s.urlLength, s.maxMedia
 	s.mu.Unlock()
