@@ -116,6 +116,12 @@ func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.
 	if err != nil {
 		return crier.PublishResult{}, n.explain("login", err)
 	}
+	// The write budget first: building the record fetches and uploads the
+	// images and resolves the mentions, all wasted when nothing can be
+	// written. (The points of a record that then fails to build are spent.)
+	if err := n.waitWrite(ctx); err != nil {
+		return crier.PublishResult{}, fmt.Errorf("bluesky publish: %w", err)
+	}
 	rec, err := n.buildRecord(ctx, req)
 	if err != nil {
 		return crier.PublishResult{}, err
@@ -132,9 +138,6 @@ func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.
 		SwapRecord *string    `json:"swapRecord"`
 	}{s.DID, postCollection, rkey, rec, nil})
 	if err != nil {
-		return crier.PublishResult{}, fmt.Errorf("bluesky publish: %w", err)
-	}
-	if err := n.waitWrite(ctx); err != nil {
 		return crier.PublishResult{}, fmt.Errorf("bluesky publish: %w", err)
 	}
 	var out strongRef

@@ -31,6 +31,7 @@ func TestRecordIsTheSameOnEveryAttempt(t *testing.T) {
 	require.NoError(t, err)
 	first, _ := b.srv.Post(res.RemoteID)
 
+	puts := b.srv.Calls("com.atproto.repo.putRecord")
 	other := b.another(t) // a fresh start: nothing cached
 	_, err = other.Reply(ctx, req)
 	require.NoError(t, err)
@@ -38,6 +39,11 @@ func TestRecordIsTheSameOnEveryAttempt(t *testing.T) {
 	require.Equal(t, string(first.Record), string(second.Record))
 	require.Equal(t, first.CID, second.CID)
 	require.Zero(t, b.srv.Updates())
+	// A retry with a different record is refused with InvalidSwap (which
+	// the adapter takes as "already posted"), so the URI alone proves
+	// nothing: the PDS must have found the very same record.
+	require.Zero(t, b.srv.InvalidSwaps(), "the retry wrote a different record")
+	require.Equal(t, puts+1, b.srv.Calls("com.atproto.repo.putRecord"), "the retry wrote again")
 
 	var pretty bytes.Buffer
 	require.NoError(t, json.Indent(&pretty, first.Record, "", "  "))

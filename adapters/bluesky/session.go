@@ -132,20 +132,43 @@ func (n *Network) login(ctx context.Context) (session, error) {
 	var ans sessionAnswer
 	err = n.do(ctx, call{post: true, nsid: "com.atproto.server.createSession", body: body}, "", &ans)
 	if err != nil {
-		err = n.explainLogin(err)
+		// explainLogin may not wrap the PDS's answer (a takedown, for one),
+		// so the answer is read from raw.
+		raw := err
+		err = n.explainLogin(raw)
 		if crier.IsAuth(err) {
 			var xe *xrpcError
-			n.mu.Lock()
-			n.refused, n.refusedUntil = err, time.Time{}
-			if errors.As(err, &xe) && (xe.Name == "AccountTakedown" || xe.Name == "AccountDeactivated") {
-				n.refusedUntil = n.clock.Now().Add(15 * time.Minute) // Bluesky may restore it
+			until := time.Time{}
+			if errors.As(raw, &xe) && (xe.Name == "AccountTakedown" || xe.Name == "AccountDeactivated") {
+				until = n.clock.Now().Add(refuseRetry) // Bluesky may restore it
 			}
-			n.mu.Unlock()
+			n.refuse(err, until)
 		}
 		return session{}, err
 	}
 	n.log.Info("bluesky login", "network", n.name, "handle", ans.Handle)
-	return n.keep(ctx, ans)
+	s, err := n.keep(ctx, ans)
+	if crier.IsAuth(err) {
+		// The login worked but the account is not active (deactivated,
+		// taken down, suspended): logging in again spends another of the
+		// day's logins for the same answer, until Bluesky restores it.
+		n.refuse(err, n.clock.Now().Add(refuseRetry))
+	} else if err == nil {
+		n.refuse(nil, time.Time{})
+	}
+	return s, err
+}
+
+// refuseRetry is how long crier waits before logging in again to an
+// account Bluesky refused as taken down or not active.
+const refuseRetry = 15 * time.Minute
+
+// refuse records a refused login: crier does not log in again until
+// until (for ever when until is zero).
+func (n *Network) refuse(err error, until time.Time) {
+	n.mu.Lock()
+	n.refused, n.refusedUntil = err, until
+	n.mu.Unlock()
 }
 
 // keep checks a new session, keeps it in memory and saves it.

@@ -169,6 +169,47 @@ func TestLoginProblems(t *testing.T) {
 		require.True(t, crier.IsAuth(err), "%v", err)
 		require.Contains(t, crier.ErrorMessage(err), "deactivated")
 	})
+	t.Run("a deactivated account is logged in to once, not at every publish", func(t *testing.T) {
+		t.Parallel()
+		clock := newTestClock()
+		b := setup(t, func(o *bluesky.Options) { o.Clock = clock })
+		b.srv.SetAccountState(blueskytest.StateDeactivated)
+		for i := range 3 {
+			_, err := b.net.Publish(ctx, request(fmt.Sprintf("a-%d", i), "hello"))
+			require.True(t, crier.IsAuth(err), "%v", err)
+			require.Contains(t, crier.ErrorMessage(err), "deactivated")
+		}
+		require.Equal(t, 1, b.srv.Calls("com.atproto.server.createSession"), "each login spends one of the day's few")
+
+		b.srv.SetAccountState(blueskytest.StateActive)
+		clock.Add(16 * time.Minute)
+		_, err := b.net.Publish(ctx, request("b", "hello again"))
+		require.NoError(t, err, "a reactivated account is tried again after a while")
+		require.Equal(t, 2, b.srv.Calls("com.atproto.server.createSession"))
+		require.Len(t, b.srv.Posts(), 1)
+	})
+	t.Run("a taken-down account is tried again after a while", func(t *testing.T) {
+		t.Parallel()
+		clock := newTestClock()
+		b := setup(t, func(o *bluesky.Options) { o.Clock = clock })
+		b.srv.SetAccountState(blueskytest.StateTakendown)
+		_, err := b.net.Publish(ctx, request("a", "hello"))
+		require.True(t, crier.IsAuth(err), "%v", err)
+		require.Contains(t, crier.ErrorMessage(err), "taken down")
+
+		b.srv.SetAccountState(blueskytest.StateActive)
+		clock.Add(5 * time.Minute)
+		_, err = b.net.Publish(ctx, request("a", "hello"))
+		require.True(t, crier.IsAuth(err), "%v", err)
+		require.Equal(t, 1, b.srv.Calls("com.atproto.server.createSession"), "not asked again so soon")
+
+		clock.Add(11 * time.Minute)
+		_, err = b.net.Publish(ctx, request("a", "hello"))
+		require.NoError(t, err, "a restored account is tried again after 15 minutes")
+		require.Equal(t, 2, b.srv.Calls("com.atproto.server.createSession"))
+		require.Equal(t, 1, b.srv.Logins())
+		require.Len(t, b.srv.Posts(), 1)
+	})
 	t.Run("too many logins are a rate limit", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
@@ -259,6 +300,39 @@ func TestRateLimits(t *testing.T) {
 		require.Greater(t, after, 50*time.Minute)
 		require.Len(t, b.srv.Posts(), 1)
 	})
+	t.Run("an empty write budget is known before the record is built", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(o *bluesky.Options) { o.WritePoints = 3 })
+		b.srv.AddUser("ana.test")
+		_, err := b.net.Publish(ctx, request("a", "first"))
+		require.NoError(t, err)
+		for range 3 {
+			_, err = b.net.Publish(ctxTimeout(t, 2*time.Second), request("b", "Thanks @ana.test!"))
+			require.True(t, isRateLimited(err), "%v", err)
+		}
+		require.Zero(t, b.srv.Calls("com.atproto.identity.resolveHandle"), "no mention resolved for a post that cannot be written")
+		require.Len(t, b.srv.Posts(), 1)
+	})
+}
+
+// testClock is a crier.Clock the test moves on.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock { return &testClock{now: time.Now()} }
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 func TestVerify(t *testing.T) {

@@ -152,6 +152,7 @@ type Server struct {
 	order         []string         // URIs in creation order
 	creates       map[string]int   // creates per rkey in the account's repo
 	updates       int
+	invalidSwaps  int
 	blobs         map[string]blob
 	notes         []notification
 	postCounts    map[string]counts
@@ -462,6 +463,14 @@ func (s *Server) Updates() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.updates
+}
+
+// InvalidSwaps returns how many putRecord calls were refused with
+// InvalidSwap: a write at a key that holds a different record.
+func (s *Server) InvalidSwaps() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.invalidSwaps
 }
 
 // Calls returns how many requests reached the XRPC method nsid.
@@ -777,6 +786,7 @@ func (s *Server) putRecord(w http.ResponseWriter, r *http.Request) {
 		if cur, ok := s.posts[uri]; ok && cur.CID != fakeCID("bafyrei", canonical(in.Record)) {
 			var want string
 			if string(in.SwapRecord) == "null" || json.Unmarshal(in.SwapRecord, &want) != nil || want != cur.CID {
+				s.invalidSwaps++
 				s.mu.Unlock()
 				fail(w, "InvalidSwap", cur.CID)
 				return
