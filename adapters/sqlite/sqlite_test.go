@@ -284,7 +284,7 @@ func TestAnAttemptCutShortByACrashIsUnclearSinceItStarted(t *testing.T) {
 	require.True(t, dl.UnclearAt.Equal(attempt), "unclear since the cut-short attempt started, not since the restart: %s", dl.UnclearAt)
 	require.Equal(t, 2, dl.Attempts)
 
-	// A clear failure later does not move it.
+	// A later failure, even an unclear one, does not move it.
 	_, err = db.FailDelivery(ctx, id, "503", crier.DeliveryPending, true)
 	require.NoError(t, err)
 	clock.Add(time.Minute)

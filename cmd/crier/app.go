@@ -65,13 +65,10 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 		DB: a.db.SQL(), Store: a.db, Networks: a.networks, Notifier: ch.notifier, Clock: clock, Logger: log,
 		MaxAttempts: cfg.Publish.MaxAttempts, AttemptTimeout: cfg.Publish.AttemptTimeout,
 		PollInterval: 250 * time.Millisecond,
-		Location: func(ch crier.ChannelRef) *time.Location {
-			loc, err := time.LoadLocation(cfg.TimezoneFor(ch.Platform, "", ch.ID))
-			if err != nil {
-				return nil
-			}
-			return loc
-		},
+		// A post's channel does not record its Discord guild, so the
+		// guild and channel zones of chat.discord.guilds cannot apply:
+		// notices use the top-level timezone (loaded once, not per notice).
+		Location: func(crier.ChannelRef) *time.Location { return cfg.Location },
 	})
 	if err != nil {
 		return nil, err

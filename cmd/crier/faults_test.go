@@ -116,7 +116,7 @@ func (f *socialFakes) created(network, key string, due time.Time) int {
 // recognised a retry, be flagged "maybe published" and be there at most once.
 func TestFaultyNetworksPublishEveryPostExactlyOnce(t *testing.T) {
 	if testing.Short() {
-		t.Skip("publishes 3,000 deliveries")
+		t.Skip("publishes 4,000 deliveries")
 	}
 	t.Parallel()
 	ctx := context.Background()

@@ -162,7 +162,7 @@ func TestARefusedTokenIsReportedOncePerNetworkAndRetried(t *testing.T) {
 	require.EqualValues(t, 2, u.calls.Load())
 	var auth []string
 	for _, txt := range b.notices.texts() {
-		if len(txt) > 0 && txt[:len("✗ crier cannot")] == "✗ crier cannot" {
+		if strings.HasPrefix(txt, "✗ crier cannot") {
 			auth = append(auth, txt)
 		}
 	}
@@ -223,4 +223,32 @@ func TestAQuestionThatDidNotReachTheChannelIsAskedAtTheNextStart(t *testing.T) {
 	b.close(t)
 	b.open(t)
 	require.Len(t, b.notices.texts(), 1, "asked once: a question that reached the channel is not asked again")
+}
+
+func TestASecondQuestionAfterPublishAgainIsAskedAtTheNextStartToo(t *testing.T) {
+	t.Parallel()
+	u := &unsure{name: "hook", window: 0, answers: []error{timeout, timeout}}
+	b := setup(t, withNetwork(u))
+	p := &crier.Post{Text: "Twice unsure", DueAt: start, Targets: []string{"hook"}}
+	_, err := b.svc.Schedule(context.Background(), p)
+	require.NoError(t, err)
+	b.settle(t)
+	b.notice(t, "❓") // the first question reached the channel
+
+	b.notices.setDown(true)
+	_, err = b.svc.Resolve(context.Background(), p.ID, "hook", false)
+	require.NoError(t, err)
+	b.settle(t)
+	require.EqualValues(t, 2, u.calls.Load(), "published again, and again no answer")
+
+	b.close(t)
+	b.notices.setDown(false)
+	b.open(t)
+	var asked int
+	for _, txt := range b.notices.texts() {
+		if strings.HasPrefix(txt, "❓") {
+			asked++
+		}
+	}
+	require.Equal(t, 2, asked, "the second question, lost while chat was down, is asked at the next start")
 }

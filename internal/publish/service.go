@@ -152,12 +152,14 @@ func (s *Service) Start(ctx context.Context) error {
 		s.log.Warn("jobs interrupted by the last stop will run again", slog.Int64("jobs", n))
 	}
 	s.startedAt = s.clock.Now()
+	// Before the workers start: a worker that asks about a recovered
+	// delivery must not race this into asking twice.
+	s.askAgain(ctx)
 	// River stops abruptly when its start context ends; Stop ends it
 	// gracefully instead, so the signal context does not reach it.
 	if err := s.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start publishing: %w", err)
 	}
-	s.askAgain(ctx)
 	return nil
 }
 
@@ -206,11 +208,12 @@ func (s *Service) WaitIdleWithin(ctx context.Context, within time.Duration) erro
 }
 
 func (s *Service) busy(ctx context.Context, until time.Time) (bool, error) {
-	// Due jobs first, running ones second: a job moving from one state to
-	// the other between the two queries is seen by one of them.
-	// A snoozed job can be "available" with a time still ahead.
+	// One query over every unfinished state, so a job moving between
+	// states (running to retryable) cannot slip between two queries. A
+	// running job was due when fetched, so it sorts at or before now; a
+	// snoozed job can be "available" with a time still ahead.
 	res, err := s.client.JobList(ctx, river.NewJobListParams().
-		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable).
+		States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable).
 		OrderBy(river.JobListOrderByScheduledAt, river.SortOrderAsc).First(1))
 	if err != nil {
 		return false, fmt.Errorf("list jobs: %w", err)
@@ -218,14 +221,7 @@ func (s *Service) busy(ctx context.Context, until time.Time) (bool, error) {
 	if now := s.clock.Now(); now.After(until) {
 		until = now
 	}
-	if len(res.Jobs) > 0 && !res.Jobs[0].ScheduledAt.After(until) {
-		return true, nil
-	}
-	res, err = s.client.JobList(ctx, river.NewJobListParams().States(rivertype.JobStateRunning).First(1))
-	if err != nil {
-		return false, fmt.Errorf("list jobs: %w", err)
-	}
-	return len(res.Jobs) > 0, nil
+	return len(res.Jobs) > 0 && !res.Jobs[0].ScheduledAt.After(until), nil
 }
 
 // Targets returns the names of the networks posts go to, in bot.yaml's order.

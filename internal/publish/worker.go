@@ -147,7 +147,8 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 		return river.JobSnooze(0)
 	}
 	log.Warn("publish failed", slog.Bool("unclear", unclear), slog.Any("error", perr))
-	if window, limited := keyWindow(network); unclear && limited && window == 0 {
+	window, windowed := keyWindow(network)
+	if unclear && windowed && window == 0 {
 		// The network cannot recognise a repeat at all: at most once.
 		return s.askPerson(ctx, p, dl, reason, log)
 	}
@@ -174,7 +175,7 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 		next = RetryDelay(dl.Attempts)
 	case unclear:
 		pause := unclearPause
-		if window, limited := keyWindow(network); limited {
+		if windowed {
 			pause = min(pause, window/2) // and retry while it still remembers
 		}
 		next = max(next, pause)
