@@ -22,7 +22,7 @@ func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionC
 		return
 	}
 	if err := s.InteractionRespond(ic.Interaction, resp, discordgo.WithContext(ctx)); err != nil {
-		a.log.Warn("discord interaction response failed", slog.Any("error", err))
+		a.log.Warn("discord interaction response failed", slog.Any("error", crier.WithoutURL(err))) // the URL holds the interaction token
 		return
 	}
 	a.opts.Metrics.Acked(Platform, time.Since(start))
@@ -97,14 +97,14 @@ func (a *Adapter) finishLate(i *discordgo.Interaction, done <-chan commands.Resp
 		if _, err := a.s.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
 			Content: msg.Content, Embeds: msg.Embeds, Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: msg.AllowedMentions,
 		}); err != nil {
-			a.log.Warn("discord follow-up failed", slog.Any("error", err))
+			a.log.Warn("discord follow-up failed", slog.Any("error", crier.WithoutURL(err)))
 		}
 		return
 	}
 	if _, err := a.s.InteractionResponseEdit(i, &discordgo.WebhookEdit{
 		Content: &msg.Content, Embeds: &msg.Embeds, Components: &msg.Components, AllowedMentions: msg.AllowedMentions,
 	}); err != nil {
-		a.log.Warn("discord follow-up failed", slog.Any("error", err))
+		a.log.Warn("discord follow-up failed", slog.Any("error", crier.WithoutURL(err)))
 		return
 	}
 	a.opts.Metrics.MessageSent(Platform)
@@ -168,7 +168,7 @@ func (a *Adapter) modalSubmit(ctx context.Context, i *discordgo.Interaction) *di
 	data := i.ModalSubmitData()
 	action, id, target, err := ParseCustomID(data.CustomID)
 	if err != nil || action != "reschedule_form" || target != "" {
-		return ephemeral("✗ That form is not one of crier's.")
+		return ephemeral("✗ That form is not one of crier's. Type /reschedule #<id> <when> instead, like: /reschedule #12 tomorrow 9am")
 	}
 	when := ""
 	for _, row := range data.Components {

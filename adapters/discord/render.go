@@ -28,13 +28,13 @@ const (
 
 // Discord limits, in characters. A character is counted as a UTF-16 code
 // unit, which is never fewer than runes: text that fits by this count fits
-// however Discord counts.
+// however Discord counts. (All embeds together may hold 6,000; one title and
+// one description stay below that.)
 const (
 	limitEmbedTitle       = 256
 	limitEmbedDescription = 4096
-	limitEmbedTotal       = 6000 // all text of all embeds; one title and one description stay below it
-	limitRowButtons       = 5    // components in an action row
-	limitRows             = 5    // action rows in a message
+	limitRowButtons       = 5 // components in an action row
+	limitRows             = 5 // action rows in a message
 	limitButtonLabel      = 80
 	limitCustomID         = 100
 	limitContent          = 2000 // a message's content

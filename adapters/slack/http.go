@@ -3,7 +3,6 @@ package slack
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -157,11 +156,7 @@ func (a *Adapter) respond(ctx context.Context, responseURL string, resp commands
 	if err := slackapi.PostWebhookCustomHTTPContext(ctx, responseURL, a.http, msg); err != nil {
 		// The URL itself lets anyone post to the channel for 30 minutes:
 		// log the cause without it.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		a.log.Warn("slack response_url post failed", slog.Any("error", err))
+		a.log.Warn("slack response_url post failed", slog.Any("error", crier.WithoutURL(err)))
 		return
 	}
 	a.opts.Metrics.MessageSent(Platform)

@@ -156,6 +156,10 @@ func TestAReplayedRequestIsRefused(t *testing.T) {
 	require.Equal(t, 200, status)
 	status, _ = send(t, srv, req)
 	require.Equal(t, 401, status)
+	upper := req
+	upper.sig = "v0=" + strings.ToUpper(strings.TrimPrefix(sign(strconv.FormatInt(req.at.Unix(), 10), req.body), "v0="))
+	status, _ = send(t, srv, upper)
+	require.Equal(t, 401, status, "the same signature in upper case is the same request")
 	require.Len(t, w.upcoming(t), 1)
 }
 

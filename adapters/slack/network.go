@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
@@ -92,11 +93,13 @@ func (n *Network) join(ctx context.Context) error {
 }
 
 // find returns the ts of a message in the channel that carries req's key,
-// posted since the post was due (a minute of slack for clocks), or "".
+// posted since the post was due or first tried, whichever is earlier (a
+// rescheduled retry still finds the first message), with a minute of slack
+// for clocks; or "".
 func (n *Network) find(ctx context.Context, req crier.PublishRequest) (string, error) {
 	params := &slackapi.GetConversationHistoryParameters{
 		ChannelID: n.channel, Limit: 200, IncludeAllMetadata: true,
-		Oldest: strconv.FormatInt(req.DueAt.Unix()-60, 10),
+		Oldest: strconv.FormatInt(since(req).Unix()-60, 10),
 	}
 	for page := 0; page < 5; page++ {
 		hist, err := n.a.client.GetConversationHistoryContext(ctx, params)
@@ -124,6 +127,9 @@ func (n *Network) explain(err error) error {
 	if errors.As(err, &se) {
 		code = se.Err
 	}
+	if refusedCode(code) {
+		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "Slack refused crier's bot token (%s); set a new chat.slack.bot_token", code))
+	}
 	switch code {
 	case "channel_not_found":
 		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "Slack says channel %s does not exist or crier cannot see it; check channel: in bot.yaml", n.channel))
@@ -131,12 +137,18 @@ func (n *Network) explain(err error) error {
 		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "crier is not in channel %s; type /invite @crier there", n.channel))
 	case "is_archived":
 		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "channel %s is archived", n.channel))
-	case "invalid_auth", "token_revoked", "account_inactive", "not_authed":
-		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "Slack refused crier's bot token (%s); set a new chat.slack.bot_token", code))
 	case "msg_too_long":
 		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "Slack says the text is too long"))
 	case "missing_scope":
 		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "crier's Slack app lacks a permission (scope); update it from the manifest in slack/ and reinstall it"))
 	}
 	return err
+}
+
+// since is when a message for req can first have been posted.
+func since(req crier.PublishRequest) time.Time {
+	if !req.StartedAt.IsZero() && req.StartedAt.Before(req.DueAt) {
+		return req.StartedAt
+	}
+	return req.DueAt
 }

@@ -42,6 +42,22 @@ func TestChannelNetworkRetryAfterAnUnclearFailureDoesNotPostTwice(t *testing.T) 
 	require.Len(t, f.postsCopy(), 1, "Slack had posted it; the retry found it")
 }
 
+func TestChannelNetworkRetryAfterARescheduleStillFindsTheFirstMessage(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	f.loseNext = true
+	n := newAdapter(t, f, newWorld(t), "http").Network("announcements", "C0ANNOUNCE", 4000)
+	first := time.Now()
+	req := crier.PublishRequest{IdempotencyKey: "crier-3-announcements-0", PostID: 3, Text: "Moved", DueAt: first, StartedAt: first}
+
+	_, err := n.Publish(context.Background(), req)
+	require.Error(t, err)
+	req.DueAt = first.Add(time.Hour) // rescheduled after the failed attempt
+	_, err = n.Publish(context.Background(), req)
+	require.NoError(t, err)
+	require.Len(t, f.postsCopy(), 1, "the retry looked back to the first attempt and found its message")
+}
+
 func TestChannelNetworkJoinsAPublicChannelAndRefusesAPrivateOne(t *testing.T) {
 	t.Parallel()
 	f := newFakeSlack(t)

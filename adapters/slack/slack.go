@@ -24,8 +24,7 @@ const Platform = "slack"
 
 // Slack's limits and windows.
 const (
-	ackWindow     = 3 * time.Second // Slack's deadline for an acknowledgement
-	ackBudget     = 2 * time.Second // how long a command may run before we ack "working on it"
+	ackBudget     = 2 * time.Second // how long a command may run before we ack "working on it" (Slack's deadline is 3 s)
 	maxBody       = 1 << 20         // 1 MiB: larger requests are refused
 	maxClockSkew  = 5 * time.Minute // older (or future) request timestamps are refused
 	userCacheTTL  = time.Hour       // users.info and user group lookups
@@ -315,10 +314,9 @@ func workingOnIt() commands.Response {
 // message is the JSON body of an answer (response_url, HTTP response, Socket
 // Mode ack payload).
 type message struct {
-	ResponseType    string           `json:"response_type,omitempty"`
-	Text            string           `json:"text"`
-	Blocks          []slackapi.Block `json:"blocks,omitempty"`
-	ReplaceOriginal bool             `json:"replace_original,omitempty"`
+	ResponseType string           `json:"response_type,omitempty"`
+	Text         string           `json:"text"`
+	Blocks       []slackapi.Block `json:"blocks,omitempty"`
 }
 
 func toMessage(resp commands.Response) message {

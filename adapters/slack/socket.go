@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
@@ -40,7 +39,7 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			if strings.Contains(err.Error(), "invalid_auth") || strings.Contains(err.Error(), "not_allowed_token_type") {
+			if TokenRefused(err) {
 				return fmt.Errorf("slack refused the app-level token (%w): set chat.slack.app_token to an xapp- token with the connections:write scope", err)
 			}
 			return fmt.Errorf("slack socket mode: %w", err)

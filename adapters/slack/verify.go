@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
@@ -72,7 +73,7 @@ func (a *Adapter) verified(repeatOK bool, next func(w http.ResponseWriter, r *ht
 		}
 		// The signature is valid as long as its timestamp is: remember it
 		// until then.
-		if a.seen(a.replays, ts+sig, now, time.Unix(secs, 0).Add(maxClockSkew)) {
+		if a.seen(a.replays, ts+strings.ToLower(sig), now, time.Unix(secs, 0).Add(maxClockSkew)) {
 			if repeatOK {
 				w.WriteHeader(http.StatusOK)
 				return

@@ -12,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/crier-bot/crier/adapters/discord"
+	"github.com/crier-bot/crier/adapters/slack"
 	"github.com/crier-bot/crier/internal/config"
 	"github.com/crier-bot/crier/internal/crier"
 )
@@ -127,31 +128,20 @@ func (m *Main) slackIdentity(ctx context.Context, cfg *config.Config) (string, e
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := sl.Connect(cctx); err != nil {
-		if !refused(err) {
+		if !slack.TokenRefused(err) {
 			return "", crier.Errorf(crier.EUNAVAIL, "could not reach Slack at %s (%v); check the network, or chat.slack.api_url", cfg.Chat.Slack.APIURL, err)
 		}
 		return "", crier.Errorf(crier.EINVALID, "Slack did not accept chat.slack.bot_token (%v); copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page", err)
 	}
 	if cfg.Chat.Slack.Mode == "socket" {
 		if err := sl.CheckAppToken(cctx); err != nil {
-			if !refused(err) {
+			if !slack.TokenRefused(err) {
 				return "", crier.Errorf(crier.EUNAVAIL, "could not reach Slack at %s (%v); check the network, or chat.slack.api_url", cfg.Chat.Slack.APIURL, err)
 			}
 			return "", crier.Errorf(crier.EINVALID, "Slack did not accept chat.slack.app_token (%v); generate an app-level token with the connections:write scope under Basic Information → App-Level Tokens", err)
 		}
 	}
 	return sl.Identity(), nil
-}
-
-// refused reports whether Slack answered that a token is not accepted (as
-// opposed to not answering at all).
-func refused(err error) bool {
-	for _, code := range []string{"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "not_allowed_token_type"} {
-		if strings.Contains(err.Error(), code) {
-			return true
-		}
-	}
-	return false
 }
 
 // checkDiscord logs in with the bot token, says whether the message content

@@ -6,6 +6,7 @@ package crier
 import (
 	"errors"
 	"fmt"
+	"net/url"
 )
 
 // Error codes. They tell an adapter how to present an error; the Message is
@@ -59,4 +60,15 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Something went wrong on our side; the details are in crier's log. Please try again."
+}
+
+// WithoutURL returns the cause of a failed HTTP request without the request's
+// URL, for logging: some URLs are secrets themselves (a Slack response_url, a
+// Discord interaction token in the path).
+func WithoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s request failed: %w", ue.Op, ue.Err)
+	}
+	return err
 }
