@@ -61,7 +61,7 @@ func (d *decoder) mastodonNetwork(item *yaml.Node, path string, values map[strin
 			return d.errorf(v.v, v.path, "unknown visibility %s; write one of %s", written(v.v), strings.Join(mastodonVisibilities, ", "))
 		}
 	}
-	if err := d.language(values, n); err != nil {
+	if err := d.language(values, n, false); err != nil {
 		return err
 	}
 	// 0: the instance says (read at start, 500 until then).
@@ -107,7 +107,7 @@ func (d *decoder) blueskyNetwork(item *yaml.Node, path string, values map[string
 		// Only the shape is described, never the value.
 		return d.errorf(pw.v, pw.path, "is not shaped like an app password (four groups of four letters or digits: xxxx-xxxx-xxxx-xxxx); use an app password from %s, never the account's own password", blueskyPassword.where)
 	}
-	return d.language(values, n)
+	return d.language(values, n, true)
 }
 
 func (d *decoder) webhookNetwork(item *yaml.Node, path string, values map[string]entry, n *Network) error {
@@ -157,7 +157,9 @@ func (d *decoder) webhookNetwork(item *yaml.Node, path string, values map[string
 	return nil
 }
 
-func (d *decoder) language(values map[string]entry, n *Network) error {
+// language reads a language code; region says whether the network takes
+// one with a region (Bluesky: pt-BR) or only the language (Mastodon: pt).
+func (d *decoder) language(values map[string]entry, n *Network, region bool) error {
 	lang, ok := values["language"]
 	if !ok {
 		return nil
@@ -168,6 +170,9 @@ func (d *decoder) language(values map[string]entry, n *Network) error {
 	}
 	if !languageCode.MatchString(n.Language) {
 		return d.errorf(lang.v, lang.path, "%s is not a language code; write one like en, de or pt-BR", written(lang.v))
+	}
+	if base, _, hasRegion := strings.Cut(n.Language, "-"); hasRegion && !region {
+		return d.errorf(lang.v, lang.path, "%s has a region, which Mastodon does not take; write only the language, like %s", written(lang.v), base)
 	}
 	return nil
 }

@@ -78,6 +78,8 @@ func TestSocialNetworksReject(t *testing.T) {
 			`bot.yaml:6: networks[0].visibility: unknown visibility "friends"; write one of public, unlisted, private, direct`},
 		{"a language is a code", m + "    server: https://mastodon.social\n    access_token: ${MASTODON_TOKEN}\n    language: English\n",
 			`bot.yaml:6: networks[0].language: "English" is not a language code; write one like en, de or pt-BR`},
+		{"a mastodon language has no region", m + "    server: https://mastodon.social\n    access_token: ${MASTODON_TOKEN}\n    language: pt-BR\n",
+			`bot.yaml:6: networks[0].language: "pt-BR" has a region, which Mastodon does not take; write only the language, like pt`},
 		{"a bluesky handle is not an e-mail", b + "    handle: ana@example.com\n    app_password: ${BLUESKY_APP_PASSWORD}\n",
 			`bot.yaml:4: networks[0].handle: "ana@example.com" looks like an e-mail address; write the handle instead, like crier.bsky.social`},
 		{"a bluesky account password is refused without showing it", b + "    handle: crier.bsky.social\n    app_password: ${MAIN_PASSWORD}\n",
