@@ -387,8 +387,8 @@ type response struct {
 // transport error after the request was written is unclear for a post or
 // reply; before that (or for a ping) it is temporary.
 func (n *Network) post(ctx context.Context, event, key string, body []byte) (response, error) {
-	if err := n.limiter.Wait(ctx); err != nil {
-		return response{}, fmt.Errorf("webhook %s %s: wait for rate limit: %w", n.name, event, err)
+	if err := n.waitTurn(ctx); err != nil {
+		return response{}, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, bytes.NewReader(body))
 	if err != nil {
@@ -546,4 +546,32 @@ func retryAfter(v string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+// waitTurn waits for the receiver's rate (bot.yaml's rate). A wait that would
+// outlast ctx is a rate-limit answer at once, so the post waits its turn
+// without spending an attempt (as a 429 would).
+func (n *Network) waitTurn(ctx context.Context) error {
+	r := n.limiter.Reserve()
+	if !r.OK() {
+		return fmt.Errorf("webhook %s: the rate limiter refused the request", n.name)
+	}
+	d := r.Delay()
+	if d == 0 {
+		return nil
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
+		r.Cancel()
+		return crier.RateLimited(crier.Errorf(crier.EUNAVAIL,
+			"crier is pacing posts to %s at %g a second (rate: in bot.yaml).", n.name, float64(n.limiter.Limit())), d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		r.Cancel()
+		return fmt.Errorf("webhook %s: wait for rate limit: %w", n.name, ctx.Err())
+	}
 }

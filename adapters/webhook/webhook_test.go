@@ -482,6 +482,10 @@ func TestRateLimitWaitIsBoundedByTheContext(t *testing.T) {
 	require.Error(t, err)
 	require.False(t, crier.IsUnclear(err))
 	require.Len(t, b.srv.Deliveries(), 1)
+	wait, limited := crier.RetryAfter(err)
+	require.True(t, limited, "waiting its turn spends no attempt: %v", err)
+	require.Greater(t, wait, 900*time.Second)
+	require.Equal(t, "crier is pacing posts to hooks at 0.001 a second (rate: in bot.yaml).", crier.ErrorMessage(err))
 }
 
 func TestReplyNeedsSomethingToAnswer(t *testing.T) {
