@@ -61,7 +61,6 @@ type Adapter struct {
 
 	mu        sync.Mutex
 	router    *commands.Router
-	botID     string
 	onThread  crier.ThreadHandler
 	threads   map[string]threadInfo         // threads crier started (known without asking)
 	channels  map[string]*discordgo.Channel // channels looked up, cached
@@ -121,7 +120,6 @@ func New(opts Options) (*Adapter, error) {
 	s.StateEnabled = true
 	a := &Adapter{opts: opts, s: s, log: opts.Logger, router: opts.Router,
 		threads: map[string]threadInfo{}, channels: map[string]*discordgo.Channel{}, limiters: map[string]*rate.Limiter{}, seen: map[string]time.Time{}}
-	s.AddHandler(a.onReady)
 	s.AddHandler(a.onInteraction)
 	s.AddHandler(a.onMessage)
 	return a, nil
@@ -156,18 +154,17 @@ func (a *Adapter) OnThreadReply(h crier.ThreadHandler) {
 	a.onThread = h
 }
 
-func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if r.User != nil {
-		a.botID = r.User.ID
-	}
-}
-
+// bot is crier's own user id, from the gateway's READY. It is read from
+// discordgo's state, which the gateway reader updates as each event arrives:
+// handlers run in goroutines of their own, so a message right after READY
+// could be handled before a READY handler had run.
 func (a *Adapter) bot() string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.botID
+	a.s.State.RLock()
+	defer a.s.State.RUnlock()
+	if a.s.State.User == nil {
+		return ""
+	}
+	return a.s.State.User.ID
 }
 
 // Run registers the commands and holds the gateway session (discordgo
@@ -222,23 +219,16 @@ func (a *Adapter) RegisterCommands(ctx context.Context) error {
 func applicationCommands(defs []commands.Definition) []*discordgo.ApplicationCommand {
 	out := make([]*discordgo.ApplicationCommand, 0, len(defs))
 	for _, d := range defs {
-		c := &discordgo.ApplicationCommand{Name: d.Name, Description: clip(d.Summary, 100)}
+		c := &discordgo.ApplicationCommand{Name: d.Name, Description: clipText(d.Summary, 100)}
 		if _, args, _ := strings.Cut(d.Usage, " "); args != "" {
 			c.Options = []*discordgo.ApplicationCommandOption{{
 				Type: discordgo.ApplicationCommandOptionString, Name: "text",
-				Description: clip(args, 100), Required: strings.HasPrefix(args, "<") || strings.HasPrefix(args, "#"),
+				Description: clipText(args, 100), Required: strings.HasPrefix(args, "<") || strings.HasPrefix(args, "#"),
 			}}
 		}
 		out = append(out, c)
 	}
 	return out
-}
-
-func clip(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }
 
 // InviteURL is the link that adds crier to a server with the scopes and

@@ -107,17 +107,14 @@ func noticeMessage(n crier.Notice) *discordgo.MessageSend {
 			resp.Lines = append(resp.Lines, "Type "+b.Command)
 		}
 	}
-	return &discordgo.MessageSend{Content: Content(resp), Components: renderButtons(resp.Buttons), AllowedMentions: noMentions}
+	return &discordgo.MessageSend{Content: Content(resp), Components: renderButtons(resp.Buttons), AllowedMentions: noPings()}
 }
-
-// noMentions keeps post and notice text from pinging anyone.
-var noMentions = &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
 
 // Post sends text to a channel or thread, paced per channel (discordgo also
 // honours Discord's rate-limit buckets and Retry-After), and returns the
 // message id.
 func (a *Adapter) Post(ctx context.Context, channelID, text string) (string, error) {
-	return a.send(ctx, channelID, &discordgo.MessageSend{Content: text, AllowedMentions: noMentions})
+	return a.send(ctx, channelID, &discordgo.MessageSend{Content: text, AllowedMentions: noPings()})
 }
 
 func (a *Adapter) send(ctx context.Context, channelID string, m *discordgo.MessageSend) (string, error) {
@@ -136,13 +133,13 @@ func (a *Adapter) send(ctx context.Context, channelID string, m *discordgo.Messa
 // Post into that id to write in the thread.
 func (a *Adapter) StartThread(ctx context.Context, channelID, messageID, name string) (string, error) {
 	th, err := a.s.MessageThreadStartComplex(channelID, messageID, &discordgo.ThreadStart{
-		Name: clip(name, 100), AutoArchiveDuration: 10080,
+		Name: clipText(name, 100), AutoArchiveDuration: 10080,
 	}, discordgo.WithContext(ctx))
 	if err != nil {
 		return "", fmt.Errorf("discord start thread: %w", err)
 	}
 	a.mu.Lock()
-	a.threads[th.ID] = threadInfo{owner: a.botID, parent: channelID, isThread: true}
+	a.threads[th.ID] = threadInfo{owner: a.bot(), parent: channelID, isThread: true}
 	a.mu.Unlock()
 	return th.ID, nil
 }
@@ -218,7 +215,7 @@ func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.
 	if err := n.a.limiter(n.channel).Wait(ctx); err != nil {
 		return crier.PublishResult{}, err
 	}
-	body := messageWithNonce{Content: req.Text, AllowedMentions: noMentions, Nonce: Nonce(req.IdempotencyKey), EnforceNonce: true}
+	body := messageWithNonce{Content: req.Text, AllowedMentions: noPings(), Nonce: Nonce(req.IdempotencyKey), EnforceNonce: true}
 	raw, err := n.a.s.RequestWithBucketID(http.MethodPost, discordgo.EndpointChannelMessages(n.channel), body,
 		discordgo.EndpointChannelMessages(n.channel), discordgo.WithContext(ctx))
 	if err != nil {
