@@ -12,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/crier"
 )
 
 // customIDPrefix starts the custom_id of every crier component:
@@ -38,7 +39,6 @@ const (
 	limitButtonLabel      = 80
 	limitCustomID         = 100
 	limitContent          = 2000 // a message's content
-	limitTarget           = 32   // a network's name in bot.yaml
 )
 
 const ellipsis = "…" // one character wide
@@ -133,7 +133,7 @@ func ParseCustomID(id string) (action string, postID int64, target string, err e
 		return "", 0, "", fmt.Errorf("parse custom id %q: want %s<action>:<post id>[:<network>]", id, customIDPrefix)
 	}
 	digits, target, hasTarget := strings.Cut(rest, ":")
-	if hasTarget && !validTarget(target) {
+	if hasTarget && !crier.ValidNetworkName(target) {
 		return "", 0, "", fmt.Errorf("parse custom id %q: not a network name", id)
 	}
 	postID, err = strconv.ParseInt(digits, 10, 64)
@@ -144,22 +144,6 @@ func ParseCustomID(id string) (action string, postID int64, target string, err e
 		return "", 0, "", fmt.Errorf("parse custom id %q: not a post id", id)
 	}
 	return action, postID, target, nil
-}
-
-// validTarget reports whether t can be a network's name in bot.yaml: 1 to 32
-// of a-z, 0-9, _ and -. Nothing else goes into a custom_id, so one cannot
-// smuggle more words into the command it runs, and the longest id
-// ("crier:confirm_published:" + 19 digits + ":" + 32) stays within 100.
-func validTarget(t string) bool {
-	if t == "" || len(t) > limitTarget {
-		return false
-	}
-	for _, c := range []byte(t) {
-		if c != '_' && c != '-' && (c < 'a' || c > 'z') && (c < '0' || c > '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // validAction reports whether a is a lowercase identifier: [a-z][a-z0-9_]*.

@@ -11,6 +11,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/crier"
 )
 
 // ActionPrefix starts the action_id of every crier button: the action_id is
@@ -34,7 +35,6 @@ const (
 	limitButtonText    = 75   // button label
 	limitActionID      = 255  // action_id
 	limitFallbackText  = 4000 // the message's text; Slack advises at most 4,000
-	limitTarget        = 32   // a network's name in bot.yaml
 	limitConfirmTitle  = 100  // a confirmation dialog's title
 	limitConfirmText   = 300  // a confirmation dialog's text
 )
@@ -102,7 +102,7 @@ func ParseButtonValue(v string) (postID int64, target string, err error) {
 		return 0, "", fmt.Errorf("parse button value %q: want %s<id>[:<network>]", v, buttonValuePrefix)
 	}
 	digits, target, hasTarget := strings.Cut(rest, ":")
-	if hasTarget && !validTarget(target) {
+	if hasTarget && !crier.ValidNetworkName(target) {
 		return 0, "", fmt.Errorf("parse button value %q: not a network name", v)
 	}
 	id, err := strconv.ParseInt(digits, 10, 64)
@@ -113,21 +113,6 @@ func ParseButtonValue(v string) (postID int64, target string, err error) {
 		return 0, "", fmt.Errorf("parse button value %q: not a post id", v)
 	}
 	return id, target, nil
-}
-
-// validTarget reports whether t can be a network's name in bot.yaml: 1 to 32
-// of a-z, 0-9, _ and -. Nothing else goes into a button, so a value cannot
-// smuggle more words into the command it runs.
-func validTarget(t string) bool {
-	if t == "" || len(t) > limitTarget {
-		return false
-	}
-	for _, c := range []byte(t) {
-		if c != '_' && c != '-' && (c < 'a' || c > 'z') && (c < '0' || c > '9') {
-			return false
-		}
-	}
-	return true
 }
 
 func section(blockID, mrkdwn string) *slackapi.SectionBlock {

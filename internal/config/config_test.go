@@ -1167,7 +1167,7 @@ func FuzzParse(f *testing.F) {
 			t.Errorf("parsed to an incomplete config: %+v", c)
 		}
 		for _, n := range c.Networks {
-			valid := validNetworkName(n.Name)
+			valid := crier.ValidNetworkName(n.Name)
 			switch n.Kind {
 			case "file":
 				valid = valid && n.Outbox != "" && n.Channel == "" && n.Limit >= 1 && n.Limit <= 100000 && !n.Crosspost

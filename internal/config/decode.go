@@ -663,7 +663,7 @@ func (d *decoder) network(item *yaml.Node, path string) (Network, *yaml.Node, er
 	if n.Name, err = d.scalar(name.v, name.path, "a name like sandbox"); err != nil {
 		return Network{}, nil, err
 	}
-	if !validNetworkName(n.Name) {
+	if !crier.ValidNetworkName(n.Name) {
 		return Network{}, nil, d.errorf(name.v, name.path, "invalid name %s; use 1 to 32 of a-z, 0-9, _ and -", written(name.v))
 	}
 
@@ -757,19 +757,6 @@ func (d *decoder) slackNetwork(item *yaml.Node, path string, values map[string]e
 		}
 	}
 	return nil
-}
-
-// validNetworkName reports whether name is 1 to 32 of a-z, 0-9, _ and -.
-func validNetworkName(name string) bool {
-	if name == "" || len(name) > 32 {
-		return false
-	}
-	for _, c := range []byte(name) {
-		if !(c == '_' || c == '-' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 func (d *decoder) publish(e entry, c *Config) error {

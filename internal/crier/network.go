@@ -230,3 +230,18 @@ func RetryAfter(err error) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// ValidNetworkName reports whether name can name a network in bot.yaml: 1 to
+// 32 of a-z, 0-9, _ and -. Button values carry the name, so the chat
+// adapters check what comes back with the same rule.
+func ValidNetworkName(name string) bool {
+	if name == "" || len(name) > 32 {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if !(c == '_' || c == '-' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
