@@ -13,6 +13,7 @@
 package bluesky
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"log/slog"
@@ -144,11 +145,9 @@ func New(opts Options) (*Network, error) {
 	// The PDS counts points in an hourly window, so a full hour's budget
 	// may go at once (a launch-day batch); after that, writes are paced to
 	// the hourly rate, and the server's own ratelimit-* headers still rule.
-	switch points := opts.WritePoints; {
+	switch points := cmp.Or(opts.WritePoints, defaultWritePoints); {
 	case points < 0:
 		n.writes = rate.NewLimiter(rate.Inf, 0)
-	case points == 0:
-		n.writes = rate.NewLimiter(rate.Limit(float64(defaultWritePoints)/3600), defaultWritePoints)
 	default:
 		n.writes = rate.NewLimiter(rate.Limit(float64(points)/3600), points)
 	}

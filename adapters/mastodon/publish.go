@@ -106,10 +106,8 @@ func (n *Network) textTooLong(ctx context.Context, what, text string, named int,
 	before, _, _ := n.limits()
 	if err := n.Refresh(ctx); err != nil {
 		n.log.Warn("mastodon instance limits not refreshed", slog.String(keyNetwork, n.name), slog.Any(keyError, err))
-		n.lowerLimit(named)
-	} else {
-		n.lowerLimit(named) // the refusal is the latest word, even if the instance page lags
 	}
+	n.lowerLimit(named) // the refusal is the latest word, even if the instance page lags
 	c := n.Check(text)
 	var user *crier.Error
 	if c.Used > c.Limit || c.Limit != before {

@@ -134,9 +134,9 @@ func (d *decoder) webhookNetwork(item *yaml.Node, path string, values map[string
 	if len(n.Secret) < 16 {
 		return d.errorf(sec.v, sec.path, "is too short to be safe; use %s", webhookSecret.describe())
 	}
-	// Off unless the receiver says it ignores a repeated Idempotency-Key:
-	// then a timeout is asked about instead of retried (never twice).
-	n.Deduplicates = false
+	// Off (the zero value) unless the receiver says it ignores a repeated
+	// Idempotency-Key; while off, a timeout is asked about instead of
+	// retried (never twice).
 	if dd, ok := values["deduplicates"]; ok {
 		if n.Deduplicates, err = d.boolean(dd.v, dd.path); err != nil {
 			return err
