@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/crier-bot/crier/adapters/bluesky"
@@ -137,18 +138,24 @@ func openNetwork(nc config.Network, ch chats, state crier.StateStore, clock crie
 // refresh reads what networks publish about themselves (Mastodon's
 // character limit) before the first post is checked. A network that cannot
 // be reached keeps its defaults; the publish attempts report the problem.
+// The networks are asked at the same time, so start waits at most 10 s
+// however many of them do not answer.
 func (a *app) refresh(ctx context.Context) {
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
 	for _, n := range a.networks {
 		r, ok := n.(interface{ Refresh(context.Context) error })
 		if !ok {
 			continue
 		}
-		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if err := r.Refresh(rctx); err != nil {
-			a.log.Warn("could not read the network's limits; using defaults until it answers", slog.String("network", n.Name()), slog.Any("error", err))
-		}
-		cancel()
+		wg.Go(func() {
+			if err := r.Refresh(rctx); err != nil {
+				a.log.Warn("could not read the network's limits; using defaults until it answers", slog.String("network", n.Name()), slog.Any("error", err))
+			}
+		})
 	}
+	wg.Wait()
 }
 
 // start reads the networks' limits and starts publishing (late posts go out
