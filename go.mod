@@ -3,7 +3,7 @@ module github.com/crier-bot/crier
 go 1.26.8
 
 require (
-	github.com/bwmarrin/discordgo v0.29.0
+	github.com/bwmarrin/discordgo v0.28.1
 	github.com/gorilla/websocket v1.5.3
 	github.com/mattn/go-mastodon v0.0.13
 	github.com/mattn/go-sqlite3 v1.14.53
@@ -13,7 +13,7 @@ require (
 	github.com/riverqueue/river/riverdriver/riversqlite v0.51.1
 	github.com/riverqueue/river/rivertype v0.51.1
 	github.com/rivo/uniseg v0.4.7
-	github.com/slack-go/slack v0.35.0
+	github.com/slack-go/slack v0.36.0
 	github.com/stretchr/testify v1.12.1
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/term v0.47.0
