@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/bwmarrin/discordgo v0.28.1
+	github.com/clipperhouse/uax29/v2 v2.7.0
 	github.com/gorilla/websocket v1.5.3
 	github.com/mattn/go-mastodon v0.0.13
 	github.com/mattn/go-sqlite3 v1.14.53

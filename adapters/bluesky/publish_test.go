@@ -251,6 +251,11 @@ func TestTextBlueskyCannotTakeIsRefused(t *testing.T) {
 	require.Zero(t, b.srv.Calls("com.atproto.repo.putRecord"))
 	_, err := b.net.Publish(context.Background(), request("ok", strings.Repeat("é", 300)))
 	require.NoError(t, err, "300 graphemes fit")
+	// क्षि is one grapheme for the PDS (Unicode 17); Unicode 15 counted two.
+	devanagari := strings.Repeat("क्षि ", 150)
+	require.Equal(t, 300, b.net.Check(devanagari).Used)
+	_, err = b.net.Publish(context.Background(), request("hi", devanagari))
+	require.NoError(t, err, "300 Devanagari graphemes fit")
 }
 
 func TestARetryWithDifferentContentKeepsThePostThatIsOut(t *testing.T) {

@@ -21,6 +21,10 @@ func TestGraphemes(t *testing.T) {
 		{"an accent written as a combining mark counts once", "e\u0301", 1},
 		{"a flag counts once", "🇵🇹", 1},
 		{"the empty text counts nothing", "", 0},
+		// Unicode 17 (GB9c) joins Indic conjuncts, as the PDS counts them.
+		{"a Devanagari conjunct with a vowel sign counts once", "क्षि", 1},
+		{"a Devanagari conjunct counts once", "क्ष", 1},
+		{"a Hindi word counts by its conjuncts", "हिन्दी", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
