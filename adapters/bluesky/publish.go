@@ -2,6 +2,7 @@ package bluesky
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -150,9 +151,7 @@ func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.
 	}
 	var xe *xrpcError
 	if errors.As(err, &xe) && xe.Name == "InvalidSwap" {
-		// An earlier attempt wrote the post; keep it rather than edit it.
-		n.log.Warn("bluesky post already at its key with other content; keeping it", "network", n.name, "rkey", rkey)
-		return n.result(rkey, "at://"+s.DID+"/"+postCollection+"/"+rkey), nil
+		return n.taken(ctx, s.DID, rkey, rec)
 	}
 	if !unclear(err) {
 		return crier.PublishResult{}, n.explain("publish", err)
@@ -230,6 +229,41 @@ func (n *Network) confirm(ctx context.Context, did, rkey string, cause error) (c
 		return crier.PublishResult{}, crier.Unclear(fmt.Errorf("bluesky publish: %w: %w (and getRecord: %w)", crier.Errorf(crier.EUNAVAIL,
 			"Bluesky gave no clear answer for %s.", n.name), cause, err))
 	}
+}
+
+// taken answers a putRecord refused because another record is at rkey.
+// The same text written at the same time is an earlier attempt of this post
+// whose image or mention came out differently: that post is out, and is
+// kept. Any other text is someone else's post (another crier with a copy of
+// this database: a staging copy, a restored backup), never this one.
+func (n *Network) taken(ctx context.Context, did, rkey string, rec postRecord) (crier.PublishResult, error) {
+	var cur struct {
+		URI   string `json:"uri"`
+		Value struct {
+			Text      string `json:"text"`
+			CreatedAt string `json:"createdAt"`
+		} `json:"value"`
+	}
+	q := url.Values{"repo": {did}, "collection": {postCollection}, "rkey": {rkey}}
+	err := n.do(ctx, call{nsid: "com.atproto.repo.getRecord", query: q}, "", &cur)
+	if isNotFound(err) {
+		// Deleted since: the next attempt writes the post.
+		return crier.PublishResult{}, fmt.Errorf("bluesky publish: %w", crier.Errorf(crier.EUNAVAIL,
+			"A Bluesky post at this post's place on %s went away while crier wrote it; crier tries again.", n.name))
+	}
+	if err != nil {
+		return crier.PublishResult{}, n.explain("read the post at its key", err)
+	}
+	uri := cmp.Or(cur.URI, "at://"+did+"/"+postCollection+"/"+rkey)
+	res := n.result(rkey, uri)
+	if cur.Value.Text == rec.Text && cur.Value.CreatedAt == rec.CreatedAt {
+		n.log.Info("bluesky post already at its key from an earlier attempt; keeping it", "network", n.name, "rkey", rkey)
+		return res, nil
+	}
+	n.log.Warn("bluesky record key holds another post", "network", n.name, "rkey", rkey, "uri", uri)
+	return crier.PublishResult{}, crier.Permanent(fmt.Errorf("bluesky publish: %w", crier.Errorf(crier.EPERMANENT,
+		"Another crier (a staging copy or a restored backup?) already posted different text on %s where this post belongs: %s. crier did not post over it; delete that post in Bluesky if it should not be there, then /schedule this text again.",
+		n.name, res.URL)))
 }
 
 // result names a published post.

@@ -262,14 +262,36 @@ func TestARetryWithDifferentContentKeepsThePostThatIsOut(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	first, err := b.net.Publish(ctx, request("4:bsky:0", "As it went out"))
+	first, err := b.net.Publish(ctx, request("4:bsky:0", "Thanks @ana.test!"))
 	require.NoError(t, err)
-	// The retry builds a different record (say an image's bytes changed):
-	// swapRecord null keeps the PDS from overwriting the post.
-	again, err := b.net.Publish(ctx, request("4:bsky:0", "As the retry built it"))
+	// The retry builds a different record of the same text (the mention
+	// now resolves): swapRecord null keeps the PDS from overwriting the
+	// post, and the post that is out is ours.
+	b.srv.AddUser("ana.test")
+	again, err := b.net.Publish(ctx, request("4:bsky:0", "Thanks @ana.test!"))
 	require.NoError(t, err)
 	require.Equal(t, first, again)
 	require.Len(t, b.srv.Posts(), 1)
-	require.Equal(t, "As it went out", b.srv.Posts()[0].Text)
+	require.Empty(t, storedRecord(t, b.srv, first.RemoteID).Facets)
+	require.Equal(t, 1, b.srv.InvalidSwaps())
 	require.Zero(t, b.srv.Updates())
+}
+
+func TestOtherTextAtTheRecordKeyIsAConflictNotAPublish(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	// Another crier with the same database (a staging copy, a restored
+	// backup) posted its own text at the same key.
+	staging, err := b.net.Publish(ctx, request("4:bsky:0", "Staging test, please ignore"))
+	require.NoError(t, err)
+	_, err = b.another(t).Publish(ctx, request("4:bsky:0", "Launch day"))
+	require.Error(t, err)
+	require.True(t, crier.IsPermanent(err), "%v", err)
+	require.Equal(t, crier.EPERMANENT, crier.ErrorCode(err))
+	msg := crier.ErrorMessage(err)
+	require.Contains(t, msg, "different text")
+	require.Contains(t, msg, staging.URL)
+	require.Len(t, b.srv.Posts(), 1)
+	require.Equal(t, "Staging test, please ignore", b.srv.Posts()[0].Text)
 }
