@@ -134,7 +134,7 @@ func (d *DB) ResolveMaybe(ctx context.Context, postID int64, target string, publ
 			}
 		} else {
 			// A new key: the attempt number keeps it unique and stable.
-			dl.IdempotencyKey = fmt.Sprintf("%s-again%d", crier.IdempotencyKey(p.ID, dl.Target, dl.Occurrence), dl.Attempts)
+			dl.IdempotencyKey = fmt.Sprintf("%s-again%d", crier.IdempotencyKey(d.installation, p.ID, dl.Target, dl.Occurrence), dl.Attempts)
 			dl.Status, dl.DueAt, dl.UnclearAt, dl.AskedAt, dl.LastError = crier.DeliveryPending, now.UTC(), time.Time{}, time.Time{}, ""
 			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', idempotency_key = ?, due_at = ?,
 				unclear_at = NULL, asked_at = NULL, last_error = '' WHERE id = ?`, dl.IdempotencyKey, dl.DueAt.UnixMilli(), dl.ID); err != nil {

@@ -58,7 +58,7 @@ func (d *DB) createDeliveries(ctx context.Context, tx *sql.Tx, p *crier.Post, jo
 	for _, target := range p.Targets {
 		dl := crier.Delivery{
 			PostID: p.ID, Target: target, Occurrence: 0,
-			IdempotencyKey: crier.IdempotencyKey(p.ID, target, 0),
+			IdempotencyKey: crier.IdempotencyKey(d.installation, p.ID, target, 0),
 			Status:         crier.DeliveryPending, DueAt: p.DueAt.UTC(),
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (post_id, target, occurrence, idempotency_key, status, due_at)

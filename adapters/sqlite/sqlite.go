@@ -33,20 +33,27 @@ const dsnOptions = "_journal_mode=WAL&_busy_timeout=5000&_txlock=immediate&_fore
 
 // DB is crier's database.
 type DB struct {
-	db    *sql.DB
-	path  string
-	clock crier.Clock
-	lock  *os.File
+	db           *sql.DB
+	path         string
+	clock        crier.Clock
+	lock         *os.File
+	installation string // random, made with the database; part of every idempotency key
 }
 
 // Open opens (creating if needed) the database at path, takes the
-// one-crier-per-database lock and applies pending migrations.
+// one-crier-per-database lock and applies pending migrations. The database
+// holds network sessions (Bluesky's tokens), so it and its WAL and shared
+// memory files are readable by their owner only (0600).
 func Open(ctx context.Context, path string, clock crier.Clock) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	lock, err := acquireLock(path)
 	if err != nil {
+		return nil, err
+	}
+	if err := createPrivate(path); err != nil {
+		_ = lock.Close()
 		return nil, err
 	}
 	db, err := openSQL(ctx, path)
@@ -59,7 +66,58 @@ func Open(ctx context.Context, path string, clock crier.Clock) (*DB, error) {
 		_ = d.Close()
 		return nil, err
 	}
+	if err := d.ensureInstallation(ctx); err != nil {
+		_ = d.Close()
+		return nil, err
+	}
+	if err := ownerOnly(path); err != nil {
+		_ = d.Close()
+		return nil, err
+	}
 	return d, nil
+}
+
+// privateMode is the mode of every file that holds crier's data: the
+// database, its WAL and shared-memory files, and backups.
+const privateMode os.FileMode = 0o600
+
+// createPrivate creates the database file at path, if there is none,
+// readable by its owner only, before SQLite opens it: SQLite gives the WAL
+// and shared-memory files it creates the database file's mode.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, privateMode)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	return nil
+}
+
+// ownerOnly takes access away from others on crier's database, WAL and
+// shared-memory files (an older crier created them 0644). It runs once the
+// file is known to be crier's, so another program's database is left as it
+// was.
+func ownerOnly(path string) error {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("open database: %w", err)
+		}
+		if fi.Mode().Perm()&^privateMode != 0 {
+			if err := os.Chmod(p, privateMode); err != nil {
+				return fmt.Errorf("open database: make %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // openSQL opens the pool and proves the file is an SQLite database.
@@ -203,6 +261,11 @@ func Backup(ctx context.Context, src, dst string) error {
 		return err
 	}
 	defer srcDB.Close()
+	// The copy holds what the database holds (network sessions): create it
+	// private before SQLite writes a byte.
+	if err := createPrivate(dst); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
 	dstDB, err := sql.Open("sqlite3", "file:"+dst)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
@@ -262,6 +325,10 @@ func Backup(ctx context.Context, src, dst string) error {
 	if check != "ok" {
 		_ = os.Remove(dst)
 		return fmt.Errorf("backup %s: the copy failed its check: %s", dst, check)
+	}
+	if err := renewInstallation(ctx, dstConn); err != nil {
+		_ = os.Remove(dst)
+		return fmt.Errorf("backup %s: %w", dst, err)
 	}
 	return nil
 }

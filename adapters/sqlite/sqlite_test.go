@@ -75,7 +75,7 @@ func TestScheduledPostIsStoredWithOneDeliveryAndJobPerTarget(t *testing.T) {
 	require.Equal(t, []string{"sandbox", "other"}, got.Targets)
 	require.Len(t, got.Deliveries, 2)
 	for i, d := range got.Deliveries {
-		require.Equal(t, crier.IdempotencyKey(p.ID, p.Targets[i], 0), d.IdempotencyKey)
+		require.Equal(t, crier.IdempotencyKey(db.Installation(), p.ID, p.Targets[i], 0), d.IdempotencyKey)
 		require.Equal(t, crier.DeliveryPending, d.Status)
 		require.Equal(t, int64(i+1), d.JobID)
 	}
@@ -214,7 +214,7 @@ func TestMigrationsAreAppliedOnce(t *testing.T) {
 	defer db2.Close()
 	var n int
 	require.NoError(t, db2.SQL().QueryRow("SELECT count(*) FROM crier_migrations").Scan(&n))
-	require.Equal(t, 3, n)
+	require.Equal(t, 4, n)
 	_, err = db2.FindPost(context.Background(), 1)
 	require.NoError(t, err, "data survives a reopen")
 	var mode string

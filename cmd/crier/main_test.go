@@ -131,7 +131,7 @@ func TestShellTranscript(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, recs, 1, "only the post due now is published")
 	require.Equal(t, "Doors are open!", recs[0].Text)
-	require.Equal(t, "crier-3-sandbox-0", recs[0].IdempotencyKey)
+	require.Regexp(t, `^crier-[0-9a-f]{12}-3-sandbox-0$`, recs[0].IdempotencyKey)
 }
 
 func TestUserWithoutTheRoleIsRefused(t *testing.T) {

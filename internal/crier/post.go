@@ -72,8 +72,10 @@ type Delivery struct {
 	JobID          int64
 }
 
-// IdempotencyKey is the stable key of a delivery: the same post, target and
-// occurrence always give the same key, across retries, restarts and crashes.
-func IdempotencyKey(postID int64, target string, occurrence int) string {
-	return fmt.Sprintf("crier-%d-%s-%d", postID, target, occurrence)
+// IdempotencyKey is the stable key of a delivery: the same installation,
+// post, target and occurrence always give the same key, across retries,
+// restarts and crashes. installation is the database's random id, so two
+// databases posting to one account never share a key.
+func IdempotencyKey(installation string, postID int64, target string, occurrence int) string {
+	return fmt.Sprintf("crier-%s-%d-%s-%d", installation, postID, target, occurrence)
 }

@@ -181,10 +181,10 @@ func TestScheduledPostIsPublishedWhenTheClockReachesItsTime(t *testing.T) {
 	recs := b.outboxRecords(t)
 	require.Len(t, recs, 1)
 	require.Equal(t, "Launch day is here!", recs[0].Text)
-	require.Equal(t, crier.IdempotencyKey(p.ID, "sandbox", 0), recs[0].IdempotencyKey)
-
 	got, err := b.svc.Post(context.Background(), p.ID)
 	require.NoError(t, err)
+	require.Equal(t, got.Deliveries[0].IdempotencyKey, recs[0].IdempotencyKey)
+	require.Regexp(t, fmt.Sprintf(`^crier-[0-9a-f]{12}-%d-sandbox-0$`, p.ID), recs[0].IdempotencyKey)
 	require.Equal(t, crier.PostPublished, got.Status)
 	require.Equal(t, crier.DeliveryPublished, got.Deliveries[0].Status)
 	require.Equal(t, []string{fmt.Sprintf("✓ Post #%d published to sandbox: file://%s#1", p.ID, b.outbox)}, b.notices.texts())
