@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -483,5 +484,64 @@ func TestAnOversizedChunkedBodyIsRefused(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	require.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode)
+	require.Empty(t, w.upcoming(t))
+}
+
+// replayStore is crier.ReplayStore in memory, with the semantics of the one
+// in adapters/sqlite: a key is seen when it was recorded and has not expired.
+type replayStore struct {
+	mu   sync.Mutex
+	keys map[string]time.Time
+	err  error
+}
+
+func (s *replayStore) SeenRequest(_ context.Context, platform, key string, expires time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return false, s.err
+	}
+	if s.keys == nil {
+		s.keys = map[string]time.Time{}
+	}
+	k := platform + "\x00" + key
+	if exp, ok := s.keys[k]; ok && time.Now().Before(exp) {
+		return true, nil
+	}
+	s.keys[k] = expires
+	return false, nil
+}
+
+// TestAReplayIsRefusedAfterARestart: a captured request sent again to a new
+// crier (a restart: a second adapter on the same store) within its 5 minutes
+// is refused, and schedules nothing.
+func TestAReplayIsRefusedAfterARestart(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	w := newWorld(t)
+	store := &replayStore{}
+	before := newAdapter(t, f, w, "http")
+	before.UseReplayStore(store)
+	after := newAdapter(t, f, w, "http")
+	after.UseReplayStore(store)
+
+	req := signedReq{path: "/slack/commands", body: slashBody(f, "U_ANA", "/schedule", "tomorrow 9am Once only"), at: time.Now()}
+	status, _ := send(t, listener(t, before), req)
+	require.Equal(t, http.StatusOK, status)
+	status, _ = send(t, listener(t, after), req)
+	require.Equal(t, http.StatusUnauthorized, status, "the replay after the restart is refused")
+	require.Len(t, w.upcoming(t), 1)
+}
+
+// TestAFailingReplayStoreRefusesRequests: when crier cannot tell whether it
+// has seen a request, it does not run it (503, so Slack may try again).
+func TestAFailingReplayStoreRefusesRequests(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	w := newWorld(t)
+	a := newAdapter(t, f, w, "http")
+	a.UseReplayStore(&replayStore{err: errors.New("database is locked")})
+	status, _ := send(t, listener(t, a), signedReq{path: "/slack/commands", body: slashBody(f, "U_ANA", "/schedule", "tomorrow 9am Hi")})
+	require.Equal(t, http.StatusServiceUnavailable, status)
 	require.Empty(t, w.upcoming(t))
 }

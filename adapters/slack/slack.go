@@ -69,14 +69,19 @@ type Adapter struct {
 	botID  string // the bot's user id, to ignore its own messages
 	whoami string // "@crier in Team", from auth.test
 
-	mu        sync.Mutex
-	users     map[string]cachedUser
-	groups    map[string]cachedGroup
-	events    map[string]time.Time // event ids seen (Slack retries deliveries) → until when
+	mu     sync.Mutex
+	users  map[string]cachedUser
+	groups map[string]cachedGroup
+	// events are the event ids seen (Slack retries a delivery it thinks
+	// failed) → until when. They stay in memory, unlike request signatures:
+	// an event is acknowledged before it is handled, so a retry Slack sends
+	// after a restart is one the previous crier never acknowledged.
+	events    map[string]time.Time
 	replays   map[string]time.Time // request signatures seen → until when
 	nextSweep time.Time
 	limiters  map[string]*rate.Limiter
 	onThread  crier.ThreadHandler
+	store     crier.ReplayStore // nil: replays in memory
 }
 
 type cachedUser struct {
@@ -325,4 +330,13 @@ func toMessage(resp commands.Response) message {
 		m.ResponseType = "ephemeral"
 	}
 	return m
+}
+
+// UseReplayStore keeps the signatures of served requests in s, so that a
+// captured request sent again after a restart is still refused. Call it
+// before requests are served; nil keeps them in memory.
+func (a *Adapter) UseReplayStore(s crier.ReplayStore) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.store = s
 }

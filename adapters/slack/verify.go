@@ -2,7 +2,9 @@ package slack
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,7 +19,9 @@ import (
 // body is bounded (1 MiB, else 413), the timestamp must be within 5 minutes
 // of now, the v0 signature over "v0:timestamp:body" must match (constant-time
 // compare, by slack-go's SecretsVerifier), and the same signature is accepted
-// once. Rejections answer 401 and are logged without the body or any secret.
+// once: remembered in the replay store, when there is one, so also after a
+// restart (if the store fails, the request is refused with 503). Rejections
+// answer 401 and are logged without the body or any secret.
 // For the Events API a repeat is answered 200 without running next: Slack
 // counts any other answer as a failed delivery and retries it, and events are
 // also de-duplicated by event_id.
@@ -73,7 +77,16 @@ func (a *Adapter) verified(repeatOK bool, next func(w http.ResponseWriter, r *ht
 		}
 		// The signature is valid as long as its timestamp is: remember it
 		// until then.
-		if a.seen(a.replays, ts+strings.ToLower(sig), now, time.Unix(secs, 0).Add(maxClockSkew)) {
+		replayed, err := a.replayed(r.Context(), ts+strings.ToLower(sig), now, time.Unix(secs, 0).Add(maxClockSkew))
+		if err != nil {
+			// Fail closed: a request crier cannot tell from a replay is
+			// not run. Slack shows the person an error; Events API
+			// deliveries are retried by Slack.
+			a.log.Error("slack request refused: cannot check it against the requests already served", slog.String("path", r.URL.Path), slog.Any("error", err))
+			http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+			return
+		}
+		if replayed {
 			if repeatOK {
 				w.WriteHeader(http.StatusOK)
 				return
@@ -85,6 +98,23 @@ func (a *Adapter) verified(repeatOK bool, next func(w http.ResponseWriter, r *ht
 		next(w, r, body)
 		a.opts.Metrics.Acked(Platform, time.Since(start))
 	})
+}
+
+// replayed reports whether the request signature key was served already,
+// through the replay store when there is one (so that it survives a
+// restart), else in memory.
+func (a *Adapter) replayed(ctx context.Context, key string, now, expires time.Time) (bool, error) {
+	a.mu.Lock()
+	store := a.store
+	a.mu.Unlock()
+	if store == nil {
+		return a.seen(a.replays, key, now, expires), nil
+	}
+	seen, err := store.SeenRequest(ctx, Platform, key, expires)
+	if err != nil {
+		return false, fmt.Errorf("slack replay store: %w", err)
+	}
+	return seen, nil
 }
 
 // seen records key in set until expires and reports whether it was there
