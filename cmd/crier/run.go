@@ -81,6 +81,9 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		}()
 	}
 	log.Info("crier is running", slog.String("database", cfg.Database), slog.Int("networks", len(cfg.Networks)))
+	if sl == nil && dc == nil {
+		log.Warn(noChatPlatform)
+	}
 	<-runCtx.Done()
 	log.Info("stopping")
 	var errs []error
@@ -95,6 +98,11 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	}
 	return errors.Join(errs...)
 }
+
+// noChatPlatform is what crier run says when bot.yaml connects it to no chat
+// platform: it publishes what is scheduled, but nobody can talk to it.
+const noChatPlatform = "No chat platform is set up, so nobody can give crier a command: it only publishes posts already scheduled. " +
+	"Add chat.slack or chat.discord to bot.yaml (the README shows how), or use crier shell to chat with crier in this terminal."
 
 // logNotifier reports notices to the log when no chat platform is connected.
 type logNotifier struct{ log *slog.Logger }
