@@ -37,8 +37,6 @@ const (
 
 	// DefaultPDS is where accounts made on bsky.app live.
 	DefaultPDS = "https://bsky.social"
-	// appViewProxy routes app.bsky.* reads through the PDS to the AppView.
-	appViewProxy = "did:web:api.bsky.app#bsky_appview"
 
 	postCollection = "app.bsky.feed.post"
 	stateSession   = "session"
@@ -55,6 +53,10 @@ type Options struct {
 	Handle      string // the account, e.g. crier.bsky.social (or its DID or e-mail)
 	AppPassword string
 	Language    string // BCP-47 tag for the posts' langs; "" = none
+	// AppView is the atproto-proxy service Bluesky reads (app.bsky.*) are
+	// sent to, like did:web:api.bsky.app#bsky_appview; "" (the default)
+	// sends no header, so the PDS uses the AppView it is set up with.
+	AppView string
 	// State stores the session so that crier does not log in at every
 	// start (Bluesky allows few logins a day); nil keeps it in memory only.
 	State      crier.StateStore
@@ -72,6 +74,7 @@ type Network struct {
 	pds      string
 	ident    string
 	password string
+	appView  string // atproto-proxy of app.bsky.* reads; "" = the PDS's own AppView
 	langs    []string
 	state    crier.StateStore
 	client   *http.Client
@@ -112,6 +115,9 @@ func New(opts Options) (*Network, error) {
 	if opts.Language != "" && !validLanguage(opts.Language) {
 		return nil, crier.Errorf(crier.EINVALID, "network %s: language %q is not a language tag such as en or pt-BR", opts.Name, opts.Language)
 	}
+	if opts.AppView != "" && !validService(opts.AppView) {
+		return nil, crier.Errorf(crier.EINVALID, "network %s: appview %q is not an AppView service; write one like did:web:api.bsky.app#bsky_appview, or none to use the PDS's own", opts.Name, opts.AppView)
+	}
 	pds := strings.TrimRight(opts.PDS, "/")
 	if pds == "" {
 		pds = DefaultPDS
@@ -124,6 +130,7 @@ func New(opts Options) (*Network, error) {
 		pds:      pds,
 		ident:    strings.TrimPrefix(strings.TrimSpace(opts.Handle), "@"),
 		password: opts.AppPassword,
+		appView:  opts.AppView,
 		state:    opts.State,
 		client:   opts.HTTPClient,
 		clock:    opts.Clock,
@@ -166,6 +173,13 @@ func (n *Network) Check(text string) crier.Count {
 		Used: compose.Graphemes(text), Limit: maxGraphemes, Unit: "graphemes",
 		Also: []crier.Count{{Used: len(text), Limit: maxBytes, Unit: "bytes"}},
 	}
+}
+
+// validService accepts an atproto-proxy value: a DID, "#", a service id.
+func validService(s string) bool {
+	did, id, ok := strings.Cut(s, "#")
+	return ok && strings.HasPrefix(did, "did:") && strings.Count(did, ":") >= 2 && !strings.HasSuffix(did, ":") &&
+		id != "" && !strings.Contains(id, "#") && !strings.ContainsAny(s, " \t\r\n")
 }
 
 // validLanguage accepts the shape of a BCP-47 tag: letters, then

@@ -82,7 +82,7 @@ func TestComments(t *testing.T) {
 	}
 	require.Equal(t, at(129).Format("2006-01-02T15:04:05.000Z"), next)
 	require.Equal(t, calls+2, b.srv.Calls("app.bsky.notification.listNotifications"))
-	require.Zero(t, b.srv.MissingProxyHeader())
+	require.Equal(t, []string{""}, proxyHeaders(b.srv), "the PDS picks the AppView")
 }
 
 func TestAppViewDownIsAnErrorNotAnEmptyResult(t *testing.T) {

@@ -3,6 +3,7 @@ package bluesky_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -346,5 +347,50 @@ func TestVerify(t *testing.T) {
 		Limits: "300 graphemes and 3000 bytes, 4 images up to 1 MB each",
 	}, acc)
 	require.Equal(t, 1, b.srv.Logins())
-	require.Zero(t, b.srv.MissingProxyHeader())
+	require.Equal(t, []string{""}, proxyHeaders(b.srv), "the PDS picks the AppView")
+}
+
+func TestTheAppViewIsThePDSChoice(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	t.Run("without appview crier sends no atproto-proxy header", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		_, err := b.net.Verify(ctx)
+		require.NoError(t, err)
+		_, err = b.net.PostStats(ctx, []string{"at://" + b.srv.DID + "/app.bsky.feed.post/3jzfcijpj2z2a"})
+		require.NoError(t, err)
+		require.Equal(t, []string{""}, proxyHeaders(b.srv))
+	})
+	t.Run("appview names the service the PDS proxies reads to", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(o *bluesky.Options) { o.AppView = blueskytest.AppViewService })
+		_, err := b.net.Verify(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []string{blueskytest.AppViewService}, proxyHeaders(b.srv))
+	})
+	t.Run("an appview the PDS cannot reach makes check fail, not crash", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(o *bluesky.Options) { o.AppView = "did:web:api.bsky.app#bsky_appview" })
+		_, err := b.net.Verify(ctx)
+		require.Error(t, err)
+		require.Equal(t, crier.EUNAVAIL, crier.ErrorCode(err))
+	})
+	t.Run("an appview that is not a service is refused", func(t *testing.T) {
+		t.Parallel()
+		_, err := bluesky.New(bluesky.Options{Name: "bsky", Handle: "crier.test", AppPassword: "abcd-efgh-ijkl-mnop", AppView: "https://api.bsky.app"})
+		require.Equal(t, crier.EINVALID, crier.ErrorCode(err), "%v", err)
+		require.Contains(t, crier.ErrorMessage(err), "did:web:api.bsky.app#bsky_appview")
+	})
+}
+
+// proxyHeaders lists the atproto-proxy values the fake saw on reads ("" for
+// none).
+func proxyHeaders(srv *blueskytest.Server) []string {
+	var out []string
+	for h := range srv.ProxyHeaders() {
+		out = append(out, h)
+	}
+	slices.Sort(out)
+	return out
 }

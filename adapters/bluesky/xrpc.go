@@ -26,7 +26,7 @@ type call struct {
 	query       url.Values
 	body        []byte // JSON, or the blob for uploadBlob
 	contentType string // "" = application/json
-	appView     bool   // proxy to the Bluesky AppView
+	appView     bool   // an app.bsky.* read: proxied to the AppView
 }
 
 // xrpcError is an error answer from the PDS: {"error": …, "message": …}.
@@ -89,8 +89,10 @@ func (n *Network) do(ctx context.Context, c call, token string, out any) error {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	if c.appView {
-		req.Header.Set("atproto-proxy", appViewProxy)
+	if c.appView && n.appView != "" {
+		// Without the header the PDS uses the AppView it is set up with;
+		// naming one it cannot resolve fails every read.
+		req.Header.Set("atproto-proxy", n.appView)
 	}
 	resp, err := n.client.Do(req)
 	if err != nil {

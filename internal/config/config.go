@@ -117,6 +117,7 @@ type Network struct {
 	PDS         string // default https://bsky.social
 	Handle      string // required, like crier.bsky.social (no @)
 	AppPassword string // required, secret: an app password, not the account password
+	AppView     string // "" (default): the PDS's own AppView; else the atproto-proxy service for Bluesky reads, like did:web:api.bsky.app#bsky_appview
 
 	// webhook
 	URL          string // required, where posts are POSTed

@@ -378,7 +378,7 @@ func knownKinds() []string {
 // does not use are rejected once kind is read (see kindKeys).
 func networkKeys() []string {
 	return []string{"name", "kind", "outbox", "inbox", "channel", "limit", "crosspost",
-		"server", "access_token", "visibility", "language", "pds", "handle", "app_password", "url", "secret", "deduplicates", "rate"}
+		"server", "access_token", "visibility", "language", "pds", "handle", "app_password", "appview", "url", "secret", "deduplicates", "rate"}
 }
 
 // kindKeys lists the keys a network of kind may have.
@@ -393,7 +393,7 @@ func kindKeys(kind string) []string {
 	case "mastodon":
 		return []string{"name", "kind", "server", "access_token", "visibility", "language", "limit"}
 	case "bluesky":
-		return []string{"name", "kind", "pds", "handle", "app_password", "language"}
+		return []string{"name", "kind", "pds", "handle", "app_password", "language", "appview"}
 	case "webhook":
 		return []string{"name", "kind", "url", "secret", "deduplicates", "rate", "limit"}
 	}

@@ -29,6 +29,10 @@ var languageCode = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$`)
 // blueskyHandle matches a handle: a domain name like crier.bsky.social.
 var blueskyHandle = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
 
+// appViewService matches an atproto-proxy service: a DID, then # and the
+// service id, like did:web:api.bsky.app#bsky_appview.
+var appViewService = regexp.MustCompile(`^did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]#[a-zA-Z0-9_-]+$`)
+
 // appPassword matches the app passwords Bluesky makes: xxxx-xxxx-xxxx-xxxx.
 var appPassword = regexp.MustCompile(`^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$`)
 
@@ -106,6 +110,17 @@ func (d *decoder) blueskyNetwork(item *yaml.Node, path string, values map[string
 	if !appPassword.MatchString(n.AppPassword) {
 		// Only the shape is described, never the value.
 		return d.errorf(pw.v, pw.path, "is not shaped like an app password (four groups of four letters or digits: xxxx-xxxx-xxxx-xxxx); use an app password from %s, never the account's own password", blueskyPassword.where)
+	}
+	// No appview: the PDS sends app.bsky reads to the AppView it is set up
+	// with, which is the right one for almost every PDS.
+	if av, ok := values["appview"]; ok {
+		const want = "a DID and service like did:web:api.bsky.app#bsky_appview"
+		if n.AppView, err = d.text(av.v, av.path, want); err != nil {
+			return err
+		}
+		if !appViewService.MatchString(n.AppView) {
+			return d.errorf(av.v, av.path, "%s is not an AppView service; write %s, or remove the key to use the one the PDS is set up with", written(av.v), want)
+		}
 	}
 	return d.language(values, n, true)
 }

@@ -30,6 +30,7 @@ func TestSocialNetworksParse(t *testing.T) {
     kind: bluesky
     handle: "@crier.bsky.social"
     app_password: ${BLUESKY_APP_PASSWORD}
+    appview: did:web:appview.example.com#bsky_appview
   - name: hook
     kind: webhook
     url: https://hooks.example.com/crier?token=abc
@@ -44,7 +45,7 @@ func TestSocialNetworksParse(t *testing.T) {
 	if m.Server != "https://mastodon.social" || m.AccessToken != "mToken-0123456789abcdef" || m.Visibility != "unlisted" || m.Language != "pt" || m.Limit != 0 {
 		t.Errorf("mastodon: %+v", m)
 	}
-	if b.PDS != "https://bsky.social" || b.Handle != "crier.bsky.social" || b.AppPassword != "abcd-efgh-ijkl-mnop" {
+	if b.PDS != "https://bsky.social" || b.Handle != "crier.bsky.social" || b.AppPassword != "abcd-efgh-ijkl-mnop" || b.AppView != "did:web:appview.example.com#bsky_appview" {
 		t.Errorf("bluesky: %+v", b)
 	}
 	if w.URL != "https://hooks.example.com/crier?token=abc" || w.Secret != "0123456789abcdef0123" || w.Deduplicates || w.Limit != 10000 || w.Rate != 20 {
@@ -57,6 +58,16 @@ func TestSocialNetworksParse(t *testing.T) {
 	}
 	if c.Networks[0].Deduplicates || c.Networks[0].Rate != 5 || c.Networks[1].Visibility != "public" {
 		t.Errorf("defaults: %+v", c.Networks)
+	}
+
+	// No appview: the PDS sends Bluesky reads to the AppView it is set up
+	// with.
+	c, err = parse("networks:\n  - {name: sky, kind: bluesky, handle: crier.bsky.social, app_password: \"${BLUESKY_APP_PASSWORD}\"}\n", socialVars())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Networks[0].AppView != "" {
+		t.Errorf("appview defaults to %q, want none", c.Networks[0].AppView)
 	}
 }
 
@@ -85,7 +96,11 @@ func TestSocialNetworksReject(t *testing.T) {
 		{"a bluesky account password is refused without showing it", b + "    handle: crier.bsky.social\n    app_password: ${MAIN_PASSWORD}\n",
 			"bot.yaml:5: networks[0].app_password: is not shaped like an app password (four groups of four letters or digits: xxxx-xxxx-xxxx-xxxx); use an app password from bsky.app → Settings → Privacy and security → App passwords, never the account's own password"},
 		{"bluesky has no limit key", b + "    handle: crier.bsky.social\n    app_password: ${BLUESKY_APP_PASSWORD}\n    limit: 500\n",
-			"bot.yaml:6: networks[0].limit: not used by kind bluesky; remove it (bluesky networks take name, kind, pds, handle, app_password, language)"},
+			"bot.yaml:6: networks[0].limit: not used by kind bluesky; remove it (bluesky networks take name, kind, pds, handle, app_password, language, appview)"},
+		{"a bluesky appview is a service, not an address", b + "    handle: crier.bsky.social\n    app_password: ${BLUESKY_APP_PASSWORD}\n    appview: https://api.bsky.app\n",
+			`bot.yaml:6: networks[0].appview: "https://api.bsky.app" is not an AppView service; write a DID and service like did:web:api.bsky.app#bsky_appview, or remove the key to use the one the PDS is set up with`},
+		{"a bluesky appview names its service", b + "    handle: crier.bsky.social\n    app_password: ${BLUESKY_APP_PASSWORD}\n    appview: did:web:api.bsky.app\n",
+			`bot.yaml:6: networks[0].appview: "did:web:api.bsky.app" is not an AppView service; write a DID and service like did:web:api.bsky.app#bsky_appview, or remove the key to use the one the PDS is set up with`},
 		{"a webhook needs a url", w + "    secret: ${WEBHOOK_SECRET}\n",
 			"bot.yaml:2: networks[0].url: required for kind webhook; write the address posts go to, like https://hooks.example.com/crier"},
 		{"a webhook url is absolute", w + "    url: hooks.example.com\n    secret: ${WEBHOOK_SECRET}\n",

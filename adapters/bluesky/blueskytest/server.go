@@ -3,6 +3,16 @@
 // makes the way bsky.social does — paths, status codes, error bodies,
 // rate-limit headers, cursors — keeps what was posted, and can fail on
 // purpose (seeded, so a failing run can be replayed).
+//
+// It follows the reference PDS, bluesky-social/atproto packages/pds:
+// app.bsky.* reads go to the AppView the PDS is set up with when they carry
+// no atproto-proxy header (pipethrough.ts parseProxyInfo → defaultService);
+// a header is resolved as parseProxyHeader does: a malformed one is 400
+// InvalidRequest, a DID whose document has no such service is 400 "could
+// not resolve proxy did service url", a DID not found is 400 "could not
+// resolve proxy did", and a did:web the PDS cannot reach (api.bsky.app
+// from a PDS with no way out, as in @atproto/dev-env) is 500, the resolver's
+// network error surfacing as InternalServerError.
 package blueskytest
 
 import (
@@ -27,8 +37,12 @@ import (
 // Collection is the NSID of Bluesky posts.
 const Collection = "app.bsky.feed.post"
 
-// ProxyHeader is the atproto-proxy value the AppView calls must carry.
-const ProxyHeader = "did:web:api.bsky.app#bsky_appview"
+// AppViewDID is the DID of the fake's own AppView, and AppViewService the
+// atproto-proxy value that names it; a read without a header goes there too.
+const (
+	AppViewDID     = "did:web:appview.test"
+	AppViewService = AppViewDID + "#bsky_appview"
+)
 
 // Account states for SetAccountState.
 const (
@@ -157,7 +171,7 @@ type Server struct {
 	notes         []notification
 	postCounts    map[string]counts
 	calls         map[string]int
-	missingProxy  int
+	proxyHeaders  map[string]int
 	budget        int
 	budgetReset   time.Time
 	lastIndexedAt time.Time
@@ -171,20 +185,21 @@ var errorsJSON []byte
 // is Password.
 func New() *Server {
 	s := &Server{
-		Handle:     "crier.test",
-		Password:   "abcd-efgh-ijkl-mnop",
-		DID:        "did:plc:crierfake000000000000000",
-		closing:    make(chan struct{}),
-		users:      map[string]*user{},
-		tokens:     map[string]*token{},
-		loginLimit: 30, // bsky.social: 30 logins per 5 minutes
-		posts:      map[string]*Post{},
-		creates:    map[string]int{},
-		blobs:      map[string]blob{},
-		postCounts: map[string]counts{},
-		calls:      map[string]int{},
-		budget:     3000,
-		rng:        rand.New(rand.NewSource(1)),
+		Handle:       "crier.test",
+		Password:     "abcd-efgh-ijkl-mnop",
+		DID:          "did:plc:crierfake000000000000000",
+		closing:      make(chan struct{}),
+		users:        map[string]*user{},
+		tokens:       map[string]*token{},
+		loginLimit:   30, // bsky.social: 30 logins per 5 minutes
+		posts:        map[string]*Post{},
+		creates:      map[string]int{},
+		blobs:        map[string]blob{},
+		postCounts:   map[string]counts{},
+		calls:        map[string]int{},
+		proxyHeaders: map[string]int{},
+		budget:       3000,
+		rng:          rand.New(rand.NewSource(1)),
 	}
 	s.budgetReset = time.Now().Add(5 * time.Minute)
 	s.users[s.DID] = &user{did: s.DID, handle: s.Handle, name: "Crier"}
@@ -480,12 +495,16 @@ func (s *Server) Calls(nsid string) int {
 	return s.calls[nsid]
 }
 
-// MissingProxyHeader returns how many AppView calls came without the
-// atproto-proxy header.
-func (s *Server) MissingProxyHeader() int {
+// ProxyHeaders returns, per atproto-proxy value ("" for none), how many
+// app.bsky.* calls carried it.
+func (s *Server) ProxyHeaders() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.missingProxy
+	out := make(map[string]int, len(s.proxyHeaders))
+	for k, v := range s.proxyHeaders {
+		out[k] = v
+	}
+	return out
 }
 
 // ---- HTTP ----
@@ -544,8 +563,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.calls[nsid]++
 	limited := s.rateLimitLocked(w)
 	down := s.appViewDown
-	if appView(nsid) && r.Header.Get("atproto-proxy") == "" {
-		s.missingProxy++
+	proxy := r.Header.Get("atproto-proxy")
+	if appView(nsid) {
+		s.proxyHeaders[proxy]++
 	}
 	s.mu.Unlock()
 	if limited {
@@ -553,8 +573,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if appView(nsid) {
-		if p := r.Header.Get("atproto-proxy"); p != "" && p != ProxyHeader {
-			fail(w, "InvalidRequest", "could not resolve proxy did service url")
+		if proxy != "" && !s.resolveProxy(w, proxy) {
 			return
 		}
 		if down {
@@ -586,6 +605,46 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		fail(w, "MethodNotImplemented")
 	}
+}
+
+// resolveProxy resolves an atproto-proxy header as the reference PDS's
+// parseProxyHeader does; it writes the error and returns false unless the
+// header names the fake's AppView.
+func (s *Server) resolveProxy(w http.ResponseWriter, proxy string) bool {
+	hash := strings.IndexByte(proxy, '#')
+	switch {
+	case hash == 0:
+		fail(w, "InvalidRequest", "no did specified in proxy header")
+		return false
+	case hash < 0 || hash == len(proxy)-1:
+		fail(w, "InvalidRequest", "no service id specified in proxy header")
+		return false
+	case strings.IndexByte(proxy[hash+1:], '#') >= 0:
+		fail(w, "InvalidRequest", "invalid proxy header format")
+		return false
+	case strings.Contains(proxy, " "):
+		fail(w, "InvalidRequest", "proxy header cannot contain spaces")
+		return false
+	}
+	did, service := proxy[:hash], proxy[hash:]
+	s.mu.Lock()
+	_, isUser := s.users[did]
+	s.mu.Unlock()
+	switch {
+	case did == AppViewDID && service == "#bsky_appview":
+		return true
+	case did == AppViewDID || isUser:
+		// The DID document is found but lists no such service.
+		fail(w, "InvalidRequest", "could not resolve proxy did service url")
+	case strings.HasPrefix(did, "did:plc:"):
+		// The PLC directory answers 404: positively not found.
+		fail(w, "InvalidRequest", "could not resolve proxy did")
+	default:
+		// did:web of a host the fake cannot reach: the resolver's network
+		// error is not an XRPC error, so the PDS answers 500.
+		fail(w, "InternalServerError")
+	}
+	return false
 }
 
 // rateLimitLocked sets the ratelimit-* headers of the global budget (3000

@@ -142,6 +142,47 @@ func TestFakeBehavesLikeThePDS(t *testing.T) {
 		status, out := c.call("GET", "app.bsky.actor.getProfile?actor="+c.srv.DID, nil)
 		require.Equal(t, 502, status)
 		require.Equal(t, map[string]any{"error": "UpstreamFailure", "message": "Upstream Failure"}, out)
-		require.Equal(t, 1, c.srv.MissingProxyHeader())
+		require.Equal(t, map[string]int{"": 1}, c.srv.ProxyHeaders())
 	})
+	proxied := []struct {
+		name   string
+		header string
+		status int
+		body   map[string]any
+	}{
+		{"a read without atproto-proxy goes to the PDS's own AppView", "", 200, nil},
+		{"a read naming the PDS's AppView is served", blueskytest.AppViewService, 200, nil},
+		{"an AppView the PDS cannot reach is a 500, as api.bsky.app is from the reference PDS in dev-env",
+			"did:web:api.bsky.app#bsky_appview", 500, map[string]any{"error": "InternalServerError", "message": "Internal Server Error"}},
+		{"a DID the PLC directory does not know cannot be resolved", "did:plc:nobody000000000000000000#bsky_appview",
+			400, map[string]any{"error": "InvalidRequest", "message": "could not resolve proxy did"}},
+		{"a DID without that service cannot be resolved", blueskytest.AppViewDID + "#atproto_labeler",
+			400, map[string]any{"error": "InvalidRequest", "message": "could not resolve proxy did service url"}},
+		{"a header without a service id is refused", blueskytest.AppViewDID,
+			400, map[string]any{"error": "InvalidRequest", "message": "no service id specified in proxy header"}},
+	}
+	for _, tt := range proxied {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := login(t)
+			req, err := http.NewRequest("GET", c.srv.URL+"/xrpc/app.bsky.actor.getProfile?actor="+c.srv.DID, nil)
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Bearer "+c.token)
+			if tt.header != "" {
+				req.Header.Set("atproto-proxy", tt.header)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			var out map[string]any
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+			require.Equal(t, tt.status, resp.StatusCode)
+			if tt.body != nil {
+				require.Equal(t, tt.body, out)
+			} else {
+				require.Equal(t, c.srv.Handle, out["handle"])
+			}
+			require.Equal(t, map[string]int{tt.header: 1}, c.srv.ProxyHeaders())
+		})
+	}
 }
