@@ -7,10 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,6 +65,7 @@ type Server struct {
 	metrics *metrics
 
 	mu       sync.Mutex
+	watched  []watched // what /healthz reports on, in the order Watch was called
 	started  bool
 	listener string        // the real address, once listening
 	done     chan struct{} // closed when Serve returns
@@ -102,7 +106,7 @@ func New(opts Options) *Server {
 		mux:     http.NewServeMux(),
 		metrics: newMetrics(reg),
 	}
-	s.mux.HandleFunc("GET /healthz", healthz)
+	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog:      promLogger{s.log},
 		ErrorHandling: promhttp.ContinueOnError, // a failing collector must not hide crier's own metrics
@@ -199,10 +203,46 @@ func (s *Server) Metrics() crier.Metrics {
 	return s.metrics
 }
 
-func healthz(w http.ResponseWriter, _ *http.Request) {
+// watched is an outside service /healthz reports on.
+type watched struct {
+	name string
+	h    crier.HealthReporter
+}
+
+// Watch makes /healthz report on h under name ("slack", "discord"). Call it
+// before Start.
+func (s *Server) Watch(name string, h crier.HealthReporter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.watched = append(s.watched, watched{name: name, h: h})
+}
+
+// healthz answers 200 "ok" while everything watched answers, and 503 with
+// one line per part otherwise, naming what is down ("slack: Slack is not
+// answering …"). crier keeps running and retrying meanwhile, so this is for
+// alerts, not for restarting crier.
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write([]byte("ok\n"))
+	s.mu.Lock()
+	parts := slices.Clone(s.watched)
+	s.mu.Unlock()
+	var b strings.Builder
+	down := false
+	for _, p := range parts {
+		if err := p.h.Health(); err != nil {
+			down = true
+			fmt.Fprintf(&b, "%s: %s\n", p.name, strings.ReplaceAll(err.Error(), "\n", " "))
+		} else {
+			fmt.Fprintf(&b, "%s: ok\n", p.name)
+		}
+	}
+	if !down {
+		_, _ = w.Write([]byte("ok\n"))
+		return
+	}
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = io.WriteString(w, b.String())
 }
 
 // logRequests logs every request at debug level: method, path, route, status

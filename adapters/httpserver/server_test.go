@@ -3,6 +3,7 @@ package httpserver_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -421,4 +423,39 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// health is a part /healthz watches, up or down as the test says.
+type health struct{ err atomic.Pointer[error] }
+
+func (h *health) Health() error {
+	if p := h.err.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (h *health) set(err error) { h.err.Store(&err) }
+
+func TestHealthzNamesWhatIsDown(t *testing.T) {
+	t.Parallel()
+	slack, discord := &health{}, &health{}
+	b := setup(t, func(s *httpserver.Server) {
+		s.Watch("slack", slack)
+		s.Watch("discord", discord)
+	})
+	status, _, body := b.get(t, http.MethodGet, "/healthz")
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "ok\n", body)
+
+	slack.set(errors.New("Slack is not answering (auth.test: connection refused); trying again in 30s"))
+	status, ctype, body := b.get(t, http.MethodGet, "/healthz")
+	require.Equal(t, http.StatusServiceUnavailable, status)
+	require.Equal(t, "text/plain; charset=utf-8", ctype)
+	require.Equal(t, "slack: Slack is not answering (auth.test: connection refused); trying again in 30s\ndiscord: ok\n", body)
+
+	slack.set(nil)
+	status, _, body = b.get(t, http.MethodGet, "/healthz")
+	require.Equal(t, http.StatusOK, status, "back when the platform is")
+	require.Equal(t, "ok\n", body)
 }
