@@ -41,7 +41,7 @@ type Options struct {
 	PublicKey      string // hex Ed25519 key, for the HTTP interactions endpoint
 	Guilds         []string
 	GlobalCommands bool
-	APIURL         string // "" means Discord's; tests point REST and the gateway lookup at a fake
+	APIURL         string // "" means Discord's; else the URL API routes go under ("…/api/v10/"): a proxy, or a fake in tests
 	HTTPClient     *http.Client
 
 	Router      *commands.Router
@@ -125,19 +125,47 @@ func New(opts Options) (*Adapter, error) {
 	return a, nil
 }
 
-// rewrite sends requests for discord.com to another base URL.
+// rewrite sends discordgo's requests for discord.com to api_url instead. The
+// route after discordgo's API prefix ("/api/v9/") goes under api_url's own
+// path, so "https://proxy.example/discord/api/v10/" gets
+// "/discord/api/v10/channels/…/messages"; other discord.com paths keep
+// theirs on api_url's host.
 type rewrite struct {
 	to   *url.URL
 	next http.RoundTripper
 }
 
 func (r rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Host == "discord.com" || strings.HasSuffix(req.URL.Host, ".discord.com") {
-		req = req.Clone(req.Context())
-		req.URL.Scheme, req.URL.Host = r.to.Scheme, r.to.Host
-		req.Host = r.to.Host
+	if req.URL.Host != "discord.com" && !strings.HasSuffix(req.URL.Host, ".discord.com") {
+		return r.next.RoundTrip(req)
 	}
+	req = req.Clone(req.Context())
+	u := *req.URL
+	u.Scheme, u.Host, u.User = r.to.Scheme, r.to.Host, r.to.User
+	if route, ok := apiRoute(req.URL.EscapedPath()); ok {
+		escaped := strings.TrimSuffix(r.to.EscapedPath(), "/") + "/" + route
+		path, err := url.PathUnescape(escaped)
+		if err != nil {
+			return nil, fmt.Errorf("discord api_url: %w", err)
+		}
+		u.Path, u.RawPath = path, escaped
+	}
+	req.URL = &u
+	req.Host = r.to.Host
 	return r.next.RoundTrip(req)
+}
+
+// apiRoute is what follows "/api/v<digits>/" at the start of path.
+func apiRoute(path string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, "/api/v")
+	if !ok {
+		return "", false
+	}
+	digits, route, ok := strings.Cut(rest, "/")
+	if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return "", false
+	}
+	return route, true
 }
 
 // UseRouter sets the command router (built after the networks).

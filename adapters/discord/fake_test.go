@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -37,16 +38,33 @@ const (
 
 // call is one REST request the fake received.
 type call struct {
-	Method, Path string
+	Method, Path string // Path is the route, after the API prefix
+	URLPath      string // the whole path the request arrived at
 	Body         map[string]any
 	Raw          []byte
 }
 
+// failure is an answer the fake gives instead of the real one: Discord's
+// JSON error body, and for 429 the rate-limit headers and retry_after (in
+// seconds) Discord sends with it.
+type failure struct {
+	status     int
+	retryAfter float64 // seconds; 429 only
+}
+
 // fakeDiscord answers like Discord's REST API (versioned /api/vN paths, JSON errors, 429
 // with rate-limit headers) and runs a gateway websocket: Hello, then Ready
-// after Identify, heartbeat acks, and dispatches the test sends.
+// after Identify, heartbeat acks, and dispatches the test sends. It is built
+// from Discord's API reference (docs/reference.md: API versioning, rate
+// limits — a 429 carries Retry-After and a JSON body with retry_after in
+// seconds; docs/topics/gateway.md: Hello, Identify, Ready) and from
+// bwmarrin/discordgo v0.28.1's restapi.go and wsapi.go, which crier drives.
 type fakeDiscord struct {
 	srv *httptest.Server
+	// prefix is where the API is served when set ("/proxy/api/v10/", as a
+	// reverse proxy would): other paths are 404. Unset, the API is served
+	// under /api/vN/ (any version, as Discord does) and at the root.
+	prefix string
 
 	mu       sync.Mutex
 	calls    []call
@@ -54,6 +72,11 @@ type fakeDiscord struct {
 	nextID   int
 	limitNxt int
 	identify map[string]any
+	// failCommands are the answers to the next command registrations
+	// (PUT …/commands), one each, before they succeed.
+	failCommands []failure
+	// gatewayDown refuses the gateway websocket while set.
+	gatewayDown bool
 
 	upgrader websocket.Upgrader
 	conn     *websocket.Conn
@@ -70,7 +93,9 @@ func newFakeDiscord(t *testing.T) *fakeDiscord {
 	return f
 }
 
-func (f *fakeDiscord) url() string { return f.srv.URL + "/" }
+// url is the api_url crier is given: the fake, at the path Discord serves
+// API v10 under (what bot.yaml shows for api_url).
+func (f *fakeDiscord) url() string { return f.srv.URL + "/api/v10/" }
 
 func (f *fakeDiscord) json(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -83,8 +108,15 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 		f.gateway(w, r)
 		return
 	}
-	path := r.URL.Path // "/api/v9/…" (discordgo v0.29 speaks v9): strip the version
-	if rest, ok := strings.CutPrefix(path, "/api/v"); ok {
+	path := r.URL.Path // "/api/v10/…": strip the version (discordgo v0.28.1 speaks v9 unless api_url says otherwise)
+	if f.prefix != "" {
+		rest, ok := strings.CutPrefix(path, f.prefix)
+		if !ok {
+			f.json(w, 404, map[string]any{"message": "404: Not Found", "code": 0})
+			return
+		}
+		path = "/" + rest
+	} else if rest, ok := strings.CutPrefix(path, "/api/v"); ok {
 		if _, after, ok := strings.Cut(rest, "/"); ok {
 			path = "/" + after
 		}
@@ -93,10 +125,15 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 	var body map[string]any
 	_ = json.Unmarshal(raw, &body)
 	f.mu.Lock()
-	f.calls = append(f.calls, call{r.Method, path, body, raw})
+	f.calls = append(f.calls, call{r.Method, path, r.URL.Path, body, raw})
 	limited := f.limitNxt > 0
 	if limited {
 		f.limitNxt--
+	}
+	var fail *failure
+	if r.Method == http.MethodPut && strings.HasSuffix(path, "/commands") && len(f.failCommands) > 0 {
+		fail = &f.failCommands[0]
+		f.failCommands = f.failCommands[1:]
 	}
 	f.mu.Unlock()
 	if r.Header.Get("Authorization") != "Bot token-test" && !strings.HasPrefix(path, "/interactions/") && !strings.HasPrefix(path, "/webhooks/") {
@@ -109,6 +146,23 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-RateLimit-Reset-After", "0.2")
 		w.Header().Set("Retry-After", "0.2")
 		f.json(w, 429, map[string]any{"message": "You are being rate limited.", "retry_after": 0.2, "global": false})
+		return
+	}
+	if fail != nil {
+		switch fail.status {
+		case 429:
+			secs := strconv.FormatFloat(fail.retryAfter, 'f', -1, 64)
+			w.Header().Set("X-RateLimit-Limit", "2")
+			w.Header().Set("X-RateLimit-Remaining", "0")
+			w.Header().Set("X-RateLimit-Reset-After", "0")
+			w.Header().Set("X-RateLimit-Scope", "user")
+			w.Header().Set("Retry-After", secs)
+			f.json(w, 429, map[string]any{"message": "You are being rate limited.", "retry_after": fail.retryAfter, "global": false})
+		case 401:
+			f.json(w, 401, map[string]any{"message": "401: Unauthorized", "code": 0})
+		default:
+			f.json(w, fail.status, map[string]any{"message": http.StatusText(fail.status), "code": 0})
+		}
 		return
 	}
 	parts := strings.Split(strings.Trim(path, "/"), "/")
@@ -175,6 +229,13 @@ func (f *fakeDiscord) createMessage(w http.ResponseWriter, channel string, body 
 }
 
 func (f *fakeDiscord) gateway(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	down := f.gatewayDown
+	f.mu.Unlock()
+	if down {
+		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
+		return
+	}
 	c, err := f.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
