@@ -83,6 +83,7 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 	})
 	if ch.slack != nil {
 		ch.slack.UseRouter(a.router)
+		ch.slack.UseReplayStore(a.db)
 	}
 	if ch.discord != nil {
 		ch.discord.UseRouter(a.router)
@@ -121,7 +122,7 @@ func openNetwork(nc config.Network, ch chats, state crier.StateStore, clock crie
 		return n, noClose, err
 	case "bluesky":
 		n, err := bluesky.New(bluesky.Options{
-			Name: nc.Name, PDS: nc.PDS, Handle: nc.Handle, AppPassword: nc.AppPassword,
+			Name: nc.Name, PDS: nc.PDS, Handle: nc.Handle, AppPassword: nc.AppPassword, AppView: nc.AppView,
 			Language: nc.Language, State: state, Clock: clock, Logger: log,
 		})
 		return n, noClose, err
