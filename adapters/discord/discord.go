@@ -65,7 +65,8 @@ type Adapter struct {
 	threads   map[string]threadInfo         // threads crier started (known without asking)
 	channels  map[string]*discordgo.Channel // channels looked up, cached
 	limiters  map[string]*rate.Limiter
-	seen      map[string]time.Time // HTTP interaction signatures seen → until when
+	seen      map[string]time.Time // HTTP interaction signatures seen → until when (without a replay store)
+	replays   crier.ReplayStore    // nil: seen
 	nextSweep time.Time
 }
 

@@ -2,10 +2,12 @@ package discord
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +16,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/crier-bot/crier/internal/crier"
 )
 
 // Handler is the HTTP interactions endpoint (instead of the gateway), to be
@@ -61,7 +65,14 @@ func (a *Adapter) Handler() (http.Handler, error) {
 		}
 		// Hex is case-insensitive: the same signature in other letter case
 		// is the same request.
-		if a.replayed(strings.ToLower(sig), now, time.Unix(secs, 0).Add(maxSkew)) {
+		replay, err := a.replayed(r.Context(), strings.ToLower(sig), now, time.Unix(secs, 0).Add(maxSkew))
+		if err != nil {
+			// Fail closed: a request crier cannot check is not served.
+			a.log.Error("discord replay check failed", slog.Any("error", err))
+			http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+			return
+		}
+		if replay {
 			reject(http.StatusUnauthorized, "replayed request")
 			return
 		}
@@ -81,9 +92,29 @@ func (a *Adapter) Handler() (http.Handler, error) {
 	}), nil
 }
 
+// UseReplayStore keeps the signatures of served HTTP interactions in s, so
+// that a request captured before a restart is refused after it too. nil (the
+// default) keeps them in memory, forgotten at a restart.
+func (a *Adapter) UseReplayStore(s crier.ReplayStore) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.replays = s
+}
+
 // replayed records a signature until its timestamp expires and reports
-// whether it was seen already.
-func (a *Adapter) replayed(sig string, now, expires time.Time) bool {
+// whether it was seen already: in the replay store when there is one,
+// otherwise in memory.
+func (a *Adapter) replayed(ctx context.Context, sig string, now, expires time.Time) (bool, error) {
+	a.mu.Lock()
+	store := a.replays
+	a.mu.Unlock()
+	if store != nil {
+		seen, err := store.SeenRequest(ctx, Platform, sig, expires)
+		if err != nil {
+			return false, fmt.Errorf("discord replay store: %w", err)
+		}
+		return seen, nil
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if now.After(a.nextSweep) { // sweep expired signatures every 30 s, not on every request
@@ -95,8 +126,8 @@ func (a *Adapter) replayed(sig string, now, expires time.Time) bool {
 		a.nextSweep = now.Add(30 * time.Second)
 	}
 	if exp, ok := a.seen[sig]; ok && !now.After(exp) {
-		return true
+		return true, nil
 	}
 	a.seen[sig] = expires
-	return false
+	return false, nil
 }
