@@ -118,6 +118,20 @@ func (n *Network) comment(nv notificationView) crier.Comment {
 	} else if nv.Reason == "quote" {
 		c.RootRemoteID = nv.ReasonSubject // the post quoted
 	}
+	// What an answer to this comment needs, kept now so that replying
+	// needs no AppView: the comment itself as parent, and its thread's
+	// root (the comment itself when it starts one, as a mention or a quote
+	// does).
+	if nv.URI != "" && nv.CID != "" {
+		self := strongRef{URI: nv.URI, CID: nv.CID}
+		ref := replyRef{Root: self, Parent: self}
+		if r := nv.Record.Reply; r != nil && r.Root.URI != "" && r.Root.CID != "" {
+			ref.Root = r.Root
+		}
+		if raw, err := json.Marshal(ref); err == nil {
+			c.ReplyRef = string(raw)
+		}
+	}
 	if t, ok := parseTime(nv.Record.CreatedAt); ok {
 		c.CreatedAt = t
 	} else if t, ok := parseTime(nv.IndexedAt); ok {

@@ -53,8 +53,11 @@ func TestComments(t *testing.T) {
 		Kind:         "reply",
 		RootRemoteID: post.RemoteID, ParentID: post.RemoteID,
 		AuthorID: b.srv.AddUser("ana.test"), AuthorHandle: "ana.test", AuthorName: "Ana",
-		Text: "comment 12", CreatedAt: at(12),
+		Text: "comment 12", CreatedAt: at(12), ReplyRef: reply.ReplyRef,
 	}, reply)
+	root, _ := b.srv.Post(post.RemoteID)
+	self, _ := b.srv.Post(reply.RemoteID)
+	require.JSONEq(t, `{"root":{"uri":"`+root.URI+`","cid":"`+root.CID+`"},"parent":{"uri":"`+self.URI+`","cid":"`+self.CID+`"}}`, reply.ReplyRef)
 	require.True(t, strings.HasPrefix(reply.RemoteID, "at://"+b.srv.AddUser("ana.test")+"/app.bsky.feed.post/"))
 	mention := comments[0] // comment 10
 	require.Equal(t, "mention", mention.Kind)
@@ -111,10 +114,75 @@ func TestAppViewDownIsAnErrorNotAnEmptyResult(t *testing.T) {
 	require.Nil(t, stats)
 	_, err = b.net.Verify(ctx)
 	check(t, err)
-	req := request("r", "Thanks")
+}
+
+func TestAReplyDoesNotNeedTheAppView(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	post, err := b.net.Publish(ctx, request("p", "Launch day"))
+	require.NoError(t, err)
+	first := b.srv.AddNotification(blueskytest.Notification{Reason: "reply", AuthorHandle: "ana.test",
+		Text: "Congrats!", ReplyRoot: post.RemoteID, ReplyParent: post.RemoteID})
+	b.srv.AddNotification(blueskytest.Notification{Reason: "reply", AuthorHandle: "bob.test",
+		Text: "Agreed", ReplyRoot: post.RemoteID, ReplyParent: first})
+	b.srv.AddNotification(blueskytest.Notification{Reason: "mention", AuthorHandle: "cy.test", Text: "hey @crier.test"})
+	comments, _, err := b.net.Comments(ctx, "")
+	require.NoError(t, err)
+	require.Len(t, comments, 3)
+
+	b.srv.SetAppViewDown(true)
+	b.srv.SetGetRecordDown(true) // a kept ref needs no lookup at all
+	for i, c := range comments {
+		require.NotEmpty(t, c.ReplyRef, c.Text)
+		req := request(fmt.Sprintf("r%d", i), "Thank you")
+		req.InReplyTo, req.InReplyToRef = c.RemoteID, c.ReplyRef
+		res, err := b.net.Reply(ctx, req)
+		require.NoError(t, err, c.Text)
+		got := storedRecord(t, b.srv, res.RemoteID).Reply
+		require.NotNil(t, got)
+		parent, ok := b.srv.Post(c.RemoteID)
+		require.True(t, ok)
+		require.Equal(t, c.RemoteID, got.Parent.URI)
+		require.Equal(t, parent.CID, got.Parent.CID)
+		root := post.RemoteID
+		if c.Kind == "mention" {
+			root = c.RemoteID // a mention starts its own thread
+		}
+		rootPost, ok := b.srv.Post(root)
+		require.True(t, ok)
+		require.Equal(t, root, got.Root.URI)
+		require.Equal(t, rootPost.CID, got.Root.CID)
+	}
+	require.Zero(t, b.srv.Calls("app.bsky.feed.getPosts"))
+
+	// Without a kept ref, the post is read from its repo: crier's own
+	// post from the PDS, with the AppView still down.
+	b.srv.SetGetRecordDown(false)
+	req := request("own", "More to come")
 	req.InReplyTo = post.RemoteID
-	_, err = b.net.Reply(ctx, req)
-	check(t, err)
+	res, err := b.net.Reply(ctx, req)
+	require.NoError(t, err)
+	got := storedRecord(t, b.srv, res.RemoteID).Reply
+	require.Equal(t, post.RemoteID, got.Parent.URI)
+	require.Equal(t, post.RemoteID, got.Root.URI)
+	// Another account's comment, through getRecord, never getPosts.
+	b.srv.SetAppViewDown(false)
+	req = request("no-ref", "Thanks again")
+	req.InReplyTo = comments[1].RemoteID
+	res, err = b.net.Reply(ctx, req)
+	require.NoError(t, err)
+	got = storedRecord(t, b.srv, res.RemoteID).Reply
+	require.Equal(t, comments[1].RemoteID, got.Parent.URI)
+	require.Equal(t, post.RemoteID, got.Root.URI)
+	require.Zero(t, b.srv.Calls("app.bsky.feed.getPosts"))
+
+	// A ref that does not belong to the comment answered is not used.
+	req = request("wrong-ref", "Thanks once more")
+	req.InReplyTo, req.InReplyToRef = comments[1].RemoteID, comments[0].ReplyRef
+	res, err = b.net.Reply(ctx, req)
+	require.NoError(t, err)
+	require.Equal(t, comments[1].RemoteID, storedRecord(t, b.srv, res.RemoteID).Reply.Parent.URI)
 }
 
 func TestStats(t *testing.T) {

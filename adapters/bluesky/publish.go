@@ -297,7 +297,7 @@ func (n *Network) buildRecord(ctx context.Context, req crier.PublishRequest) (po
 		CreatedAt: created.UTC().Format("2006-01-02T15:04:05.000Z"),
 	}
 	if req.InReplyTo != "" {
-		ref, err := n.replyRef(ctx, req.InReplyTo)
+		ref, err := n.replyRef(ctx, req.InReplyTo, req.InReplyToRef)
 		if err != nil {
 			return postRecord{}, err
 		}
@@ -373,47 +373,46 @@ func (n *Network) resolve(ctx context.Context, handle string) (string, error) {
 	return out.DID, nil
 }
 
-// replyRef finds the root and parent of an answer to parentURI.
-func (n *Network) replyRef(ctx context.Context, parentURI string) (*replyRef, error) {
+// replyRef finds the root and parent of an answer to parentURI: from kept,
+// the Comment.ReplyRef read with the comment, when it is one for
+// parentURI; else from the parent's record, read with getRecord (the PDS
+// answers its own repos itself; the AppView, whose index may lag or be down,
+// is never asked).
+func (n *Network) replyRef(ctx context.Context, parentURI, kept string) (*replyRef, error) {
 	repo, coll, rkey, ok := splitATURI(parentURI)
 	if !ok || coll != postCollection {
 		return nil, crier.Permanent(crier.Errorf(crier.EPERMANENT, "%q is not a Bluesky post (at://…/app.bsky.feed.post/…), so crier cannot answer it.", parentURI))
 	}
-	var out struct {
-		Posts []postView `json:"posts"`
+	if kept != "" {
+		var ref replyRef
+		err := json.Unmarshal([]byte(kept), &ref)
+		if err == nil && ref.Parent.URI == parentURI && ref.Parent.CID != "" && ref.Root.URI != "" && ref.Root.CID != "" {
+			return &ref, nil
+		}
+		n.log.Warn("bluesky kept reply ref unusable; reading the post", "network", n.name, "uri", parentURI)
 	}
-	err := n.xrpc(ctx, call{nsid: "app.bsky.feed.getPosts", query: url.Values{"uris": {parentURI}}, appView: true}, &out)
+	var rec struct {
+		URI   string `json:"uri"`
+		CID   string `json:"cid"`
+		Value struct {
+			Reply *replyRef `json:"reply"`
+		} `json:"value"`
+	}
+	q := url.Values{"repo": {repo}, "collection": {coll}, "rkey": {rkey}}
+	err := n.do(ctx, call{nsid: "com.atproto.repo.getRecord", query: q}, "", &rec)
+	if isNotFound(err) {
+		return nil, crier.Permanent(crier.Errorf(crier.EPERMANENT, "The Bluesky post being answered (%s) no longer exists.", parentURI))
+	}
 	if err != nil {
 		return nil, n.explain("read the post answered", err)
 	}
-	var parent strongRef
-	var reply *replyRef
-	if len(out.Posts) > 0 {
-		parent = strongRef{URI: out.Posts[0].URI, CID: out.Posts[0].CID}
-		reply = out.Posts[0].Record.Reply
-	} else {
-		// The AppView may not have indexed a post made moments ago: ask
-		// the repo itself.
-		var rec struct {
-			URI   string `json:"uri"`
-			CID   string `json:"cid"`
-			Value struct {
-				Reply *replyRef `json:"reply"`
-			} `json:"value"`
-		}
-		q := url.Values{"repo": {repo}, "collection": {coll}, "rkey": {rkey}}
-		err := n.do(ctx, call{nsid: "com.atproto.repo.getRecord", query: q}, "", &rec)
-		if isNotFound(err) {
-			return nil, crier.Permanent(crier.Errorf(crier.EPERMANENT, "The Bluesky post being answered (%s) no longer exists.", parentURI))
-		}
-		if err != nil {
-			return nil, n.explain("read the post answered", err)
-		}
-		parent, reply = strongRef{URI: rec.URI, CID: rec.CID}, rec.Value.Reply
+	if rec.CID == "" {
+		return nil, fmt.Errorf("bluesky read the post answered: getRecord answered without a cid")
 	}
+	parent := strongRef{URI: cmp.Or(rec.URI, parentURI), CID: rec.CID}
 	root := parent
-	if reply != nil && reply.Root.URI != "" && reply.Root.CID != "" {
-		root = reply.Root
+	if r := rec.Value.Reply; r != nil && r.Root.URI != "" && r.Root.CID != "" {
+		root = r.Root
 	}
 	return &replyRef{Root: root, Parent: parent}, nil
 }

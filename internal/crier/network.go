@@ -53,6 +53,11 @@ type PublishRequest struct {
 	// InReplyTo is the remote id (PublishResult.RemoteID or Comment.RemoteID)
 	// of the post or comment this one answers; "" for a post of its own.
 	InReplyTo string
+	// InReplyToRef is the Comment.ReplyRef of InReplyTo, kept from when the
+	// comment was read: with it a network answers without looking the
+	// comment up (Bluesky: no AppView call). "" makes it look up what it
+	// needs.
+	InReplyToRef string
 }
 
 // Image is a picture attached to a post, fetched from URL when published.
@@ -111,6 +116,11 @@ type Comment struct {
 	AuthorName   string
 	Text         string
 	CreatedAt    time.Time
+	// ReplyRef is opaque: what the network needs to answer this comment,
+	// read with it (Bluesky: the comment's and its thread's uri and cid).
+	// Keep it with the comment and pass it back as
+	// PublishRequest.InReplyToRef; "" when the network needs none.
+	ReplyRef string
 }
 
 // Inbox is a network whose replies and mentions crier can read.

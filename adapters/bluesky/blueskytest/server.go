@@ -380,7 +380,8 @@ func (s *Server) SetLoginLimit(n int) {
 }
 
 // SetAppViewDown makes the calls proxied to the AppView (getProfile,
-// getPosts, listNotifications) answer 502 UpstreamFailure.
+// getPosts, listNotifications, and getRecord of a repo not hosted here)
+// answer 502 UpstreamFailure.
 func (s *Server) SetAppViewDown(down bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -1043,6 +1044,13 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) {
 		if strings.EqualFold(u.handle, repo) {
 			did = u.did
 		}
+	}
+	if did != s.DID && s.appViewDown {
+		// Only the account's repo lives here: the reference PDS answers a
+		// record of another repo through its AppView (getRecord.ts →
+		// pipethrough).
+		fail(w, "UpstreamFailure")
+		return
 	}
 	uri := "at://" + did + "/" + coll + "/" + rkey
 	p, ok := s.posts[uri]
