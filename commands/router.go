@@ -162,6 +162,12 @@ func (r *Router) handle(ctx context.Context, req Request) Response {
 	if def.Role != "" && !req.User.Can(def.Role) {
 		return failure(crier.Errorf(crier.EFORBIDDEN, "You need the %s role to use /%s. Ask whoever runs crier to add you under roles: in bot.yaml.", def.Role, def.Name))
 	}
+	// One place for every command: no control character reaches a
+	// handler, so none is stored, published or shown back.
+	req.Text = newLines(req.Text)
+	if err := refuseUnwanted(req.Text); err != nil {
+		return failure(err)
+	}
 	req = r.withOwnTimezone(ctx, req)
 	resp, err := def.Handler(ctx, req)
 	if err != nil {
