@@ -29,7 +29,8 @@ import (
 )
 
 // fakeSlack is slack-go's slacktest server with the endpoints it lacks
-// (its binders win): users.info with per-user timezones, usergroups.users.list,
+// (its binders win): auth.test that can drop connections as an unreachable
+// Slack does, users.info with per-user timezones, usergroups.users.list,
 // chat.postMessage that can answer 429 with Retry-After, a response_url
 // receiver, and a Socket Mode websocket (apps.connections.open → /socket).
 type fakeSlack struct {
@@ -49,6 +50,8 @@ type fakeSlack struct {
 	ephemerals  []url.Values
 	members     map[string]bool // channels crier has joined
 	private     map[string]bool // private channels (cannot be joined)
+	authDown    int             // drop this many auth.test connections first, as an unreachable Slack
+	authCalls   int
 
 	upgrader websocket.Upgrader
 	conns    chan *websocket.Conn
@@ -86,6 +89,16 @@ func writeJSON(w http.ResponseWriter, v any) {
 const botUserID = "U0CRIERBOT"
 
 func (f *fakeSlack) authTest(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.authCalls++
+	down := f.authDown > 0
+	if down {
+		f.authDown--
+	}
+	f.mu.Unlock()
+	if down {
+		panic(http.ErrAbortHandler) // the connection drops without an answer
+	}
 	_ = r.ParseForm()
 	if r.Header.Get("Authorization") != "Bearer xoxb-test" && r.Form.Get("token") != "xoxb-test" {
 		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})

@@ -178,6 +178,14 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, body []byte
 		_, _ = w.Write([]byte(ch.Challenge))
 		return
 	}
+	if a.bot() == "" {
+		// Slack has not answered auth.test yet, so crier cannot tell its
+		// own threads from others'. Slack delivers a failed event again
+		// (at once, after 1 and after 5 minutes), with a new signature.
+		a.log.Info("slack event put off: crier does not know its own user id yet")
+		http.Error(w, "crier is connecting to Slack", http.StatusServiceUnavailable)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
 	go a.event(context.WithoutCancel(r.Context()), body)
 }

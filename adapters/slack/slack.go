@@ -81,7 +81,9 @@ type Adapter struct {
 	nextSweep time.Time
 	limiters  map[string]*rate.Limiter
 	onThread  crier.ThreadHandler
-	store     crier.ReplayStore // nil: replays in memory
+	store     crier.ReplayStore                                // nil: replays in memory
+	sleep     func(ctx context.Context, d time.Duration) error // between connection attempts
+	outage    *outage                                          // nil while connected
 }
 
 type cachedUser struct {
@@ -95,9 +97,12 @@ type cachedGroup struct {
 	fetched time.Time
 }
 
-var _ crier.Notifier = (*Adapter)(nil)
+var (
+	_ crier.Notifier       = (*Adapter)(nil)
+	_ crier.HealthReporter = (*Adapter)(nil)
+)
 
-// New builds the adapter; Start connects it.
+// New builds the adapter; Run connects it.
 func New(opts Options) (*Adapter, error) {
 	if opts.Clock == nil {
 		opts.Clock = crier.SystemClock{}
@@ -126,6 +131,7 @@ func New(opts Options) (*Adapter, error) {
 		opts: opts, api: client, client: client, http: opts.HTTPClient, log: opts.Logger,
 		users: map[string]cachedUser{}, groups: map[string]cachedGroup{},
 		events: map[string]time.Time{}, replays: map[string]time.Time{}, limiters: map[string]*rate.Limiter{},
+		sleep: sleep, outage: &outage{reason: "Slack is not connected yet"},
 	}, nil
 }
 
@@ -143,11 +149,20 @@ func (a *Adapter) router() *commands.Router {
 	return a.opts.Router
 }
 
-// Connect checks the bot token (auth.test) and learns the bot's user id.
+// Connect checks the bot token once (auth.test) and learns the bot's user
+// id; `crier check` uses it. Run does not need it: Run connects by itself,
+// and keeps trying while Slack is down.
 func (a *Adapter) Connect(ctx context.Context) error {
+	if err := a.authTest(ctx); err != nil {
+		return fmt.Errorf("slack: check the bot token: %w", err)
+	}
+	return nil
+}
+
+func (a *Adapter) authTest(ctx context.Context) error {
 	res, err := a.api.AuthTestContext(ctx)
 	if err != nil {
-		return fmt.Errorf("slack: check the bot token: %w", err)
+		return err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()

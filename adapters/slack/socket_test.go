@@ -70,29 +70,6 @@ func TestSocketModeAcksASlashCommandWithItsAnswer(t *testing.T) {
 	require.Len(t, w.upcoming(t), 1)
 }
 
-// TestSocketModeRefusesABadAppToken: Slack answers apps.connections.open with
-// invalid_auth, and Run stops with a sentence that names the key to fix.
-func TestSocketModeRefusesABadAppToken(t *testing.T) {
-	t.Parallel()
-	f := newFakeSlack(t)
-	w := newWorld(t)
-	bad, err := newAdapterWithTokens(f, w, "xoxb-test", "xapp-revoked")
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err = bad.Run(ctx)
-	require.ErrorContains(t, err, "chat.slack.app_token")
-}
-
-// TestABadBotTokenStopsRunAtOnce: auth.test answers invalid_auth.
-func TestABadBotTokenStopsRunAtOnce(t *testing.T) {
-	t.Parallel()
-	f := newFakeSlack(t)
-	bad, err := newAdapterWithTokens(f, newWorld(t), "xoxb-revoked", "xapp-test")
-	require.NoError(t, err)
-	require.ErrorContains(t, bad.Run(context.Background()), "invalid_auth")
-}
-
 func TestSocketModeCheckAppToken(t *testing.T) {
 	t.Parallel()
 	f := newFakeSlack(t)
