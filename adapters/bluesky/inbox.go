@@ -3,9 +3,11 @@ package bluesky
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/crier-bot/crier/internal/crier"
@@ -37,13 +39,71 @@ type notificationView struct {
 	IndexedAt string `json:"indexedAt"`
 }
 
+// lookBack is how far before the newest notification seen each poll reads
+// again. The AppView sorts a notification at the earlier of the post's
+// createdAt and the time it indexed it (notification.sortAt, shown as
+// indexedAt), so a reply written by a slow clock, or relayed late, sorts
+// before notifications crier has already read; crier finds it when it
+// sorts within lookBack of the newest one seen, and returns each comment
+// once by remembering the URIs it read in that window.
+const lookBack = time.Hour
+
+// maxSeen bounds the URIs the cursor remembers; past it the window shrinks.
+const maxSeen = 200
+
+// inboxCursor is the cursor Comments returns, as JSON: every notification
+// sorted before Floor is read, and so are the URIs in Seen (those sorted at
+// or after Floor). An older cursor, a bare time, means everything sorted at
+// or before it was read.
+type inboxCursor struct {
+	Floor time.Time  `json:"floor"`
+	Seen  []seenNote `json:"seen,omitempty"`
+}
+
+type seenNote struct {
+	URI string    `json:"u"`
+	At  time.Time `json:"t"`
+}
+
+func parseCursor(cursor string) (inboxCursor, bool) {
+	if cursor == "" {
+		return inboxCursor{}, false
+	}
+	var c inboxCursor
+	if strings.HasPrefix(cursor, "{") {
+		if json.Unmarshal([]byte(cursor), &c) == nil && !c.Floor.IsZero() {
+			return c, true
+		}
+		return inboxCursor{}, false
+	}
+	if at, ok := parseTime(cursor); ok {
+		return inboxCursor{Floor: at.Add(time.Millisecond)}, true
+	}
+	return inboxCursor{}, false
+}
+
 // Comments returns the replies, mentions and quotes that arrived after
-// cursor (the newest indexedAt seen so far; "" for the latest page), oldest
-// first, and the cursor to pass next time.
+// cursor ("" for the latest page), oldest first, and the cursor to pass
+// next time. Each comment is returned once, including one the AppView sorts
+// up to lookBack before the newest comment of an earlier poll.
 func (n *Network) Comments(ctx context.Context, cursor string) ([]crier.Comment, string, error) {
-	since, hasSince := parseTime(cursor)
-	newest, newestAt := cursor, since
-	var found []notificationView
+	cur, hasCursor := parseCursor(cursor)
+	seen := make(map[string]bool, len(cur.Seen))
+	for _, s := range cur.Seen {
+		seen[s.URI] = true
+	}
+	var (
+		found  []notificationView
+		kept   = cur.Seen
+		newest = cur.Floor
+		oldest time.Time // the oldest sort time read
+		cutOff bool      // stopped before reaching the floor
+	)
+	for _, s := range cur.Seen {
+		if s.At.After(newest) {
+			newest = s.At
+		}
+	}
 	page := ""
 	for i := 0; ; i++ {
 		q := url.Values{"limit": {strconv.Itoa(notificationsPage)}, "reasons": {"reply", "mention", "quote"}}
@@ -65,39 +125,79 @@ func (n *Network) Comments(ctx context.Context, cursor string) ([]crier.Comment,
 				continue // a notification of a shape crier does not know
 			}
 			at, ok := parseTime(nv.IndexedAt)
-			if cursor != "" {
-				seen := nv.IndexedAt <= cursor
-				if hasSince && ok {
-					seen = !at.After(since)
-				}
-				if seen {
-					reached = true
-					break
-				}
+			if ok && hasCursor && at.Before(cur.Floor) {
+				reached = true
+				break
 			}
-			if ok && at.After(newestAt) {
-				newest, newestAt = nv.IndexedAt, at
+			if !ok {
+				at = newest // unknown: remembered with the newest
+			}
+			if at.After(newest) {
+				newest = at
+			}
+			if oldest.IsZero() || at.Before(oldest) {
+				oldest = at
+			}
+			if seen[nv.URI] {
+				continue
 			}
 			switch nv.Reason {
 			case "reply", "mention", "quote":
+				seen[nv.URI] = true
 				found = append(found, nv)
+				kept = append(kept, seenNote{URI: nv.URI, At: at})
 			}
 		}
-		if reached || cursor == "" || out.Cursor == "" || len(out.Notifications) == 0 {
+		if reached || out.Cursor == "" || len(out.Notifications) == 0 {
+			break
+		}
+		if !hasCursor {
+			cutOff = true // the first poll reads the latest page only
 			break
 		}
 		if i+1 == maxNotificationPages {
-			n.log.Warn("bluesky notifications: too many since the last poll; older ones skipped", "network", n.name, "cursor", cursor)
+			n.log.Warn("bluesky notifications: too many since the last poll; older ones skipped", "network", n.name)
+			cutOff = true
 			break
 		}
 		page = out.Cursor
+	}
+	if newest.IsZero() {
+		return nil, cursor, nil // nothing read yet
+	}
+	next := inboxCursor{Floor: newest.Add(-lookBack)}
+	if cur.Floor.After(next.Floor) {
+		next.Floor = cur.Floor
+	}
+	if cutOff && oldest.After(next.Floor) {
+		next.Floor = oldest // what lies below was skipped, not read
+	}
+	slices.SortStableFunc(kept, func(a, b seenNote) int { return b.At.Compare(a.At) })
+	for i, s := range kept {
+		if s.At.Before(next.Floor) {
+			break
+		}
+		if i == maxSeen {
+			// Forget the older ones, and count everything at or before
+			// them as read.
+			next.Floor = s.At.Add(time.Millisecond)
+			break
+		}
+		next.Seen = append(next.Seen, s)
+	}
+	for len(next.Seen) > 0 && next.Seen[len(next.Seen)-1].At.Before(next.Floor) {
+		next.Seen = next.Seen[:len(next.Seen)-1]
+	}
+	raw, err := json.Marshal(next)
+	if err != nil {
+		return nil, cursor, fmt.Errorf("bluesky notifications cursor: %w", err)
 	}
 	slices.Reverse(found) // the AppView gives newest first
 	comments := make([]crier.Comment, 0, len(found))
 	for _, nv := range found {
 		comments = append(comments, n.comment(nv))
 	}
-	return comments, newest, nil
+	return comments, string(raw), nil
 }
 
 func (n *Network) comment(nv notificationView) crier.Comment {

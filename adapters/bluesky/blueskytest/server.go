@@ -111,6 +111,11 @@ type Notification struct {
 	ReplyParent   string // at:// URI of the post answered (replies)
 	ReasonSubject string // the post liked, quoted, … (optional)
 	IndexedAt     time.Time
+	// CreatedAt is the record's createdAt, as the author's client set it
+	// (IndexedAt when zero). The AppView sorts notifications by the earlier
+	// of the two, so a reply from a slow clock, or relayed late, sorts
+	// before notifications that were indexed before it.
+	CreatedAt time.Time
 }
 
 type user struct {
@@ -134,6 +139,7 @@ type notification struct {
 	uri, cid, reason, subject, authorDID string
 	record                               json.RawMessage
 	indexedAt                            time.Time
+	sortAt                               time.Time // min(createdAt, indexedAt)
 }
 
 type counts struct{ likes, reposts, quotes int }
@@ -271,7 +277,8 @@ func (s *Server) replyLocked(parentURI string) map[string]any {
 // AddNotification adds a notification for the account and returns the URI
 // of the post behind it (for replies, mentions and quotes, which are stored
 // as posts of their author). IndexedAt defaults to now, and notifications
-// always get later indexedAt times in the order they are added.
+// always get later indexedAt times in the order they are added; their sort
+// time is the earlier of CreatedAt and IndexedAt, as on the AppView.
 func (s *Server) AddNotification(n Notification) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -288,10 +295,18 @@ func (s *Server) AddNotification(n Notification) string {
 		at = s.lastIndexedAt.Add(time.Millisecond)
 	}
 	s.lastIndexedAt = at
-	note := notification{reason: n.Reason, subject: n.ReasonSubject, authorDID: u.did, indexedAt: at}
+	created := at
+	if !n.CreatedAt.IsZero() {
+		created = n.CreatedAt.UTC().Truncate(time.Millisecond)
+	}
+	sortAt := at
+	if created.Before(at) {
+		sortAt = created
+	}
+	note := notification{reason: n.Reason, subject: n.ReasonSubject, authorDID: u.did, indexedAt: at, sortAt: sortAt}
 	switch n.Reason {
 	case "reply", "mention", "quote":
-		rec := map[string]any{"$type": Collection, "text": n.Text, "createdAt": at.Format("2006-01-02T15:04:05.000Z")}
+		rec := map[string]any{"$type": Collection, "text": n.Text, "createdAt": created.Format("2006-01-02T15:04:05.000Z")}
 		if n.Reason == "reply" {
 			rec["reply"] = map[string]any{
 				"root":   map[string]string{"uri": n.ReplyRoot, "cid": s.cidOfLocked(n.ReplyRoot)},
@@ -306,7 +321,7 @@ func (s *Server) AddNotification(n Notification) string {
 		p.IndexedAt = at
 		note.uri, note.cid, note.record = p.URI, p.CID, raw
 	default:
-		rec := map[string]any{"$type": "app.bsky.feed." + n.Reason, "createdAt": at.Format("2006-01-02T15:04:05.000Z")}
+		rec := map[string]any{"$type": "app.bsky.feed." + n.Reason, "createdAt": created.Format("2006-01-02T15:04:05.000Z")}
 		if n.ReasonSubject != "" {
 			rec["subject"] = map[string]string{"uri": n.ReasonSubject, "cid": s.cidOfLocked(n.ReasonSubject)}
 		}
@@ -1182,14 +1197,18 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
+	// As the AppView's data plane (notifs.ts getNotifications, IsoSortAtKey):
+	// newest sortAt first, the cursor the sortAt of the last one returned,
+	// and the next page the notifications sorted strictly before it; the
+	// view's indexedAt is the sortAt.
 	var before time.Time
 	if c := q.Get("cursor"); c != "" {
-		ms, err := strconv.ParseInt(c, 10, 64)
+		t, err := time.Parse(time.RFC3339Nano, c)
 		if err != nil {
 			fail(w, "InvalidRequest", "Malformed cursor")
 			return
 		}
-		before = time.UnixMilli(ms).UTC()
+		before = t.UTC()
 	}
 	reasons := map[string]bool{}
 	for _, rs := range q["reasons"] {
@@ -1198,23 +1217,23 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	notes := append([]notification(nil), s.notes...)
-	sort.SliceStable(notes, func(i, j int) bool { return notes[i].indexedAt.After(notes[j].indexedAt) })
+	sort.SliceStable(notes, func(i, j int) bool { return notes[i].sortAt.After(notes[j].sortAt) })
 	out := []any{}
 	cursor := ""
 	var last time.Time
 	for _, n := range notes {
-		if !before.IsZero() && !n.indexedAt.Before(before) {
+		if !before.IsZero() && !n.sortAt.Before(before) {
 			continue
 		}
 		if len(reasons) > 0 && !reasons[n.reason] {
 			continue
 		}
 		if len(out) == limit {
-			// More remain: the cursor is the last indexedAt returned.
-			cursor = strconv.FormatInt(last.UnixMilli(), 10)
+			// More remain: the cursor is the last sortAt returned.
+			cursor = last.Format("2006-01-02T15:04:05.000Z")
 			break
 		}
-		last = n.indexedAt
+		last = n.sortAt
 		u := s.users[n.authorDID]
 		item := map[string]any{
 			"uri": n.uri, "cid": n.cid,
@@ -1222,7 +1241,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
 			"reason":    n.reason,
 			"record":    n.record,
 			"isRead":    false,
-			"indexedAt": n.indexedAt.Format("2006-01-02T15:04:05.000Z"),
+			"indexedAt": n.sortAt.Format("2006-01-02T15:04:05.000Z"),
 			"labels":    []any{},
 		}
 		if n.subject != "" {
