@@ -2,9 +2,13 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +19,7 @@ import (
 )
 
 func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+	defer a.recoverPanic("interaction")
 	ctx := context.Background()
 	start := time.Now()
 	resp := a.interaction(ctx, ic.Interaction)
@@ -36,11 +41,9 @@ func (a *Adapter) interaction(ctx context.Context, i *discordgo.Interaction) *di
 		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}
 	case discordgo.InteractionApplicationCommand:
 		data := i.ApplicationCommandData()
-		text := ""
-		for _, o := range data.Options {
-			if o.Name == "text" {
-				text = o.StringValue()
-			}
+		text, err := optionText(data.Options, data.Resolved, 0)
+		if err != nil {
+			return ephemeral(fmt.Sprintf("✗ crier cannot read that /%s: %v. %s", data.Name, err, a.typeInstead(data.Name)))
 		}
 		return a.command(ctx, i, discordgo.InteractionResponseChannelMessageWithSource, func(ctx context.Context) commands.Request {
 			return a.request(i, data.Name, text)
@@ -59,6 +62,12 @@ func (a *Adapter) interaction(ctx context.Context, i *discordgo.Interaction) *di
 func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction, respType discordgo.InteractionResponseType, build func(context.Context) commands.Request) *discordgo.InteractionResponse {
 	done := make(chan commands.Response, 1)
 	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				a.logPanic("command", v)
+				done <- commands.Response{Text: "✗ crier failed on that command; try again, and if it fails again tell whoever runs crier.", Ephemeral: true, Error: true}
+			}
+		}()
 		wctx := context.WithoutCancel(ctx)
 		done <- a.run(wctx, build(wctx))
 	}()
@@ -86,6 +95,7 @@ func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction, respTyp
 // update says the interaction was a button whose message (the post's
 // preview) is being updated: that message is never deleted.
 func (a *Adapter) finishLate(i *discordgo.Interaction, done <-chan commands.Response, update bool) {
+	defer a.recoverPanic("follow-up")
 	resp := <-done
 	msg := Message(resp)
 	if resp.Error || resp.Ephemeral {
@@ -225,4 +235,122 @@ func (a *Adapter) run(ctx context.Context, req commands.Request) commands.Respon
 		return commands.Response{Text: "✗ crier is still starting; try again in a moment.", Ephemeral: true, Error: true}
 	}
 	return r.Handle(ctx, req) // the router counts it
+}
+
+// optionText reads a command's options as the text crier's commands take,
+// each by its type: a string as it is, a number in digits, a boolean as
+// true or false, a user, channel or role as its mention, a subcommand (or
+// group) as its name followed by its own options. crier registers one text
+// option; the others come from commands registered by something else (an
+// older crier, another tool) or from forged requests, and are read rather
+// than trusted. An option of another type, or whose value does not match its
+// type, is an error naming what it was.
+func optionText(opts []*discordgo.ApplicationCommandInteractionDataOption, resolved *discordgo.ApplicationCommandInteractionDataResolved, depth int) (string, error) {
+	var parts []string
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		var part string
+		switch o.Type {
+		case discordgo.ApplicationCommandOptionSubCommand, discordgo.ApplicationCommandOptionSubCommandGroup:
+			if depth >= 2 { // Discord nests a group once and its subcommands once
+				return "", errors.New("its options are nested deeper than Discord nests them")
+			}
+			rest, err := optionText(o.Options, resolved, depth+1)
+			if err != nil {
+				return "", err
+			}
+			part = strings.TrimSpace(o.Name + " " + rest)
+		case discordgo.ApplicationCommandOptionString:
+			v, ok := o.Value.(string)
+			if !ok {
+				return "", fmt.Errorf("option %q is not text", o.Name)
+			}
+			part = v
+		case discordgo.ApplicationCommandOptionInteger:
+			v, ok := o.Value.(float64)
+			if !ok || v != math.Trunc(v) || math.IsInf(v, 0) {
+				return "", fmt.Errorf("option %q is not a whole number", o.Name)
+			}
+			part = strconv.FormatFloat(v, 'f', -1, 64)
+		case discordgo.ApplicationCommandOptionNumber:
+			v, ok := o.Value.(float64)
+			if !ok || math.IsInf(v, 0) || math.IsNaN(v) {
+				return "", fmt.Errorf("option %q is not a number", o.Name)
+			}
+			part = strconv.FormatFloat(v, 'f', -1, 64)
+		case discordgo.ApplicationCommandOptionBoolean:
+			v, ok := o.Value.(bool)
+			if !ok {
+				return "", fmt.Errorf("option %q is not true or false", o.Name)
+			}
+			part = strconv.FormatBool(v)
+		case discordgo.ApplicationCommandOptionUser, discordgo.ApplicationCommandOptionChannel,
+			discordgo.ApplicationCommandOptionRole, discordgo.ApplicationCommandOptionMentionable:
+			id, ok := o.Value.(string)
+			if !ok || id == "" || strings.Trim(id, "0123456789") != "" {
+				return "", fmt.Errorf("option %q is not a Discord id", o.Name)
+			}
+			part = mention(o.Type, id, resolved)
+		case discordgo.ApplicationCommandOptionAttachment:
+			return "", fmt.Errorf("option %q is a file, not text", o.Name)
+		default:
+			return "", fmt.Errorf("option %q is of a kind crier does not know", o.Name)
+		}
+		if part != "" {
+			parts = append(parts, part)
+		}
+	}
+	return strings.Join(parts, " "), nil
+}
+
+// mention is how a person would type a user, channel or role: <@id>, <#id>
+// or <@&id>. A mentionable is a role when Discord resolved it as one.
+func mention(t discordgo.ApplicationCommandOptionType, id string, resolved *discordgo.ApplicationCommandInteractionDataResolved) string {
+	switch t {
+	case discordgo.ApplicationCommandOptionChannel:
+		return "<#" + id + ">"
+	case discordgo.ApplicationCommandOptionRole:
+		return "<@&" + id + ">"
+	case discordgo.ApplicationCommandOptionMentionable:
+		if resolved != nil && resolved.Roles[id] != nil {
+			return "<@&" + id + ">"
+		}
+	}
+	return "<@" + id + ">"
+}
+
+// typeInstead says what to type for a command: its usage, or /help when
+// crier has no such command.
+func (a *Adapter) typeInstead(name string) string {
+	a.mu.Lock()
+	r := a.router
+	a.mu.Unlock()
+	if r != nil {
+		for _, d := range r.Definitions() {
+			if d.Name != strings.ToLower(name) {
+				continue
+			}
+			if _, args, _ := strings.Cut(d.Usage, " "); args != "" {
+				return "Type " + d.Usage + " instead, everything after the command as text."
+			}
+			return "Type " + d.Usage + " alone instead."
+		}
+	}
+	return "Type /help to see crier's commands."
+}
+
+// recoverPanic, deferred at the top of every function discordgo calls and of
+// every goroutine crier starts for Discord, logs a panic with its stack
+// instead of letting it end crier: discordgo runs handlers in goroutines of
+// their own, where nothing else would recover it.
+func (a *Adapter) recoverPanic(where string) {
+	if v := recover(); v != nil {
+		a.logPanic(where, v)
+	}
+}
+
+func (a *Adapter) logPanic(where string, v any) {
+	a.log.Error("discord handler panicked", slog.String("handler", where), slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
 }

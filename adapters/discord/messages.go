@@ -24,6 +24,7 @@ import (
 // thread handler; it ignores bots (crier included), other threads and
 // channels, and messages without text.
 func (a *Adapter) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
+	defer a.recoverPanic("message")
 	if m.Author == nil || m.Author.Bot || m.Author.ID == a.bot() || m.GuildID == "" {
 		return
 	}

@@ -1,0 +1,143 @@
+package discord_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/timeparse"
+)
+
+// answerer sends an interaction to crier and returns its answer (the
+// interaction response's JSON).
+type answerer func(t *testing.T, ic map[string]any) map[string]any
+
+func overHTTP(t *testing.T, w *world) answerer {
+	e, _ := newEndpoint(t, w)
+	return func(t *testing.T, ic map[string]any) map[string]any {
+		status, body, _ := e.post(t, e.sign(mustJSON(t, ic), time.Now()))
+		require.Equal(t, http.StatusOK, status, string(body))
+		var got map[string]any
+		require.NoError(t, json.Unmarshal(body, &got))
+		return got
+	}
+}
+
+func overGateway(t *testing.T, w *world) answerer {
+	f := newFakeDiscord(t)
+	a := newAdapter(t, f, w, "")
+	runGateway(t, f, a)
+	return func(t *testing.T, ic map[string]any) map[string]any {
+		f.dispatch("INTERACTION_CREATE", ic)
+		return callback(t, f, ic["id"].(string))
+	}
+}
+
+// oneLineError checks an answer is an error for the person alone: one embed
+// with a title and nothing else, and returns the title.
+func oneLineError(t *testing.T, got map[string]any) string {
+	t.Helper()
+	require.EqualValues(t, 4, got["type"], "a message")
+	data := got["data"].(map[string]any)
+	require.EqualValues(t, 64, data["flags"], "ephemeral")
+	embeds := data["embeds"].([]any)
+	require.Len(t, embeds, 1)
+	embed := embeds[0].(map[string]any)
+	require.Empty(t, embed["description"], "one line")
+	title := embed["title"].(string)
+	require.True(t, strings.HasPrefix(title, "✗ "), title)
+	require.NotContains(t, title, "\n")
+	return title
+}
+
+func TestCommandOptionsAreReadByTheirType(t *testing.T) {
+	t.Parallel()
+	opt := func(name string, typ int, value any) map[string]any {
+		return map[string]any{"name": name, "type": typ, "value": value}
+	}
+	sub := func(name string, typ int, opts ...any) map[string]any {
+		return map[string]any{"name": name, "type": typ, "options": opts}
+	}
+	for _, transport := range []struct {
+		name string
+		new  func(*testing.T, *world) answerer
+	}{{"over HTTP", overHTTP}, {"over the gateway", overGateway}} {
+		t.Run(transport.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			answer := transport.new(t, w)
+			for i, tc := range []struct {
+				name  string
+				opts  []any
+				title string // what the one-line answer contains
+			}{
+				{"an integer is read as its digits", []any{opt("text", 4, 5)}, `"5"`},
+				{"a boolean is read as true or false", []any{opt("text", 5, true)}, `"true"`},
+				{"a number is read as its digits", []any{opt("text", 10, 2.5)}, `"2.5"`},
+				{"a user is read as its mention", []any{opt("who", 6, "1900000000000000009")}, `"\<@1900000000000000009>"`},
+				{"a subcommand is read as its name and its options", []any{sub("later", 1, opt("text", 3, "Launch"), opt("count", 4, 3))}, `"later Launch 3"`},
+				{"a subcommand group is read as its names and options", []any{sub("post", 2, sub("later", 1, opt("text", 3, "Launch")))}, `"post later Launch"`},
+				{"a file is not text", []any{opt("text", 11, "1")}, `crier cannot read that /schedule: option "text" is a file, not text. Type /schedule \<when> \<text> instead`},
+				{"a string option that holds a number", []any{opt("text", 3, 12)}, `option "text" is not text. Type /schedule`},
+				{"an integer option that holds text", []any{opt("text", 4, "twelve")}, `option "text" is not a whole number. Type /schedule`},
+				{"an option of an unknown kind", []any{opt("text", 99, "x")}, `option "text" is of a kind crier does not know. Type /schedule`},
+				{"subcommands nested three deep", []any{sub("a", 2, sub("b", 2, sub("c", 1)))}, `nested deeper than Discord nests them`},
+			} {
+				id := "18000000000000004" + string(rune('0'+i/10)) + string(rune('0'+i%10))
+				ic := interaction(id, 2, map[string]any{"id": "1700000000000000001", "name": "schedule", "type": 1, "options": tc.opts}, "1900000000000000001", []string{schedulerRole})
+				require.Contains(t, oneLineError(t, answer(t, ic)), tc.title, tc.name)
+			}
+			require.Empty(t, w.upcoming(t))
+		})
+	}
+}
+
+// panickyTimezones panics in the first thing the router does with a
+// command, standing in for any bug in a command's handler.
+type panickyTimezones struct{}
+
+func (panickyTimezones) SetUserTimezone(context.Context, string, string, string) error { return nil }
+func (panickyTimezones) UserTimezone(context.Context, string, string) (string, error) {
+	panic("a bug in a command")
+}
+
+func TestAPanicInAGatewayHandlerDoesNotStopCrier(t *testing.T) {
+	t.Parallel()
+	f := newFakeDiscord(t)
+	w := newWorld(t)
+	a := newAdapter(t, f, w, "")
+	a.UseRouter(commands.New(commands.Deps{Publisher: w.pub, Times: timeparse.New(timeparse.Options{}),
+		Location: time.UTC, Timezones: panickyTimezones{}}))
+	var mu sync.Mutex
+	replies := 0
+	a.OnThreadReply(func(context.Context, crier.ThreadReply) {
+		mu.Lock()
+		replies++
+		mu.Unlock()
+		panic("a bug in the thread handler")
+	})
+	runGateway(t, f, a)
+
+	// A command whose handler panics gets an error answer.
+	f.dispatch("INTERACTION_CREATE", slash("1800000000000000501", "queue", "", "1900000000000000001", nil))
+	require.Contains(t, oneLineError(t, callback(t, f, "1800000000000000501")), "crier failed on that command")
+
+	// A thread reply whose handler panics, twice: crier is still there.
+	for _, id := range []string{"2000000000000000501", "2000000000000000502"} {
+		f.dispatch("MESSAGE_CREATE", map[string]any{"id": id, "channel_id": thread, "guild_id": guild, "content": "thanks!", "type": 0,
+			"author": map[string]any{"id": "1900000000000000001", "username": "x"}})
+	}
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return replies == 2 }, 5*time.Second, 10*time.Millisecond)
+
+	// And it still answers.
+	f.dispatch("INTERACTION_CREATE", slash("1800000000000000502", "queue", "", "1900000000000000001", nil))
+	require.Contains(t, oneLineError(t, callback(t, f, "1800000000000000502")), "crier failed on that command")
+}
