@@ -15,7 +15,7 @@ func (r *Router) timezoneDef() Definition {
 		Usage:   "/timezone [Area/City | reset]",
 		Summary: "Show or set your own timezone, used for every time crier reads or shows you.",
 		Details: "Your own timezone wins over the one your chat profile gives, on this chat platform. " +
-			"Use the Area/City names of the tz database, or UTC. /timezone reset goes back to your chat's.",
+			"Use the Area/City names of the tz database, or UTC. /timezone reset goes back to your chat's (or bot.yaml's).",
 		Examples: []string{"/timezone", "/timezone Europe/Lisbon", "/timezone America/New_York", "/timezone reset"},
 		Handler:  r.timezone,
 	}
@@ -54,20 +54,32 @@ func (r *Router) showTimezone(req Request) Response {
 	switch {
 	case req.ownTimezone && loc.String() == req.User.Timezone:
 		how = "set with /timezone"
+	case req.User.Timezone != "" && loc.String() == req.User.Timezone && req.User.TimezoneFrom != "":
+		how = req.User.TimezoneFrom
 	case req.User.Timezone != "" && loc.String() == req.User.Timezone:
 		how = "from your chat"
 	default:
-		how = "crier's default"
+		// The router's Location: bot.yaml's timezone.
+		how = "bot.yaml's timezone"
 	}
 	text := fmt.Sprintf("Your timezone is %s (%s).", loc, how)
 	if r.deps.Timezones != nil {
 		text += " Type /timezone <Area/City> to change it"
 		if req.ownTimezone {
-			text += ", or /timezone reset to use your chat's"
+			text += ", or /timezone reset to use " + fallbackName(req)
 		}
 		text += "."
 	}
 	return Response{Text: text, Ephemeral: true}
+}
+
+// fallbackName names the timezone a person has without one of their own:
+// their chat profile's, or bot.yaml's.
+func fallbackName(req Request) string {
+	if req.chatTimezone != "" && req.User.TimezoneFrom == "" {
+		return "your chat's"
+	}
+	return "bot.yaml's"
 }
 
 func (r *Router) resetTimezone(ctx context.Context, req Request) (Response, error) {
@@ -79,7 +91,7 @@ func (r *Router) resetTimezone(ctx context.Context, req Request) (Response, erro
 	}
 	loc := r.location(crier.User{Timezone: req.chatTimezone})
 	return Response{
-		Text:      fmt.Sprintf("✓ Your timezone is your chat's again, %s: it is %s there.", loc, r.deps.Clock.Now().In(loc).Format("Mon 2 Jan 15:04 MST")),
+		Text:      fmt.Sprintf("✓ Your timezone is %s again, %s: it is %s there.", fallbackName(req), loc, r.deps.Clock.Now().In(loc).Format("Mon 2 Jan 15:04 MST")),
 		Ephemeral: true,
 	}, nil
 }

@@ -21,7 +21,11 @@ type User struct {
 	ID       string // platform user id
 	Name     string // display name
 	Timezone string // IANA zone; "" means the configured default
-	Roles    []Role
+	// TimezoneFrom says where Timezone comes from, in plain words shown by
+	// /timezone ("bot.yaml, for this channel"); "" means the person's chat
+	// profile (Slack's).
+	TimezoneFrom string
+	Roles        []Role
 }
 
 // Can reports whether the user holds role r (admins hold every role).
