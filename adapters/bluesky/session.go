@@ -2,6 +2,8 @@ package bluesky
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -122,6 +124,9 @@ func (n *Network) login(ctx context.Context) (session, error) {
 	n.mu.Lock()
 	refused, until := n.refused, n.refusedUntil
 	n.mu.Unlock()
+	if refused == nil {
+		until, refused = n.loadRefusal(ctx)
+	}
 	if refused != nil && (until.IsZero() || n.clock.Now().Before(until)) {
 		return session{}, refused
 	}
@@ -142,7 +147,7 @@ func (n *Network) login(ctx context.Context) (session, error) {
 			if errors.As(raw, &xe) && (xe.Name == "AccountTakedown" || xe.Name == "AccountDeactivated") {
 				until = n.clock.Now().Add(refuseRetry) // Bluesky may restore it
 			}
-			n.refuse(err, until)
+			n.refuse(ctx, err, until)
 		}
 		return session{}, err
 	}
@@ -152,9 +157,9 @@ func (n *Network) login(ctx context.Context) (session, error) {
 		// The login worked but the account is not active (deactivated,
 		// taken down, suspended): logging in again spends another of the
 		// day's logins for the same answer, until Bluesky restores it.
-		n.refuse(err, n.clock.Now().Add(refuseRetry))
+		n.refuse(ctx, err, n.clock.Now().Add(refuseRetry))
 	} else if err == nil {
-		n.refuse(nil, time.Time{})
+		n.refuse(ctx, nil, time.Time{})
 	}
 	return s, err
 }
@@ -163,12 +168,76 @@ func (n *Network) login(ctx context.Context) (session, error) {
 // account Bluesky refused as taken down or not active.
 const refuseRetry = 15 * time.Minute
 
-// refuse records a refused login: crier does not log in again until
-// until (for ever when until is zero).
-func (n *Network) refuse(err error, until time.Time) {
+// stateRefused is the state key of a refused login.
+const stateRefused = "login_refused"
+
+// refusal is a refused login as stored under stateRefused: it holds for the
+// handle and app password whose hash it keeps (never the password), so a
+// restart does not spend another of the day's logins on the same answer,
+// and a new password in bot.yaml is tried at once.
+type refusal struct {
+	Login   string `json:"login"`           // loginHash of the handle and password refused
+	Message string `json:"message"`         // what the person read
+	Until   int64  `json:"until,omitempty"` // unix seconds; 0 = until bot.yaml changes
+}
+
+// loginHash identifies the handle and password crier logs in with, salted
+// with the network's name, without keeping the password.
+func (n *Network) loginHash() string {
+	sum := sha256.Sum256([]byte("crier bluesky login\x00" + n.name + "\x00" + strings.ToLower(n.ident) + "\x00" + n.password))
+	return hex.EncodeToString(sum[:])
+}
+
+// refuse records a refused login (or, with a nil err, forgets it): crier
+// does not log in again until until (for ever when until is zero), nor
+// after a restart while bot.yaml holds the same password.
+func (n *Network) refuse(ctx context.Context, err error, until time.Time) {
 	n.mu.Lock()
 	n.refused, n.refusedUntil = err, until
 	n.mu.Unlock()
+	if n.state == nil {
+		return
+	}
+	value := ""
+	if err != nil {
+		r := refusal{Login: n.loginHash(), Message: crier.ErrorMessage(err)}
+		if !until.IsZero() {
+			r.Until = until.Unix()
+		}
+		raw, merr := json.Marshal(r)
+		if merr != nil {
+			return
+		}
+		value = string(raw)
+	}
+	if serr := n.state.SaveState(ctx, n.name, stateRefused, value); serr != nil {
+		n.log.Warn("bluesky refused login not saved", "network", n.name, "error", serr)
+	}
+}
+
+// loadRefusal returns a stored refusal of the handle and password in
+// bot.yaml, if any; a refusal of another password does not count.
+func (n *Network) loadRefusal(ctx context.Context) (time.Time, error) {
+	if n.state == nil {
+		return time.Time{}, nil
+	}
+	raw, err := n.state.LoadState(ctx, n.name, stateRefused)
+	if err != nil || raw == "" {
+		return time.Time{}, nil
+	}
+	var r refusal
+	if json.Unmarshal([]byte(raw), &r) != nil || r.Login != n.loginHash() || r.Message == "" {
+		return time.Time{}, nil
+	}
+	until := time.Time{}
+	if r.Until != 0 {
+		until = time.Unix(r.Until, 0)
+	}
+	err = crier.AuthFailed(fmt.Errorf("bluesky login (refused before): %w", crier.Errorf(crier.EPERMANENT, "%s", r.Message)))
+	n.mu.Lock()
+	n.refused, n.refusedUntil = err, until
+	n.mu.Unlock()
+	return until, err
 }
 
 // keep checks a new session, keeps it in memory and saves it.

@@ -144,6 +144,32 @@ func TestLoginProblems(t *testing.T) {
 		}
 		require.Equal(t, 1, b.srv.Calls("com.atproto.server.createSession"), "a refused password is not tried again: each try spends one of the day's logins")
 	})
+	t.Run("a refused password is not tried again after a restart, until bot.yaml changes it", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(o *bluesky.Options) { o.AppPassword = "wrong-pass-word-1234" })
+		_, err := b.net.Publish(ctx, request("a", "hello"))
+		require.True(t, crier.IsAuth(err), "%v", err)
+		require.Equal(t, 1, b.srv.Calls("com.atproto.server.createSession"))
+		for k, v := range b.state.m {
+			require.NotContains(t, v, "wrong-pass-word-1234", "state %s keeps the password", k)
+		}
+
+		restarted := b.another(t) // the same database
+		_, err = restarted.Publish(ctx, request("a", "hello"))
+		require.True(t, crier.IsAuth(err), "%v", err)
+		require.Equal(t, "Bluesky refused the handle or app password for bsky. Make an app password in Settings → Privacy and security → App passwords and put it in bot.yaml.", crier.ErrorMessage(err))
+		_, err = restarted.Verify(ctx)
+		require.True(t, crier.IsAuth(err), "%v", err)
+		require.Equal(t, 1, b.srv.Calls("com.atproto.server.createSession"), "no login at the next start: each spends one of the day's few")
+
+		fixed := b.opts
+		fixed.AppPassword = b.srv.Password
+		n, err := bluesky.New(fixed)
+		require.NoError(t, err)
+		_, err = n.Publish(ctx, request("a", "hello"))
+		require.NoError(t, err, "a new password in bot.yaml is tried")
+		require.Equal(t, 2, b.srv.Calls("com.atproto.server.createSession"))
+	})
 	t.Run("a taken-down account cannot log in", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
