@@ -3,6 +3,10 @@ package bluesky_test
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -419,4 +423,51 @@ func proxyHeaders(srv *blueskytest.Server) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+func TestVerifySaysWhyThePDSCannotBeReached(t *testing.T) {
+	t.Parallel()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("<html>down for maintenance</html>"))
+	}))
+	t.Cleanup(broken.Close)
+	dnsFails := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: "pds.example", IsNotFound: true}}
+	}}}
+	timesOut := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: os.ErrDeadlineExceeded}
+	}}}
+	tests := []struct {
+		name   string
+		pds    string
+		client *http.Client
+		want   string
+	}{
+		{"a refused connection", closedURL, nil,
+			"Bluesky's server " + closedURL + " could not be reached (connection refused); check pds: in bot.yaml or try again later."},
+		{"a name that does not resolve", "https://pds.example", dnsFails,
+			"Bluesky's server https://pds.example could not be reached (no such host); check pds: in bot.yaml or try again later."},
+		{"a connection that times out", "https://pds.example", timesOut,
+			"Bluesky's server https://pds.example could not be reached (no answer in time); check pds: in bot.yaml or try again later."},
+		{"a server error", broken.URL, nil,
+			"Bluesky's server " + broken.URL + " had a problem (HTTP 503); try again later."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			n, err := bluesky.New(bluesky.Options{Name: "bsky", PDS: tt.pds, Handle: "crier.test",
+				AppPassword: "abcd-efgh-ijkl-mnop", HTTPClient: tt.client, State: &memState{}})
+			require.NoError(t, err)
+			_, err = n.Verify(context.Background())
+			require.Error(t, err)
+			require.Equal(t, crier.EUNAVAIL, crier.ErrorCode(err), "%v", err)
+			require.Equal(t, tt.want, crier.ErrorMessage(err))
+			require.NotContains(t, err.Error(), "abcd-efgh-ijkl-mnop")
+		})
+	}
 }

@@ -3,6 +3,8 @@ package bluesky
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +12,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/crier-bot/crier/internal/crier"
@@ -243,6 +247,11 @@ func (n *Network) explain(op string, err error) error {
 	if errors.As(err, &auth) || errors.As(err, &perm) || errors.As(err, &rl) || errors.As(err, &un) {
 		return fmt.Errorf("bluesky %s: %w", op, err)
 	}
+	var se *sendError
+	if errors.As(err, &se) && !errors.Is(err, context.Canceled) {
+		// Not answered: retried, and said plainly (crier check shows it).
+		return fmt.Errorf("bluesky %s: %w: %w", op, n.unreachable(se), err)
+	}
 	var xe *xrpcError
 	if !errors.As(err, &xe) {
 		return fmt.Errorf("bluesky %s: %w", op, err) // not answered: retried
@@ -265,12 +274,53 @@ func (n *Network) explain(op string, err error) error {
 			"Bluesky's app view cannot be reached right now."), err)
 	case xe.Status >= 500:
 		return fmt.Errorf("bluesky %s: %w: %w", op, crier.Errorf(crier.EUNAVAIL,
-			"Bluesky had a problem (HTTP %d).", xe.Status), err)
+			"Bluesky's server %s had a problem (HTTP %d); try again later.", n.pds, xe.Status), err)
 	default:
 		msg := xe.Message
 		if msg == "" {
 			msg = xe.Name
 		}
 		return crier.Permanent(fmt.Errorf("bluesky %s: %w: %w", op, crier.Errorf(crier.EPERMANENT, "Bluesky refused it: %s", msg), err))
+	}
+}
+
+// unreachable says why the PDS gave no answer, in words a person can act
+// on and without the request (whose URL may carry a handle or a cursor).
+func (n *Network) unreachable(se *sendError) *crier.Error {
+	if se.Decoded {
+		return crier.Errorf(crier.EUNAVAIL, "Bluesky's server %s gave an answer crier cannot read; check that pds: in bot.yaml is a Bluesky PDS, or try again later.", n.pds)
+	}
+	return crier.Errorf(crier.EUNAVAIL, "Bluesky's server %s could not be reached (%s); check pds: in bot.yaml or try again later.", n.pds, reachCause(se.Err))
+}
+
+// reachCause names why a connection failed: the name, the refusal, the
+// time, the certificate.
+func reachCause(err error) string {
+	var (
+		dns     *net.DNSError
+		netErr  net.Error
+		unknown x509.UnknownAuthorityError
+		host    x509.HostnameError
+		invalid x509.CertificateInvalidError
+		record  tls.RecordHeaderError
+	)
+	switch {
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return "no such host"
+	case errors.As(err, &dns):
+		return "its name could not be looked up"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		(errors.As(err, &netErr) && netErr.Timeout()):
+		return "no answer in time"
+	case errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid):
+		return "its certificate is not valid"
+	case errors.As(err, &record):
+		return "it does not answer https"
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was cut"
+	default:
+		return "no answer"
 	}
 }
