@@ -102,6 +102,9 @@ func (s *Shell) Run(ctx context.Context, router *commands.Router) error {
 		s.prompt()
 		select {
 		case <-ctx.Done():
+			if s.interactive {
+				s.print("") // what comes next starts on its own line, not after the prompt
+			}
 			return nil
 		case line, ok := <-lines:
 			if !ok {

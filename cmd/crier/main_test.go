@@ -118,7 +118,7 @@ func TestShellTranscript(t *testing.T) {
 		"✗ I don't know /frobnicate. Type /help to see what I can do.",
 		"Commands start with a slash, like /help or /schedule tomorrow 9am Hello!",
 		"✓ Post #3 published to sandbox: file://",
-		"1 post is still scheduled; crier publishes it when it runs again (make run, or crier run).",
+		"1 post is still scheduled, for Mon 23 Nov 10:02 EET (in 2 min); crier publishes it when it runs again (make run, or crier run).",
 	}
 	for _, w := range want {
 		require.Contains(t, out, w)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/crier-bot/crier/adapters/shell"
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/timeparse"
 )
 
 // drainLimit bounds how long the shell waits, at the end of its input, for
@@ -37,7 +39,9 @@ func (m *Main) runShell(ctx context.Context, args []string) error {
 	if *channel != "" {
 		ch = *channel
 	}
-	sh := shell.New(m.Stdin, m.Stdout, crier.User{ID: u, Name: u, Timezone: cfg.Timezone, Roles: cfg.RolesFor(u, u)}, ch)
+	// The shell gives no timezone of its own (a chat profile would): people
+	// in it get bot.yaml's timezone, or the one they set with /timezone.
+	sh := shell.New(m.Stdin, m.Stdout, crier.User{ID: u, Name: u, Roles: cfg.RolesFor(u, u)}, ch)
 
 	// Slack networks publish through the Slack adapter even from the shell.
 	chs, err := newChats(cfg, m.Clock, log, crier.NopMetrics{}, sh)
@@ -61,8 +65,12 @@ func (m *Main) runShell(ctx context.Context, args []string) error {
 			log.Warn("stopped waiting for due posts; they go out at the next start", slog.Any("error", err))
 		}
 		cancel()
-		sayWhatIsLeft(ctx, a, sh)
 	}
+	// Ctrl-C (or SIGTERM) cancels ctx: the goodbye is said all the same,
+	// with a context of its own.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	sayWhatIsLeft(sctx, a, sh, u, m.Clock.Now())
+	cancel()
 	if err := a.stop(10 * time.Second); err != nil && runErr == nil {
 		runErr = err
 	}
@@ -70,23 +78,86 @@ func (m *Main) runShell(ctx context.Context, args []string) error {
 }
 
 // sayWhatIsLeft tells the person, as the shell ends, about posts that will go
-// out only when crier runs again.
-func sayWhatIsLeft(ctx context.Context, a *app, sh *shell.Shell) {
+// out only when crier runs again, and about posts that wait for them to say
+// whether they went out.
+func sayWhatIsLeft(ctx context.Context, a *app, sh *shell.Shell, user string, now time.Time) {
 	posts, err := a.pub.Upcoming(ctx, 1000)
 	if err != nil {
+		a.log.Warn("list what is left to publish", slog.Any("error", err))
 		return
 	}
-	n := 0
-	for _, p := range posts {
-		if p.Status == crier.PostScheduled {
-			n++
+	for _, line := range whatIsLeft(posts, a.shellLocation(ctx, user), now) {
+		sh.Say(line)
+	}
+}
+
+// shellLocation is the shell person's timezone: their own (/timezone), else
+// bot.yaml's.
+func (a *app) shellLocation(ctx context.Context, user string) *time.Location {
+	if tz, err := a.db.UserTimezone(ctx, shell.Platform, user); err == nil && tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return loc
 		}
 	}
-	switch n {
+	return a.cfg.Location
+}
+
+// whatIsLeft says what is still scheduled, and when the next one goes out,
+// leaving out posts a person must look at first (a delivery that may or may
+// not have gone out); those it names with what to type.
+func whatIsLeft(posts []*crier.Post, loc *time.Location, now time.Time) []string {
+	var (
+		scheduled int
+		next      time.Time
+		waiting   []*crier.Post
+		maybe     *crier.Delivery // the one delivery waiting, when there is one
+	)
+	for _, p := range posts {
+		if p.Status != crier.PostScheduled {
+			continue
+		}
+		var asks []*crier.Delivery
+		for i := range p.Deliveries {
+			if p.Deliveries[i].Status == crier.DeliveryMaybe {
+				asks = append(asks, &p.Deliveries[i])
+			}
+		}
+		if len(asks) > 0 {
+			waiting = append(waiting, p)
+			if len(asks) == 1 {
+				maybe = asks[0]
+			} else {
+				maybe = nil
+			}
+			continue
+		}
+		scheduled++
+		if next.IsZero() || p.DueAt.Before(next) {
+			next = p.DueAt
+		}
+	}
+	var lines []string
+	const again = "crier publishes %s when it runs again (make run, or crier run)."
+	switch when := timeparse.Human(next, loc, now); scheduled {
 	case 0:
 	case 1:
-		sh.Say("1 post is still scheduled; crier publishes it when it runs again (make run, or crier run).")
+		lines = append(lines, "1 post is still scheduled, for "+when+"; "+fmt.Sprintf(again, "it"))
 	default:
-		sh.Say(fmt.Sprintf("%d posts are still scheduled; crier publishes them when it runs again (make run, or crier run).", n))
+		lines = append(lines, fmt.Sprintf("%d posts are still scheduled, the next for %s; ", scheduled, when)+fmt.Sprintf(again, "them"))
 	}
+	switch {
+	case len(waiting) == 0:
+	case len(waiting) == 1 && maybe != nil:
+		lines = append(lines, fmt.Sprintf("1 post waits for you to say whether it went out: type /published #%d %s if it is on %s, or /republish #%d %s to send it again.",
+			maybe.PostID, maybe.Target, maybe.Target, maybe.PostID, maybe.Target))
+	case len(waiting) == 1:
+		lines = append(lines, fmt.Sprintf("1 post waits for you to say whether it went out (#%d): /queue shows it.", waiting[0].ID))
+	default:
+		ids := make([]string, len(waiting))
+		for i, p := range waiting {
+			ids[i] = fmt.Sprintf("#%d", p.ID)
+		}
+		lines = append(lines, fmt.Sprintf("%d posts wait for you to say whether they went out (%s): /queue shows them.", len(waiting), strings.Join(ids, ", ")))
+	}
+	return lines
 }
