@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,13 +20,25 @@ import (
 	"github.com/crier-bot/crier/internal/crier"
 )
 
-func (m *Main) runCheck(ctx context.Context, args []string) error {
+func (m *Main) runCheck(ctx context.Context, args []string) (err error) {
 	fs := m.flags("check")
 	cfgPath := fs.String("config", "bot.yaml", "configuration file")
 	cfg, err := m.parseConfig(fs, cfgPath, args, "")
 	if err != nil {
 		return err
 	}
+	// What the adapters warn about goes to stderr; what check prints never
+	// holds a secret of bot.yaml, whatever an error says.
+	log, err := m.newLogger("warn")
+	if err != nil {
+		return err
+	}
+	secrets := configSecrets(cfg)
+	defer func() {
+		if err != nil {
+			err = redactError(err, secrets)
+		}
+	}()
 	w := m.Stdout
 	fmt.Fprintf(w, "%s is valid.\n", *cfgPath)
 	fmt.Fprintf(w, "timezone:  %s (dates like 03/04 read as %s)\n", cfg.Timezone, cfg.DateOrder)
@@ -33,14 +48,14 @@ func (m *Main) runCheck(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "chat:      shell, as %s in #%s\n", cfg.Chat.Shell.User, cfg.Chat.Shell.Channel)
 	}
 	if sc := cfg.Chat.Slack; sc != nil {
-		who, err := m.slackIdentity(ctx, cfg)
+		who, err := m.slackIdentity(ctx, cfg, log)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "chat:      slack, %s mode, as %s\n", sc.Mode, who)
 	}
 	if dc := cfg.Chat.Discord; dc != nil {
-		if err := m.checkDiscord(ctx, cfg); err != nil {
+		if err := m.checkDiscord(ctx, cfg, log); err != nil {
 			return err
 		}
 	}
@@ -67,8 +82,8 @@ func (m *Main) runCheck(ctx context.Context, args []string) error {
 		case "discord":
 			fmt.Fprintf(w, "network:   %s (discord): posts to channel %s, limit %d characters, crosspost %t\n", n.Name, n.Channel, n.Limit, n.Crosspost)
 		default:
-			if err := m.checkNetwork(ctx, n); err != nil {
-				fmt.Fprintf(w, "network:   %s (%s): ✗ %s\n", n.Name, n.Kind, crier.ErrorMessage(err))
+			if err := m.checkNetwork(ctx, n, log); err != nil {
+				fmt.Fprintf(w, "network:   %s (%s): ✗ %s\n", n.Name, n.Kind, checkFailure(err, secrets))
 				failed = append(failed, n.Name)
 			}
 		}
@@ -83,8 +98,8 @@ func (m *Main) runCheck(ctx context.Context, args []string) error {
 // checkNetwork logs in to a social network and prints the account crier
 // posts as, its limits and anything that needs a look. The session is not
 // stored: check leaves the database alone (a running crier holds it).
-func (m *Main) checkNetwork(ctx context.Context, nc config.Network) error {
-	n, closer, err := openNetwork(nc, chats{}, nil, m.Clock, slog.New(slog.DiscardHandler))
+func (m *Main) checkNetwork(ctx context.Context, nc config.Network, log *slog.Logger) error {
+	n, closer, err := openNetwork(nc, chats{}, nil, m.Clock, log)
 	if err != nil {
 		return err
 	}
@@ -120,8 +135,8 @@ func (m *Main) checkNetwork(ctx context.Context, nc config.Network) error {
 
 // slackIdentity logs in to Slack with the bot token (auth.test) and says who
 // crier is there.
-func (m *Main) slackIdentity(ctx context.Context, cfg *config.Config) (string, error) {
-	sl, err := newSlack(cfg, m.Clock, slog.New(slog.DiscardHandler), crier.NopMetrics{})
+func (m *Main) slackIdentity(ctx context.Context, cfg *config.Config, log *slog.Logger) (string, error) {
+	sl, err := newSlack(cfg, m.Clock, log, crier.NopMetrics{})
 	if err != nil {
 		return "", err
 	}
@@ -146,8 +161,8 @@ func (m *Main) slackIdentity(ctx context.Context, cfg *config.Config) (string, e
 
 // checkDiscord logs in with the bot token, says whether the message content
 // intent is on, and prints the invite link.
-func (m *Main) checkDiscord(ctx context.Context, cfg *config.Config) error {
-	dc, err := newDiscord(cfg, m.Clock, slog.New(slog.DiscardHandler), crier.NopMetrics{})
+func (m *Main) checkDiscord(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	dc, err := newDiscord(cfg, m.Clock, log, crier.NopMetrics{})
 	if err != nil {
 		return err
 	}
@@ -172,4 +187,63 @@ func (m *Main) checkDiscord(ctx context.Context, cfg *config.Config) error {
 	}
 	fmt.Fprintf(w, "invite:    %s\n", discord.InviteURL(cfg.Chat.Discord.ApplicationID))
 	return nil
+}
+
+// checkFailure is the line check prints for a network it could not use: a
+// crier.Error's message, or else the wrapped chain (the cause: a refused
+// connection, a name that does not resolve), on one line and without any
+// secret of bot.yaml.
+func checkFailure(err error, secrets []string) string {
+	if crier.ErrorCode(err) != crier.EINTERNAL {
+		return redact(crier.ErrorMessage(err), secrets)
+	}
+	return "crier could not check it: " + redact(strings.Join(strings.Fields(err.Error()), " "), secrets)
+}
+
+// redactError is err with every secret of bot.yaml taken out of its message.
+// A crier.Error keeps its code; any other error becomes its message only.
+func redactError(err error, secrets []string) error {
+	if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	if code := crier.ErrorCode(err); code != crier.EINTERNAL {
+		return &crier.Error{Code: code, Message: redact(crier.ErrorMessage(err), secrets)}
+	}
+	return errors.New(redact(err.Error(), secrets))
+}
+
+// minSecret is the length below which a value is not looked for: a shorter
+// one is no secret worth the name, and replacing it would garble the text.
+const minSecret = 3
+
+// redact replaces each secret in s, as written or escaped for a URL, with
+// "[redacted]".
+func redact(s string, secrets []string) string {
+	var forms []string
+	for _, sec := range secrets {
+		if len(sec) >= minSecret {
+			forms = append(forms, sec, url.QueryEscape(sec), url.PathEscape(sec))
+		}
+	}
+	// Longest first, so a secret inside another is not replaced halfway.
+	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	for _, f := range forms {
+		s = strings.ReplaceAll(s, f, "[redacted]")
+	}
+	return s
+}
+
+// configSecrets are the values of bot.yaml that must never be printed.
+func configSecrets(cfg *config.Config) []string {
+	var out []string
+	if sc := cfg.Chat.Slack; sc != nil {
+		out = append(out, sc.BotToken, sc.AppToken, sc.SigningSecret)
+	}
+	if dc := cfg.Chat.Discord; dc != nil {
+		out = append(out, dc.Token)
+	}
+	for _, n := range cfg.Networks {
+		out = append(out, n.AccessToken, n.AppPassword, n.Secret)
+	}
+	return out
 }
