@@ -10,8 +10,15 @@ export CGO_ENABLED := 1
 help: ## show the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
 
+# The commit, for crier version, when go build stamps none (-buildvcs=false in
+# GOFLAGS, or no git): crier prefers what go build records. Empty without git.
+COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null)
+MODIFIED := $(if $(shell git status --porcelain --untracked-files=no 2>/dev/null | head -n 1),true,false)
+LDFLAGS  := -X main.buildCommit=$(COMMIT) -X main.buildModified=$(MODIFIED)
+
 build: ## build bin/crier
-	$(GO) build -o $(BIN) ./cmd/crier
+	@echo "Building crier (the first build compiles SQLite and takes a few minutes)…"
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/crier
 
 run: build ## start crier in this terminal (shell chat + file network, no token needed)
 	./$(BIN) shell -config $(CONFIG)

@@ -9,6 +9,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strconv"
 	"syscall"
 
 	"github.com/crier-bot/crier/internal/crier"
@@ -34,12 +37,22 @@ type Main struct {
 const usage = `crier schedules social-media posts from chat.
 
 Usage:
-  crier shell  [-config bot.yaml] [-user NAME] [-channel NAME] [-log-level L]   chat with crier in this terminal
-  crier run    [-config bot.yaml] [-log-level L]                  run the bot and publish posts on time
-  crier when   [-tz ZONE] [-now RFC3339] [-lang en|pt] PHRASE…  show how a time phrase is understood
-  crier check  [-config bot.yaml]                                validate bot.yaml and show what it connects to
-  crier migrate [-config bot.yaml]                               create or update the database
-  crier backup [-config bot.yaml] FILE                           copy the live database to FILE
+  crier shell [-config bot.yaml] [-user NAME] [-channel NAME] [-log-level L]
+      chat with crier in this terminal
+  crier run [-config bot.yaml] [-log-level L]
+      run the bot and publish posts on time
+  crier when [-config bot.yaml] [-tz ZONE] [-now RFC3339] [-lang en|pt] [-date-order dmy|mdy] PHRASE…
+      show how a time phrase is understood
+  crier check [-config bot.yaml]
+      validate bot.yaml and show what it connects to
+  crier migrate [-config bot.yaml]
+      create or update the database
+  crier backup [-config bot.yaml] FILE
+      copy the live database to FILE
+  crier version
+      show crier's version, commit and Go version
+
+crier COMMAND -h says what each flag of COMMAND means.
 `
 
 // errUsage marks errors whose message is a usage line (exit status 2).
@@ -56,6 +69,9 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	}
 	var err error
 	switch cmd, rest := args[0], args[1:]; cmd {
+	case "version", "-version", "--version":
+		info, _ := debug.ReadBuildInfo()
+		fmt.Fprintln(m.Stdout, versionLine(info, stamp{commit: buildCommit, modified: buildModified}))
 	case "shell":
 		err = m.runShell(ctx, rest)
 	case "run":
@@ -99,4 +115,46 @@ func (m *Main) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("crier "+name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	return fs
+}
+
+// buildCommit and buildModified are set by make build (-ldflags -X) from git,
+// for builds whose build info holds no commit (go build -buildvcs=false).
+// They are never written at run time.
+var buildCommit, buildModified string
+
+// stamp is what make build stamped into the binary.
+type stamp struct{ commit, modified string }
+
+// versionLine says which crier this is: "crier v1.2.0, commit 0123456789ab,
+// built with go1.26.8", with "devel" for a version and "unknown" for a
+// commit that is not known, and "with local changes" when the build's tree
+// had uncommitted changes. The build info's commit wins over make build's.
+func versionLine(info *debug.BuildInfo, stamped stamp) string {
+	version, goVersion := "devel", runtime.Version()
+	commit, modified := stamped.commit, stamped.modified
+	if info != nil {
+		if v := info.Main.Version; v != "" && v != "(devel)" {
+			version = v
+		}
+		if info.GoVersion != "" {
+			goVersion = info.GoVersion
+		}
+		settings := map[string]string{}
+		for _, s := range info.Settings {
+			settings[s.Key] = s.Value
+		}
+		if rev := settings["vcs.revision"]; rev != "" {
+			commit, modified = rev, settings["vcs.modified"]
+		}
+	}
+	if commit == "" {
+		commit = "unknown"
+	}
+	if len(commit) > 12 {
+		commit = commit[:12]
+	}
+	if dirty, _ := strconv.ParseBool(modified); dirty {
+		commit += " with local changes"
+	}
+	return fmt.Sprintf("crier %s, commit %s, built with %s", version, commit, goVersion)
 }
