@@ -42,7 +42,9 @@
 //
 // Any 2xx means the post is published; a JSON body with "id" and "url" gives
 // the post's id and link (otherwise the id is the idempotency key). 401 and
-// 403 mean the secret does not match; 404 and 410 that nothing answers at the
+// 403 mean the secret does not match: a refused credential, like a wrong
+// Mastodon token, so the post waits and is sent once the secrets match
+// (nothing was stored, so that is safe); 404 and 410 that nothing answers at the
 // URL; 429 asks crier to wait (Retry-After, in seconds or as a date); other
 // 4xx refuse the post for good, and the first line of the body is shown to
 // the team. 408, 409 and 5xx, a timeout or a dropped connection leave it

@@ -554,3 +554,28 @@ func TestTheCallersClientKeepsFollowingRedirects(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, client.CheckRedirect)
 }
+
+// A receiver that refuses crier's signature (401) refused a credential, like
+// a wrong Mastodon token: nothing was stored, so the post waits (crier says
+// so once per network) and goes out once the secrets match again, instead of
+// failing every post for good.
+func TestARefusedSignatureWaitsForTheSecretToMatch(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *webhook.Options) { o.Secret = "not-the-receivers-secret-0123" })
+	ctx := context.Background()
+	_, err := b.net.Publish(ctx, post("p42-hooks-0"))
+	require.Error(t, err)
+	require.True(t, crier.IsAuth(err), "%v", err)
+	require.False(t, crier.IsPermanent(err), "a fixed secret makes it work")
+	require.False(t, crier.IsUnclear(err), "the receiver answered: nothing was stored")
+	require.Equal(t, "The webhook for hooks refused crier's signature. Check that its secret matches `secret` in bot.yaml.", crier.ErrorMessage(err))
+	require.Equal(t, 1, b.srv.Refused())
+	require.Empty(t, b.srv.Deliveries())
+
+	fixed, err := webhook.New(webhook.Options{Name: "hooks", URL: b.srv.URL + "/hooks/crier", Secret: testSecret,
+		Deduplicates: true, RatePerSecond: 1000, Clock: b.clock, HTTPClient: b.srv.Client()})
+	require.NoError(t, err)
+	_, err = fixed.Publish(ctx, post("p42-hooks-0"))
+	require.NoError(t, err)
+	require.Len(t, b.srv.Deliveries(), 1)
+}
