@@ -18,12 +18,14 @@ import (
 
 // Handlers returns the HTTP-mode endpoints (slash commands, interactivity and
 // the Events API), each verified before anything reads it, to be mounted on
-// crier's HTTP listener.
+// crier's HTTP listener. A panic is logged and, for a command, answered with
+// one line.
 func (a *Adapter) Handlers() map[string]http.Handler {
+	answer := func(w http.ResponseWriter) { writeJSON(w, toMessage(somethingWentWrong())) }
 	return map[string]http.Handler{
-		"POST /slack/commands":      a.verified(false, a.serveCommand),
-		"POST /slack/interactivity": a.verified(false, a.serveInteraction),
-		"POST /slack/events":        a.verified(true, a.serveEvent),
+		"POST /slack/commands":      a.recovered(answer, a.verified(false, a.serveCommand)),
+		"POST /slack/interactivity": a.recovered(nil, a.verified(false, a.serveInteraction)),
+		"POST /slack/events":        a.recovered(nil, a.verified(true, a.serveEvent)),
 	}
 }
 
@@ -81,6 +83,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, body 
 // Cancel) carry a post ID; delivery buttons (It is published, Publish again)
 // carry a post ID and a network.
 func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallback) {
+	defer a.recoverPanic("slack button", func() { a.respond(ctx, cb.ResponseURL, somethingWentWrong(), false) })
 	if cb.Type != slackapi.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
 		return
 	}
@@ -211,6 +214,7 @@ type threadEvent struct {
 // handler. It ignores crier's own messages, other bots, edits, deletions,
 // top-level messages, threads of others, and Slack's retried deliveries.
 func (a *Adapter) event(ctx context.Context, payload []byte) {
+	defer a.recoverPanic("slack event", nil)
 	var te threadEvent
 	if err := json.Unmarshal(payload, &te); err != nil {
 		return

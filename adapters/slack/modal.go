@@ -71,7 +71,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackapi.InteractionCal
 	case resp.Error:
 		return slackapi.NewErrorsViewSubmissionResponse(map[string]string{whenBlock: strings.TrimPrefix(resp.Text, "✗ ")})
 	}
-	go tell(resp)
+	a.goSafe("slack reschedule answer", func() { tell(resp) })
 	return nil
 }
 

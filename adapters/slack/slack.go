@@ -309,18 +309,22 @@ func (a *Adapter) run(ctx context.Context, req commands.Request) commands.Respon
 
 // runWithinBudget runs work and returns its response if it finishes within the
 // ack budget; otherwise it returns ok=false and calls late with the response
-// when it is ready (posted through response_url).
+// when it is ready (posted through response_url). A panic in work is
+// logged and answered with one line.
 func (a *Adapter) runWithinBudget(ctx context.Context, work func(ctx context.Context) commands.Response, late func(commands.Response)) (commands.Response, bool) {
 	done := make(chan commands.Response, 1)
 	wctx := context.WithoutCancel(ctx)
-	go func() { done <- work(wctx) }()
+	go func() {
+		defer a.recoverPanic("slack command", func() { done <- somethingWentWrong() })
+		done <- work(wctx)
+	}()
 	timer := time.NewTimer(ackBudget)
 	defer timer.Stop()
 	select {
 	case resp := <-done:
 		return resp, true
 	case <-timer.C:
-		go func() { late(<-done) }()
+		a.goSafe("slack late answer", func() { late(<-done) })
 		return commands.Response{}, false
 	}
 }

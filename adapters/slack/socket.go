@@ -11,7 +11,23 @@ import (
 
 // socketEvent handles one Socket Mode envelope: a slash command is acked with
 // its answer, a button press or an event is acked at once and handled after.
+// A panic is logged, and a command not acked yet is answered with one line.
 func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt socketmode.Event) {
+	acked := false
+	ack := func(payload ...any) error {
+		acked = true
+		return sm.Ack(*evt.Request, payload...)
+	}
+	defer a.recoverPanic("slack socket mode "+string(evt.Type), func() {
+		if evt.Request == nil || acked {
+			return
+		}
+		if evt.Type == socketmode.EventTypeSlashCommand {
+			_ = sm.Ack(*evt.Request, toMessage(somethingWentWrong()))
+			return
+		}
+		_ = ack()
+	})
 	switch evt.Type {
 	default:
 		a.log.Debug("slack socket mode event", slog.String("type", string(evt.Type)))
@@ -21,7 +37,7 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 			return
 		}
 		start := time.Now()
-		if err := sm.Ack(*evt.Request, toMessage(a.slashCommand(ctx, sc))); err != nil {
+		if err := ack(toMessage(a.slashCommand(ctx, sc))); err != nil {
 			a.log.Warn("slack ack failed", slog.Any("error", err))
 		}
 		a.opts.Metrics.Acked(Platform, time.Since(start))
@@ -32,19 +48,19 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 		}
 		if cb.Type == slackapi.InteractionTypeViewSubmission {
 			if resp := a.viewSubmission(ctx, cb); resp != nil {
-				_ = sm.Ack(*evt.Request, resp)
+				_ = ack(resp)
 				return
 			}
-			_ = sm.Ack(*evt.Request)
+			_ = ack()
 			return
 		}
-		_ = sm.Ack(*evt.Request)
+		_ = ack()
 		go a.interaction(context.WithoutCancel(ctx), cb)
 	case socketmode.EventTypeEventsAPI:
 		if evt.Request == nil {
 			return
 		}
-		_ = sm.Ack(*evt.Request)
+		_ = ack()
 		go a.event(context.WithoutCancel(ctx), evt.Request.Payload)
 	}
 }
