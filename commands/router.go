@@ -103,6 +103,7 @@ type Router struct {
 	deps   Deps
 	defs   []Definition
 	byName map[string]int
+	zones  zoneIndex // the tz database's zones by name and city, for /timezone
 }
 
 // New returns a router with every command registered.
@@ -119,7 +120,7 @@ func New(deps Deps) *Router {
 	if deps.Location == nil {
 		deps.Location = time.UTC
 	}
-	r := &Router{deps: deps, byName: map[string]int{}}
+	r := &Router{deps: deps, byName: map[string]int{}, zones: newZoneIndex(tzZones())}
 	for _, d := range []Definition{
 		r.scheduleDef(), r.draftDef(), r.queueDef(), r.rescheduleDef(), r.cancelDef(),
 		r.publishedDef(), r.republishDef(), r.timezoneDef(), r.helpDef(),

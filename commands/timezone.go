@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/timeparse"
 )
 
 func (r *Router) timezoneDef() Definition {
@@ -15,8 +18,8 @@ func (r *Router) timezoneDef() Definition {
 		Usage:   "/timezone [Area/City | reset]",
 		Summary: "Show or set your own timezone, used for every time crier reads or shows you.",
 		Details: "Your own timezone wins over the one your chat profile gives, on this chat platform. " +
-			"Use the Area/City names of the tz database, or UTC. /timezone reset goes back to your chat's (or bot.yaml's).",
-		Examples: []string{"/timezone", "/timezone Europe/Lisbon", "/timezone America/New_York", "/timezone reset"},
+			"Use the Area/City names of the tz database, a city alone (Lisbon, New York, São Paulo), or UTC. /timezone reset goes back to your chat's (or bot.yaml's).",
+		Examples: []string{"/timezone", "/timezone Europe/Lisbon", "/timezone New York", "/timezone São Paulo", "/timezone reset"},
 		Handler:  r.timezone,
 	}
 }
@@ -32,7 +35,7 @@ func (r *Router) timezone(ctx context.Context, req Request) (Response, error) {
 	case strings.EqualFold(arg, "reset"):
 		return r.resetTimezone(ctx, req)
 	}
-	name, loc, err := parseZone(arg)
+	name, loc, err := r.parseZone(arg)
 	if err != nil {
 		return Response{}, err
 	}
@@ -100,24 +103,46 @@ func noTimezones() error {
 	return crier.Errorf(crier.EINVALID, "This crier keeps no timezones of its own; yours comes from your chat. Change it there.")
 }
 
-// parseZone accepts an IANA Area/City name, or UTC. Abbreviations (EST, CET)
-// and "Local" are refused although time.LoadLocation knows some of them: they
-// are ambiguous, or mean the server's zone rather than the person's.
-func parseZone(arg string) (string, *time.Location, error) {
+// parseZone accepts a tz database zone name, or a city of one, ignoring
+// case and accents, with spaces for underscores ("Lisbon", "são paulo",
+// "europe/lisbon"), or UTC, or an abbreviation that names one place's clock
+// (BRT). It returns the zone's name as the tz database spells it. Other
+// abbreviations (EST, CET) and "Local" are refused although
+// time.LoadLocation knows some of them: they are ambiguous, or mean the
+// server's zone rather than the person's.
+func (r *Router) parseZone(arg string) (string, *time.Location, error) {
 	if strings.EqualFold(arg, "UTC") {
 		return "UTC", time.UTC, nil
 	}
-	zone := suggestZone(arg)
-	// A miscased name ("europe/lisbon") loads on a case-insensitive file
-	// system but not elsewhere; refuse it everywhere, suggesting the right case.
-	if strings.Contains(arg, "/") && len(arg) <= 64 && (zone == "" || zone == arg) {
+	zones := r.zones.find(arg)
+	if len(zones) == 1 {
+		if loc, err := time.LoadLocation(zones[0]); err == nil {
+			return zones[0], loc, nil
+		}
+	}
+	// A name the list leaves out (an old spelling like America/Buenos_Aires,
+	// Etc/GMT+3) is taken as typed, in its own case only: a miscased one
+	// loads on a case-insensitive file system but not elsewhere.
+	if len(zones) == 0 && strings.Contains(arg, "/") && len(arg) <= 64 {
 		if loc, err := time.LoadLocation(arg); err == nil {
 			return arg, loc, nil
 		}
 	}
+	if len(zones) == 0 {
+		abbr, one := timeparse.AbbreviationZones(arg)
+		if one {
+			if loc, err := time.LoadLocation(abbr[0]); err == nil {
+				return abbr[0], loc, nil
+			}
+		}
+		if len(abbr) > 0 {
+			return "", nil, crier.Errorf(crier.EINVALID, "%q is an offset several places share, whose clocks change on different days or not at all. Type your city or its zone instead, like %s.",
+				oneLine(arg, 10), "/timezone "+strings.Join(abbr, " or /timezone "))
+		}
+	}
 	msg := fmt.Sprintf("%q is not a timezone name. Use the Area/City form, like Europe/Lisbon or America/New_York (list: %s).", oneLine(arg, 40), tzList)
-	if zone != "" {
-		msg += " Did you mean " + zone + "?"
+	if len(zones) > 1 {
+		msg += " Did you mean " + strings.Join(zones, " or ") + "?"
 	}
 	return "", nil, crier.Errorf(crier.EINVALID, "%s", msg)
 }
@@ -131,39 +156,69 @@ func oneLine(s string, max int) string {
 	return s
 }
 
-// suggestZone finds the common zone whose name, or city, is what the person
-// typed, ignoring case and with spaces for underscores: "lisbon", "new york",
-// "europe/lisbon".
-func suggestZone(arg string) string {
-	key := strings.ToLower(strings.Join(strings.Fields(arg), "_"))
-	for _, zone := range commonZones {
-		z := strings.ToLower(zone)
-		if key == z || key == z[strings.LastIndex(z, "/")+1:] {
-			return zone
+// zoneIndex finds zones by their name or their city (the name's last part),
+// by zoneKey. A city of two zones finds both.
+type zoneIndex map[string][]string
+
+func newZoneIndex(zones []string) zoneIndex {
+	idx := zoneIndex{}
+	for _, z := range zones {
+		idx[zoneKey(z)] = append(idx[zoneKey(z)], z)
+		if city := zoneKey(z[strings.LastIndex(z, "/")+1:]); city != zoneKey(z) {
+			idx[city] = append(idx[city], z)
 		}
 	}
-	return ""
+	return idx
 }
 
-// commonZones are the zones suggested for a bare city name. A fixed list, not
-// a scan of the system's zoneinfo: the same everywhere crier runs.
-var commonZones = []string{
-	// Europe
-	"Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Madrid", "Europe/Paris",
-	"Europe/Brussels", "Europe/Amsterdam", "Europe/Berlin", "Europe/Zurich", "Europe/Rome",
-	"Europe/Vienna", "Europe/Prague", "Europe/Warsaw", "Europe/Stockholm", "Europe/Oslo",
-	"Europe/Copenhagen", "Europe/Helsinki", "Europe/Athens", "Europe/Bucharest", "Europe/Sofia",
-	"Europe/Kyiv", "Europe/Istanbul", "Europe/Moscow",
-	// Americas
-	"America/New_York", "America/Toronto", "America/Chicago", "America/Denver", "America/Phoenix",
-	"America/Los_Angeles", "America/Vancouver", "America/Anchorage", "America/Mexico_City",
-	"America/Bogota", "America/Lima", "America/Santiago", "America/Argentina/Buenos_Aires", "America/Sao_Paulo",
-	"America/Halifax", "Pacific/Honolulu",
-	// Africa and the Middle East
-	"Africa/Casablanca", "Africa/Lagos", "Africa/Cairo", "Africa/Nairobi", "Africa/Johannesburg",
-	"Asia/Jerusalem", "Asia/Dubai", "Asia/Tehran", "Asia/Riyadh",
-	// Asia and Oceania
-	"Asia/Karachi", "Asia/Kolkata", "Asia/Dhaka", "Asia/Bangkok", "Asia/Jakarta", "Asia/Singapore",
-	"Asia/Hong_Kong", "Asia/Shanghai", "Asia/Manila", "Asia/Seoul", "Asia/Tokyo",
-	"Australia/Perth", "Australia/Brisbane", "Australia/Sydney", "Australia/Melbourne", "Pacific/Auckland",
+// find returns the zones whose name or city is s.
+func (idx zoneIndex) find(s string) []string {
+	if len(s) > 64 {
+		return nil
+	}
+	return idx[zoneKey(s)]
+}
+
+// zoneKey is how zone names and cities are compared: lower case, without
+// accents, spaces, dashes and underscores all one "_" ("São  Paulo" →
+// "sao_paulo", "Port-au-Prince" → "port_au_prince").
+func zoneKey(s string) string {
+	var b strings.Builder
+	gap := false
+	for _, r := range strings.TrimSpace(s) {
+		switch {
+		case r == ' ' || r == '_' || r == '-' || r == '\t':
+			gap = true
+			continue
+		case gap:
+			b.WriteByte('_')
+			gap = false
+		}
+		b.WriteString(foldAccent(unicode.ToLower(r)))
+	}
+	return b.String()
+}
+
+// foldAccent returns a lower-case letter without its accent ("ã" → "a"), for
+// the Latin letters of city names; the tz database spells cities in ASCII.
+func foldAccent(r rune) string {
+	const (
+		accented = "àáâãäåāăąçćčďđèéêëēėęěìíîïīįıñńňòóôõöøōőùúûüūůűųýÿśšşșźżžţțťłğř"
+		plain    = "aaaaaaaaacccddeeeeeeeeiiiiiiinnnoooooooouuuuuuuuyysssszzztttlgr"
+	)
+	if r < 0x80 {
+		return string(r)
+	}
+	switch r {
+	case 'ß':
+		return "ss"
+	case 'æ':
+		return "ae"
+	case 'œ':
+		return "oe"
+	}
+	if i := strings.IndexRune(accented, r); i >= 0 {
+		return string(plain[utf8.RuneCountInString(accented[:i])])
+	}
+	return string(r)
 }

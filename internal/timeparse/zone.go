@@ -168,3 +168,52 @@ func zoneCandidates(lower string) []string {
 	}
 	return []string{a, b}
 }
+
+// AbbreviationZones returns the tz database zones a zone abbreviation stands
+// for, for people who type one where a zone name is wanted (/timezone BRT).
+// one says the abbreviation names one place's clock, summer time included,
+// so its zone may be stored for it: ET, CT, MT and PT name the US zones, and
+// BRT Brasília time (Brazil keeps -03:00 all year since 2019). The others
+// name one season's offset shared by places whose clocks change differently
+// (EST is New York in winter but Panama all year; CST is also China's), so
+// storing a zone for them would be a guess: the zones are suggestions.
+// Matching ignores case; nil means no abbreviation crier knows.
+func AbbreviationZones(abbr string) (zones []string, one bool) {
+	switch strings.ToLower(strings.TrimSpace(abbr)) {
+	case "et":
+		return []string{"America/New_York"}, true
+	case "ct":
+		return []string{"America/Chicago"}, true
+	case "mt":
+		return []string{"America/Denver"}, true
+	case "pt":
+		return []string{"America/Los_Angeles"}, true
+	case "brt":
+		return []string{"America/Sao_Paulo"}, true
+	case "est":
+		return []string{"America/New_York", "America/Panama"}, false
+	case "edt":
+		return []string{"America/New_York"}, false
+	case "cst":
+		return []string{"America/Chicago", "America/Mexico_City", "Asia/Shanghai"}, false
+	case "cdt":
+		return []string{"America/Chicago"}, false
+	case "mst":
+		return []string{"America/Denver", "America/Phoenix"}, false
+	case "mdt":
+		return []string{"America/Denver"}, false
+	case "pst":
+		return []string{"America/Los_Angeles", "Asia/Manila"}, false
+	case "pdt":
+		return []string{"America/Los_Angeles"}, false
+	case "cet", "cest":
+		return []string{"Europe/Berlin", "Europe/Paris", "Europe/Madrid"}, false
+	case "eet", "eest":
+		return []string{"Europe/Athens", "Europe/Bucharest", "Europe/Helsinki"}, false
+	case "wet", "west":
+		return []string{"Europe/Lisbon", "Atlantic/Canary"}, false
+	case "bst":
+		return []string{"Europe/London", "Asia/Dhaka"}, false
+	}
+	return nil, false
+}
