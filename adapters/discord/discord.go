@@ -68,6 +68,7 @@ type Adapter struct {
 	seen      map[string]time.Time // HTTP interaction signatures seen → until when (without a replay store)
 	replays   crier.ReplayStore    // nil: seen
 	nextSweep time.Time
+	down      map[string]string // part of the connection (registration, gateway) → why it is down
 }
 
 type threadInfo struct {
@@ -120,9 +121,12 @@ func New(opts Options) (*Adapter, error) {
 	s.ShouldReconnectOnError = true
 	s.StateEnabled = true
 	a := &Adapter{opts: opts, s: s, log: opts.Logger, router: opts.Router,
-		threads: map[string]threadInfo{}, channels: map[string]*discordgo.Channel{}, limiters: map[string]*rate.Limiter{}, seen: map[string]time.Time{}}
+		threads: map[string]threadInfo{}, channels: map[string]*discordgo.Channel{}, limiters: map[string]*rate.Limiter{}, seen: map[string]time.Time{},
+		down: map[string]string{partRegister: "Discord: crier's commands are not registered yet", partGateway: "Discord: the gateway is not connected yet"}}
 	s.AddHandler(a.onInteraction)
 	s.AddHandler(a.onMessage)
+	s.AddHandler(a.onConnect)
+	s.AddHandler(a.onDisconnect)
 	return a, nil
 }
 
@@ -196,27 +200,6 @@ func (a *Adapter) bot() string {
 	return a.s.State.User.ID
 }
 
-// Run registers the commands and holds the gateway session (discordgo
-// reconnects and resumes) until ctx ends. The gateway brings interactions
-// (unless they come to the HTTP endpoint: gateway false) and, always, the
-// messages people type in crier's threads; with HTTP interactions a gateway
-// that cannot be reached only costs the thread replies, so crier goes on.
-func (a *Adapter) Run(ctx context.Context, gateway bool) error {
-	if err := a.RegisterCommands(ctx); err != nil {
-		return err
-	}
-	if err := a.s.Open(); err != nil {
-		if gateway {
-			return fmt.Errorf("discord gateway: %w", err)
-		}
-		a.log.Warn("discord gateway unreachable: thread replies will not reach crier", slog.Any("error", err))
-	} else {
-		defer a.s.Close()
-	}
-	<-ctx.Done()
-	return nil
-}
-
 // RegisterCommands bulk-overwrites crier's application commands in every
 // configured guild (they appear at once) or globally.
 func (a *Adapter) RegisterCommands(ctx context.Context) error {
@@ -232,7 +215,10 @@ func (a *Adapter) RegisterCommands(ctx context.Context) error {
 		guilds = []string{""}
 	}
 	for _, g := range guilds {
-		if _, err := a.s.ApplicationCommandBulkOverwrite(a.opts.ApplicationID, g, cmds, discordgo.WithContext(ctx)); err != nil {
+		// A 429 comes back as an error with its retry_after: Run waits it
+		// out on crier's clock instead of discordgo sleeping inside.
+		if _, err := a.s.ApplicationCommandBulkOverwrite(a.opts.ApplicationID, g, cmds,
+			discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false)); err != nil {
 			where := "globally"
 			if g != "" {
 				where = "in guild " + g

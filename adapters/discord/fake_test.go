@@ -154,7 +154,7 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 			secs := strconv.FormatFloat(fail.retryAfter, 'f', -1, 64)
 			w.Header().Set("X-RateLimit-Limit", "2")
 			w.Header().Set("X-RateLimit-Remaining", "0")
-			w.Header().Set("X-RateLimit-Reset-After", "0")
+			w.Header().Set("X-RateLimit-Reset-After", secs)
 			w.Header().Set("X-RateLimit-Scope", "user")
 			w.Header().Set("Retry-After", secs)
 			f.json(w, 429, map[string]any{"message": "You are being rate limited.", "retry_after": fail.retryAfter, "global": false})
