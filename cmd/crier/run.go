@@ -46,12 +46,10 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 			srv.Handle(pattern, h)
 		}
 	}
-	if sl != nil {
-		// Know who crier is on Slack before the first request arrives.
-		if err := sl.Connect(ctx); err != nil {
-			_ = a.stop(time.Second)
-			return err
-		}
+	if sl != nil && srv != nil {
+		// Slack may be down at start, or later: crier keeps running and
+		// retrying, and /healthz says so.
+		srv.Watch("slack", sl)
 	}
 	if srv != nil {
 		if err := srv.Start(ctx); err != nil {
@@ -67,11 +65,8 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	if sl != nil {
-		go func() {
-			if err := sl.Run(runCtx); err != nil {
-				cancel(err)
-			}
-		}()
+		// Run returns only when runCtx ends: an outage is retried.
+		go func() { _ = sl.Run(runCtx) }()
 	}
 	if dc != nil {
 		go func() {

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,6 +43,7 @@ type slackAPI struct {
 	responses   []map[string]any
 	userLookups int
 	unknown     []string // paths of calls the fake does not know
+	down        atomic.Bool // Slack is out: every call answers 503, as Slack's edge does in an outage
 }
 
 func newSlackAPI(tb testing.TB) *slackAPI {
@@ -92,7 +94,13 @@ func newSlackAPI(tb testing.TB) *slackAPI {
 		f.mu.Unlock()
 		w.WriteHeader(http.StatusOK)
 	})
-	f.srv = httptest.NewServer(mux)
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.down.Load() {
+			http.Error(w, "upstream connect error", http.StatusServiceUnavailable)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}))
 	tb.Cleanup(f.srv.Close)
 	return f
 }
