@@ -42,7 +42,7 @@ type slackAPI struct {
 	posts       []url.Values // chat.postMessage forms, in arrival order
 	responses   []map[string]any
 	userLookups int
-	unknown     []string // paths of calls the fake does not know
+	unknown     []string    // paths of calls the fake does not know
 	down        atomic.Bool // Slack is out: every call answers 503, as Slack's edge does in an outage
 }
 

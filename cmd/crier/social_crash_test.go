@@ -127,7 +127,16 @@ func TestCrashWhilePublishingToSocialNetworks(t *testing.T) {
 					id, dl.Target, dl.Attempts, dl.LastError, strings.Join(finals, "\n---\n"))
 			}
 		}
-		key := func(network string) string { return "crier-" + id + "-" + network + "-0" }
+		key := func(network string) string { // the key crier stored for the delivery to network
+			for _, dl := range p.Deliveries {
+				if dl.Target == network {
+					require.Regexp(t, `^crier-[0-9a-f]{12}-`+id+`-`+network+`-0$`, dl.IdempotencyKey)
+					return dl.IdempotencyKey
+				}
+			}
+			t.Fatalf("post #%s has no delivery to %s", id, network)
+			return ""
+		}
 		require.Equal(t, 1, masto[key("masto")], "post #%s on Mastodon", id)
 		require.Equal(t, 1, hook[key("hook")], "post #%s on the webhook", id)
 		rkey, err := bluesky.RecordKey(key("sky"), p.DueAt)
