@@ -250,7 +250,7 @@ func TestAPostWaitingForADecisionSaysSoInTheQueueAndIsSettledByCommand(t *testin
 	require.NoError(t, err)
 
 	resp := b.say(t, ana, "/queue")
-	require.Contains(t, resp.Lines, "    ❓ may or may not be on sandbox: check it, then /published #1 sandbox or /republish #1 sandbox")
+	require.Contains(t, resp.Lines, "    ❓ waiting for you: was it published? /published #1 sandbox or /republish #1 sandbox")
 	require.Equal(t, "✗ Post #1 may already be on sandbox; first say whether it is: type /published #1 sandbox or /republish #1 sandbox.",
 		b.say(t, ana, "/reschedule #1 friday 3pm").Text)
 

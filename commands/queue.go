@@ -3,7 +3,9 @@ package commands
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/crier-bot/crier/internal/crier"
 	"github.com/crier-bot/crier/internal/publish"
@@ -17,54 +19,146 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// queueMax is how many posts /queue lists.
-const queueMax = 25
+// A page of /queue lists up to queueScheduled scheduled posts and, beside
+// them, up to queueDrafts drafts, so drafts are never pushed off by the
+// scheduled list. 12 rows of up to ~130 characters fit the smallest chat
+// message crier renders (Discord's 2,000 characters of content; Slack's
+// section takes 3,000) with room for a few "waiting for you" rows;
+// TestAFullQueuePageFitsOneChatMessage holds it.
+const (
+	queueScheduled = 8
+	queueDrafts    = 4
+	queueWeek      = 7 * 24 * time.Hour
+)
 
 func (r *Router) queueDef() Definition {
 	return Definition{
-		Name:     "queue",
-		Usage:    "/queue",
-		Summary:  "List the upcoming posts and the drafts, in your timezone.",
-		Examples: []string{"/queue"},
+		Name:    "queue",
+		Usage:   "/queue [page | week]",
+		Summary: "List the upcoming posts and the drafts, in your timezone.",
+		Details: fmt.Sprintf("Each page lists up to %d scheduled posts, soonest first, and up to %d drafts, newest first; "+
+			"/queue 2 shows the second page. /queue week lists only what is due in the next 7 days. "+
+			"A post crier is unsure about says it is waiting for you.", queueScheduled, queueDrafts),
+		Examples: []string{"/queue", "/queue 2", "/queue week", "/queue week 2"},
 		Handler:  r.queue,
 	}
 }
 
+// queueArgs reads "", "2", "#2", "page 2", "week" and "week 2".
+func queueArgs(text string) (page int, week bool, err error) {
+	words := strings.Fields(strings.ToLower(text))
+	if len(words) > 0 && words[0] == "week" {
+		week, words = true, words[1:]
+	}
+	if len(words) > 0 && words[0] == "page" {
+		words = words[1:]
+	}
+	switch len(words) {
+	case 0:
+		return 1, week, nil
+	case 1:
+		if n, err := strconv.Atoi(strings.TrimPrefix(words[0], "#")); err == nil && n > 0 {
+			return n, week, nil
+		}
+	}
+	return 0, false, crier.Errorf(crier.EINVALID, "%q is not a page. Type /queue, /queue 2 for the second page, or /queue week for the next 7 days.", oneLine(text, 30))
+}
+
 func (r *Router) queue(ctx context.Context, req Request) (Response, error) {
-	posts, err := r.deps.Publisher.Upcoming(ctx, queueMax+1)
+	page, week, err := queueArgs(req.Text)
 	if err != nil {
 		return Response{}, err
 	}
-	if len(posts) == 0 {
+	loc, now := r.location(req.User), r.deps.Clock.Now()
+	f := publish.QueueFilter{
+		ScheduledOffset: (page - 1) * queueScheduled, ScheduledLimit: queueScheduled,
+		DraftOffset: (page - 1) * queueDrafts, DraftLimit: queueDrafts,
+	}
+	if week {
+		f.DueBefore = now.Add(queueWeek)
+	}
+	q, err := r.deps.Publisher.Queue(ctx, f)
+	if err != nil {
+		return Response{}, err
+	}
+	pages := max(1, ceilDiv(q.ScheduledTotal, queueScheduled), ceilDiv(q.DraftTotal, queueDrafts))
+	again := "/queue"
+	if week {
+		again = "/queue week"
+	}
+	if page > pages {
+		return Response{}, crier.Errorf(crier.EINVALID, "There is no page %d; the queue has %d. Type %s to see it.", page, pages, again+pageArg(pages))
+	}
+	if q.ScheduledTotal == 0 && q.DraftTotal == 0 {
+		if week {
+			return Response{Text: "Nothing is due in the next 7 days. Type /queue to see everything.", Ephemeral: true}, nil
+		}
 		return Response{Text: "Nothing is scheduled. Try: /schedule tomorrow 9am Your text", Ephemeral: true}, nil
 	}
-	loc, now := r.location(req.User), r.deps.Clock.Now()
-	more := len(posts) > queueMax
-	if more {
-		posts = posts[:queueMax]
-	}
+
 	var lines []string
-	scheduled := 0
-	for _, p := range posts {
-		if p.Status == crier.PostDraft {
-			lines = append(lines, fmt.Sprintf("#%d  draft  %s", p.ID, publish.Quote(p.Text, 60)))
-			continue
+	for _, p := range q.Scheduled {
+		lines = append(lines, queueLines(p, loc, now)...)
+	}
+	for _, p := range q.Drafts {
+		lines = append(lines, fmt.Sprintf("#%d  draft  %s", p.ID, publish.Quote(p.Text, 60)))
+	}
+	switch {
+	case pages > 1 && page < pages:
+		lines = append(lines, fmt.Sprintf("page %d of %d — %s%s for more", page, pages, again, pageArg(page+1)))
+	case pages > 1:
+		lines = append(lines, fmt.Sprintf("page %d of %d — %s for the first", page, pages, again))
+	}
+	head := fmt.Sprintf("%d scheduled", q.ScheduledTotal)
+	if week {
+		all, err := r.deps.Publisher.Queue(ctx, publish.QueueFilter{})
+		if err != nil {
+			return Response{}, err
 		}
-		scheduled++
-		lines = append(lines, fmt.Sprintf("#%d  %s  %s  %s", p.ID, timeparse.Human(p.DueAt, loc, now), strings.Join(p.Targets, ", "), publish.Quote(p.Text, 60)))
-		for _, dl := range p.Deliveries {
-			if dl.Status == crier.DeliveryMaybe {
-				lines = append(lines, fmt.Sprintf("    ❓ may or may not be on %s: check it, then /published #%d %s or /republish #%d %s", dl.Target, p.ID, dl.Target, p.ID, dl.Target))
-			}
+		head += " in the next 7 days"
+		if all.ScheduledTotal != q.ScheduledTotal {
+			head += fmt.Sprintf(" (%d in all)", all.ScheduledTotal)
 		}
 	}
-	if more {
-		lines = append(lines, fmt.Sprintf("…and more; only the first %d are shown.", queueMax))
-	}
-	drafts := len(posts) - scheduled
 	return Response{
-		Text:      fmt.Sprintf("%d scheduled, %d %s:", scheduled, drafts, plural(drafts, "draft", "drafts")),
+		Text:      fmt.Sprintf("%s, %d %s:", head, q.DraftTotal, plural(q.DraftTotal, "draft", "drafts")),
 		Lines:     lines,
 		Ephemeral: true,
 	}, nil
+}
+
+// queueLines is a scheduled post's row, and one more for each network a
+// person must decide about ("was it published?").
+func queueLines(p *crier.Post, loc *time.Location, now time.Time) []string {
+	var ask []string
+	retrying := false
+	for _, dl := range p.Deliveries {
+		switch {
+		case dl.Status == crier.DeliveryMaybe:
+			ask = append(ask, fmt.Sprintf("    ❓ waiting for you: was it published? /published #%d %s or /republish #%d %s", p.ID, dl.Target, p.ID, dl.Target))
+		case dl.Status == crier.DeliveryPending && dl.Attempts > 0:
+			retrying = true
+		}
+	}
+	when := timeparse.Human(p.DueAt, loc, now)
+	switch {
+	case len(ask) > 0:
+		when = timeparse.Stamp(p.DueAt, loc, now) + " (waiting for you)"
+	case !p.DueAt.After(now) && retrying:
+		when = timeparse.Stamp(p.DueAt, loc, now) + " (due " + timeparse.Relative(p.DueAt, now) + ", retrying)"
+	case !p.DueAt.After(now):
+		when = timeparse.Stamp(p.DueAt, loc, now) + " (due " + timeparse.Relative(p.DueAt, now) + ", going out)"
+	}
+	row := fmt.Sprintf("#%d  %s  %s  %s", p.ID, when, strings.Join(p.Targets, ", "), publish.Quote(p.Text, 60))
+	return append([]string{row}, ask...)
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// pageArg is " 2" for page 2, "" for page 1.
+func pageArg(page int) string {
+	if page <= 1 {
+		return ""
+	}
+	return " " + strconv.Itoa(page)
 }

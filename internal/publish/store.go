@@ -37,6 +37,9 @@ type Store interface {
 	CreatePost(ctx context.Context, p *crier.Post, jobs Jobs) error
 	FindPost(ctx context.Context, id int64) (*crier.Post, error)
 	ListPosts(ctx context.Context, f PostFilter) ([]*crier.Post, error)
+	// QueuePage returns one page of scheduled posts (by due time, then id)
+	// and drafts (newest first), and how many of each the filter matches.
+	QueuePage(ctx context.Context, f QueueFilter) (*Queue, error)
 	// SchedulePost turns a draft into a scheduled post due at due.
 	SchedulePost(ctx context.Context, id int64, due time.Time, jobs Jobs) (*crier.Post, error)
 	// ReschedulePost moves a scheduled post that has not started publishing.

@@ -13,7 +13,9 @@ func Human(t time.Time, loc *time.Location, now time.Time) string {
 	return stamp(t, loc, now) + " (" + Relative(t, now) + ")"
 }
 
-// stamp is Human without the relative part: "Tue 24 Nov 09:00 EET".
+// Stamp is Human without the relative part: "Tue 24 Nov 09:00 EET".
+func Stamp(t time.Time, loc *time.Location, now time.Time) string { return stamp(t, loc, now) }
+
 func stamp(t time.Time, loc *time.Location, now time.Time) string {
 	if loc == nil {
 		loc = time.UTC
