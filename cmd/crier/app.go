@@ -87,6 +87,7 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 	}
 	if ch.discord != nil {
 		ch.discord.UseRouter(a.router)
+		ch.discord.UseReplayStore(a.db)
 	}
 	return a, nil
 }

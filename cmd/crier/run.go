@@ -46,10 +46,13 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 			srv.Handle(pattern, h)
 		}
 	}
+	// Slack and Discord may be down at start, or later: crier keeps running
+	// and retrying, and /healthz says so.
 	if sl != nil && srv != nil {
-		// Slack may be down at start, or later: crier keeps running and
-		// retrying, and /healthz says so.
 		srv.Watch("slack", sl)
+	}
+	if dc != nil && srv != nil {
+		srv.Watch("discord", dc)
 	}
 	if srv != nil {
 		if err := srv.Start(ctx); err != nil {
