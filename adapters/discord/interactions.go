@@ -204,7 +204,8 @@ func ephemeral(text string) *discordgo.InteractionResponse {
 // their user id and Discord roles; timezone from bot.yaml's guild and channel
 // settings, or their own /timezone), the channel, the command.
 func (a *Adapter) request(i *discordgo.Interaction, command, text string) commands.Request {
-	u := crier.User{Timezone: a.opts.TimezoneFor(i.GuildID, i.ChannelID)}
+	// Discord gives no user timezone: this one is bot.yaml's.
+	u := crier.User{Timezone: a.opts.TimezoneFor(i.GuildID, i.ChannelID), TimezoneFrom: "bot.yaml's timezone"}
 	var memberRoles []string
 	switch {
 	case i.Member != nil && i.Member.User != nil:

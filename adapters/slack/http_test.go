@@ -545,3 +545,17 @@ func TestAFailingReplayStoreRefusesRequests(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, status)
 	require.Empty(t, w.upcoming(t))
 }
+
+func TestTimezoneSaysWhereTheZoneComesFrom(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	f.timezones["U_ANA"] = "America/New_York"
+	f.timezones["U_BO"] = "" // a profile without a timezone
+	srv := listener(t, newAdapter(t, f, newWorld(t), "http"))
+
+	_, body := send(t, srv, signedReq{path: "/slack/commands", body: slashBody(f, "U_ANA", "/timezone", "")})
+	require.Contains(t, decode(t, body).Text, "America/New_York (from your chat)")
+	_, body = send(t, srv, signedReq{path: "/slack/commands", body: slashBody(f, "U_BO", "/timezone", "")})
+	require.Contains(t, decode(t, body).Text, "(bot.yaml's timezone)")
+	require.NotContains(t, decode(t, body).Text, "from your chat")
+}

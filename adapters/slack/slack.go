@@ -205,10 +205,10 @@ func (a *Adapter) OnThreadReply(h crier.ThreadHandler) {
 // users.info (cached), roles from bot.yaml (user ids, user group ids, "*";
 // never names, which people can change).
 func (a *Adapter) user(ctx context.Context, id, name string) crier.User {
-	u := crier.User{ID: id, Name: name, Timezone: a.opts.Timezone}
+	u := crier.User{ID: id, Name: name, Timezone: a.opts.Timezone, TimezoneFrom: "bot.yaml's timezone"}
 	if info, ok := a.userInfo(ctx, id); ok {
 		if info.tz != "" {
-			u.Timezone = info.tz
+			u.Timezone, u.TimezoneFrom = info.tz, "" // the Slack profile's
 		}
 		if info.name != "" {
 			u.Name = info.name
