@@ -39,8 +39,17 @@ func (d *DB) ensureInstallation(ctx context.Context) error {
 
 // renewInstallation gives a backup copy an installation id of its own, so
 // that a restored backup never derives the keys the original goes on
-// deriving. (Keys already stored with deliveries stay as they are.)
+// deriving. (Keys already stored with deliveries stay as they are.) A copy
+// of a database an older crier made has no installation yet: the first Open
+// of the copy makes one, as it does for the original, each its own.
 func renewInstallation(ctx context.Context, conn *sql.Conn) error {
+	var has int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'installation'").Scan(&has); err != nil {
+		return fmt.Errorf("new installation id: %w", err)
+	}
+	if has == 0 {
+		return nil
+	}
 	id, err := newInstallationID()
 	if err != nil {
 		return err

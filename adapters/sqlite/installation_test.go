@@ -106,3 +106,26 @@ func TestASignedRequestIsSeenOnceUntilItExpires(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, seen, "an expired record is forgotten (the signature's age check refuses such a request anyway)")
 }
+
+func TestABackupOfADatabaseAnOlderCrierMadeWorks(t *testing.T) {
+	t.Parallel()
+	db, path := mustOpen(t)
+	require.NoError(t, db.CreatePost(context.Background(), newPost(crier.PostScheduled), &jobs{}))
+	// As the crier before installation ids left it: no migration 4.
+	_, err := db.SQL().Exec("DROP TABLE installation; DROP TABLE seen_requests; DELETE FROM crier_migrations WHERE version = 4")
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	dst := filepath.Join(t.TempDir(), "backup.db")
+	require.NoError(t, sqlite.Backup(context.Background(), path, dst), "backing up before the first run of a new crier")
+	copyDB, err := sqlite.Open(context.Background(), dst, crier.NewManualClock(start))
+	require.NoError(t, err)
+	defer copyDB.Close()
+	original, err := sqlite.Open(context.Background(), path, crier.NewManualClock(start))
+	require.NoError(t, err)
+	defer original.Close()
+	require.NotEqual(t, original.Installation(), copyDB.Installation(), "each makes its own id")
+	got, err := copyDB.FindPost(context.Background(), 1)
+	require.NoError(t, err)
+	require.Equal(t, "Launch day is here!", got.Text)
+}

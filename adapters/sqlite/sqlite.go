@@ -266,20 +266,30 @@ func Backup(ctx context.Context, src, dst string) error {
 	if err := createPrivate(dst); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
+	if err := copyDatabase(ctx, srcDB, dst); err != nil {
+		_ = os.Remove(dst) // no half copy, and the same name can be tried again
+		return fmt.Errorf("backup %s to %s: %w", src, dst, err)
+	}
+	return nil
+}
+
+// copyDatabase copies srcDB into the empty file dst with SQLite's online
+// backup API, checks the copy and gives it an installation id of its own.
+func copyDatabase(ctx context.Context, srcDB *sql.DB, dst string) error {
 	dstDB, err := sql.Open("sqlite3", "file:"+dst)
 	if err != nil {
-		return fmt.Errorf("backup: %w", err)
+		return err
 	}
 	defer dstDB.Close()
 
 	srcConn, err := srcDB.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("backup: %w", err)
+		return err
 	}
 	defer srcConn.Close()
 	dstConn, err := dstDB.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("backup: %w", err)
+		return err
 	}
 	defer dstConn.Close()
 
@@ -314,23 +324,16 @@ func Backup(ctx context.Context, src, dst string) error {
 		})
 	})
 	if err != nil {
-		_ = os.Remove(dst)
-		return fmt.Errorf("backup %s to %s: %w", src, dst, err)
+		return err
 	}
 	var check string
 	if err := dstConn.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&check); err != nil {
-		_ = os.Remove(dst)
-		return fmt.Errorf("backup %s: check the copy: %w", dst, err)
+		return fmt.Errorf("check the copy: %w", err)
 	}
 	if check != "ok" {
-		_ = os.Remove(dst)
-		return fmt.Errorf("backup %s: the copy failed its check: %s", dst, check)
+		return fmt.Errorf("the copy failed its check: %s", check)
 	}
-	if err := renewInstallation(ctx, dstConn); err != nil {
-		_ = os.Remove(dst)
-		return fmt.Errorf("backup %s: %w", dst, err)
-	}
-	return nil
+	return renewInstallation(ctx, dstConn)
 }
 
 func ms(t time.Time) any {
