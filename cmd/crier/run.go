@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/crier-bot/crier/adapters/httpserver"
@@ -67,16 +68,17 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	var chatsDone sync.WaitGroup // the chat adapters, stopped before the store closes
 	if sl != nil {
 		// Run returns only when runCtx ends: an outage is retried.
-		go func() { _ = sl.Run(runCtx) }()
+		chatsDone.Go(func() { _ = sl.Run(runCtx) })
 	}
 	if dc != nil {
-		go func() {
+		chatsDone.Go(func() {
 			if err := dc.Run(runCtx, !dcHTTP); err != nil {
 				cancel(err)
 			}
-		}()
+		})
 	}
 	log.Info("crier is running", slog.String("database", cfg.Database), slog.Int("networks", len(cfg.Networks)))
 	if sl == nil && dc == nil {
@@ -90,11 +92,28 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		errs = append(errs, srv.Shutdown(sctx))
 		scancel()
 	}
+	if !waitAtMost(&chatsDone, 10*time.Second) {
+		log.Warn("the chat connections did not close within 10 s; stopping anyway")
+	}
 	errs = append(errs, a.stop(30*time.Second))
 	if cause := context.Cause(runCtx); cause != nil && !errors.Is(cause, ctx.Err()) && !errors.Is(cause, context.Canceled) {
 		errs = append(errs, cause)
 	}
 	return errors.Join(errs...)
+}
+
+// waitAtMost waits for wg, at most d; it reports whether wg finished.
+func waitAtMost(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // noChatPlatform is what crier run says when bot.yaml connects it to no chat
