@@ -446,6 +446,10 @@ func TestParseDefaults(t *testing.T) {
 			c.Chat.Discord = discordAt(4)
 			c.Chat.Discord.APIURL = "http://127.0.0.1:4568/api/v10/"
 		}},
+		{"a discord api url under a proxy's path, at another version, is kept", network + discord + "    api_url: https://proxy.example/discord/api/v9/\n", func(c *Config) {
+			c.Chat.Discord = discordAt(4)
+			c.Chat.Discord.APIURL = "https://proxy.example/discord/api/v9/"
+		}},
 		{"slack and discord run side by side", network + slack + "  discord:\n    token: ${DISCORD_TOKEN}\n    application_id: \"123456789012345678\"\n    guilds: [{id: \"223456789012345678\"}]\n", func(c *Config) {
 			c.Chat.Slack = &Slack{Mode: "socket", BotToken: testBotToken, AppToken: testAppToken, APIURL: "https://slack.com/api/", Line: 4}
 			c.Chat.Discord = discordAt(7)
@@ -680,6 +684,14 @@ func TestParseRejects(t *testing.T) {
 		{"a discord api url without a scheme is rejected", network + discord + "    api_url: discord.com/api\n", `bot.yaml:8: chat.discord.api_url: "discord.com/api" is not an absolute http(s) URL; write one like https://discord.com/api/v10/, or leave api_url out for Discord's`},
 		{"a discord api url with a query is rejected", network + discord + "    api_url: https://discord.com/api/v10?x=1\n", `bot.yaml:8: chat.discord.api_url: "https://discord.com/api/v10?x=1" has a query or a fragment; write the URL API methods go under, like https://discord.com/api/v10/, or leave api_url out for Discord's`},
 		{"an empty discord api url is rejected", network + discord + "    api_url: ''\n", `bot.yaml:8: chat.discord.api_url: empty; write a URL like https://discord.com/api/v10/, or leave api_url out for Discord's`},
+		{"a discord api url of a bare host is rejected, saying what to write", network + discord + "    api_url: https://proxy.example/\n", `bot.yaml:8: chat.discord.api_url: "https://proxy.example/" must end in Discord's API version, like https://proxy.example/api/v10/ (or leave api_url out for Discord's own)`},
+		{"a discord api url of a bare host without its slash is rejected", network + discord + "    api_url: http://127.0.0.1:4568\n", `bot.yaml:8: chat.discord.api_url: "http://127.0.0.1:4568" must end in Discord's API version, like http://127.0.0.1:4568/api/v10/ (or leave api_url out for Discord's own)`},
+		{"a discord api url under a proxy's own path without the version is rejected", network + discord + "    api_url: https://proxy.example/discord/\n", `bot.yaml:8: chat.discord.api_url: "https://proxy.example/discord/" must end in Discord's API version, like https://proxy.example/discord/api/v10/ (or leave api_url out for Discord's own)`},
+		{"a discord api url ending in /api is rejected", network + discord + "    api_url: https://discord.com/api\n", `bot.yaml:8: chat.discord.api_url: "https://discord.com/api" must end in Discord's API version, like https://discord.com/api/v10/ (or leave api_url out for Discord's own)`},
+		{"a discord api url with a version in words is rejected", network + discord + "    api_url: https://proxy.example/api/vten/\n", `bot.yaml:8: chat.discord.api_url: "https://proxy.example/api/vten/" must end in Discord's API version, like https://proxy.example/api/v10/ (or leave api_url out for Discord's own)`},
+		{"a discord api url with a version and no number is rejected", network + discord + "    api_url: https://proxy.example/api/v/\n", `bot.yaml:8: chat.discord.api_url: "https://proxy.example/api/v/" must end in Discord's API version, like https://proxy.example/api/v10/ (or leave api_url out for Discord's own)`},
+		{"a discord api url going on past the version is rejected", network + discord + "    api_url: https://discord.com/api/v10/channels\n", `bot.yaml:8: chat.discord.api_url: "https://discord.com/api/v10/channels" must end in Discord's API version, like https://discord.com/api/v10/ (or leave api_url out for Discord's own)`},
+		{"a discord api url from a variable is quoted as written", network + discord + "    api_url: ${PROXY}\n", `bot.yaml:8: chat.discord.api_url: "${PROXY}" must end in Discord's API version, like ${PROXY}/api/v10/ (or leave api_url out for Discord's own)`},
 		{"no guilds without global commands are rejected", network + discordTo, "bot.yaml:4: chat.discord.guilds: " + noGuilds},
 		{"an empty guild list is rejected", network + discordTo + "    guilds: []\n", "bot.yaml:7: chat.discord.guilds: " + noGuilds},
 		{"guilds left empty are rejected", network + discordTo + "    guilds:\n", "bot.yaml:7: chat.discord.guilds: " + noGuilds},
@@ -761,7 +773,7 @@ func TestParseRejects(t *testing.T) {
 	for k, v := range map[string]string{
 		"EMPTY": "", "TZ_NAME": "Mars/Olympus", "LIMIT": "0", "NAME": "Bad Name", "CHANNEL": "#general",
 		"WRONG_TOKEN": "abc-123", "USER_TOKEN": "xoxp-1-2-3", "NEWLINE_TOKEN": testBotToken + "\n",
-		"BOT_TOKEN": "bot " + testDiscordToken, "NEWLINE_DISCORD": testDiscordToken + "\n",
+		"BOT_TOKEN": "bot " + testDiscordToken, "NEWLINE_DISCORD": testDiscordToken + "\n", "PROXY": "https://proxy.example",
 	} {
 		vars[k] = v
 	}

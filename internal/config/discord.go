@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/hex"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -117,7 +118,7 @@ func (d *decoder) discord(e entry) (*Discord, error) {
 		case "global_commands":
 			dc.GlobalCommands, err = d.boolean(e.v, e.path)
 		case "api_url":
-			dc.APIURL, err = d.apiURL(e.v, e.path, discordAPIURL+", or leave api_url out for Discord's")
+			dc.APIURL, err = d.discordAPIURL(e.v, e.path)
 		case "guilds":
 			dc.Guilds, err = d.guilds(e)
 		}
@@ -143,6 +144,47 @@ func (d *decoder) discord(e entry) (*Discord, error) {
 		return nil, d.errorf(at, join(e.path, "guilds"), "at least one server is required to register commands in; add guilds: [%s] (%s), or set global_commands: true", guildExample, guildID.where)
 	}
 	return dc, nil
+}
+
+// discordAPIURL reads chat.discord.api_url: a URL whose path ends in
+// Discord's API version ("/api/v10/"), since crier puts Discord's routes
+// right under it; a bare proxy host would get "/channels/…" with no version.
+func (d *decoder) discordAPIURL(n *yaml.Node, path string) (string, error) {
+	v, err := d.apiURL(n, path, discordAPIURL+", or leave api_url out for Discord's")
+	if err != nil {
+		return "", err
+	}
+	if u, err := url.Parse(v); err != nil || !endsInAPIVersion(u.EscapedPath()) {
+		return "", d.errorf(n, path, "%s must end in Discord's API version, like %s (or leave api_url out for Discord's own)", written(n), withAPIVersion(n.Value))
+	}
+	return v, nil
+}
+
+// endsInAPIVersion reports whether path ends in "/api/v<digits>/".
+func endsInAPIVersion(path string) bool {
+	rest, ok := strings.CutSuffix(path, "/")
+	if !ok {
+		return false
+	}
+	i := strings.LastIndex(rest, "/api/v")
+	if i < 0 {
+		return false
+	}
+	digits := rest[i+len("/api/v"):]
+	return digits != "" && strings.Trim(digits, "0123456789") == ""
+}
+
+// withAPIVersion suggests what to write for api_url as written (variables
+// unexpanded, so none is shown): its URL with "/api/v10/" in place of any
+// "/api" or "/api/v…" and what follows it, or added at the end.
+func withAPIVersion(written string) string {
+	base := strings.TrimSuffix(written, "/")
+	if i := strings.LastIndex(base, "/api/v"); i >= 0 {
+		base = base[:i]
+	} else {
+		base = strings.TrimSuffix(base, "/api")
+	}
+	return base + "/api/v10/"
 }
 
 const publicKeyWhere = "Developer Portal → General Information → Public Key"
