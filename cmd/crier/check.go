@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -27,13 +28,10 @@ func (m *Main) runCheck(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	// What the adapters warn about goes to stderr; what check prints never
-	// holds a secret of bot.yaml, whatever an error says.
-	log, err := m.newLogger("warn")
-	if err != nil {
-		return err
-	}
+	// What the adapters warn about goes to stderr; neither that nor what
+	// check prints ever holds a secret of bot.yaml, whatever an error says.
 	secrets := configSecrets(cfg)
+	log := slog.New(slog.NewTextHandler(redactingWriter{w: m.Stderr, secrets: secrets}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	defer func() {
 		if err != nil {
 			err = redactError(err, secrets)
@@ -210,6 +208,20 @@ func redactError(err error, secrets []string) error {
 		return &crier.Error{Code: code, Message: redact(crier.ErrorMessage(err), secrets)}
 	}
 	return errors.New(redact(err.Error(), secrets))
+}
+
+// redactingWriter writes to w with the secrets redacted. slog's handlers
+// write each record in one Write, so a secret is never split across two.
+type redactingWriter struct {
+	w       io.Writer
+	secrets []string
+}
+
+func (r redactingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(r.w, redact(string(p), r.secrets)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // minSecret is the length below which a value is not looked for: a shorter

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"regexp"
@@ -72,4 +74,13 @@ func TestCheckErrorsNeverShowASecret(t *testing.T) {
 
 	// A crier.Error's message is what the person reads, as before.
 	require.Equal(t, "Mastodon refused the token", checkFailure(crier.Errorf(crier.EPERMANENT, "Mastodon refused the token"), nil))
+}
+
+func TestCheckWarningsNeverShowASecret(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	log := slog.New(slog.NewTextHandler(redactingWriter{w: &out, secrets: []string{"xoxb-1234-abcd"}}, nil))
+	log.Warn("slack refused the token", slog.String("error", "invalid_auth for xoxb-1234-abcd"))
+	require.Contains(t, out.String(), "invalid_auth for [redacted]")
+	require.NotContains(t, out.String(), "xoxb-1234-abcd")
 }

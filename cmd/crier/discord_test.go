@@ -99,7 +99,7 @@ chat:
     application_id: "%s"
     interactions: http
     public_key: %s
-    api_url: %s/
+    api_url: %s/api/v10/
     guilds:
       - id: "%s"
         timezone: Europe/Lisbon
