@@ -2,6 +2,7 @@ package bluesky
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -176,15 +177,19 @@ const stateRefused = "login_refused"
 // restart does not spend another of the day's logins on the same answer,
 // and a new password in bot.yaml is tried at once.
 type refusal struct {
-	Login   string `json:"login"`           // loginHash of the handle and password refused
+	Salt    string `json:"salt"`            // random, hex; made for each refusal
+	Login   string `json:"login"`           // loginHash of the handle and password refused, with Salt
 	Message string `json:"message"`         // what the person read
 	Until   int64  `json:"until,omitempty"` // unix seconds; 0 = until bot.yaml changes
 }
 
 // loginHash identifies the handle and password crier logs in with, salted
-// with the network's name, without keeping the password.
-func (n *Network) loginHash() string {
-	sum := sha256.Sum256([]byte("crier bluesky login\x00" + n.name + "\x00" + strings.ToLower(n.ident) + "\x00" + n.password))
+// with a random salt (kept beside it) and the network's name, without
+// keeping the password: a copy of the database tells no one the password,
+// nor, without trying each guess against this salt, whether two networks
+// share one.
+func (n *Network) loginHash(salt string) string {
+	sum := sha256.Sum256([]byte("crier bluesky login\x00" + salt + "\x00" + n.name + "\x00" + strings.ToLower(n.ident) + "\x00" + n.password))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -200,7 +205,13 @@ func (n *Network) refuse(ctx context.Context, err error, until time.Time) {
 	}
 	value := ""
 	if err != nil {
-		r := refusal{Login: n.loginHash(), Message: crier.ErrorMessage(err)}
+		salt := make([]byte, 16)
+		if _, rerr := rand.Read(salt); rerr != nil {
+			n.log.Warn("bluesky refused login not saved", "network", n.name, "error", rerr)
+			return
+		}
+		r := refusal{Salt: hex.EncodeToString(salt), Message: crier.ErrorMessage(err)}
+		r.Login = n.loginHash(r.Salt)
 		if !until.IsZero() {
 			r.Until = until.Unix()
 		}
@@ -226,7 +237,7 @@ func (n *Network) loadRefusal(ctx context.Context) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	var r refusal
-	if json.Unmarshal([]byte(raw), &r) != nil || r.Login != n.loginHash() || r.Message == "" {
+	if json.Unmarshal([]byte(raw), &r) != nil || r.Salt == "" || r.Login != n.loginHash(r.Salt) || r.Message == "" {
 		return time.Time{}, nil
 	}
 	until := time.Time{}

@@ -2,6 +2,7 @@ package bluesky_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -157,6 +158,14 @@ func TestLoginProblems(t *testing.T) {
 		for k, v := range b.state.m {
 			require.NotContains(t, v, "wrong-pass-word-1234", "state %s keeps the password", k)
 		}
+		var stored struct{ Salt, Login string }
+		for k, v := range b.state.m {
+			if strings.Contains(k, "login_refused") {
+				require.NoError(t, json.Unmarshal([]byte(v), &stored))
+			}
+		}
+		require.Len(t, stored.Salt, 32, "the fingerprint has a random salt of its own")
+		require.Len(t, stored.Login, 64)
 
 		restarted := b.another(t) // the same database
 		_, err = restarted.Publish(ctx, request("a", "hello"))
