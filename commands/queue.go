@@ -130,15 +130,26 @@ func (r *Router) queue(ctx context.Context, req Request) (Response, error) {
 // queueLines is a scheduled post's row, and one more for each network a
 // person must decide about ("was it published?").
 func queueLines(p *crier.Post, loc *time.Location, now time.Time) []string {
-	var ask []string
+	var unsure []string // networks crier is unsure about
 	retrying := false
 	for _, dl := range p.Deliveries {
 		switch {
 		case dl.Status == crier.DeliveryMaybe:
-			ask = append(ask, fmt.Sprintf("    ❓ waiting for you: was it published? /published #%d %s or /republish #%d %s", p.ID, dl.Target, p.ID, dl.Target))
+			unsure = append(unsure, dl.Target)
 		case dl.Status == crier.DeliveryPending && dl.Attempts > 0:
 			retrying = true
 		}
+	}
+	// One line a post however many networks are unsure, so a page stays
+	// within one chat message.
+	var ask []string
+	switch len(unsure) {
+	case 0:
+	case 1:
+		ask = []string{fmt.Sprintf("    ❓ waiting for you: was it published? /published #%d %s or /republish #%d %s", p.ID, unsure[0], p.ID, unsure[0])}
+	default:
+		ask = []string{fmt.Sprintf("    ❓ waiting for you: was it published on %s? For each, /published #%d %s or /republish #%d %s, and so on",
+			strings.Join(unsure, ", "), p.ID, unsure[0], p.ID, unsure[0])}
 	}
 	when := timeparse.Human(p.DueAt, loc, now)
 	switch {

@@ -173,3 +173,28 @@ func TestAFullQueuePageFitsOneChatMessage(t *testing.T) {
 	width := len(utf16.Encode([]rune(resp.String())))
 	require.LessOrEqual(t, width, 1600, "the page is %d characters:\n%s", width, resp.String())
 }
+
+func TestAFullPageOfPostsWaitingForAPersonFitsOneChatMessage(t *testing.T) {
+	t.Parallel()
+	b, _ := queueSetup(t, "mastodon-main", "bluesky-main", "webhook-main")
+	ctx := context.Background()
+	long := strings.Repeat("Our spring collection drops Friday at noon, ", 3)
+	for i := range 8 {
+		require.False(t, b.say(t, ana, fmt.Sprintf("/schedule now | %d %s", i, long)).Error)
+		p, err := b.pub.Post(ctx, int64(i+1))
+		require.NoError(t, err)
+		for _, d := range p.Deliveries {
+			_, dl, err := b.db.StartDelivery(ctx, d.ID, p.DueAt)
+			require.NoError(t, err)
+			_, err = b.db.FailDelivery(ctx, dl.ID, "no answer", crier.DeliveryMaybe, true)
+			require.NoError(t, err)
+		}
+	}
+	for range 4 {
+		require.False(t, b.say(t, ana, "/draft "+long).Error)
+	}
+	resp := b.say(t, ana, "/queue")
+	require.Contains(t, resp.String(), "❓ waiting for you: was it published on mastodon-main, bluesky-main, webhook-main? For each, /published #1 mastodon-main or /republish #1 mastodon-main, and so on")
+	width := len(utf16.Encode([]rune(resp.String())))
+	require.LessOrEqual(t, width, 3000, "Slack's section takes 3,000 characters; the page is %d:\n%s", width, resp.String())
+}
