@@ -6,6 +6,7 @@ package discord
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -221,9 +222,14 @@ func (a *Adapter) RegisterCommands(ctx context.Context) error {
 			discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false)); err != nil {
 			where := "globally"
 			if g != "" {
-				where = "in guild " + g
+				where = "in server " + g
 			}
-			return fmt.Errorf("discord: register commands %s: %w", where, err)
+			err = fmt.Errorf("discord: register commands %s: %w", where, err)
+			var re *discordgo.RESTError
+			if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusForbidden {
+				return &commandsForbidden{where: where, err: err}
+			}
+			return err
 		}
 	}
 	return nil

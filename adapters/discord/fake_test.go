@@ -57,7 +57,8 @@ type failure struct {
 // after Identify, heartbeat acks, and dispatches the test sends. It is built
 // from Discord's API reference (docs/reference.md: API versioning, rate
 // limits — a 429 carries Retry-After and a JSON body with retry_after in
-// seconds; docs/topics/gateway.md: Hello, Identify, Ready) and from
+// seconds; docs/topics/opcodes-and-status-codes.md: JSON error codes, 50001
+// Missing Access; docs/topics/gateway.md: Hello, Identify, Ready) and from
 // bwmarrin/discordgo v0.28.1's restapi.go and wsapi.go, which crier drives.
 type fakeDiscord struct {
 	srv *httptest.Server
@@ -160,6 +161,11 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 			f.json(w, 429, map[string]any{"message": "You are being rate limited.", "retry_after": fail.retryAfter, "global": false})
 		case 401:
 			f.json(w, 401, map[string]any{"message": "401: Unauthorized", "code": 0})
+		case 403:
+			// What Discord answers a command registration in a server the
+			// bot was invited to without the applications.commands scope,
+			// or under another application's ID: JSON error code 50001.
+			f.json(w, 403, map[string]any{"message": "Missing Access", "code": 50001})
 		default:
 			f.json(w, fail.status, map[string]any{"message": http.StatusText(fail.status), "code": 0})
 		}

@@ -19,7 +19,8 @@ import (
 
 // How Run tries again after Discord failed it: from retryFirst, doubling up
 // to retryMax, or after a rate limit's retry_after when that is longer. A
-// refused token does not get better by asking: retryRefused.
+// refused token, or commands refused for a missing scope, do not get better
+// by asking: retryRefused.
 const (
 	retryFirst   = time.Second
 	retryMax     = 5 * time.Minute
@@ -88,9 +89,10 @@ func (a *Adapter) keepTrying(ctx context.Context, part, what string, attempt fun
 		if ctx.Err() != nil {
 			return false
 		}
-		wait, refused := backoff, tokenRefused(err)
+		refused := refusal(err)
+		wait := backoff
 		switch {
-		case refused:
+		case refused != "":
 			wait = retryRefused
 		default:
 			if after, ok := retryAfter(err); ok && after > wait {
@@ -101,8 +103,8 @@ func (a *Adapter) keepTrying(ctx context.Context, part, what string, attempt fun
 		now := a.opts.Clock.Now()
 		next := now.Add(wait)
 		reason := describe(err)
-		if refused {
-			reason = "Discord refused crier's bot token; set a new chat.discord.token"
+		if refused != "" {
+			reason = refused
 		}
 		a.setDown(part, fmt.Sprintf("Discord: %s failed at %s (%s); trying again in %s, at %s",
 			what, now.UTC().Format("15:04:05 UTC"), reason, wait, next.UTC().Format("15:04:05 UTC")))
@@ -164,6 +166,30 @@ func (a *Adapter) onDisconnect(*discordgo.Session, *discordgo.Disconnect) {
 	a.setDown(partGateway, fmt.Sprintf("Discord: the gateway disconnected at %s; discordgo is reconnecting",
 		a.opts.Clock.Now().UTC().Format("15:04:05 UTC")))
 }
+
+// refusal says what to fix when Discord refused crier in a way that asking
+// again soon will not mend: the bot token, or the commands (a 403: crier was
+// invited without the applications.commands scope, or application_id is
+// another application's). It is "" for other errors.
+func refusal(err error) string {
+	if tokenRefused(err) {
+		return "Discord refused crier's bot token; set a new chat.discord.token"
+	}
+	var cf *commandsForbidden
+	if errors.As(err, &cf) {
+		return "Discord refused crier's commands " + cf.where + "; re-invite crier with the link `crier check` prints, which has the applications.commands scope, and check chat.discord.application_id"
+	}
+	return ""
+}
+
+// commandsForbidden is a command registration Discord answered with 403.
+type commandsForbidden struct {
+	where string // "in server 1234…" or "globally"
+	err   error
+}
+
+func (e *commandsForbidden) Error() string { return e.err.Error() }
+func (e *commandsForbidden) Unwrap() error { return e.err }
 
 // tokenRefused reports whether Discord refused the bot token: 401 on REST,
 // close code 4004 (authentication failed) on the gateway.

@@ -153,6 +153,31 @@ func TestARefusedTokenIsTriedAgainSlowlyAndSaysSo(t *testing.T) {
 	s.running(t)
 }
 
+func TestCommandsRefusedWithA403SayWhatToFixAndAreTriedAgainSlowly(t *testing.T) {
+	t.Parallel()
+	f := newFakeDiscord(t)
+	f.failCommands = []failure{{status: 403}}
+	s := startOnClock(t, f, "token-test", false)
+	const fix = "Discord refused crier's commands in server " + guild + "; re-invite crier with the link `crier check` prints, which has the applications.commands scope, and check chat.discord.application_id"
+
+	s.waitHealth(t, "Discord: registering crier's commands failed at 09:00:00 UTC ("+fix+"); trying again in 30m0s, at 09:30:00 UTC")
+	require.NotContains(t, s.a.Health().Error(), "403 Forbidden", "plain words, not a status")
+	s.running(t)
+	s.servesHTTP(t)
+	require.Contains(t, s.logs.String(), "applications.commands scope", "the log says what to fix too")
+	require.Contains(t, s.logs.String(), "retry_in=30m0s")
+
+	// Not tried again before the 30 minutes are up.
+	s.clock.Add(29 * time.Minute)
+	s.servesHTTP(t)
+	require.Len(t, f.callsTo("PUT "), 1)
+	// After them, registered (the scope was granted meanwhile).
+	s.clock.Add(time.Minute)
+	require.Eventually(t, func() bool { return s.a.Health() == nil }, 10*time.Second, 10*time.Millisecond, "registered after the scope was granted")
+	require.Len(t, f.callsTo("PUT "), 2)
+	s.running(t)
+}
+
 func TestAGatewayDownAtStartIsTriedAgain(t *testing.T) {
 	t.Parallel()
 	f := newFakeDiscord(t)
