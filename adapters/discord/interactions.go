@@ -43,7 +43,10 @@ func (a *Adapter) interaction(ctx context.Context, i *discordgo.Interaction) *di
 		data := i.ApplicationCommandData()
 		text, err := optionText(data.Options, data.Resolved, 0)
 		if err != nil {
-			return ephemeral(fmt.Sprintf("✗ crier cannot read that /%s: %v. %s", data.Name, err, a.typeInstead(data.Name)))
+			// Options are words for whoever registered the commands, not for
+			// the person typing: they get what to type, the log the reason.
+			a.log.Info("discord command options unreadable", slog.String("command", data.Name), slog.Any("error", err))
+			return ephemeral(fmt.Sprintf("✗ crier could not read that /%s. %s", data.Name, a.typeInstead(data.Name)))
 		}
 		return a.command(ctx, i, discordgo.InteractionResponseChannelMessageWithSource, func(ctx context.Context) commands.Request {
 			return a.request(i, data.Name, text)
@@ -322,8 +325,9 @@ func mention(t discordgo.ApplicationCommandOptionType, id string, resolved *disc
 	return "<@" + id + ">"
 }
 
-// typeInstead says what to type for a command: its usage, or /help when
-// crier has no such command.
+// typeInstead says what to type for a command, from its definition: like
+// its first example with text after the command, alone when it takes none,
+// or /help when crier has no such command.
 func (a *Adapter) typeInstead(name string) string {
 	a.mu.Lock()
 	r := a.router
@@ -333,10 +337,15 @@ func (a *Adapter) typeInstead(name string) string {
 			if d.Name != strings.ToLower(name) {
 				continue
 			}
-			if _, args, _ := strings.Cut(d.Usage, " "); args != "" {
-				return "Type " + d.Usage + " instead, everything after the command as text."
+			if _, args, _ := strings.Cut(d.Usage, " "); args == "" {
+				return "Type /" + d.Name + " alone."
 			}
-			return "Type " + d.Usage + " alone instead."
+			for _, e := range d.Examples {
+				if _, text, _ := strings.Cut(e, " "); strings.TrimSpace(text) != "" {
+					return "Type it as text, like " + e + "."
+				}
+			}
+			return "Type /help " + d.Name + " to see what to type."
 		}
 	}
 	return "Type /help to see crier's commands."

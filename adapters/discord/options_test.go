@@ -74,6 +74,9 @@ func TestCommandOptionsAreReadByTheirType(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
 			answer := transport.new(t, w)
+			// An option crier cannot read is answered with what to type,
+			// shown by /schedule's first example that has text after it.
+			unreadable := "✗ crier could not read that /schedule. Type it as text, like " + firstExampleWithText(t, w.router, "schedule") + "."
 			for i, tc := range []struct {
 				name  string
 				opts  []any
@@ -85,17 +88,64 @@ func TestCommandOptionsAreReadByTheirType(t *testing.T) {
 				{"a user is read as its mention", []any{opt("who", 6, "1900000000000000009")}, `"\<@1900000000000000009>"`},
 				{"a subcommand is read as its name and its options", []any{sub("later", 1, opt("text", 3, "Launch"), opt("count", 4, 3))}, `"later Launch 3"`},
 				{"a subcommand group is read as its names and options", []any{sub("post", 2, sub("later", 1, opt("text", 3, "Launch")))}, `"post later Launch"`},
-				{"a file is not text", []any{opt("text", 11, "1")}, `crier cannot read that /schedule: option "text" is a file, not text. Type /schedule \<when> \<text> instead`},
-				{"a string option that holds a number", []any{opt("text", 3, 12)}, `option "text" is not text. Type /schedule`},
-				{"an integer option that holds text", []any{opt("text", 4, "twelve")}, `option "text" is not a whole number. Type /schedule`},
-				{"an option of an unknown kind", []any{opt("text", 99, "x")}, `option "text" is of a kind crier does not know. Type /schedule`},
-				{"subcommands nested three deep", []any{sub("a", 2, sub("b", 2, sub("c", 1)))}, `nested deeper than Discord nests them`},
+				{"a file is not text", []any{opt("text", 11, "1")}, unreadable},
+				{"a string option that holds a number", []any{opt("text", 3, 12)}, unreadable},
+				{"an integer option that holds text", []any{opt("text", 4, "twelve")}, unreadable},
+				{"an option of an unknown kind", []any{opt("text", 99, "x")}, unreadable},
+				{"subcommands nested three deep", []any{sub("a", 2, sub("b", 2, sub("c", 1)))}, unreadable},
 			} {
 				id := "18000000000000004" + string(rune('0'+i/10)) + string(rune('0'+i%10))
 				ic := interaction(id, 2, map[string]any{"id": "1700000000000000001", "name": "schedule", "type": 1, "options": tc.opts}, "1900000000000000001", []string{schedulerRole})
-				require.Contains(t, oneLineError(t, answer(t, ic)), tc.title, tc.name)
+				title := oneLineError(t, answer(t, ic))
+				require.Contains(t, title, tc.title, tc.name)
+				require.NotContains(t, title, "option", tc.name)
 			}
 			require.Empty(t, w.upcoming(t))
+		})
+	}
+}
+
+// firstExampleWithText is the first of a command's examples that has text
+// after the command, as its definition gives it (unescaped: none of the
+// examples used here has a character Discord's markdown needs escaped).
+func firstExampleWithText(t *testing.T, r *commands.Router, name string) string {
+	t.Helper()
+	for _, d := range r.Definitions() {
+		if d.Name != name {
+			continue
+		}
+		for _, e := range d.Examples {
+			if strings.Contains(e, " ") {
+				return e
+			}
+		}
+	}
+	t.Fatalf("/%s has no example with text", name)
+	return ""
+}
+
+func TestAnUnreadableCommandSaysWhatToTypeLikeAnExample(t *testing.T) {
+	t.Parallel()
+	file := []any{map[string]any{"name": "text", "type": 11, "value": "1"}}
+	for _, transport := range []struct {
+		name string
+		new  func(*testing.T, *world) answerer
+	}{{"over HTTP", overHTTP}, {"over the gateway", overGateway}} {
+		t.Run(transport.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			answer := transport.new(t, w)
+			for i, tc := range []struct {
+				name, command, want string
+			}{
+				{"a command whose first example has no text shows the first that has", "queue", "✗ crier could not read that /queue. Type it as text, like /queue 2."},
+				{"a command with text in its first example shows it", "cancel", "✗ crier could not read that /cancel. Type it as text, like /cancel #2."},
+				{"a command crier does not have points to /help", "nope", "✗ crier could not read that /nope. Type /help to see crier's commands."},
+			} {
+				id := "18000000000000005" + string(rune('0'+i/10)) + string(rune('0'+i%10))
+				ic := interaction(id, 2, map[string]any{"id": "1700000000000000001", "name": tc.command, "type": 1, "options": file}, "1900000000000000001", []string{schedulerRole})
+				require.Equal(t, tc.want, oneLineError(t, answer(t, ic)), tc.name)
+			}
 		})
 	}
 }
