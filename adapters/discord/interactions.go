@@ -68,7 +68,7 @@ func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction, respTyp
 		defer func() {
 			if v := recover(); v != nil {
 				a.logPanic("command", v)
-				done <- commands.Response{Text: "✗ crier failed on that command; try again, and if it fails again tell whoever runs crier.", Ephemeral: true, Error: true}
+				done <- somethingWentWrong()
 			}
 		}()
 		wctx := context.WithoutCancel(ctx)
@@ -349,6 +349,15 @@ func (a *Adapter) typeInstead(name string) string {
 		}
 	}
 	return "Type /help to see crier's commands."
+}
+
+// somethingWentWrong answers a person whose command made crier panic, in
+// the sentence Slack's adapter uses, with Discord's /help.
+func somethingWentWrong() commands.Response {
+	return commands.Response{
+		Text:      "✗ Something went wrong in crier; whoever runs it can find the details in its log. Try again, or type /help.",
+		Ephemeral: true, Error: true,
+	}
 }
 
 // recoverPanic, deferred at the top of every function discordgo calls and of

@@ -8,7 +8,8 @@ import (
 	"github.com/crier-bot/crier/commands"
 )
 
-// somethingWentWrong answers a person whose request made crier panic.
+// somethingWentWrong answers a person whose request made crier panic, in
+// the sentence Discord's adapter uses, with Slack's /crier help.
 func somethingWentWrong() commands.Response {
 	return commands.Response{
 		Text:      "✗ Something went wrong in crier; whoever runs it can find the details in its log. Try again, or type /crier help.",
