@@ -74,23 +74,29 @@ func newInstallationID() (string, error) {
 func (d *DB) Installation() string { return d.installation }
 
 // SeenRequest records a chat platform's request signature until expires and
-// reports whether it was already recorded and not expired. Expired records
-// are deleted on the way.
+// reports whether it was already recorded and not expired. One statement, on
+// the hot path of every signed request: a record that expired is taken over
+// by the new one, and the expired others are deleted at most once a minute.
 func (d *DB) SeenRequest(ctx context.Context, platform, key string, expires time.Time) (bool, error) {
-	var seen bool
-	err := d.inTx(ctx, "seen request", func(tx *sql.Tx) error {
-		now := d.clock.Now().UnixMilli()
-		if _, err := tx.ExecContext(ctx, "DELETE FROM seen_requests WHERE expires_at < ?", now); err != nil {
-			return err
+	now := d.clock.Now()
+	var fresh int
+	err := d.db.QueryRowContext(ctx, `INSERT INTO seen_requests (platform, key, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (platform, key) DO UPDATE SET expires_at = excluded.expires_at WHERE seen_requests.expires_at < ?
+		RETURNING 1`, platform, key, expires.UnixMilli(), now.UnixMilli()).Scan(&fresh)
+	seen := errors.Is(err, sql.ErrNoRows) // the conflict kept a record that has not expired
+	if err != nil && !seen {
+		return false, fmt.Errorf("seen request: %w", err)
+	}
+	d.purgeMu.Lock()
+	purge := now.Sub(d.purgedAt) >= time.Minute
+	if purge {
+		d.purgedAt = now
+	}
+	d.purgeMu.Unlock()
+	if purge {
+		if _, err := d.db.ExecContext(ctx, "DELETE FROM seen_requests WHERE expires_at < ?", now.UnixMilli()); err != nil {
+			return seen, fmt.Errorf("forget expired requests: %w", err)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO seen_requests (platform, key, expires_at) VALUES (?, ?, ?)
-			ON CONFLICT (platform, key) DO NOTHING`, platform, key, expires.UnixMilli())
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		seen = n == 0
-		return err
-	})
-	return seen, err
+	}
+	return seen, nil
 }

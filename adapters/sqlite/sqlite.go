@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -38,6 +39,9 @@ type DB struct {
 	clock        crier.Clock
 	lock         *os.File
 	installation string // random, made with the database; part of every idempotency key
+
+	purgeMu  sync.Mutex
+	purgedAt time.Time // when expired seen requests were last deleted
 }
 
 // Open opens (creating if needed) the database at path, takes the
