@@ -22,9 +22,55 @@ type Button struct {
 }
 
 // Notifier delivers notices to chat channels. Each chat adapter implements it
-// for its own platform.
+// for its own platform. (Being replaced by Chat: see issue 6.)
 type Notifier interface {
 	Notify(ctx context.Context, n Notice) error
+}
+
+// MessageRef names a message crier posted, so it can be answered in its
+// thread, updated or reacted to.
+type MessageRef struct {
+	Platform string `json:"platform"`
+	Channel  string `json:"channel"`
+	ID       string `json:"id"`               // Slack's ts, Discord's message id, the shell's message number
+	Thread   string `json:"thread,omitempty"` // the thread it is in; "" for a message in the channel itself
+}
+
+// File is a file attached to a message: a PNG chart for the digest.
+type File struct {
+	Name        string // "digest-2026-12-06.png"
+	ContentType string // "image/png"
+	Data        []byte
+	Alt         string // what it shows, for people who cannot see it
+}
+
+// Message is something crier posts by itself (not an answer to a command):
+// a notice, a comment relayed from a network, a digest.
+type Message struct {
+	Text    string
+	Lines   []string // detail lines, shown under the text
+	Buttons []Button
+	File    *File // nil: no attachment
+}
+
+// Chat is a chat platform crier posts to and reads thread replies from.
+// Slack, Discord and the shell implement it; no SDK type appears in it.
+type Chat interface {
+	// Platform is "slack", "discord" or "shell": the ChannelRef.Platform of
+	// the channels this chat serves.
+	Platform() string
+	// Post posts m to ch, into the thread ch.Thread names when it is not
+	// "", and returns the message's reference (start a thread on a message
+	// by posting with Thread set to its ref's ID).
+	Post(ctx context.Context, ch ChannelRef, m Message) (MessageRef, error)
+	// Update replaces the text, lines and buttons of a message crier posted.
+	Update(ctx context.Context, ref MessageRef, m Message) error
+	// React adds a reaction (an emoji name such as "white_check_mark") to
+	// a message.
+	React(ctx context.Context, ref MessageRef, emoji string) error
+	// OnThreadReply sets the handler of what people type in threads crier
+	// started.
+	OnThreadReply(h ThreadHandler)
 }
 
 // ThreadReply is a message a person typed in a thread crier started, on any
