@@ -211,7 +211,7 @@ func TestLoginProblems(t *testing.T) {
 	})
 	t.Run("a deactivated account is logged in to once, not at every publish", func(t *testing.T) {
 		t.Parallel()
-		clock := newTestClock()
+		clock := crier.NewManualClock(time.Now())
 		b := setup(t, func(o *bluesky.Options) { o.Clock = clock })
 		b.srv.SetAccountState(blueskytest.StateDeactivated)
 		for i := range 3 {
@@ -230,7 +230,7 @@ func TestLoginProblems(t *testing.T) {
 	})
 	t.Run("a taken-down account is tried again after a while", func(t *testing.T) {
 		t.Parallel()
-		clock := newTestClock()
+		clock := crier.NewManualClock(time.Now())
 		b := setup(t, func(o *bluesky.Options) { o.Clock = clock })
 		b.srv.SetAccountState(blueskytest.StateTakendown)
 		_, err := b.net.Publish(ctx, request("a", "hello"))
@@ -353,26 +353,6 @@ func TestRateLimits(t *testing.T) {
 		require.Zero(t, b.srv.Calls("com.atproto.identity.resolveHandle"), "no mention resolved for a post that cannot be written")
 		require.Len(t, b.srv.Posts(), 1)
 	})
-}
-
-// testClock is a crier.Clock the test moves on.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock { return &testClock{now: time.Now()} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 func TestVerify(t *testing.T) {

@@ -20,6 +20,8 @@ type shiftedClock struct{ offset atomic.Int64 }
 
 func (c *shiftedClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
 
+func (c *shiftedClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
 // BenchmarkNetworkPublish measures one adapter's Publish against its
 // zero-latency fake, from 8 goroutines: the cost of crier's side of a publish
 // (JSON, signing, facets, HTTP) without the job engine.

@@ -1,14 +1,28 @@
 package crier
 
 import (
+	"context"
 	"sync"
 	"time"
 )
 
-// Clock tells the time. It is injected everywhere so tests move time
-// instead of sleeping.
+// Clock tells the time and waits. It is injected everywhere so tests move
+// time instead of sleeping.
 type Clock interface {
 	Now() time.Time
+	// After returns a channel that receives the clock's time once d has
+	// passed on this clock (at once when d <= 0).
+	After(d time.Duration) <-chan time.Time
+}
+
+// Sleep waits d on clock c, or until ctx ends (then it returns ctx.Err()).
+func Sleep(ctx context.Context, c Clock, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.After(d):
+		return nil
+	}
 }
 
 // SystemClock is the real clock.
@@ -17,11 +31,56 @@ type SystemClock struct{}
 // Now returns time.Now().
 func (SystemClock) Now() time.Time { return time.Now() }
 
+// After is time.After.
+func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
 // ManualClock is a Clock that moves only when told to: tests use it to move
 // time instead of sleeping. Safe for concurrent use.
 type ManualClock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu      sync.Mutex
+	now     time.Time
+	waiters []waiter
+}
+
+// waiter is an After waiting for the clock to reach at.
+type waiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+// After returns a channel that receives the clock's time once Add or Set
+// moves it d or more ahead.
+func (c *ManualClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
+	}
+	c.waiters = append(c.waiters, waiter{at: c.now.Add(d), ch: ch})
+	return ch
+}
+
+// Waiters returns how many After calls wait for the clock to move: a test
+// moves the clock once the code under test is waiting.
+func (c *ManualClock) Waiters() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.waiters)
+}
+
+// fire wakes the waiters whose time has come. c.mu is held.
+func (c *ManualClock) fire() {
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if w.at.After(c.now) {
+			kept = append(kept, w)
+			continue
+		}
+		w.ch <- c.now
+	}
+	c.waiters = kept
 }
 
 // NewManualClock returns a clock stopped at t.
@@ -39,6 +98,7 @@ func (c *ManualClock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
+	c.fire()
 }
 
 // Set moves the clock to t.
@@ -46,4 +106,5 @@ func (c *ManualClock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t
+	c.fire()
 }

@@ -22,6 +22,8 @@ type offsetClock struct{ offset atomic.Int64 }
 
 func (c *offsetClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
 
+func (c *offsetClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
 // BenchmarkDueMinuteLag schedules 10,000 posts due in the same minute and
 // reports the distribution of the lag from each post's due time to the start
 // of its publish attempt, against the file network: all at the same instant
