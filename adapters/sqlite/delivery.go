@@ -260,33 +260,6 @@ func (d *DB) settle(ctx context.Context, tx *sql.Tx, postID int64) (*crier.Post,
 	return p, d.touch(ctx, tx, p)
 }
 
-// ResetInterruptedJobs repairs what a crash (SIGKILL, power loss) leaves in
-// River's tables, before the job engine starts:
-//   - jobs left "running" become available at once (River would rescue them
-//     only after RescueStuckJobsAfter), without counting the lost attempt;
-//   - the dead process's leadership is dropped (River would wait for it to
-//     expire, and until then nobody moves scheduled jobs that fell due).
-//
-// This is safe because crier holds the database's exclusive lock: no other
-// process can be running those jobs or be the leader.
-func (d *DB) ResetInterruptedJobs(ctx context.Context) (int64, error) {
-	var n int64
-	err := d.inTx(ctx, "reset interrupted jobs", func(tx *sql.Tx) error {
-		// River counted an attempt when it fetched the job; the crash was not
-		// the network's failure, so that attempt is given back.
-		res, err := tx.ExecContext(ctx, "UPDATE river_job SET state = 'available', attempt = max(attempt - 1, 0) WHERE state = 'running'")
-		if err != nil {
-			return err
-		}
-		if n, err = res.RowsAffected(); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM river_leader")
-		return err
-	})
-	return n, err
-}
-
 // Lag returns, for every delivery that has started, how long after its due
 // time its first publish attempt started. For benchmarks and the status page.
 func (d *DB) Lag(ctx context.Context) ([]time.Duration, error) {

@@ -28,7 +28,7 @@ type jobs struct {
 	failEnqueue bool
 }
 
-func (j *jobs) Enqueue(_ context.Context, tx *sql.Tx, ds []crier.Delivery) ([]int64, error) {
+func (j *jobs) Enqueue(_ context.Context, _ crier.Tx, ds []crier.Delivery) ([]int64, error) {
 	if j.failEnqueue {
 		return nil, errors.New("disk full")
 	}
@@ -41,7 +41,7 @@ func (j *jobs) Enqueue(_ context.Context, tx *sql.Tx, ds []crier.Delivery) ([]in
 	return ids, nil
 }
 
-func (j *jobs) Cancel(_ context.Context, _ *sql.Tx, ids []int64) error {
+func (j *jobs) Cancel(_ context.Context, _ crier.Tx, ids []int64) error {
 	j.cancelled = append(j.cancelled, ids...)
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/config"
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/jobs"
 	"github.com/crier-bot/crier/internal/publish"
 	"github.com/crier-bot/crier/internal/timeparse"
 )
@@ -62,8 +63,15 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 		a.networks = append(a.networks, n)
 		a.closers = append(a.closers, closer)
 	}
+	engine, err := jobs.New(ctx, jobs.Options{
+		DB: a.db.SQL(), Clock: clock, Logger: log, PollInterval: 250 * time.Millisecond,
+		RescueAfter: publish.RescueAfter(cfg.Publish.AttemptTimeout),
+	})
+	if err != nil {
+		return nil, err
+	}
 	a.pub, err = publish.New(ctx, publish.Options{
-		DB: a.db.SQL(), Store: a.db, Networks: a.networks, Notifier: ch.notifier, Clock: clock, Logger: log,
+		Jobs: engine, Store: a.db, Networks: a.networks, Notifier: ch.notifier, Clock: clock, Logger: log,
 		MaxAttempts: cfg.Publish.MaxAttempts, AttemptTimeout: cfg.Publish.AttemptTimeout,
 		PollInterval: 250 * time.Millisecond,
 		// A post's channel does not record its Discord guild, so the

@@ -6,7 +6,6 @@ package publish
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -16,12 +15,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
-	"github.com/riverqueue/river/rivertype"
-
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/jobs"
 )
 
 // QueuePublish is the River queue publish jobs run in.
@@ -29,7 +24,13 @@ const QueuePublish = "publish"
 
 // Options configure a Service.
 type Options struct {
-	DB             *sql.DB // the database the store uses; River's tables live there too
+	// Jobs is the job engine publish registers its worker and queue with.
+	Jobs *jobs.Engine
+	// DB, when Jobs is nil, is the store's database: publish makes a job
+	// engine of its own over it (for tests that build publish alone).
+	//
+	// Deprecated: pass Jobs.
+	DB             *sql.DB
 	Store          Store
 	Networks       []crier.Network
 	Notifier       crier.Notifier // where results are reported; nil reports nothing
@@ -52,8 +53,8 @@ type Service struct {
 	notifier crier.Notifier
 	clock    crier.Clock
 	log      *slog.Logger
-	client   *river.Client[*sql.Tx]
-	jobs     riverJobs
+	engine   *jobs.Engine
+	jobs     engineJobs
 	opts     Options
 
 	startedAt time.Time   // when Start ran: a post due before it was due while crier was down
@@ -99,65 +100,45 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		s.order = append(s.order, n.Name())
 	}
 
-	driver := riversqlite.New(opts.DB)
-	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: quiet(opts.Logger)})
-	if err != nil {
-		return nil, fmt.Errorf("job tables: %w", err)
+	s.engine = opts.Jobs
+	if s.engine == nil {
+		var err error
+		s.engine, err = jobs.New(ctx, jobs.Options{
+			DB: opts.DB, Clock: opts.Clock, Logger: opts.Logger, PollInterval: opts.PollInterval,
+			RescueAfter: RescueAfter(opts.AttemptTimeout),
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return nil, fmt.Errorf("job tables: %w", err)
+	if err := jobs.AddWorker(s.engine, &publishWorker{s: s}); err != nil {
+		return nil, err
 	}
-
-	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &publishWorker{s: s}); err != nil {
-		return nil, fmt.Errorf("job workers: %w", err)
+	if err := s.engine.AddQueue(QueuePublish, opts.Workers); err != nil {
+		return nil, err
 	}
-	cfg := &river.Config{
-		Queues:                      map[string]river.QueueConfig{QueuePublish: {MaxWorkers: opts.Workers}},
-		Workers:                     workers,
-		Logger:                      quiet(opts.Logger),
-		FetchPollInterval:           opts.PollInterval,
-		FetchCooldown:               min(opts.PollInterval, 10*time.Millisecond),
-		JobTimeout:                  opts.AttemptTimeout + 30*time.Second,
-		RescueStuckJobsAfter:        opts.AttemptTimeout + 5*time.Minute,
-		CompletedJobRetentionPeriod: 24 * time.Hour,
-		MaxAttempts:                 opts.MaxAttempts,
-	}
-	if _, system := opts.Clock.(crier.SystemClock); !system {
-		cfg.Test.Time = riverTime{opts.Clock}
-		// River's rescuer measures "stuck" by the real clock, not by
-		// Test.Time: with a clock hours behind, a job running at that
-		// moment looks stuck and is retried under its worker (a second
-		// attempt that ignores the pause after an unclear one). Rescue
-		// is for a job hung in this process; with an injected clock the
-		// next start's ResetInterruptedJobs is enough.
-		cfg.RescueStuckJobsAfter = 100 * 365 * 24 * time.Hour
-	}
-	s.client, err = river.NewClient(driver, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("job engine: %w", err)
-	}
-	s.jobs = riverJobs{client: s.client, clock: opts.Clock, maxAttempts: opts.MaxAttempts}
+	s.jobs = engineJobs{engine: s.engine, maxAttempts: opts.MaxAttempts}
 	return s, nil
 }
 
-// Start resets jobs a crash left running and starts the workers. Posts whose
-// time passed while crier was down are published at once.
+// RescueAfter is the job engine's stuck-job horizon for publish attempts
+// bounded by attemptTimeout (30 s when 0): a job running this long is hung.
+func RescueAfter(attemptTimeout time.Duration) time.Duration {
+	if attemptTimeout <= 0 {
+		attemptTimeout = 30 * time.Second
+	}
+	return attemptTimeout + 5*time.Minute
+}
+
+// Start starts the job engine (it first makes jobs a crash left running
+// available again). Posts whose time passed while crier was down are
+// published at once.
 func (s *Service) Start(ctx context.Context) error {
-	n, err := s.store.ResetInterruptedJobs(ctx)
-	if err != nil {
-		return fmt.Errorf("start publishing: %w", err)
-	}
-	if n > 0 {
-		s.log.Warn("jobs interrupted by the last stop will run again", slog.Int64("jobs", n))
-	}
 	s.startedAt = s.clock.Now()
 	// Before the workers start: a worker that asks about a recovered
 	// delivery must not race this into asking twice.
 	s.askAgain(ctx)
-	// River stops abruptly when its start context ends; Stop ends it
-	// gracefully instead, so the signal context does not reach it.
-	if err := s.client.Start(context.WithoutCancel(ctx)); err != nil {
+	if err := s.engine.Start(ctx); err != nil {
 		return fmt.Errorf("start publishing: %w", err)
 	}
 	return nil
@@ -167,13 +148,7 @@ func (s *Service) Start(ctx context.Context) error {
 // them; a cancelled attempt is retried at the next start.
 func (s *Service) Stop(ctx context.Context) error {
 	s.stopping.Store(true)
-	err := s.client.Stop(ctx)
-	if err == nil {
-		return nil
-	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := s.client.StopAndCancel(cctx); err != nil {
+	if err := s.engine.Stop(ctx); err != nil {
 		return fmt.Errorf("stop publishing: %w", err)
 	}
 	return nil
@@ -208,20 +183,7 @@ func (s *Service) WaitIdleWithin(ctx context.Context, within time.Duration) erro
 }
 
 func (s *Service) busy(ctx context.Context, until time.Time) (bool, error) {
-	// One query over every unfinished state, so a job moving between
-	// states (running to retryable) cannot slip between two queries. A
-	// running job was due when fetched, so it sorts at or before now; a
-	// snoozed job can be "available" with a time still ahead.
-	res, err := s.client.JobList(ctx, river.NewJobListParams().
-		States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable).
-		OrderBy(river.JobListOrderByScheduledAt, river.SortOrderAsc).First(1))
-	if err != nil {
-		return false, fmt.Errorf("list jobs: %w", err)
-	}
-	if now := s.clock.Now(); now.After(until) {
-		until = now
-	}
-	return len(res.Jobs) > 0 && !res.Jobs[0].ScheduledAt.After(until), nil
+	return s.engine.Busy(ctx, until, QueuePublish)
 }
 
 // Targets returns the names of the networks posts go to, in bot.yaml's order.
@@ -332,82 +294,33 @@ func (s *Service) Upcoming(ctx context.Context, limit int) ([]*crier.Post, error
 	return s.store.ListPosts(ctx, PostFilter{Statuses: []crier.PostStatus{crier.PostScheduled, crier.PostDraft}, Limit: limit})
 }
 
-// riverJobs enqueues and cancels publish jobs inside the store's transaction.
-type riverJobs struct {
-	client      *river.Client[*sql.Tx]
-	clock       crier.Clock
+// engineJobs enqueues and cancels publish jobs inside the store's transaction.
+type engineJobs struct {
+	engine      *jobs.Engine
 	maxAttempts int
 }
 
-func (j riverJobs) Enqueue(ctx context.Context, tx *sql.Tx, ds []crier.Delivery) ([]int64, error) {
+func (j engineJobs) Enqueue(ctx context.Context, tx crier.Tx, ds []crier.Delivery) ([]int64, error) {
 	ids := make([]int64, 0, len(ds))
-	now := j.clock.Now()
 	for _, d := range ds {
-		opts := &river.InsertOpts{Queue: QueuePublish, MaxAttempts: j.maxAttempts}
-		if d.DueAt.After(now) {
-			// A job with a time waits in River's "scheduled" state until the
-			// leader's scheduler moves it (every 5 s); one due now skips that.
-			opts.ScheduledAt = d.DueAt
-		}
-		res, err := j.client.InsertTx(ctx, tx, PublishArgs{DeliveryID: d.ID, DueAtMS: d.DueAt.UnixMilli()}, opts)
+		id, err := j.engine.Insert(ctx, tx, PublishArgs{DeliveryID: d.ID, DueAtMS: d.DueAt.UnixMilli()},
+			jobs.InsertOpts{Queue: QueuePublish, MaxAttempts: j.maxAttempts, At: d.DueAt})
 		if err != nil {
 			return nil, fmt.Errorf("insert publish job: %w", err)
 		}
-		if res.Job.State == rivertype.JobStateScheduled {
-			// River parks a job with a future time in "scheduled", and only
-			// its leader's scheduler, every 5 s, makes it "available": a post
-			// due at 09:00:00 could wait until 09:00:05. An available job is
-			// fetched once its time has come (River does the same for short
-			// snoozes), so the workers' poll picks it up on time. Measured
-			// with 10,000 posts due at once: p99 lag 6.7 s before, 3.5 s after.
-			if _, err := tx.ExecContext(ctx, "UPDATE river_job SET state = 'available' WHERE id = ? AND state = 'scheduled'", res.Job.ID); err != nil {
-				return nil, fmt.Errorf("make publish job %d available at its time: %w", res.Job.ID, err)
-			}
-		}
-		ids = append(ids, res.Job.ID)
+		ids = append(ids, id)
 	}
 	return ids, nil
 }
 
-func (j riverJobs) Cancel(ctx context.Context, tx *sql.Tx, jobIDs []int64) error {
+func (j engineJobs) Cancel(ctx context.Context, tx crier.Tx, jobIDs []int64) error {
 	for _, id := range jobIDs {
 		if id == 0 {
 			continue
 		}
-		if _, err := j.client.JobCancelTx(ctx, tx, id); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
-			return fmt.Errorf("cancel job %d: %w", id, err)
+		if err := j.engine.Cancel(ctx, tx, id); err != nil {
+			return err
 		}
 	}
 	return nil
-}
-
-// riverTime hands an injected clock to River, so tests that move the clock
-// move River's notion of "due" too.
-type riverTime struct{ clock crier.Clock }
-
-func (t riverTime) Now() time.Time { return t.clock.Now() }
-func (t riverTime) NowOrNil() *time.Time {
-	now := t.clock.Now().UTC()
-	return &now
-}
-
-// quiet returns a logger that passes only warnings and errors: River logs
-// every fetch and election at info level.
-func quiet(l *slog.Logger) *slog.Logger {
-	return slog.New(levelHandler{min: slog.LevelWarn, Handler: l.Handler()})
-}
-
-type levelHandler struct {
-	min slog.Level
-	slog.Handler
-}
-
-func (h levelHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= h.min && h.Handler.Enabled(ctx, l)
-}
-func (h levelHandler) WithAttrs(a []slog.Attr) slog.Handler {
-	return levelHandler{h.min, h.Handler.WithAttrs(a)}
-}
-func (h levelHandler) WithGroup(n string) slog.Handler {
-	return levelHandler{h.min, h.Handler.WithGroup(n)}
 }

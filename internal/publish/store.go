@@ -2,7 +2,6 @@ package publish
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"time"
 
@@ -15,9 +14,9 @@ import (
 type Jobs interface {
 	// Enqueue inserts one publish job per delivery and returns their job ids,
 	// in the order of ds.
-	Enqueue(ctx context.Context, tx *sql.Tx, ds []crier.Delivery) ([]int64, error)
+	Enqueue(ctx context.Context, tx crier.Tx, ds []crier.Delivery) ([]int64, error)
 	// Cancel cancels the given jobs (ids of 0 are skipped).
-	Cancel(ctx context.Context, tx *sql.Tx, jobIDs []int64) error
+	Cancel(ctx context.Context, tx crier.Tx, jobIDs []int64) error
 }
 
 // ErrSkip is returned by Store.StartDelivery when a job no longer has
@@ -64,7 +63,4 @@ type Store interface {
 	// ResolveMaybe settles a "maybe published" delivery as a person decided:
 	// published, or publish again (with a new key and a job due now).
 	ResolveMaybe(ctx context.Context, postID int64, target string, published bool, jobs Jobs) (*crier.Post, error)
-	// ResetInterruptedJobs makes jobs left running by a crash available again
-	// and clears a dead process's job-engine leadership.
-	ResetInterruptedJobs(ctx context.Context) (int64, error)
 }

@@ -57,6 +57,11 @@ type publishWorker struct {
 	s *Service
 }
 
+// Timeout bounds one run of the job: the attempt, and recording it.
+func (w *publishWorker) Timeout(*river.Job[PublishArgs]) time.Duration {
+	return w.s.opts.AttemptTimeout + 30*time.Second
+}
+
 // unclearPause is the least time between an attempt that got no answer and
 // the next one: the network may still be working on the first request (a
 // Mastodon instance records the Idempotency-Key only once the status is

@@ -1,0 +1,97 @@
+package jobs_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/jobs"
+)
+
+type noteArgs struct{ N int }
+
+func (noteArgs) Kind() string { return "note" }
+
+type noteWorker struct {
+	river.WorkerDefaults[noteArgs]
+	done chan int
+}
+
+func (w *noteWorker) Work(_ context.Context, j *river.Job[noteArgs]) error {
+	w.done <- j.Args.N
+	return nil
+}
+
+// A job a crash left "running" runs again at the next start, without
+// waiting for River's rescuer and without losing an attempt.
+func TestStartRunsJobsACrashLeftRunning(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := crier.NewManualClock(time.Now().UTC())
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crier.db"), clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+
+	eng, err := jobs.New(ctx, jobs.Options{DB: db.SQL(), Clock: clock, PollInterval: 20 * time.Millisecond})
+	require.NoError(t, err)
+	w := &noteWorker{done: make(chan int, 1)}
+	require.NoError(t, jobs.AddWorker(eng, w))
+	require.NoError(t, eng.AddQueue("notes", 1))
+
+	tx, err := db.SQL().BeginTx(ctx, nil)
+	require.NoError(t, err)
+	id, err := eng.Insert(ctx, tx, noteArgs{N: 7}, jobs.InsertOpts{Queue: "notes", MaxAttempts: 3})
+	require.NoError(t, err)
+	require.NoError(t, tx.Commit())
+	// What SIGKILL during the job's first attempt leaves behind.
+	_, err = db.SQL().Exec("UPDATE river_job SET state = 'running', attempt = 1, attempted_at = ? WHERE id = ?",
+		clock.Now().Add(-time.Second).Format("2006-01-02 15:04:05.999"), id)
+	require.NoError(t, err)
+
+	require.NoError(t, eng.Start(ctx))
+	t.Cleanup(func() { _ = eng.Stop(context.Background()) })
+	select {
+	case n := <-w.done:
+		require.Equal(t, 7, n)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the interrupted job did not run again at start")
+	}
+	var attempt int
+	require.Eventually(t, func() bool {
+		var state string
+		require.NoError(t, db.SQL().QueryRow("SELECT state, attempt FROM river_job WHERE id = ?", id).Scan(&state, &attempt))
+		return state == "completed"
+	}, 10*time.Second, 10*time.Millisecond)
+	require.Equal(t, 1, attempt, "the attempt the crash cut short is given back")
+}
+
+// A job inserted in a store's transaction that rolls back is gone with it.
+func TestInsertBelongsToTheStoresTransaction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := crier.NewManualClock(time.Now().UTC())
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crier.db"), clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	eng, err := jobs.New(ctx, jobs.Options{DB: db.SQL(), Clock: clock})
+	require.NoError(t, err)
+
+	tx, err := db.SQL().BeginTx(ctx, nil)
+	require.NoError(t, err)
+	_, err = eng.Insert(ctx, tx, noteArgs{N: 1}, jobs.InsertOpts{Queue: "notes", At: clock.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	require.NoError(t, tx.Rollback())
+	busy, err := eng.Busy(ctx, clock.Now().Add(2*time.Hour))
+	require.NoError(t, err)
+	require.False(t, busy)
+
+	_, err = eng.Insert(ctx, (*sql.Tx)(nil), noteArgs{N: 1}, jobs.InsertOpts{Queue: "notes"})
+	require.Error(t, err, "no transaction is refused, not a panic")
+}
