@@ -1,10 +1,13 @@
 package discord_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -42,6 +45,7 @@ type call struct {
 	URLPath      string // the whole path the request arrived at
 	Body         map[string]any
 	Raw          []byte
+	Files        map[string][]byte // a multipart message's files by name
 }
 
 // failure is an answer the fake gives instead of the real one: Discord's
@@ -60,6 +64,13 @@ type failure struct {
 // seconds; docs/topics/opcodes-and-status-codes.md: JSON error codes, 50001
 // Missing Access; docs/topics/gateway.md: Hello, Identify, Ready) and from
 // bwmarrin/discordgo v0.28.1's restapi.go and wsapi.go, which crier drives.
+// Threads, edits, reactions and files follow docs/resources/channel.md and
+// message.md: a thread started from a message gets the message's id
+// (160004 when one was already started; 10008 Unknown Message for a message
+// not in the channel), PATCH edits a message, PUT …/reactions/{emoji}/@me
+// answers 204 (10014 Unknown Emoji for a name that is no emoji), and a
+// message with files is multipart/form-data with payload_json and
+// files[n].
 type fakeDiscord struct {
 	srv *httptest.Server
 	// prefix is where the API is served when set ("/proxy/api/v10/", as a
@@ -71,6 +82,9 @@ type fakeDiscord struct {
 	calls    []call
 	nonces   map[string]string // nonce → message id
 	nextID   int
+	messages map[string]string // message id → its channel
+	started  map[string]string // threads started on a message (same id) → parent channel
+	edits    map[string]string // message id → its content after the last edit
 	limitNxt int
 	identify map[string]any
 	// failCommands are the answers to the next command registrations
@@ -87,7 +101,7 @@ type fakeDiscord struct {
 
 func newFakeDiscord(t *testing.T) *fakeDiscord {
 	t.Helper()
-	f := &fakeDiscord{nonces: map[string]string{}, nextID: 1400000000000000000, ready: make(chan struct{})}
+	f := &fakeDiscord{nonces: map[string]string{}, messages: map[string]string{}, started: map[string]string{}, edits: map[string]string{}, nextID: 1400000000000000000, ready: make(chan struct{})}
 	f.upgrader.CheckOrigin = func(*http.Request) bool { return true }
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
@@ -124,9 +138,14 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	raw, _ := io.ReadAll(r.Body)
 	var body map[string]any
-	_ = json.Unmarshal(raw, &body)
+	var files map[string][]byte
+	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "multipart/form-data" {
+		body, files = readMultipart(raw, params["boundary"])
+	} else {
+		_ = json.Unmarshal(raw, &body)
+	}
 	f.mu.Lock()
-	f.calls = append(f.calls, call{r.Method, path, r.URL.Path, body, raw})
+	f.calls = append(f.calls, call{r.Method, path, r.URL.Path, body, raw, files})
 	limited := f.limitNxt > 0
 	if limited {
 		f.limitNxt--
@@ -189,13 +208,24 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && len(parts) == 5 && parts[4] == "crosspost":
 		f.json(w, 200, map[string]any{"id": parts[3], "channel_id": parts[1], "flags": 1})
 	case r.Method == http.MethodPost && len(parts) == 5 && parts[4] == "threads":
-		f.json(w, 201, map[string]any{"id": thread, "type": 11, "parent_id": parts[1], "owner_id": botID, "name": body["name"]})
+		f.startThread(w, parts[1], parts[3], body)
+	case r.Method == http.MethodPatch && len(parts) == 4 && parts[0] == "channels" && parts[2] == "messages":
+		f.editMessage(w, parts[1], parts[3], body)
+	case r.Method == http.MethodPut && len(parts) == 7 && parts[4] == "reactions" && parts[6] == "@me":
+		f.react(w, parts[1], parts[3], parts[5])
 	default:
 		f.json(w, 404, map[string]any{"message": "404: Not Found", "code": 0})
 	}
 }
 
 func (f *fakeDiscord) channel(w http.ResponseWriter, id string) {
+	f.mu.Lock()
+	parent, started := f.started[id]
+	f.mu.Unlock()
+	if started {
+		f.json(w, 200, map[string]any{"id": id, "type": 11, "guild_id": guild, "parent_id": parent, "owner_id": botID})
+		return
+	}
 	switch id {
 	case launch:
 		f.json(w, 200, map[string]any{"id": id, "type": 0, "guild_id": guild})
@@ -213,12 +243,12 @@ func (f *fakeDiscord) channel(w http.ResponseWriter, id string) {
 // createMessage honours nonce + enforce_nonce as Discord does: the same
 // nonce again returns the first message.
 func (f *fakeDiscord) createMessage(w http.ResponseWriter, channel string, body map[string]any) {
-	if channel != launch && channel != news && channel != thread && channel != other {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, started := f.started[channel]; !started && channel != launch && channel != news && channel != thread && channel != other {
 		f.json(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
 		return
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	if nonce, _ := body["nonce"].(string); nonce != "" && body["enforce_nonce"] == true {
 		if id, ok := f.nonces[nonce]; ok {
 			f.json(w, 200, map[string]any{"id": id, "channel_id": channel, "content": body["content"]})
@@ -230,8 +260,81 @@ func (f *fakeDiscord) createMessage(w http.ResponseWriter, channel string, body 
 	if nonce, _ := body["nonce"].(string); nonce != "" {
 		f.nonces[nonce] = id
 	}
+	f.messages[id] = channel
 	// Like Discord's REST API, no guild_id: only gateway messages carry one.
 	f.json(w, 200, map[string]any{"id": id, "channel_id": channel, "content": body["content"]})
+}
+
+// startThread starts a thread from a message: the thread has the message's
+// id, and a message has one thread at most.
+func (f *fakeDiscord) startThread(w http.ResponseWriter, channel, message string, body map[string]any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case f.messages[message] != channel:
+		f.json(w, 404, map[string]any{"message": "Unknown Message", "code": 10008})
+	case f.started[message] != "":
+		f.json(w, 400, map[string]any{"message": "A thread has already been created for this message", "code": 160004})
+	default:
+		f.started[message] = channel
+		f.json(w, 201, map[string]any{"id": message, "type": 11, "parent_id": channel, "owner_id": botID, "name": body["name"]})
+	}
+}
+
+// editMessage edits a message in its channel.
+func (f *fakeDiscord) editMessage(w http.ResponseWriter, channel, message string, body map[string]any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.messages[message] != channel {
+		f.json(w, 404, map[string]any{"message": "Unknown Message", "code": 10008})
+		return
+	}
+	content, _ := body["content"].(string)
+	f.edits[message] = content
+	f.json(w, 200, map[string]any{"id": message, "channel_id": channel, "content": content})
+}
+
+// react adds the bot's reaction: a unicode emoji or name:id; anything else
+// is Unknown Emoji.
+func (f *fakeDiscord) react(w http.ResponseWriter, channel, message, emoji string) {
+	f.mu.Lock()
+	known := f.messages[message] == channel
+	f.mu.Unlock()
+	ascii := true
+	for _, r := range emoji {
+		if r > 0x7f {
+			ascii = false
+		}
+	}
+	switch {
+	case !known:
+		f.json(w, 404, map[string]any{"message": "Unknown Message", "code": 10008})
+	case ascii && !strings.Contains(emoji, ":"):
+		f.json(w, 400, map[string]any{"message": "Unknown Emoji", "code": 10014})
+	default:
+		w.WriteHeader(204)
+	}
+}
+
+// readMultipart reads a message sent as multipart/form-data: its JSON from
+// payload_json and its files[n] by file name.
+func readMultipart(raw []byte, boundary string) (map[string]any, map[string][]byte) {
+	var body map[string]any
+	files := map[string][]byte{}
+	mr := multipart.NewReader(bytes.NewReader(raw), boundary)
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			return body, files
+		}
+		data, _ := io.ReadAll(part)
+		switch {
+		case part.FormName() == "payload_json":
+			_ = json.Unmarshal(data, &body)
+		case strings.HasPrefix(part.FormName(), "files["):
+			files[part.FileName()] = data
+		}
+	}
 }
 
 func (f *fakeDiscord) gateway(w http.ResponseWriter, r *http.Request) {

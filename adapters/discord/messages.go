@@ -16,7 +16,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"golang.org/x/time/rate"
 
-	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/crier"
 )
 
@@ -88,7 +87,7 @@ func (a *Adapter) Notify(ctx context.Context, n crier.Notice) error {
 		channel = n.Channel.Thread // in Discord a thread is a channel
 	}
 	if len(n.Buttons) == 0 {
-		_, err := a.Post(ctx, channel, n.Text)
+		_, err := a.send(ctx, channel, &discordgo.MessageSend{Content: n.Text, AllowedMentions: noPings()})
 		return err
 	}
 	_, err := a.send(ctx, channel, noticeMessage(n))
@@ -100,24 +99,12 @@ func (a *Adapter) Notify(ctx context.Context, n crier.Notice) error {
 // pinging no one. A button whose custom_id cannot be made (a target that is
 // no network name) is left out, and its command is shown to type instead.
 func noticeMessage(n crier.Notice) *discordgo.MessageSend {
-	resp := commands.Response{Text: n.Text}
-	for _, b := range n.Buttons {
-		if _, ok := customID(b); ok {
-			resp.Buttons = append(resp.Buttons, b)
-		} else if b.Command != "" {
-			resp.Lines = append(resp.Lines, "Type "+b.Command)
-		}
-	}
-	return &discordgo.MessageSend{Content: Content(resp), Components: renderButtons(resp.Buttons), AllowedMentions: noPings()}
+	return chatMessage(crier.Message{Text: n.Text, Buttons: n.Buttons})
 }
 
-// Post sends text to a channel or thread, paced per channel (discordgo also
+// send posts m to a channel or thread, paced per channel (discordgo also
 // honours Discord's rate-limit buckets and Retry-After), and returns the
 // message id.
-func (a *Adapter) Post(ctx context.Context, channelID, text string) (string, error) {
-	return a.send(ctx, channelID, &discordgo.MessageSend{Content: text, AllowedMentions: noPings()})
-}
-
 func (a *Adapter) send(ctx context.Context, channelID string, m *discordgo.MessageSend) (string, error) {
 	if err := a.limiter(channelID).Wait(ctx); err != nil {
 		return "", fmt.Errorf("discord post to %s: %w", channelID, err)
@@ -128,21 +115,6 @@ func (a *Adapter) send(ctx context.Context, channelID string, m *discordgo.Messa
 	}
 	a.opts.Metrics.MessageSent(Platform)
 	return msg.ID, nil
-}
-
-// StartThread starts a thread on a message crier posted and returns its id;
-// Post into that id to write in the thread.
-func (a *Adapter) StartThread(ctx context.Context, channelID, messageID, name string) (string, error) {
-	th, err := a.s.MessageThreadStartComplex(channelID, messageID, &discordgo.ThreadStart{
-		Name: clipText(name, 100), AutoArchiveDuration: 10080,
-	}, discordgo.WithContext(ctx))
-	if err != nil {
-		return "", fmt.Errorf("discord start thread: %w", err)
-	}
-	a.mu.Lock()
-	a.threads[th.ID] = threadInfo{owner: a.bot(), parent: channelID, isThread: true}
-	a.mu.Unlock()
-	return th.ID, nil
 }
 
 func (a *Adapter) limiter(channel string) *rate.Limiter {

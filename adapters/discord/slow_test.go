@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/crier"
 	"github.com/crier-bot/crier/internal/timeparse"
 )
 
@@ -43,19 +44,21 @@ func TestStartThreadAndPostIntoIt(t *testing.T) {
 	t.Parallel()
 	f := newFakeDiscord(t)
 	a := newAdapter(t, f, newWorld(t), "")
-	id, err := a.Post(context.Background(), launch, "✓ Post #1 published")
+	ctx := context.Background()
+	ref, err := a.Post(ctx, crier.ChannelRef{Platform: "discord", ID: launch}, crier.Message{Text: "✓ Post #1 published"})
 	require.NoError(t, err)
-	th, err := a.StartThread(context.Background(), launch, id, "Comments on post #1")
+	in := crier.ChannelRef{Platform: "discord", ID: launch, Thread: ref.ID}
+	first, err := a.Post(ctx, in, crier.Message{Text: "Comments on post #1"})
 	require.NoError(t, err)
-	require.Equal(t, thread, th)
-	_, err = a.Post(context.Background(), th, "A customer asked: when does it ship?")
+	require.Equal(t, ref.ID, first.Thread, "a thread started on a message has the message's id")
+	_, err = a.Post(ctx, in, crier.Message{Text: "A customer asked: when does it ship?"})
 	require.NoError(t, err)
-	start := f.callsTo("POST /channels/" + launch + "/messages/" + id + "/threads")
+	start := f.callsTo("POST /channels/" + launch + "/messages/" + ref.ID + "/threads")
 	require.Len(t, start, 1)
 	require.Equal(t, "Comments on post #1", start[0].Body["name"])
-	posts := f.callsTo("POST /channels/" + thread + "/messages")
-	require.Len(t, posts, 1)
-	require.Equal(t, []any{}, posts[0].Body["allowed_mentions"].(map[string]any)["parse"], "post text never pings anyone")
+	posts := f.callsTo("POST /channels/" + ref.ID + "/messages")
+	require.Len(t, posts, 2)
+	require.Equal(t, []any{}, posts[1].Body["allowed_mentions"].(map[string]any)["parse"], "post text never pings anyone")
 }
 
 func TestASlowPrivateAnswerStaysPrivate(t *testing.T) {

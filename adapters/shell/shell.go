@@ -1,6 +1,14 @@
 // Package shell is the local terminal chat: it reads lines from standard
 // input as chat messages and prints crier's answers and notices, like Hubot's
 // shell adapter. It needs no token and no account.
+//
+// It is a crier.Chat too. Each message crier posts is numbered, like
+// "[#3] ✓ Post #1 published"; a message in a thread names the message the
+// thread hangs from ("[#4 re #3] …"), and one for another channel names it
+// ("[#5 in #launch] …"). A person answers a message in its thread by typing
+// its number first: "#3 thanks, fixed" is a reply in the thread of #3 (or of
+// the thread #3 is in), handed to the thread handler like a reply typed in
+// a Slack or Discord thread.
 package shell
 
 import (
@@ -9,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,14 +39,20 @@ type Shell struct {
 	channel     crier.ChannelRef
 	interactive bool
 
-	mu sync.Mutex // one writer at a time: answers and notices interleave
+	mu       sync.Mutex        // one writer at a time: answers and notices interleave
+	last     int               // the number of the last message
+	threadOf map[string]string // message number → the thread it is in ("" at the top)
+	onThread crier.ThreadHandler
 }
 
-var _ crier.Notifier = (*Shell)(nil)
+var (
+	_ crier.Notifier = (*Shell)(nil)
+	_ crier.Chat     = (*Shell)(nil)
+)
 
 // New returns a shell reading in and writing out as user in channel.
 func New(in io.Reader, out io.Writer, user crier.User, channel string) *Shell {
-	s := &Shell{in: in, out: out, user: user, channel: crier.ChannelRef{Platform: Platform, ID: channel}}
+	s := &Shell{in: in, out: out, user: user, channel: crier.ChannelRef{Platform: Platform, ID: channel}, threadOf: map[string]string{}}
 	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		s.interactive = true
 	}
@@ -60,15 +75,115 @@ func (s *Shell) Notify(_ context.Context, n crier.Notice) error {
 	if n.Channel.Platform == Platform && n.Channel.ID != s.channel.ID {
 		text = "[#" + n.Channel.ID + "] " + text
 	}
+	s.show(text)
+	return nil
+}
+
+// show prints something crier says by itself: over the waiting prompt,
+// which it gives back, when a person is typing.
+func (s *Shell) show(text string) {
 	if s.interactive {
-		// Print over the waiting prompt, then give the prompt back.
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		fmt.Fprint(s.out, "\r"+text+"\n> ")
-		return nil
+		return
 	}
 	s.print(text)
+}
+
+// Platform returns "shell".
+func (s *Shell) Platform() string { return Platform }
+
+// Post prints m with the next message number and returns its reference.
+// Buttons become commands to type; a file is named, not shown.
+func (s *Shell) Post(_ context.Context, ch crier.ChannelRef, m crier.Message) (crier.MessageRef, error) {
+	s.mu.Lock()
+	s.last++
+	id := strconv.Itoa(s.last)
+	root := ch.Thread
+	if r := s.threadOf[root]; r != "" {
+		root = r // a reply to a reply is in the same thread
+	}
+	s.threadOf[id] = root
+	s.mu.Unlock()
+	head := "[#" + id
+	if ch.ID != s.channel.ID {
+		head += " in #" + ch.ID
+	}
+	if root != "" {
+		head += " re #" + root
+	}
+	s.show(head + "] " + render(m))
+	return crier.MessageRef{Platform: Platform, Channel: ch.ID, ID: id, Thread: root}, nil
+}
+
+// Update prints the message's new version under its number.
+func (s *Shell) Update(_ context.Context, ref crier.MessageRef, m crier.Message) error {
+	s.show("[#" + ref.ID + " now reads] " + render(m))
 	return nil
+}
+
+// React prints the reaction by its name.
+func (s *Shell) React(_ context.Context, ref crier.MessageRef, emoji string) error {
+	s.show("[#" + ref.ID + "] :" + strings.Trim(emoji, ":") + ":")
+	return nil
+}
+
+// OnThreadReply sets the handler of replies typed as "#3 your answer".
+func (s *Shell) OnThreadReply(h crier.ThreadHandler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onThread = h
+}
+
+// render is a message as the shell prints it.
+func render(m crier.Message) string {
+	text := m.Text
+	for _, l := range m.Lines {
+		text += "\n  " + l
+	}
+	for _, b := range m.Buttons {
+		text += fmt.Sprintf("\n  %s: type %s", b.Label, b.Command)
+	}
+	if f := m.File; f != nil {
+		text += fmt.Sprintf("\n  (file %s, %d bytes: %s)", f.Name, len(f.Data), f.Alt)
+	}
+	return text
+}
+
+// reply reads "#3 your answer" as a reply in the thread of message 3. ok is
+// false when line is not of that form.
+func (s *Shell) reply(ctx context.Context, line string) (ok bool) {
+	word, text, _ := strings.Cut(line, " ")
+	num, isNum := strings.CutPrefix(word, "#")
+	if !isNum || num == "" || strings.Trim(num, "0123456789") != "" {
+		return false
+	}
+	text = strings.TrimSpace(text)
+	s.mu.Lock()
+	root, known := s.threadOf[num]
+	h := s.onThread
+	var id string
+	if known && text != "" && h != nil {
+		if root == "" {
+			root = num
+		}
+		s.last++ // the person's reply is numbered too, so it can be answered or reacted to
+		id = strconv.Itoa(s.last)
+		s.threadOf[id] = root
+	}
+	s.mu.Unlock()
+	switch {
+	case !known:
+		s.print("crier has posted no message #" + num + " here. Answer one of its numbered messages, like: #1 thanks!")
+	case text == "":
+		s.print("Type your answer after the number, like: #" + num + " thanks!")
+	case h == nil:
+		s.print("Nothing reads thread replies in this crier. Commands start with a slash, like /help.")
+	default:
+		h(ctx, crier.ThreadReply{Platform: Platform, Channel: s.channel.ID, Thread: root, MessageID: id, UserID: s.user.ID, Text: text})
+	}
+	return true
 }
 
 func (s *Shell) print(text string) {
@@ -134,6 +249,12 @@ func (s *Shell) handle(ctx context.Context, router *commands.Router, line string
 	if !s.interactive {
 		s.print("> " + line) // a piped session reads as a transcript
 	}
+	// A command that was read is finished even if crier is asked to stop.
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if s.reply(hctx, line) {
+		return
+	}
 	name, args, ok := commands.Parse(line)
 	if !ok {
 		s.print("Commands start with a slash, like /help or /schedule tomorrow 9am Hello!")
@@ -142,9 +263,6 @@ func (s *Shell) handle(ctx context.Context, router *commands.Router, line string
 	// One command is one line here; a typed \n is a line break in the text
 	// (what Shift+Enter gives in Slack and Discord), for image lines.
 	args = strings.ReplaceAll(args, `\n`, "\n")
-	// A command that was read is finished even if crier is asked to stop.
-	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
 	resp := router.Handle(hctx, commands.Request{
 		Platform: Platform, User: s.user, Channel: s.channel, Command: name, Text: args,
 	})

@@ -87,3 +87,52 @@ func TestATypedBackslashNIsALineBreak(t *testing.T) {
 	require.NoError(t, sh.Run(context.Background(), r))
 	require.Contains(t, out.String(), "  sandbox  5/500  “Mural”\n  picture: https://example.com/m.jpg\n")
 }
+
+func TestChatNumbersMessagesAndAPersonAnswersOne(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	in := strings.NewReader("#1 when does it ship?\n#2 soon, thanks\n#9 hello?\n#1\n")
+	sh := shell.New(in, &out, crier.User{ID: "you", Name: "you"}, "general")
+	ctx := context.Background()
+	require.Equal(t, "shell", sh.Platform())
+	general := crier.ChannelRef{Platform: "shell", ID: "general"}
+	top, err := sh.Post(ctx, general, crier.Message{Text: "✓ Post #1 published", Lines: []string{"sandbox"}})
+	require.NoError(t, err)
+	require.Equal(t, crier.MessageRef{Platform: "shell", Channel: "general", ID: "1"}, top)
+	var replies []crier.ThreadReply
+	sh.OnThreadReply(func(ctx context.Context, r crier.ThreadReply) {
+		replies = append(replies, r)
+		general.Thread = r.Thread
+		_, err := sh.Post(ctx, general, crier.Message{Text: "Relayed: " + r.Text})
+		require.NoError(t, err)
+	})
+	require.NoError(t, sh.Run(ctx, router(t)))
+	require.NoError(t, sh.React(ctx, top, "white_check_mark"))
+	require.NoError(t, sh.Update(ctx, top, crier.Message{Text: "✓ Post #1 published (2 comments)"}))
+	other, err := sh.Post(ctx, crier.ChannelRef{Platform: "shell", ID: "launch"}, crier.Message{Text: "chart",
+		File: &crier.File{Name: "digest.png", Data: []byte("png"), Alt: "posts per day"}})
+	require.NoError(t, err)
+	require.Equal(t, "6", other.ID)
+
+	require.Equal(t, []crier.ThreadReply{
+		{Platform: "shell", Channel: "general", Thread: "1", MessageID: "2", UserID: "you", Text: "when does it ship?"},
+		{Platform: "shell", Channel: "general", Thread: "1", MessageID: "4", UserID: "you", Text: "soon, thanks"},
+	}, replies, "#2 is in the thread of #1, so answering it answers in that thread")
+	require.Equal(t, strings.Join([]string{
+		"[#1] ✓ Post #1 published",
+		"  sandbox",
+		"> #1 when does it ship?",
+		"[#3 re #1] Relayed: when does it ship?",
+		"> #2 soon, thanks",
+		"[#5 re #1] Relayed: soon, thanks",
+		"> #9 hello?",
+		"crier has posted no message #9 here. Answer one of its numbered messages, like: #1 thanks!",
+		"> #1",
+		"Type your answer after the number, like: #1 thanks!",
+		"[#1] :white_check_mark:",
+		"[#1 now reads] ✓ Post #1 published (2 comments)",
+		"[#6 in #launch] chart",
+		"  (file digest.png, 3 bytes: posts per day)",
+		"",
+	}, "\n"), out.String())
+}

@@ -33,6 +33,12 @@ import (
 // Slack does, users.info with per-user timezones, usergroups.users.list,
 // chat.postMessage that can answer 429 with Retry-After, a response_url
 // receiver, and a Socket Mode websocket (apps.connections.open → /socket).
+// chat.update, reactions.add and the files.uploadV2 steps
+// (files.getUploadURLExternal, a POST of the bytes to the upload_url,
+// files.completeUploadExternal) follow Slack's method reference
+// (docs.slack.dev/reference/methods: their arguments, answers and error
+// codes message_not_found, already_reacted, file_not_found) and slack-go
+// v0.36.0's files.go, which crier drives.
 type fakeSlack struct {
 	*slacktest.Server
 
@@ -52,6 +58,10 @@ type fakeSlack struct {
 	private     map[string]bool // private channels (cannot be joined)
 	authDown    int             // drop this many auth.test connections first, as an unreachable Slack
 	authCalls   int
+	updates     []url.Values
+	reactions   []url.Values
+	uploads     map[string]fakeUpload // file id → the upload
+	shared      []url.Values          // files.completeUploadExternal calls that shared files
 
 	upgrader websocket.Upgrader
 	conns    chan *websocket.Conn
@@ -59,7 +69,7 @@ type fakeSlack struct {
 
 func newFakeSlack(t *testing.T) *fakeSlack {
 	t.Helper()
-	f := &fakeSlack{timezones: map[string]string{}, groups: map[string][]string{}, missing: map[string]bool{}, members: map[string]bool{}, private: map[string]bool{}, conns: make(chan *websocket.Conn, 4)}
+	f := &fakeSlack{timezones: map[string]string{}, groups: map[string][]string{}, missing: map[string]bool{}, members: map[string]bool{}, private: map[string]bool{}, uploads: map[string]fakeUpload{}, conns: make(chan *websocket.Conn, 4)}
 	f.upgrader.CheckOrigin = func(*http.Request) bool { return true }
 	f.Server = slacktest.NewTestServer(func(c slacktest.Customize) {
 		c.Handle("/auth.test", f.authTest)
@@ -74,6 +84,11 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 		c.Handle("/response/", f.response)
 		c.Handle("/apps.connections.open", f.connectionsOpen)
 		c.Handle("/socket", f.socket)
+		c.Handle("/chat.update", f.update)
+		c.Handle("/reactions.add", f.react)
+		c.Handle("/files.getUploadURLExternal", f.uploadURL)
+		c.Handle("/upload/", f.uploadBytes)
+		c.Handle("/files.completeUploadExternal", f.completeUpload)
 	})
 	f.Start()
 	t.Cleanup(f.Stop)
@@ -275,6 +290,127 @@ func (f *fakeSlack) socket(w http.ResponseWriter, r *http.Request) {
 	_ = c.WriteJSON(map[string]any{"type": "hello", "num_connections": 1,
 		"connection_info": map[string]any{"app_id": "A1"}, "debug_info": map[string]any{"host": "fake"}})
 	f.conns <- c
+}
+
+// fakeUpload is a file announced with files.getUploadURLExternal.
+type fakeUpload struct {
+	name, alt string
+	length    int
+	data      []byte // nil until its bytes are posted to the upload_url
+}
+
+// message returns the posted message with ts, if any.
+func (f *fakeSlack) message(channel, ts string) url.Values {
+	for _, p := range f.posts {
+		if p.Get("channel") == channel && p.Get("_ts") == ts {
+			return p
+		}
+	}
+	return nil
+}
+
+// update answers chat.update: a message the bot posted gets its text and
+// blocks replaced; another is message_not_found.
+func (f *fakeSlack) update(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := f.message(r.Form.Get("channel"), r.Form.Get("ts"))
+	if m == nil {
+		writeJSON(w, map[string]any{"ok": false, "error": "message_not_found"})
+		return
+	}
+	f.updates = append(f.updates, r.Form)
+	m.Set("text", r.Form.Get("text"))
+	m.Set("blocks", r.Form.Get("blocks"))
+	writeJSON(w, map[string]any{"ok": true, "channel": r.Form.Get("channel"), "ts": r.Form.Get("ts"), "text": r.Form.Get("text")})
+}
+
+// react answers reactions.add: once per message and name
+// (already_reacted after), message_not_found for an unknown message.
+func (f *fakeSlack) react(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.message(r.Form.Get("channel"), r.Form.Get("timestamp")) == nil {
+		writeJSON(w, map[string]any{"ok": false, "error": "message_not_found"})
+		return
+	}
+	for _, x := range f.reactions {
+		if x.Get("channel") == r.Form.Get("channel") && x.Get("timestamp") == r.Form.Get("timestamp") && x.Get("name") == r.Form.Get("name") {
+			writeJSON(w, map[string]any{"ok": false, "error": "already_reacted"})
+			return
+		}
+	}
+	f.reactions = append(f.reactions, r.Form)
+	writeJSON(w, map[string]any{"ok": true})
+}
+
+// uploadURL answers files.getUploadURLExternal: an upload_url on the fake
+// and a file id.
+func (f *fakeSlack) uploadURL(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	length, err := strconv.Atoi(r.Form.Get("length"))
+	if r.Form.Get("filename") == "" || err != nil || length <= 0 {
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_arguments"})
+		return
+	}
+	f.mu.Lock()
+	id := fmt.Sprintf("F%07d", len(f.uploads)+1)
+	f.uploads[id] = fakeUpload{name: r.Form.Get("filename"), alt: r.Form.Get("alt_txt"), length: length}
+	f.mu.Unlock()
+	writeJSON(w, map[string]any{"ok": true, "upload_url": f.GetAPIURL() + "upload/" + id, "file_id": id})
+}
+
+// uploadBytes receives a file's bytes, raw or as a multipart form's file,
+// and answers "OK - <length>" as Slack's upload_url does.
+func (f *fakeSlack) uploadBytes(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, "/upload/")
+	var data []byte
+	if err := r.ParseMultipartForm(1 << 20); err == nil && r.MultipartForm != nil && len(r.MultipartForm.File["file"]) > 0 {
+		fh, err := r.MultipartForm.File["file"][0].Open()
+		if err == nil {
+			data, _ = io.ReadAll(fh)
+			_ = fh.Close()
+		}
+	} else {
+		data, _ = io.ReadAll(r.Body)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, ok := f.uploads[id]
+	if !ok {
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	u.data = data
+	f.uploads[id] = u
+	_, _ = fmt.Fprintf(w, "OK - %d", len(data))
+}
+
+// completeUpload answers files.completeUploadExternal: every file must have
+// been uploaded; with channel_id they are shared there (in thread_ts).
+func (f *fakeSlack) completeUpload(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	var files []map[string]string
+	if err := json.Unmarshal([]byte(r.Form.Get("files")), &files); err != nil || len(files) == 0 {
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_arguments"})
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []map[string]any
+	for _, file := range files {
+		if u, ok := f.uploads[file["id"]]; !ok || u.data == nil {
+			writeJSON(w, map[string]any{"ok": false, "error": "file_not_found"})
+			return
+		}
+		out = append(out, map[string]any{"id": file["id"], "title": file["title"]})
+	}
+	if r.Form.Get("channel_id") != "" {
+		f.shared = append(f.shared, r.Form)
+	}
+	writeJSON(w, map[string]any{"ok": true, "files": out})
 }
 
 func (f *fakeSlack) responseURL(id string) string { return f.GetAPIURL() + "response/" + id }

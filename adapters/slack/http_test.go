@@ -328,12 +328,12 @@ func TestMessagesToOneChannelArePaced(t *testing.T) {
 	require.NoError(t, err)
 	start := time.Now()
 	for i := range 5 {
-		_, err := a.Post(context.Background(), "C0BUSY0001", "", fmt.Sprintf("notice %d", i))
+		_, err := a.Post(context.Background(), crier.ChannelRef{Platform: "slack", ID: "C0BUSY0001"}, crier.Message{Text: fmt.Sprintf("notice %d", i)})
 		require.NoError(t, err)
 	}
 	// A burst of 3 goes at once; the other 2 wait a tenth of a second each.
 	require.GreaterOrEqual(t, time.Since(start), 150*time.Millisecond)
-	_, err = a.Post(context.Background(), "C0OTHER001", "", "another channel has its own pace")
+	_, err = a.Post(context.Background(), crier.ChannelRef{Platform: "slack", ID: "C0OTHER001"}, crier.Message{Text: "another channel has its own pace"})
 	require.NoError(t, err)
 	require.Len(t, f.postsCopy(), 6)
 }
@@ -344,9 +344,9 @@ func TestNotifyWaitsOutARateLimitOnce(t *testing.T) {
 	f.limitNext = 1
 	a := newAdapter(t, f, newWorld(t), "http")
 	start := time.Now()
-	ts, err := a.Post(context.Background(), "C0LAUNCH1", "1700000000.000001", "✓ Post #1 published")
+	ref, err := a.Post(context.Background(), crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1", Thread: "1700000000.000001"}, crier.Message{Text: "✓ Post #1 published"})
 	require.NoError(t, err)
-	require.NotEmpty(t, ts)
+	require.NotEmpty(t, ref.ID)
 	require.GreaterOrEqual(t, time.Since(start), time.Second, "Retry-After is honoured")
 	posts := f.postsCopy()
 	require.Len(t, posts, 1)
@@ -355,7 +355,7 @@ func TestNotifyWaitsOutARateLimitOnce(t *testing.T) {
 	f.mu.Lock()
 	f.limitNext = 2
 	f.mu.Unlock()
-	_, err = a.Post(context.Background(), "C0LAUNCH1", "", "again")
+	_, err = a.Post(context.Background(), crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1"}, crier.Message{Text: "again"})
 	require.Error(t, err, "a second 429 in a row is an error, not a retry storm")
 }
 

@@ -60,7 +60,7 @@ func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.
 		return crier.PublishResult{}, n.explain(err)
 	}
 	if ts == "" {
-		ts, err = n.a.Post(ctx, n.channel, "", req.Text, slackapi.MsgOptionMetadata(slackapi.SlackMetadata{
+		ts, err = n.a.post(ctx, n.channel, "", req.Text, slackapi.MsgOptionMetadata(slackapi.SlackMetadata{
 			EventType:    metadataType,
 			EventPayload: map[string]any{"idempotency_key": req.IdempotencyKey, "post_id": strconv.FormatInt(req.PostID, 10)},
 		}))

@@ -19,11 +19,11 @@ import (
 // as the person who pressed it.
 func (a *Adapter) Notify(ctx context.Context, n crier.Notice) error {
 	if len(n.Buttons) == 0 {
-		_, err := a.Post(ctx, n.Channel.ID, n.Channel.Thread, n.Text)
+		_, err := a.post(ctx, n.Channel.ID, n.Channel.Thread, n.Text)
 		return err
 	}
 	resp := noticeResponse(n)
-	_, err := a.Post(ctx, n.Channel.ID, n.Channel.Thread, FallbackText(resp), slackapi.MsgOptionBlocks(Blocks(resp)...))
+	_, err := a.post(ctx, n.Channel.ID, n.Channel.Thread, FallbackText(resp), slackapi.MsgOptionBlocks(Blocks(resp)...))
 	return err
 }
 
@@ -31,23 +31,14 @@ func (a *Adapter) Notify(ctx context.Context, n crier.Notice) error {
 // be made (a target that is no network name) is offered as the command to
 // type instead.
 func noticeResponse(n crier.Notice) commands.Response {
-	resp := commands.Response{Text: n.Text}
-	for _, b := range n.Buttons {
-		switch {
-		case renderable(b):
-			resp.Buttons = append(resp.Buttons, b)
-		case b.Command != "":
-			resp.Lines = append(resp.Lines, "Type "+b.Command)
-		}
-	}
-	return resp
+	return messageResponse(crier.Message{Text: n.Text, Buttons: n.Buttons})
 }
 
-// Post sends text to a channel, in a thread when threadTS is set, and returns
+// post sends text to a channel, in a thread when threadTS is set, and returns
 // the message's ts (which starts a thread of its own). Messages to one
 // channel are paced (about 1 a second, short bursts); a 429 is waited out
 // once, as long as Slack's Retry-After says, and never retried in a loop.
-func (a *Adapter) Post(ctx context.Context, channel, threadTS, text string, extra ...slackapi.MsgOption) (string, error) {
+func (a *Adapter) post(ctx context.Context, channel, threadTS, text string, extra ...slackapi.MsgOption) (string, error) {
 	if err := a.limiter(channel).Wait(ctx); err != nil {
 		return "", fmt.Errorf("slack post to %s: %w", channel, err)
 	}

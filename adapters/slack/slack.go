@@ -57,6 +57,9 @@ type slackAPI interface {
 	GetUserGroupMembersContext(ctx context.Context, group string, options ...slackapi.GetUserGroupMembersOption) ([]string, error)
 	PostMessageContext(ctx context.Context, channel string, options ...slackapi.MsgOption) (string, string, error)
 	PostEphemeralContext(ctx context.Context, channel, user string, options ...slackapi.MsgOption) (string, error)
+	UpdateMessageContext(ctx context.Context, channel, ts string, options ...slackapi.MsgOption) (string, string, string, error)
+	AddReactionContext(ctx context.Context, name string, item slackapi.ItemRef) error
+	UploadFileContext(ctx context.Context, params slackapi.UploadFileParameters) (*slackapi.FileSummary, error)
 }
 
 // Adapter is crier on one Slack workspace.

@@ -1,0 +1,201 @@
+package discord
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+var _ crier.Chat = (*Adapter)(nil)
+
+// Platform returns "discord", the platform of the channels the adapter
+// serves.
+func (a *Adapter) Platform() string { return Platform }
+
+// Discord's JSON error codes crier reads.
+const (
+	codeUnknownChannel = 10003
+	codeThreadExists   = 160004 // "A thread has already been created for this message"
+)
+
+// Post posts m to ch and returns the message's reference. In Discord a
+// thread is a channel, and a thread started on a message has the message's
+// id: so ch.Thread names both the message a thread hangs from and the
+// thread, and when no thread hangs from that message yet, Post starts one
+// (named after m's first line) and posts into it. The text and lines are the
+// message's content, escaped and cut like every answer, the buttons are in
+// action rows, and nothing pings anyone. A button that cannot be made is
+// offered as the command to type instead; a file is attached to the message
+// itself.
+func (a *Adapter) Post(ctx context.Context, ch crier.ChannelRef, m crier.Message) (crier.MessageRef, error) {
+	target := ch.ID
+	if ch.Thread != "" {
+		if err := a.ensureThread(ctx, ch.ID, ch.Thread, threadName(m.Text)); err != nil {
+			return crier.MessageRef{}, err
+		}
+		target = ch.Thread
+	}
+	id, err := a.send(ctx, target, chatMessage(m))
+	if err != nil {
+		return crier.MessageRef{}, err
+	}
+	return crier.MessageRef{Platform: Platform, Channel: ch.ID, ID: id, Thread: ch.Thread}, nil
+}
+
+// Update replaces a message's content and buttons; an update without
+// buttons removes the old ones.
+func (a *Adapter) Update(ctx context.Context, ref crier.MessageRef, m crier.Message) error {
+	send := chatMessage(crier.Message{Text: m.Text, Lines: m.Lines, Buttons: m.Buttons})
+	if send.Components == nil {
+		send.Components = []discordgo.MessageComponent{}
+	}
+	channel := messageChannel(ref)
+	if _, err := a.s.ChannelMessageEditComplex(&discordgo.MessageEdit{
+		ID: ref.ID, Channel: channel, Content: &send.Content, Components: &send.Components, AllowedMentions: noPings(),
+	}, discordgo.WithContext(ctx)); err != nil {
+		return fmt.Errorf("discord update %s in %s: %w", ref.ID, channel, err)
+	}
+	return nil
+}
+
+// React adds a reaction to a message. emoji is a Slack-style name
+// ("white_check_mark") from the short list crier uses, a unicode emoji, or a
+// server's own emoji as "name:id".
+func (a *Adapter) React(ctx context.Context, ref crier.MessageRef, emoji string) error {
+	e, ok := Emoji(emoji)
+	if !ok {
+		return fmt.Errorf("discord react: no emoji named %q", emoji)
+	}
+	channel := messageChannel(ref)
+	if err := a.s.MessageReactionAdd(channel, ref.ID, e, discordgo.WithContext(ctx)); err != nil {
+		return fmt.Errorf("discord react to %s in %s: %w", ref.ID, channel, err)
+	}
+	return nil
+}
+
+// messageChannel is the channel a message is in: its thread, if any.
+func messageChannel(ref crier.MessageRef) string {
+	if ref.Thread != "" {
+		return ref.Thread
+	}
+	return ref.Channel
+}
+
+// emojiByName maps the reaction names crier uses (Slack's, which are also
+// the names Discord shows) to their unicode emoji.
+var emojiByName = map[string]string{
+	"white_check_mark":        "\u2705",
+	"heavy_check_mark":        "\u2714\ufe0f",
+	"x":                       "\u274c",
+	"eyes":                    "\U0001f440",
+	"warning":                 "\u26a0\ufe0f",
+	"hourglass":               "\u231b",
+	"hourglass_flowing_sand":  "\u23f3",
+	"+1":                      "\U0001f44d",
+	"thumbsup":                "\U0001f44d",
+	"-1":                      "\U0001f44e",
+	"thumbsdown":              "\U0001f44e",
+	"speech_balloon":          "\U0001f4ac",
+	"arrows_counterclockwise": "\U0001f504",
+	"no_entry_sign":           "\U0001f6ab",
+	"tada":                    "\U0001f389",
+}
+
+// Emoji is the emoji Discord's reaction endpoint takes for name: the
+// unicode emoji of a name crier knows (":eyes:" or "eyes"), a unicode emoji
+// as it is, or a server emoji "name:id" as it is.
+func Emoji(name string) (string, bool) {
+	trimmed := strings.Trim(name, ":")
+	if e, ok := emojiByName[trimmed]; ok {
+		return e, true
+	}
+	if _, id, ok := strings.Cut(name, ":"); ok && id != "" && strings.Trim(id, "0123456789") == "" {
+		return name, true // a server's emoji
+	}
+	for _, r := range name {
+		if r > 0x7f {
+			return name, true // unicode already
+		}
+	}
+	return "", false
+}
+
+// ensureThread makes sure a thread hangs from message thread in channel:
+// a thread crier knows, a channel Discord says is a thread, or one crier
+// starts now.
+func (a *Adapter) ensureThread(ctx context.Context, channel, thread, name string) error {
+	a.mu.Lock()
+	_, known := a.threads[thread]
+	a.mu.Unlock()
+	if known {
+		return nil
+	}
+	ch, err := a.channel(ctx, thread)
+	if err == nil && ch.IsThread() {
+		return nil
+	}
+	if err != nil && !restCode(err, codeUnknownChannel) {
+		return err
+	}
+	if _, err := a.startThread(ctx, channel, thread, name); err != nil && !restCode(err, codeThreadExists) {
+		return err
+	}
+	return nil
+}
+
+// startThread starts a thread on a message crier posted and returns its id
+// (Discord gives it the message's id).
+func (a *Adapter) startThread(ctx context.Context, channelID, messageID, name string) (string, error) {
+	th, err := a.s.MessageThreadStartComplex(channelID, messageID, &discordgo.ThreadStart{
+		Name: clipText(name, 100), AutoArchiveDuration: 10080,
+	}, discordgo.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("discord start thread: %w", err)
+	}
+	a.mu.Lock()
+	a.threads[th.ID] = threadInfo{owner: a.bot(), parent: channelID, isThread: true}
+	a.mu.Unlock()
+	return th.ID, nil
+}
+
+// restCode reports whether err is Discord's answer with JSON error code.
+func restCode(err error, code int) bool {
+	var re *discordgo.RESTError
+	return errors.As(err, &re) && re.Message != nil && re.Message.Code == code &&
+		re.Response != nil && re.Response.StatusCode != http.StatusTooManyRequests
+}
+
+// threadName names a thread after the first line of the message that
+// starts it (Discord requires a name of 1 to 100 characters).
+func threadName(text string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
+	if line = strings.TrimSpace(line); line == "" {
+		return "crier"
+	}
+	return line
+}
+
+// chatMessage is the message m is posted as.
+func chatMessage(m crier.Message) *discordgo.MessageSend {
+	resp := commands.Response{Text: m.Text, Lines: append([]string(nil), m.Lines...)}
+	for _, b := range m.Buttons {
+		if _, ok := customID(b); ok {
+			resp.Buttons = append(resp.Buttons, b)
+		} else if b.Command != "" {
+			resp.Lines = append(resp.Lines, "Type "+b.Command)
+		}
+	}
+	send := &discordgo.MessageSend{Content: Content(resp), Components: renderButtons(resp.Buttons), AllowedMentions: noPings()}
+	if m.File != nil {
+		send.Files = []*discordgo.File{{Name: m.File.Name, ContentType: m.File.ContentType, Reader: bytes.NewReader(m.File.Data)}}
+	}
+	return send
+}

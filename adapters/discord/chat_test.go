@@ -1,0 +1,94 @@
+package discord_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/adapters/discord"
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+func TestChatPostsButtonsAndAFileInOneMessage(t *testing.T) {
+	t.Parallel()
+	f := newFakeDiscord(t)
+	a := newAdapter(t, f, newWorld(t), "")
+	require.Equal(t, "discord", a.Platform())
+	png := []byte("\x89PNG\r\n\x1a\nchart")
+	ref, err := a.Post(context.Background(), crier.ChannelRef{Platform: "discord", ID: launch}, crier.Message{
+		Text: "This week @everyone", Lines: []string{"3 posts"},
+		Buttons: []crier.Button{{Label: "Publish again", Action: "publish_again", PostID: 1, Target: "sandbox", Command: "/republish #1 sandbox"}},
+		File:    &crier.File{Name: "digest.png", ContentType: "image/png", Data: png, Alt: "posts per day"},
+	})
+	require.NoError(t, err)
+	require.Equal(t, crier.MessageRef{Platform: "discord", Channel: launch, ID: ref.ID}, ref)
+	posts := f.callsTo("POST /channels/" + launch + "/messages")
+	require.Len(t, posts, 1)
+	require.Equal(t, png, posts[0].Files["digest.png"])
+	require.Contains(t, posts[0].Body["content"], "3 posts")
+	require.Equal(t, []any{}, posts[0].Body["allowed_mentions"].(map[string]any)["parse"])
+	row := posts[0].Body["components"].([]any)[0].(map[string]any)
+	require.Equal(t, "crier:publish_again:1:sandbox", row["components"].([]any)[0].(map[string]any)["custom_id"])
+}
+
+func TestChatPostsIntoAThreadSomeoneElseStarted(t *testing.T) {
+	t.Parallel()
+	f := newFakeDiscord(t)
+	a := newAdapter(t, f, newWorld(t), "")
+	ref, err := a.Post(context.Background(), crier.ChannelRef{Platform: "discord", ID: launch, Thread: other}, crier.Message{Text: "hello"})
+	require.NoError(t, err)
+	require.Equal(t, other, ref.Thread)
+	require.Empty(t, f.callsTo("POST /channels/"+launch+"/messages/"+other+"/threads"), "the thread exists: none is started")
+	require.Len(t, f.callsTo("POST /channels/"+other+"/messages"), 1)
+}
+
+func TestChatUpdatesAMessageInItsThread(t *testing.T) {
+	t.Parallel()
+	f := newFakeDiscord(t)
+	a := newAdapter(t, f, newWorld(t), "")
+	ctx := context.Background()
+	top, err := a.Post(ctx, crier.ChannelRef{Platform: "discord", ID: launch}, crier.Message{Text: "✓ Post #1 published"})
+	require.NoError(t, err)
+	ref, err := a.Post(ctx, crier.ChannelRef{Platform: "discord", ID: launch, Thread: top.ID},
+		crier.Message{Text: "Publish #1?", Buttons: []crier.Button{{Label: "Publish now", Action: "publish_now", PostID: 1}}})
+	require.NoError(t, err)
+	require.NoError(t, a.Update(ctx, ref, crier.Message{Text: "✓ Published"}))
+	edits := f.callsTo("PATCH /channels/" + top.ID + "/messages/" + ref.ID)
+	require.Len(t, edits, 1)
+	require.Equal(t, "✓ Published", edits[0].Body["content"])
+	require.Equal(t, []any{}, edits[0].Body["components"], "the old buttons are removed")
+	require.Error(t, a.Update(ctx, crier.MessageRef{Platform: "discord", Channel: launch, ID: "1400000000000000999"}, crier.Message{Text: "x"}))
+}
+
+func TestChatReactsWithTheUnicodeEmoji(t *testing.T) {
+	t.Parallel()
+	f := newFakeDiscord(t)
+	a := newAdapter(t, f, newWorld(t), "")
+	ctx := context.Background()
+	ref, err := a.Post(ctx, crier.ChannelRef{Platform: "discord", ID: launch}, crier.Message{Text: "a comment"})
+	require.NoError(t, err)
+	require.NoError(t, a.React(ctx, ref, "white_check_mark"))
+	require.Len(t, f.callsTo("PUT /channels/"+launch+"/messages/"+ref.ID+"/reactions/✅/@me"), 1)
+	require.Error(t, a.React(ctx, ref, "no_such_emoji_name"))
+}
+
+func TestEmoji(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, in, want string
+		ok             bool
+	}{
+		{"a name crier uses is its unicode emoji", "white_check_mark", "✅", true},
+		{"colons around a name are fine", ":eyes:", "👀", true},
+		{"a unicode emoji stays as it is", "🚀", "🚀", true},
+		{"a server's emoji stays as it is", "crier:1234567890", "crier:1234567890", true},
+		{"an unknown name is refused", "sparkly_unicorn", "", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := discord.Emoji(tt.in)
+			require.Equal(t, tt.ok, ok)
+			require.Equal(t, tt.want, got)
+		})
+	}
+}
