@@ -172,7 +172,7 @@ func (a *Adapter) onDisconnect(*discordgo.Session, *discordgo.Disconnect) {
 // invited without the applications.commands scope, or application_id is
 // another application's). It is "" for other errors.
 func refusal(err error) string {
-	if tokenRefused(err) {
+	if TokenRefused(err) {
 		return "Discord refused crier's bot token; set a new chat.discord.token"
 	}
 	var cf *commandsForbidden
@@ -191,9 +191,10 @@ type commandsForbidden struct {
 func (e *commandsForbidden) Error() string { return e.err.Error() }
 func (e *commandsForbidden) Unwrap() error { return e.err }
 
-// tokenRefused reports whether Discord refused the bot token: 401 on REST,
-// close code 4004 (authentication failed) on the gateway.
-func tokenRefused(err error) bool {
+// TokenRefused reports whether Discord refused the bot token: 401 on REST,
+// close code 4004 (authentication failed) on the gateway. `crier check`
+// asks it of Check's error.
+func TokenRefused(err error) bool {
 	var re *discordgo.RESTError
 	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized {
 		return true

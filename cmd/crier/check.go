@@ -7,13 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/bwmarrin/discordgo"
 
 	"github.com/crier-bot/crier/adapters/discord"
 	"github.com/crier-bot/crier/adapters/slack"
@@ -168,8 +165,7 @@ func (m *Main) checkDiscord(ctx context.Context, cfg *config.Config, log *slog.L
 	defer cancel()
 	name, content, err := dc.Check(cctx)
 	if err != nil {
-		var re *discordgo.RESTError
-		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized {
+		if discord.TokenRefused(err) {
 			return crier.Errorf(crier.EINVALID, "Discord did not accept chat.discord.token; reset the token under Bot in the Developer Portal and set it again")
 		}
 		return crier.Errorf(crier.EUNAVAIL, "could not reach Discord (%v); check the network", err)
