@@ -123,43 +123,26 @@ func (a *Adapter) finishLate(i *discordgo.Interaction, done <-chan commands.Resp
 	a.opts.Metrics.MessageSent(Platform)
 }
 
-// component runs a button press as the person who pressed it. Post buttons
-// (Publish now, Reschedule, Cancel) carry a post ID; delivery buttons (It is
-// published, Publish again) a post ID and a network. A success updates the
-// message with the buttons, so they cannot be pressed twice.
+// component runs a button press: the router reads the button's custom_id
+// and runs the command it stands for as the person who pressed it, or asks
+// for a time first (Reschedule). A success updates the message with the
+// buttons, so they cannot be pressed twice.
 func (a *Adapter) component(ctx context.Context, i *discordgo.Interaction) *discordgo.InteractionResponse {
-	notOurs := ephemeral("✗ That button is not one of crier's. Type /queue to see your posts.")
-	action, id, target, err := ParseCustomID(i.MessageComponentData().CustomID)
+	a.mu.Lock()
+	r := a.router
+	a.mu.Unlock()
+	if r == nil {
+		return ephemeral("✗ crier is still starting; try again in a moment.")
+	}
+	press, err := r.Press(i.MessageComponentData().CustomID)
 	if err != nil {
-		return notOurs
+		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: Message(commands.Failure(err))}
 	}
-	var command, text string
-	switch action {
-	case "publish_now", "cancel", "reschedule":
-		if target != "" {
-			return notOurs
-		}
-	case "confirm_published", "publish_again":
-		if target == "" {
-			return notOurs
-		}
-	}
-	switch action {
-	case "reschedule":
-		return rescheduleModal(id)
-	case "publish_now":
-		command, text = "reschedule", fmt.Sprintf("#%d now", id)
-	case "cancel":
-		command, text = "cancel", fmt.Sprintf("#%d", id)
-	case "confirm_published":
-		command, text = "published", fmt.Sprintf("#%d %s", id, target)
-	case "publish_again":
-		command, text = "republish", fmt.Sprintf("#%d %s", id, target)
-	default:
-		return ephemeral("✗ crier does not know that button any more. Type /queue to see your posts.")
+	if press.Ask == "reschedule" {
+		return rescheduleModal(press.Value.PostID)
 	}
 	return a.command(ctx, i, discordgo.InteractionResponseUpdateMessage, func(context.Context) commands.Request {
-		return a.request(i, command, text)
+		return a.request(i, press.Command, press.Text)
 	})
 }
 
@@ -167,7 +150,7 @@ func rescheduleModal(id int64) *discordgo.InteractionResponse {
 	return &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseModal,
 		Data: &discordgo.InteractionResponseData{
-			CustomID: CustomID("reschedule_form", id, ""),
+			CustomID: commands.ButtonValue{Action: "reschedule_form", PostID: id}.String(),
 			Title:    fmt.Sprintf("Reschedule post #%d", id),
 			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 				discordgo.TextInput{CustomID: "when", Label: "When should it go out?", Style: discordgo.TextInputShort,
@@ -179,8 +162,9 @@ func rescheduleModal(id int64) *discordgo.InteractionResponse {
 
 func (a *Adapter) modalSubmit(ctx context.Context, i *discordgo.Interaction) *discordgo.InteractionResponse {
 	data := i.ModalSubmitData()
-	action, id, target, err := ParseCustomID(data.CustomID)
-	if err != nil || action != "reschedule_form" || target != "" {
+	form, err := commands.ParseButton(data.CustomID)
+	id := form.PostID
+	if err != nil || form.Action != "reschedule_form" || form.Target != "" || form.Ref != "" {
 		return ephemeral("✗ That form is not one of crier's. Type /reschedule #<id> <when> instead, like: /reschedule #12 tomorrow 9am")
 	}
 	when := ""

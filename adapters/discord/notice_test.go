@@ -12,7 +12,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/crier-bot/crier/adapters/discord"
 	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/crier"
 	"github.com/crier-bot/crier/internal/publish"
@@ -200,7 +199,7 @@ func TestASlowDeliveryButtonIsDeferredAndTheNoticeEdited(t *testing.T) {
 	id := w.maybe(t)
 
 	f.dispatch("INTERACTION_CREATE", interaction("1800000000000000310", 3,
-		map[string]any{"custom_id": discord.CustomID("publish_again", id, "sandbox"), "component_type": 2}, "1900000000000000001", []string{schedulerRole}))
+		map[string]any{"custom_id": commands.ButtonValue{Action: "publish_again", PostID: id, Target: "sandbox"}.String(), "component_type": 2}, "1900000000000000001", []string{schedulerRole}))
 	require.EqualValues(t, 6, callback(t, f, "1800000000000000310")["type"], "DEFERRED_UPDATE_MESSAGE")
 	edit := f.waitCall(t, "PATCH /webhooks/"+appID+"/tok-1800000000000000310/messages/@original", 1)[0]
 	require.Equal(t, []any{}, edit.Body["components"])

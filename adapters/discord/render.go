@@ -3,7 +3,6 @@ package discord
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -12,13 +11,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/crier-bot/crier/commands"
-	"github.com/crier-bot/crier/internal/crier"
 )
-
-// customIDPrefix starts the custom_id of every crier component:
-// "crier:" + action + ":" + post id [+ ":" + network], like
-// "crier:publish_now:12" or "crier:publish_again:12:mastodon".
-const customIDPrefix = "crier:"
 
 // Embed colours: green for done (✓), red for errors, blurple for the rest.
 const (
@@ -37,7 +30,6 @@ const (
 	limitRowButtons       = 5 // components in an action row
 	limitRows             = 5 // action rows in a message
 	limitButtonLabel      = 80
-	limitCustomID         = 100
 	limitContent          = 2000 // a message's content
 )
 
@@ -100,65 +92,6 @@ func Content(resp commands.Response) string {
 	return head + "\n" + lines
 }
 
-// CustomID is the custom_id of a button: "crier:" + action + ":" + post id,
-// like "crier:publish_now:12", and for a button about the post's delivery
-// to a network ":" + target as well, like "crier:confirm_published:12:mastodon".
-// Only an action of lowercase letters, digits and underscores, starting
-// with a letter, a positive post ID and a target that is "" or a network
-// name (1 to 32 of a-z, 0-9, _ and -) make one that ParseCustomID reads
-// back, and only within Discord's 100 characters.
-func CustomID(action string, postID int64, target string) string {
-	id := customIDPrefix + action + ":" + strconv.FormatInt(postID, 10)
-	if target != "" {
-		id += ":" + target
-	}
-	return id
-}
-
-// ParseCustomID reads a custom_id made by CustomID; target is "" when it has
-// none. Anything else, including an id longer than Discord allows,
-// "crier:cancel:0", "crier:cancel:+12", "crier:cancel:012",
-// "crier:Cancel:12", "crier:cancel:12:" and "crier:cancel:12:Mastodon", is
-// an error.
-func ParseCustomID(id string) (action string, postID int64, target string, err error) {
-	if len(id) > limitCustomID {
-		return "", 0, "", fmt.Errorf("parse custom id: %d bytes, more than %d", len(id), limitCustomID)
-	}
-	rest, ok := strings.CutPrefix(id, customIDPrefix)
-	if !ok {
-		return "", 0, "", fmt.Errorf("parse custom id %q: want %s<action>:<post id>[:<network>]", id, customIDPrefix)
-	}
-	action, rest, ok = strings.Cut(rest, ":")
-	if !ok || !validAction(action) {
-		return "", 0, "", fmt.Errorf("parse custom id %q: want %s<action>:<post id>[:<network>]", id, customIDPrefix)
-	}
-	digits, target, hasTarget := strings.Cut(rest, ":")
-	if hasTarget && !crier.ValidNetworkName(target) {
-		return "", 0, "", fmt.Errorf("parse custom id %q: not a network name", id)
-	}
-	postID, err = strconv.ParseInt(digits, 10, 64)
-	if err != nil {
-		return "", 0, "", fmt.Errorf("parse custom id %q: %w", id, err)
-	}
-	if postID <= 0 || strconv.FormatInt(postID, 10) != digits {
-		return "", 0, "", fmt.Errorf("parse custom id %q: not a post id", id)
-	}
-	return action, postID, target, nil
-}
-
-// validAction reports whether a is a lowercase identifier: [a-z][a-z0-9_]*.
-func validAction(a string) bool {
-	if a == "" || a[0] < 'a' || a[0] > 'z' {
-		return false
-	}
-	for i := 1; i < len(a); i++ {
-		if c := a[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
-			return false
-		}
-	}
-	return true
-}
-
 func color(resp commands.Response) int {
 	switch {
 	case resp.Error:
@@ -170,7 +103,7 @@ func color(resp commands.Response) int {
 }
 
 // renderButtons puts the buttons in action rows of five, at most five rows.
-// A button whose custom_id ParseCustomID would not read back, or which
+// A button commands cannot encode as a custom_id, or which
 // repeats another's, is left out: Discord rejects the whole message for it.
 func renderButtons(buttons []commands.Button) []discordgo.MessageComponent {
 	rows := []discordgo.MessageComponent{}
@@ -197,11 +130,10 @@ func renderButtons(buttons []commands.Button) []discordgo.MessageComponent {
 	return rows
 }
 
-// customID is b's custom_id, and whether ParseCustomID reads it back.
+// customID is b's custom_id, the value commands encodes for it, and
+// whether commands can encode it (within Discord's 100 characters).
 func customID(b commands.Button) (string, bool) {
-	id := CustomID(b.Action, b.PostID, b.Target)
-	action, postID, target, err := ParseCustomID(id)
-	return id, err == nil && action == b.Action && postID == b.PostID && target == b.Target
+	return commands.EncodeButton(b)
 }
 
 func renderButton(b commands.Button, customID string) discordgo.Button {

@@ -317,11 +317,9 @@ func TestRenderButtons(t *testing.T) {
 		require.Equal(t, want.customID, b.CustomID)
 		require.False(t, b.Disabled)
 		require.Empty(t, b.URL)
-		action, id, target, err := discord.ParseCustomID(b.CustomID)
+		v, err := commands.ParseButton(b.CustomID)
 		require.NoError(t, err)
-		require.Empty(t, target)
-		require.Equal(t, want.action, action)
-		require.EqualValues(t, 12, id)
+		require.Equal(t, commands.ButtonValue{Action: want.action, PostID: 12}, v)
 	}
 }
 
@@ -338,7 +336,7 @@ func TestRenderButtonRows(t *testing.T) {
 		{"more than 25 buttons are cut to five full rows", renderButtonsFor(40), []int{5, 5, 5, 5, 5}},
 		{"a repeated button is shown once", append(renderPostButtons(3), renderPostButtons(3)...), []int{3}},
 		{"a button without a post is left out", []commands.Button{{Label: "Cancel", Action: "cancel"}}, []int{}},
-		{"a button with an action ParseCustomID rejects is left out", []commands.Button{
+		{"a button with an action commands cannot encode is left out", []commands.Button{
 			{Label: "Odd", Action: "Publish Now", PostID: 1},
 			{Label: "Colon", Action: "cancel:1", PostID: 1},
 			{Label: "Long", Action: strings.Repeat("a", 100), PostID: 1},
@@ -607,107 +605,6 @@ func TestContent(t *testing.T) {
 			require.Equal(t, tt.want, discord.Content(tt.resp))
 		})
 	}
-}
-
-func TestCustomID(t *testing.T) {
-	t.Parallel()
-	require.Equal(t, "crier:publish_now:12", discord.CustomID("publish_now", 12, ""))
-	require.Equal(t, "crier:reschedule_form:9223372036854775807", discord.CustomID("reschedule_form", 9223372036854775807, ""))
-	require.Equal(t, "crier:confirm_published:12:mastodon", discord.CustomID("confirm_published", 12, "mastodon"))
-	longest := discord.CustomID("confirm_published", 9223372036854775807, strings.Repeat("z", 32))
-	require.LessOrEqual(t, len(longest), 100, "the longest delivery button fits Discord's custom_id")
-	_, _, _, err := discord.ParseCustomID(longest)
-	require.NoError(t, err)
-}
-
-func TestParseCustomID(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct {
-		name   string
-		id     string
-		action string
-		postID int64
-		target string
-		ok     bool
-	}{
-		{"publish now is read", "crier:publish_now:12", "publish_now", 12, "", true},
-		{"reschedule is read", "crier:reschedule:1", "reschedule", 1, "", true},
-		{"cancel is read", "crier:cancel:7", "cancel", 7, "", true},
-		{"a modal's id is read", "crier:reschedule_form:3", "reschedule_form", 3, "", true},
-		{"an action with digits is read", "crier:act2:3", "act2", 3, "", true},
-		{"the largest id is read", "crier:cancel:9223372036854775807", "cancel", 9223372036854775807, "", true},
-		{"an id of Discord's 100 characters is read", "crier:" + strings.Repeat("a", 91) + ":12", strings.Repeat("a", 91), 12, "", true},
-		{"a delivery button's network is read", "crier:confirm_published:12:mastodon", "confirm_published", 12, "mastodon", true},
-		{"a network with digits, dashes and underscores is read", "crier:publish_again:3:my_site-2", "publish_again", 3, "my_site-2", true},
-		{"a network of digits is read", "crier:cancel:12:34", "cancel", 12, "34", true},
-		{"a network of 32 characters is read", "crier:publish_again:3:" + strings.Repeat("n", 32), "publish_again", 3, strings.Repeat("n", 32), true},
-		{"an empty id is rejected", "", "", 0, "", false},
-		{"the prefix alone is rejected", "crier:", "", 0, "", false},
-		{"a missing post id is rejected", "crier:cancel", "", 0, "", false},
-		{"an empty post id is rejected", "crier:cancel:", "", 0, "", false},
-		{"an empty action is rejected", "crier::12", "", 0, "", false},
-		{"another bot's id is rejected", "other:cancel:12", "", 0, "", false},
-		{"the prefix is case sensitive", "Crier:cancel:12", "", 0, "", false},
-		{"the action is case sensitive", "crier:Cancel:12", "", 0, "", false},
-		{"an action starting with a digit is rejected", "crier:1cancel:12", "", 0, "", false},
-		{"an action with a dash is rejected", "crier:publish-now:12", "", 0, "", false},
-		{"a look-alike letter is rejected", "crier:cаncel:12", "", 0, "", false},
-		{"zero is rejected", "crier:cancel:0", "", 0, "", false},
-		{"a negative id is rejected", "crier:cancel:-3", "", 0, "", false},
-		{"a plus sign is rejected", "crier:cancel:+12", "", 0, "", false},
-		{"a leading zero is rejected", "crier:cancel:012", "", 0, "", false},
-		{"a hash is rejected", "crier:cancel:#12", "", 0, "", false},
-		{"spaces are rejected", "crier:cancel: 12", "", 0, "", false},
-		{"a trailing newline is rejected", "crier:cancel:12\n", "", 0, "", false},
-		{"an empty network is rejected", "crier:confirm_published:12:", "", 0, "", false},
-		{"a network without a post is rejected", "crier:confirm_published::mastodon", "", 0, "", false},
-		{"a network in capitals is rejected", "crier:confirm_published:12:Mastodon", "", 0, "", false},
-		{"a network with a space is rejected, so it cannot add words to the command", "crier:publish_again:12:mastodon now", "", 0, "", false},
-		{"a network of 33 characters is rejected", "crier:publish_again:3:" + strings.Repeat("n", 33), "", 0, "", false},
-		{"a fourth field is rejected", "crier:cancel:12:34:56", "", 0, "", false},
-		{"a forged second post is rejected", "crier:cancel:12:cancel:13", "", 0, "", false},
-		{"trailing text is rejected", "crier:cancel:12x", "", 0, "", false},
-		{"an overflowing id is rejected", "crier:cancel:9223372036854775808", "", 0, "", false},
-		{"an id longer than Discord allows is rejected", "crier:" + strings.Repeat("a", 92) + ":12", "", 0, "", false},
-		{"a delivery id longer than Discord allows is rejected", "crier:" + strings.Repeat("a", 59) + ":12:" + strings.Repeat("n", 32), "", 0, "", false},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			action, postID, target, err := discord.ParseCustomID(tt.id)
-			if !tt.ok {
-				require.Error(t, err)
-				require.Contains(t, err.Error(), "parse custom id")
-				require.Empty(t, action)
-				require.Zero(t, postID)
-				require.Empty(t, target)
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, tt.action, action)
-			require.Equal(t, tt.postID, postID)
-			require.Equal(t, tt.target, target)
-			require.Equal(t, tt.id, discord.CustomID(action, postID, target))
-		})
-	}
-}
-
-func FuzzParseCustomID(f *testing.F) {
-	for _, id := range []string{
-		"crier:publish_now:12", "crier:cancel:0", "crier:cancel:-1", "crier:cancel:012", "crier:cancel:", "crier::1",
-		"", "crier:cancel:9223372036854775808", "crier:cancel:12:13", "crier:Cancel:1", "crier:reschedule_form:3",
-		"crier:confirm_published:12:mastodon", "crier:publish_again:12:", "crier:publish_again:12:a:b", "crier:publish_again:12:A",
-	} {
-		f.Add(id)
-	}
-	f.Fuzz(func(t *testing.T, id string) {
-		action, postID, target, err := discord.ParseCustomID(id)
-		if err != nil {
-			return
-		}
-		if postID <= 0 || action == "" || len(id) > 100 || discord.CustomID(action, postID, target) != id {
-			t.Fatalf("ParseCustomID(%q) = %q, %d, %q, which CustomID writes as %q", id, action, postID, target, discord.CustomID(action, postID, target))
-		}
-	})
 }
 
 // FuzzMessage checks that any text keeps Discord's limits, stays valid

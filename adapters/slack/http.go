@@ -78,38 +78,37 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, body 
 	go a.interaction(context.WithoutCancel(r.Context()), cb)
 }
 
-// interaction runs a button press: each button runs the command it stands
-// for, as the person who pressed it (roles apply). Post buttons (Publish now,
-// Cancel) carry a post ID; delivery buttons (It is published, Publish again)
-// carry a post ID and a network.
+// interaction runs a button press: the router reads the button's value
+// and runs the command it stands for, as the person who pressed it (roles
+// apply). Buttons posted before their values were commands' own carry
+// "post:12" with the action in the action_id; they are read as they were.
 func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallback) {
 	defer a.recoverPanic("slack button", func() { a.respond(ctx, cb.ResponseURL, somethingWentWrong(), false) })
 	if cb.Type != slackapi.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
 		return
 	}
 	act := cb.ActionCallback.BlockActions[0]
-	notOurs := commands.Response{Text: "✗ That button is not one of crier's. Type /queue to see your posts.", Ephemeral: true, Error: true}
-	id, target, err := ParseButtonValue(act.Value)
-	action, ok := strings.CutPrefix(act.ActionID, ActionPrefix)
-	if err != nil || !ok {
-		a.respond(ctx, cb.ResponseURL, notOurs, false)
+	r := a.router()
+	if r == nil {
+		a.respond(ctx, cb.ResponseURL, stillStarting(), false)
 		return
 	}
-	var command, text string
-	switch action {
-	case "reschedule", "publish_now", "cancel":
-		if target != "" {
-			a.respond(ctx, cb.ResponseURL, notOurs, false)
-			return
-		}
-	case "confirm_published", "publish_again":
-		if target == "" {
-			a.respond(ctx, cb.ResponseURL, notOurs, false)
-			return
+	value := act.Value
+	if strings.HasPrefix(value, buttonValuePrefix) {
+		action, ours := strings.CutPrefix(act.ActionID, ActionPrefix)
+		id, target, err := ParseButtonValue(value)
+		value = commands.ButtonValue{Action: action, PostID: id, Target: target}.String()
+		if !ours || err != nil {
+			value = "" // not one of crier's
 		}
 	}
-	switch action {
-	case "reschedule":
+	press, err := r.Press(value)
+	if err != nil {
+		a.respond(ctx, cb.ResponseURL, commands.Failure(err), false)
+		return
+	}
+	if press.Ask == "reschedule" {
+		id := press.Value.PostID
 		// trigger_id lives 3 s: open the form before anything slow; the
 		// submission checks the person's role.
 		if err := a.openReschedule(ctx, cb, id); err != nil {
@@ -120,24 +119,13 @@ func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallba
 			}, false)
 		}
 		return
-	case "publish_now":
-		command, text = "reschedule", fmt.Sprintf("#%d now", id)
-	case "cancel":
-		command, text = "cancel", fmt.Sprintf("#%d", id)
-	case "confirm_published":
-		command, text = "published", fmt.Sprintf("#%d %s", id, target)
-	case "publish_again":
-		command, text = "republish", fmt.Sprintf("#%d %s", id, target)
-	default:
-		a.respond(ctx, cb.ResponseURL, commands.Response{Text: "✗ crier does not know that button any more. Type /queue to see your posts.", Ephemeral: true, Error: true}, false)
-		return
 	}
 	resp := a.run(ctx, commands.Request{
 		Platform: Platform,
 		User:     a.user(ctx, cb.User.ID, cb.User.Name),
 		Channel:  crier.ChannelRef{Platform: Platform, ID: cb.Channel.ID},
-		Command:  command,
-		Text:     text,
+		Command:  press.Command,
+		Text:     press.Text,
 		Help:     "/crier help",
 	})
 	// A success replaces the message with the buttons, so they cannot be

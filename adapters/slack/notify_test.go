@@ -115,11 +115,19 @@ func TestDeliveryButtons(t *testing.T) {
 			}))
 			value := tt.value
 			if value == "" {
+				// The button crier posted with this action_id; an action
+				// it posted none for comes with the value buttons had
+				// before their values were commands' own.
 				buttons := actionButtons(t, postedBlocks(t, f.postsCopy()[0].Get("blocks")))
 				require.Len(t, buttons, 2)
-				value = buttons[0].Value
-				require.Equal(t, "post:1:sandbox", value)
-				require.Equal(t, value, buttons[1].Value)
+				require.Equal(t, "crier:confirm_published:1:sandbox", buttons[0].Value)
+				require.Equal(t, "crier:publish_again:1:sandbox", buttons[1].Value)
+				value = "post:1:sandbox"
+				for _, b := range buttons {
+					if b.ActionID == tt.action {
+						value = b.Value
+					}
+				}
 			}
 
 			status, body := send(t, srv, signedReq{path: "/slack/interactivity", body: interactionBody(f, tt.user, tt.action, value)})

@@ -48,7 +48,7 @@ const (
 // lines as one section holding a list, and the buttons as one actions block.
 // Text from people is escaped, so it cannot mention anyone or make a link;
 // everything is cut to Slack's limits. Error responses get no buttons, and a
-// button whose value ParseButtonValue would not read back is left out.
+// button commands.EncodeButton cannot encode is left out.
 func Blocks(resp commands.Response) []slackapi.Block {
 	var blocks []slackapi.Block
 	if strings.TrimSpace(resp.Text) != "" {
@@ -81,9 +81,11 @@ func FallbackText(resp commands.Response) string {
 	return clipText(escapeMrkdwn(resp.String()), limitFallbackText, true)
 }
 
-// ButtonValue is the value of a button: "post:12" for a button about a
-// post, "post:12:mastodon" for one about the post's delivery to a network
-// (target is the network's name in bot.yaml).
+// ButtonValue is the value crier gave its buttons before their values were
+// commands' own (commands.EncodeButton): "post:12" for a button about a
+// post, "post:12:mastodon" for one about the post's delivery to a network,
+// with the action in the action_id. Buttons in messages posted then are
+// still pressed; ParseButtonValue reads their values.
 func ButtonValue(postID int64, target string) string {
 	v := buttonValuePrefix + strconv.FormatInt(postID, 10)
 	if target != "" {
@@ -168,17 +170,18 @@ func columns(line string) string {
 	return strings.Join(cols, " · ")
 }
 
-// renderable reports whether b can be a Slack button: its value (post ID
-// and target) must read back with ParseButtonValue.
+// renderable reports whether b can be a Slack button: commands must be
+// able to encode it.
 func renderable(b commands.Button) bool {
-	id, target, err := ParseButtonValue(ButtonValue(b.PostID, b.Target))
-	return err == nil && id == b.PostID && target == b.Target
+	_, ok := commands.EncodeButton(b)
+	return ok
 }
 
 func renderButton(b commands.Button) *slackapi.ButtonBlockElement {
 	label := plainText(clipText(b.Label, limitButtonText, false))
 	actionID := clipText(ActionPrefix+b.Action, limitActionID, false)
-	button := slackapi.NewButtonBlockElement(actionID, ButtonValue(b.PostID, b.Target), label)
+	value, _ := commands.EncodeButton(b)
+	button := slackapi.NewButtonBlockElement(actionID, value, label)
 	switch b.Action {
 	case "publish_now", "confirm_published":
 		button.WithStyle(slackapi.StylePrimary)

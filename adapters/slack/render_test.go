@@ -277,11 +277,11 @@ func TestRenderButtons(t *testing.T) {
 	for i, b := range buttons {
 		require.Equal(t, postButtons(12)[i].Label, b.Text.Text)
 		require.Equal(t, slackapi.PlainTextType, b.Text.Type)
-		require.Equal(t, "post:12", b.Value)
-		id, target, err := slack.ParseButtonValue(b.Value)
+		action := postButtons(12)[i].Action
+		require.Equal(t, "crier:"+action+":12", b.Value)
+		v, err := commands.ParseButton(b.Value)
 		require.NoError(t, err)
-		require.EqualValues(t, 12, id)
-		require.Empty(t, target)
+		require.Equal(t, commands.ButtonValue{Action: action, PostID: 12}, v)
 	}
 }
 

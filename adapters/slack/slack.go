@@ -305,9 +305,13 @@ func (a *Adapter) commandRequest(ctx context.Context, sc slackapi.SlashCommand) 
 func (a *Adapter) run(ctx context.Context, req commands.Request) commands.Response {
 	r := a.router()
 	if r == nil {
-		return commands.Response{Text: "✗ crier is still starting; try again in a moment.", Ephemeral: true, Error: true}
+		return stillStarting()
 	}
 	return r.Handle(ctx, req)
+}
+
+func stillStarting() commands.Response {
+	return commands.Response{Text: "✗ crier is still starting; try again in a moment.", Ephemeral: true, Error: true}
 }
 
 // runWithinBudget runs work and returns its response if it finishes within the

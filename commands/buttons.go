@@ -1,0 +1,179 @@
+package commands
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+// A button's value is the one string a chat platform carries for it and
+// hands back when it is pressed (Slack's button value, Discord's
+// custom_id): "crier:" + action + ":" + post id, then ":" + target for a
+// button about the post's delivery to a network, then "/" + ref for a
+// button about something else of crier's (a relayed comment, a
+// conversation), like "crier:publish_now:12",
+// "crier:confirm_published:12:mastodon" or "crier:reply:12:mastodon/c481".
+// Adapters carry it as it is; the router alone reads it.
+const (
+	buttonPrefix   = "crier:"
+	limitButtonLen = 100 // Discord's custom_id; Slack's value allows 2,000
+	limitRefLen    = 32
+)
+
+// ButtonValue is what a button's value says.
+type ButtonValue struct {
+	Action string // a lowercase identifier: "publish_now", "reschedule_form"
+	PostID int64  // positive
+	Target string // a network name, for a button about a delivery; ""
+	Ref    string // crier's own id of what the button is about (1 to 32 of A-Z, a-z, 0-9, _ . -); ""
+}
+
+// ValueOf is a button's value. (crier.Button has no ref yet: buttons of
+// the comment relay and of composing will carry one.)
+func ValueOf(b Button) ButtonValue {
+	return ButtonValue{Action: b.Action, PostID: b.PostID, Target: b.Target}
+}
+
+// String encodes v. Only a value ParseButton reads back as v is one a
+// platform can carry: check with EncodeButton.
+func (v ButtonValue) String() string {
+	s := buttonPrefix + v.Action + ":" + strconv.FormatInt(v.PostID, 10)
+	if v.Target != "" {
+		s += ":" + v.Target
+	}
+	if v.Ref != "" {
+		s += "/" + v.Ref
+	}
+	return s
+}
+
+// EncodeButton is b's value, and whether it can be a button: an action of
+// lowercase letters, digits and underscores starting with a letter, a
+// positive post ID and a target that is "" or a network name (1 to 32 of
+// a-z, 0-9, _ and -), within 100 characters. A button that cannot is shown
+// as its command to type instead.
+func EncodeButton(b Button) (string, bool) {
+	v := ValueOf(b)
+	s := v.String()
+	got, err := ParseButton(s)
+	return s, err == nil && got == v
+}
+
+// ParseButton reads a value made by ButtonValue.String. Anything else,
+// including a value longer than 100 characters, "crier:cancel:0",
+// "crier:cancel:+12", "crier:cancel:012", "crier:Cancel:12",
+// "crier:cancel:12:", "crier:cancel:12:Mastodon" and "crier:cancel:12/",
+// is an error.
+func ParseButton(s string) (ButtonValue, error) {
+	bad := func(why string) (ButtonValue, error) {
+		return ButtonValue{}, fmt.Errorf("parse button %q: %s", s, why)
+	}
+	if len(s) > limitButtonLen {
+		return ButtonValue{}, fmt.Errorf("parse button: %d bytes, more than %d", len(s), limitButtonLen)
+	}
+	rest, ok := strings.CutPrefix(s, buttonPrefix)
+	if !ok {
+		return bad("want " + buttonPrefix + "<action>:<post id>[:<network>][/<ref>]")
+	}
+	rest, ref, hasRef := strings.Cut(rest, "/")
+	if hasRef && !validRef(ref) {
+		return bad("not a ref")
+	}
+	action, rest, ok := strings.Cut(rest, ":")
+	if !ok || !validAction(action) {
+		return bad("want " + buttonPrefix + "<action>:<post id>[:<network>][/<ref>]")
+	}
+	digits, target, hasTarget := strings.Cut(rest, ":")
+	if hasTarget && !crier.ValidNetworkName(target) {
+		return bad("not a network name")
+	}
+	id, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != digits {
+		return bad("not a post id")
+	}
+	return ButtonValue{Action: action, PostID: id, Target: target, Ref: ref}, nil
+}
+
+// validAction reports whether a is a lowercase identifier: [a-z][a-z0-9_]*.
+func validAction(a string) bool {
+	if a == "" || a[0] < 'a' || a[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(a); i++ {
+		if c := a[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+func validRef(r string) bool {
+	if r == "" || len(r) > limitRefLen {
+		return false
+	}
+	for _, c := range []byte(r) {
+		if !(c == '_' || c == '-' || c == '.' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Press is what a pressed button asks for: the command to run as the
+// person who pressed it (their roles apply), or, with Ask set, a question
+// the platform puts first (a form), whose answer completes the command.
+type Press struct {
+	Value   ButtonValue
+	Command string // "reschedule"; "" when Ask is set
+	Text    string // "#12 now"
+	Ask     string // "reschedule": ask when, then run /reschedule #<post> <when>
+}
+
+// buttonAction is what a button action does.
+type buttonAction struct {
+	command  string
+	after    string // words after the post id: "now"
+	delivery bool   // the button is about a delivery: it names a network
+	ask      bool   // a question comes first
+}
+
+var buttonActions = map[string]buttonAction{
+	"publish_now":       {command: "reschedule", after: "now"},
+	"reschedule":        {command: "reschedule", ask: true},
+	"cancel":            {command: "cancel"},
+	"confirm_published": {command: "published", delivery: true},
+	"publish_again":     {command: "republish", delivery: true},
+}
+
+// Press resolves a pressed button's value. Post buttons (Publish now,
+// Reschedule, Cancel) carry a post ID; delivery buttons (It is published,
+// Publish again) a post ID and a network. Anything else is a crier.Error
+// that says what to type instead: Failure makes it the answer.
+func (r *Router) Press(value string) (Press, error) {
+	notOurs := crier.Errorf(crier.EINVALID, "That button is not one of crier's. Type /queue to see your posts.")
+	v, err := ParseButton(value)
+	if err != nil {
+		return Press{}, notOurs
+	}
+	act, ok := buttonActions[v.Action]
+	switch {
+	case !ok:
+		return Press{}, crier.Errorf(crier.EINVALID, "crier does not know that button any more. Type /queue to see your posts.")
+	case act.delivery != (v.Target != ""), v.Ref != "":
+		return Press{}, notOurs
+	case act.ask:
+		return Press{Value: v, Ask: v.Action}, nil
+	}
+	text := "#" + strconv.FormatInt(v.PostID, 10)
+	for _, w := range []string{v.Target, act.after} {
+		if w != "" {
+			text += " " + w
+		}
+	}
+	return Press{Value: v, Command: act.command, Text: text}, nil
+}
+
+// Failure is the one-line answer to err, shown to the person alone.
+func Failure(err error) Response { return failure(err) }
