@@ -10,6 +10,33 @@
 // YAML is parsed, so a variable can never change the structure of the file;
 // $$ is a literal $. Error messages quote values as written in the file, never
 // their expansion, because secrets come through variables.
+//
+// # Files
+//
+// One file per section of bot.yaml: top.go (the top level and the checks
+// across sections), chat.go (chat and chat.shell), slack.go, discord.go,
+// http.go, roles.go, network.go (the networks list and file networks),
+// mastodon.go, bluesky.go, webhook.go and publish.go. decode.go, section.go,
+// values.go and secret.go hold what every section is read with.
+//
+// # Adding a section
+//
+// To add a section, say relay:
+//
+//  1. Add its type and a Relay field to Config in config.go, with its defaults
+//     in Parse.
+//  2. Write relay.go with a table of its keys, relayFields() []field[*Relay],
+//     each key beside the function that reads it (values.go has the readers),
+//     and a func (d *decoder) relay(e entry, c *Config) error that calls
+//     section(d, e.v, e.path, "a mapping like {…}", relayFields(), &c.Relay)
+//     and then checks what spans keys (a required key, say).
+//  3. Add {key: "relay", decode: (*decoder).relay} to topFields in top.go, and
+//     a check to across there if the section needs another one.
+//  4. Add the table to TestEveryListedKeyIsRead in section_test.go.
+//
+// The table is the only list of a section's keys, so "unknown key (known: …)"
+// names them in table order. A kind of network is a kind in its own file,
+// added to kinds in network.go.
 package config
 
 import (

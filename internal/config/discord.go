@@ -11,11 +11,8 @@ import (
 
 // The chat.discord section and discord networks.
 
-func discordKeys() []string {
-	return []string{"token", "application_id", "public_key", "interactions", "global_commands", "api_url", "guilds"}
-}
-
-func discordGuildKeys() []string { return []string{"id", "timezone", "channels"} }
+// discordToken describes a Discord bot token, for messages that never show it.
+var discordToken = secret{"token", "DISCORD_TOKEN", "a bot token", "", "Developer Portal → Bot → Reset Token", "Bot "}
 
 const (
 	discordExample = `{token: "${DISCORD_TOKEN}", application_id: "123456789012345678", guilds: [{id: "123456789012345678"}]}`
@@ -76,55 +73,52 @@ func (d *decoder) snowflake(n *yaml.Node, path string, k snowflakeKind) (string,
 // are lower case, with dashes) but never in an ID.
 func inChannelName(r rune) bool { return 'a' <= r && r <= 'z' || r == '-' }
 
+func discordFields() []field[*Discord] {
+	return []field[*Discord]{
+		{key: "token", decode: func(d *decoder, e entry, dc *Discord) (err error) {
+			dc.Token, err = d.secretValue(e.v, e.path, discordToken)
+			return err
+		}},
+		{key: "application_id", decode: func(d *decoder, e entry, dc *Discord) (err error) {
+			dc.ApplicationID, err = d.snowflake(e.v, e.path, applicationID)
+			return err
+		}},
+		{key: "public_key", decode: func(d *decoder, e entry, dc *Discord) (err error) {
+			dc.PublicKey, err = d.publicKey(e.v, e.path)
+			return err
+		}},
+		// How interactions come decides what else is required, so it is read first.
+		{key: "interactions", first: true, decode: func(d *decoder, e entry, dc *Discord) (err error) {
+			const example = "gateway (over the bot's connection, no public URL needed) or http (Interactions Endpoint URL, needs http.listen and public_key)"
+			if dc.Interactions, err = d.text(e.v, e.path, example); err != nil {
+				return err
+			}
+			if dc.Interactions != "gateway" && dc.Interactions != "http" {
+				return d.errorf(e.v, e.path, "unknown interactions %s; write %s", written(e.v), example)
+			}
+			d.discordInteractions = e.v
+			return nil
+		}},
+		{key: "global_commands", decode: func(d *decoder, e entry, dc *Discord) (err error) {
+			dc.GlobalCommands, err = d.boolean(e.v, e.path)
+			return err
+		}},
+		{key: "api_url", decode: func(d *decoder, e entry, dc *Discord) (err error) {
+			dc.APIURL, err = d.discordAPIURL(e.v, e.path)
+			return err
+		}},
+		{key: "guilds", decode: func(d *decoder, e entry, dc *Discord) (err error) {
+			dc.Guilds, err = d.guilds(e)
+			return err
+		}},
+	}
+}
+
 func (d *decoder) discord(e entry) (*Discord, error) {
-	entries, err := d.mapping(e.v, e.path, "a mapping like "+discordExample, "key", discordKeys())
+	dc := &Discord{Interactions: defaultInteractions, Line: e.k.Line}
+	entries, err := section(d, e.v, e.path, "a mapping like "+discordExample, discordFields(), dc)
 	if err != nil {
 		return nil, err
-	}
-	values := make(map[string]entry, len(entries))
-	for _, e := range entries {
-		if !isNull(e.v) {
-			values[e.key] = e
-		}
-	}
-	dc := &Discord{Interactions: defaultInteractions, Line: e.k.Line}
-
-	// How interactions come decides what else is required, so it is read first.
-	if in, ok := values["interactions"]; ok {
-		const example = "gateway (over the bot's connection, no public URL needed) or http (Interactions Endpoint URL, needs http.listen and public_key)"
-		if dc.Interactions, err = d.text(in.v, in.path, example); err != nil {
-			return nil, err
-		}
-		if dc.Interactions != "gateway" && dc.Interactions != "http" {
-			return nil, d.errorf(in.v, in.path, "unknown interactions %s; write %s", written(in.v), example)
-		}
-		d.discordInteractions = in.v
-	}
-	var guilds *entry // chat.discord.guilds, even when left empty, for messages
-	for _, e := range entries {
-		if e.key == "guilds" {
-			guilds = &e
-		}
-		if isNull(e.v) {
-			continue
-		}
-		switch e.key {
-		case "token":
-			dc.Token, err = d.secretValue(e.v, e.path, discordToken)
-		case "application_id":
-			dc.ApplicationID, err = d.snowflake(e.v, e.path, applicationID)
-		case "public_key":
-			dc.PublicKey, err = d.publicKey(e.v, e.path)
-		case "global_commands":
-			dc.GlobalCommands, err = d.boolean(e.v, e.path)
-		case "api_url":
-			dc.APIURL, err = d.discordAPIURL(e.v, e.path)
-		case "guilds":
-			dc.Guilds, err = d.guilds(e)
-		}
-		if err != nil {
-			return nil, err
-		}
 	}
 
 	if dc.Token == "" {
@@ -138,7 +132,7 @@ func (d *decoder) discord(e entry) (*Discord, error) {
 	}
 	if len(dc.Guilds) == 0 && !dc.GlobalCommands {
 		at := e.k
-		if guilds != nil {
+		if guilds, ok := entryOf(entries, "guilds"); ok { // even when left empty, for the message
 			at = guilds.v
 		}
 		return nil, d.errorf(at, join(e.path, "guilds"), "at least one server is required to register commands in; add guilds: [%s] (%s), or set global_commands: true", guildExample, guildID.where)
@@ -227,39 +221,41 @@ func (d *decoder) guilds(e entry) ([]DiscordGuild, error) {
 	return guilds, nil
 }
 
+// guildFields is the table of a server's keys; firstChannel holds the line of
+// each channel seen so far, under this server or the ones before it.
+func guildFields(firstChannel map[string]int) []field[*DiscordGuild] {
+	return []field[*DiscordGuild]{
+		{key: "id", decode: func(d *decoder, e entry, g *DiscordGuild) (err error) {
+			g.ID, err = d.snowflake(e.v, e.path, guildID)
+			return err
+		}},
+		{key: "timezone", decode: func(d *decoder, e entry, g *DiscordGuild) (err error) {
+			g.Timezone, _, err = d.zone(e.v, e.path, ", or leave timezone out for the top-level one")
+			return err
+		}},
+		{key: "channels", decode: func(d *decoder, e entry, g *DiscordGuild) (err error) {
+			g.Channels, err = d.channelZones(e, firstChannel)
+			return err
+		}},
+	}
+}
+
 // guild reads one entry of chat.discord.guilds, returning it and its id's
 // node. firstChannel holds the line of each channel seen so far.
 func (d *decoder) guild(item *yaml.Node, path string, firstChannel map[string]int) (DiscordGuild, *yaml.Node, error) {
 	if isNull(item) {
 		return DiscordGuild{}, nil, d.errorf(item, path, "empty server; write one like %s", guildExample)
 	}
-	entries, err := d.mapping(item, path, "a mapping like "+guildExample, "key", discordGuildKeys())
+	g := DiscordGuild{Line: item.Line}
+	entries, err := section(d, item, path, "a mapping like "+guildExample, guildFields(firstChannel), &g)
 	if err != nil {
 		return DiscordGuild{}, nil, err
 	}
-	g := DiscordGuild{Line: item.Line}
-	var idNode *yaml.Node
-	for _, e := range entries {
-		if isNull(e.v) {
-			continue
-		}
-		switch e.key {
-		case "id":
-			g.ID, err = d.snowflake(e.v, e.path, guildID)
-			idNode = e.v
-		case "timezone":
-			g.Timezone, _, err = d.zone(e.v, e.path, ", or leave timezone out for the top-level one")
-		case "channels":
-			g.Channels, err = d.channelZones(e, firstChannel)
-		}
-		if err != nil {
-			return DiscordGuild{}, nil, err
-		}
-	}
-	if idNode == nil {
+	id, ok := entryOf(entries, "id")
+	if !ok || isNull(id.v) {
 		return DiscordGuild{}, nil, d.errorf(item, path+".id", "required; write %s", guildID.example())
 	}
-	return g, idNode, nil
+	return g, id.v, nil
 }
 
 // channelZones reads a mapping of channel ID → timezone. Its keys are
@@ -306,26 +302,21 @@ func (d *decoder) channelZones(e entry, firstChannel map[string]int) (map[string
 	return zones, nil
 }
 
-func (d *decoder) discordNetwork(item *yaml.Node, path string, values map[string]entry, n *Network) error {
-	channel, ok := values["channel"]
-	if !ok {
-		return d.errorf(item, path+".channel", "required for kind discord; write %s", channelID.example())
+func discordKind() kind {
+	return kind{
+		name:     "discord",
+		defaults: func(n *Network) { n.Limit, n.Crosspost = defaultDiscordLimit, true },
+		fields: []kindField{
+			{key: "channel", required: "required for kind discord; write " + channelID.example(),
+				decode: func(d *decoder, e entry, n *Network) (err error) {
+					n.Channel, err = d.snowflake(e.v, e.path, channelID)
+					return err
+				}},
+			{key: "limit", decode: limit(maxDiscordLimit)},
+			{key: "crosspost", decode: func(d *decoder, e entry, n *Network) (err error) {
+				n.Crosspost, err = d.boolean(e.v, e.path)
+				return err
+			}},
+		},
 	}
-	var err error
-	if n.Channel, err = d.snowflake(channel.v, channel.path, channelID); err != nil {
-		return err
-	}
-	n.Limit = defaultDiscordLimit
-	if limit, ok := values["limit"]; ok {
-		if n.Limit, err = d.integer(limit.v, limit.path, 1, maxDiscordLimit); err != nil {
-			return err
-		}
-	}
-	n.Crosspost = true
-	if crosspost, ok := values["crosspost"]; ok {
-		if n.Crosspost, err = d.boolean(crosspost.v, crosspost.path); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -1,0 +1,56 @@
+package config
+
+import (
+	"net"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The http section: crier's HTTP listener, which Slack's http mode and
+// Discord's http interactions need (see across).
+
+func httpFields() []field[*HTTP] {
+	return []field[*HTTP]{
+		{key: "listen", decode: func(d *decoder, e entry, h *HTTP) (err error) {
+			h.Listen, err = d.listen(e.v, e.path)
+			return err
+		}},
+	}
+}
+
+func (d *decoder) http(e entry, c *Config) error {
+	c.HTTP.Line = e.k.Line
+	_, err := section(d, e.v, e.path, `a mapping like {listen: ":8080"}`, httpFields(), &c.HTTP)
+	return err
+}
+
+// listen reads a host:port to listen on; the host may be empty (every
+// interface) and the port is a number from 0 to 65535.
+func (d *decoder) listen(n *yaml.Node, path string) (string, error) {
+	const example = ":8080 (every interface) or 127.0.0.1:8080"
+	v, err := d.text(n, path, "a host:port like "+example+", or leave listen out for no listener")
+	if err != nil {
+		return "", err
+	}
+	host, port, err := net.SplitHostPort(v)
+	if err != nil || !validPort(port) || strings.ContainsAny(host, " \t\r\n/") {
+		return "", d.errorf(n, path, "%s is not a host:port with a port from 0 to 65535; write one like %s", written(n), example)
+	}
+	return v, nil
+}
+
+// validPort reports whether port is a number from 0 to 65535, in digits only.
+func validPort(port string) bool {
+	if port == "" || len(port) > 5 {
+		return false
+	}
+	for _, c := range []byte(port) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	p, err := strconv.Atoi(port)
+	return err == nil && p <= 65535
+}
