@@ -42,7 +42,7 @@ fuzz: ## run each fuzz target for a minute
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime 60s ./adapters/webhook
 	$(GO) test -run '^$$' -fuzz '^FuzzCommentHandler$$' -fuzztime 60s ./adapters/webhook
 	$(GO) test -run '^$$' -fuzz '^FuzzParseButtonValue$$' -fuzztime 60s ./adapters/slack
-	$(GO) test -run '^$$' -fuzz '^FuzzParseCustomID$$' -fuzztime 60s ./adapters/discord
+	$(GO) test -run '^$$' -fuzz '^FuzzParseButton$$' -fuzztime 60s ./commands
 	$(GO) test -run '^$$' -fuzz '^FuzzMessage$$' -fuzztime 60s ./adapters/discord
 
 clean: ## remove build output

@@ -33,7 +33,7 @@ type ButtonValue struct {
 // ValueOf is a button's value. (crier.Button has no ref yet: buttons of
 // the comment relay and of composing will carry one.)
 func ValueOf(b Button) ButtonValue {
-	return ButtonValue{Action: b.Action, PostID: b.PostID, Target: b.Target}
+	return ButtonValue{Action: b.Action, PostID: b.PostID, Target: b.Target, Ref: b.Ref}
 }
 
 // String encodes v. Only a value ParseButton reads back as v is one a

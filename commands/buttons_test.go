@@ -172,3 +172,12 @@ func TestPress(t *testing.T) {
 		})
 	}
 }
+
+func TestAButtonsRefTravelsInItsValue(t *testing.T) {
+	t.Parallel()
+	v := commands.ValueOf(crier.Button{Action: "publish_now", PostID: 12, Ref: "c42"})
+	require.Equal(t, "c42", v.Ref)
+	got, err := commands.ParseButton(v.String())
+	require.NoError(t, err)
+	require.Equal(t, v, got)
+}

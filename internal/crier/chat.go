@@ -18,6 +18,7 @@ type Button struct {
 	Action  string // "publish_now", "reschedule", "cancel", "confirm_published", "publish_again"
 	PostID  int64
 	Target  string // the network a delivery button is about; "" for a post button
+	Ref     string // what later features point at (a comment, a conversation); "" for none
 	Command string // "/reschedule #12 now", "/published #12 mastodon"
 }
 
