@@ -95,3 +95,48 @@ func TestInsertBelongsToTheStoresTransaction(t *testing.T) {
 	_, err = eng.Insert(ctx, (*sql.Tx)(nil), noteArgs{N: 1}, jobs.InsertOpts{Queue: "notes"})
 	require.Error(t, err, "no transaction is refused, not a panic")
 }
+
+// A store transaction that inserts a job while the engine is starting (a
+// command arriving as crier starts) holds the database's one connection,
+// which the start waits for: the insert must not wait for the start.
+func TestInsertDuringStartDoesNotDeadlock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := crier.NewManualClock(time.Now().UTC())
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crier.db"), clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	eng, err := jobs.New(ctx, jobs.Options{DB: db.SQL(), Clock: clock})
+	require.NoError(t, err)
+	w := &noteWorker{done: make(chan int, 1)}
+	require.NoError(t, jobs.AddWorker(eng, w))
+	require.NoError(t, eng.AddQueue("notes", 1))
+
+	tx, err := db.SQL().BeginTx(ctx, nil) // the store's transaction: the one connection
+	require.NoError(t, err)
+	waits := db.SQL().Stats().WaitCount
+	started := make(chan error, 1)
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	go func() { started <- eng.Start(sctx) }()
+	t.Cleanup(func() { _ = eng.Stop(context.Background()) })
+	require.Eventually(t, func() bool { return db.SQL().Stats().WaitCount > waits }, 10*time.Second, time.Millisecond,
+		"the start waits for the connection")
+
+	inserted := make(chan error, 1)
+	go func() {
+		_, err := eng.Insert(ctx, tx, noteArgs{N: 3}, jobs.InsertOpts{Queue: "notes"})
+		if err == nil {
+			err = tx.Commit()
+		}
+		inserted <- err
+	}()
+	select {
+	case err := <-inserted:
+		require.NoError(t, err)
+	case <-sctx.Done():
+		t.Fatal("the insert waited for the start, which waited for the insert's connection")
+	}
+	require.NoError(t, <-started)
+	require.Equal(t, 3, <-w.done)
+}

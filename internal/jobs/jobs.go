@@ -51,10 +51,15 @@ type Engine struct {
 	workers *river.Workers
 	queues  map[string]river.QueueConfig
 
-	mu       sync.Mutex
+	mu       sync.Mutex             // guards registrations and the client
 	client   *river.Client[*sql.Tx] // built on first use; no registration after
 	periodic []*river.PeriodicJob
-	started  bool
+
+	// startMu serialises Start and Stop. It is never held while mu is
+	// wanted by an insert: a store transaction inserting a job holds the
+	// database's one connection, which River's start needs too.
+	startMu sync.Mutex
+	started bool
 }
 
 // New migrates River's tables and returns an engine to register workers
@@ -177,8 +182,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.startMu.Lock()
+	defer e.startMu.Unlock()
 	if e.started {
 		return nil
 	}
@@ -236,13 +241,13 @@ func (e *Engine) recover(ctx context.Context) (int64, error) {
 // Stop lets running jobs finish until ctx ends, then cancels them; a
 // cancelled job runs again at the next start.
 func (e *Engine) Stop(ctx context.Context) error {
-	e.mu.Lock()
-	client, started := e.client, e.started
-	e.started = false
-	e.mu.Unlock()
-	if !started {
+	e.startMu.Lock()
+	defer e.startMu.Unlock()
+	if !e.started {
 		return nil
 	}
+	e.started = false
+	client := e.client
 	err := client.Stop(ctx)
 	if err == nil {
 		return nil
