@@ -29,7 +29,7 @@ func (r *Router) cancel(ctx context.Context, req Request) (Response, error) {
 	}
 	p, err := r.deps.Publisher.Cancel(ctx, id)
 	if err != nil {
-		return Response{}, err
+		return Response{}, refusal(err, "cancelled")
 	}
 	return Response{Text: fmt.Sprintf("✓ Post #%d cancelled; it will not be published.", p.ID), Lines: []string{publish.Quote(p.Text, 80)}}, nil
 }

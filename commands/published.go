@@ -51,7 +51,7 @@ func (r *Router) resolver(published bool) Handler {
 		}
 		p, err := r.deps.Publisher.Resolve(ctx, id, target, published)
 		if err != nil {
-			return Response{}, err
+			return Response{}, refusal(err, "decided")
 		}
 		if published {
 			return Response{Text: fmt.Sprintf("✓ Noted: post #%d is on %s (marked by %s).", p.ID, target, req.User.Name), Lines: []string{publish.Quote(p.Text, 80)}}, nil

@@ -35,7 +35,7 @@ func (r *Router) reschedule(ctx context.Context, req Request) (Response, error) 
 	}
 	p, err := r.deps.Publisher.Reschedule(ctx, id, due)
 	if err != nil {
-		return Response{}, err
+		return Response{}, refusal(err, "rescheduled")
 	}
 	text := fmt.Sprintf("✓ Post #%d moved to %s.", p.ID, timeparse.Human(p.DueAt, loc, now))
 	if !p.DueAt.After(now) {

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -52,7 +53,7 @@ func (r *Router) schedule(ctx context.Context, req Request) (Response, error) {
 		}
 		p, previews, err := r.deps.Publisher.ScheduleDraft(ctx, id, due)
 		if err != nil {
-			return Response{}, err
+			return Response{}, refusal(err, "scheduled")
 		}
 		return scheduled(p, previews, loc, now), nil
 	}
@@ -120,4 +121,68 @@ func postButtons(id int64) []Button {
 		{Label: "Reschedule", Action: "reschedule", PostID: id, Command: fmt.Sprintf("/reschedule #%d <when>", id)},
 		{Label: "Cancel", Action: "cancel", PostID: id, Command: fmt.Sprintf("/cancel #%d", id)},
 	}
+}
+
+// refusal puts a store's refusal (a *crier.PostError: the facts) into the
+// sentence a person reads; verb is what the command would have done to the
+// post ("cancelled", "rescheduled", "scheduled", "decided"). Other errors pass
+// unchanged.
+func refusal(err error, verb string) error {
+	var e *crier.PostError
+	if !errors.As(err, &e) {
+		return err
+	}
+	id := e.PostID
+	switch e.Reason {
+	case crier.RefusedNoPost:
+		return crier.Errorf(e.Code, "There is no post #%d. Type /queue to see the upcoming posts and their numbers.", id)
+	case crier.RefusedNoDelivery:
+		return crier.Errorf(e.Code, "Post #%d was not going to %q. Type /queue to see your posts.", id, e.Target)
+	case crier.RefusedNotUndecided:
+		return crier.Errorf(e.Code, "Post #%d on %s is %s, not waiting for a decision, so there is nothing to do.", id, e.Target, deliveryWord(e.Delivery))
+	case crier.RefusedNotDraft:
+		return crier.Errorf(e.Code, "Post #%d is not a draft (it is %s). To move it, type /reschedule #%d <when>.", id, statusWord(e.Status), id)
+	case crier.RefusedDraft:
+		return crier.Errorf(e.Code, "Post #%d is a draft. To schedule it, type /schedule #%d <when>.", id, id)
+	case crier.RefusedNotScheduled:
+		if verb == "cancelled" {
+			return crier.Errorf(e.Code, "Post #%d was already %s, so it cannot be cancelled; delete it on the network itself if it must go.", id, statusWord(e.Status))
+		}
+		return crier.Errorf(e.Code, "Post #%d is %s, so it cannot be %s. Type /queue to see what is still upcoming.", id, statusWord(e.Status), verb)
+	case crier.RefusedCanceled:
+		return crier.Errorf(e.Code, "Post #%d is already cancelled. Type /queue to see what is upcoming.", id)
+	case crier.RefusedPublishing:
+		return crier.Errorf(e.Code, "Post #%d is being published to %s right now, so it cannot be %s.", id, e.Target, verb)
+	case crier.RefusedPublished:
+		return crier.Errorf(e.Code, "Post #%d was already published to %s, so it cannot be %s.", id, e.Target, verb)
+	case crier.RefusedUnclear:
+		return crier.Errorf(e.Code, "Post #%d may already be on %s (an attempt got no answer), so it cannot be moved; crier is retrying it. Type /cancel #%d to stop it instead.", id, e.Target, id)
+	case crier.RefusedUndecided:
+		return crier.Errorf(e.Code, "Post #%d may already be on %s; first say whether it is: type /published #%d %s or /republish #%d %s.", id, e.Target, id, e.Target, id, e.Target)
+	}
+	return err
+}
+
+// statusWord is a post's status as a sentence says it.
+func statusWord(s crier.PostStatus) string {
+	switch s {
+	case crier.PostPartial:
+		return "partly published"
+	case crier.PostCanceled:
+		return "cancelled"
+	}
+	return string(s)
+}
+
+// deliveryWord is a delivery's status as a sentence says it.
+func deliveryWord(s crier.DeliveryStatus) string {
+	switch s {
+	case crier.DeliveryPending:
+		return "still scheduled"
+	case crier.DeliveryPublishing:
+		return "being published right now"
+	case crier.DeliveryCanceled:
+		return "cancelled"
+	}
+	return string(s)
 }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/crier-bot/crier/internal/crier"
-	"github.com/crier-bot/crier/internal/publish"
 )
 
 const deliveryColumns = `id, post_id, target, occurrence, idempotency_key, status, due_at, attempts,
@@ -71,7 +69,7 @@ func (d *DB) StartDelivery(ctx context.Context, id int64, dueAt time.Time) (*cri
 			RETURNING `+deliveryColumns, now, now, now, id, dueAt.UnixMilli()))
 		if errors.Is(err, sql.ErrNoRows) {
 			// Cancelled, finished, or rescheduled (a newer job carries the new time).
-			return publish.ErrSkip
+			return crier.ErrSkip
 		}
 		if err != nil {
 			return err
@@ -85,29 +83,43 @@ func (d *DB) StartDelivery(ctx context.Context, id int64, dueAt time.Time) (*cri
 	return p, &dl, nil
 }
 
-// FinishDelivery records a published delivery and settles the post's status.
-func (d *DB) FinishDelivery(ctx context.Context, id int64, res crier.PublishResult) (*crier.Post, error) {
-	return d.endDelivery(ctx, "finish delivery", `UPDATE deliveries SET status = 'published', remote_id = ?, url = ?,
-		last_error = '', published_at = ? WHERE id = ? RETURNING post_id`, res.RemoteID, res.URL, d.clock.Now().UnixMilli(), id)
+// EndDelivery records how an attempt ended and settles the post by s's rule.
+// A published delivery gets its remote id and URL; a failed attempt its
+// reason, and, when unclear (the post may be out), unclear_at the first time.
+func (d *DB) EndDelivery(ctx context.Context, id int64, end crier.DeliveryEnd, s crier.Scheduler) (*crier.Post, error) {
+	now := d.clock.Now().UnixMilli()
+	if end.Status == crier.DeliveryPublished {
+		return d.endDelivery(ctx, "finish delivery", s, `UPDATE deliveries SET status = 'published', remote_id = ?, url = ?,
+			last_error = '', published_at = ? WHERE id = ? RETURNING post_id`, end.Result.RemoteID, end.Result.URL, now, id)
+	}
+	var at any
+	if end.Unclear {
+		at = now
+	}
+	return d.endDelivery(ctx, "fail delivery", s, `UPDATE deliveries SET status = ?, last_error = ?, unclear_at = coalesce(unclear_at, ?)
+		WHERE id = ? RETURNING post_id`, end.Status, end.Reason, at, id)
 }
 
-// FailDelivery records a failed attempt. status is DeliveryPending when a
-// retry will follow, or a final status (failed, maybe). An unclear failure
-// (the post may be out) stamps unclear_at the first time.
+// FailDelivery records a failed attempt without settling the post: tests
+// use it to put a delivery in a state (pending, maybe) that leaves its post
+// as it is.
+//
+// Deprecated: use EndDelivery, which settles the post by publish's rule.
 func (d *DB) FailDelivery(ctx context.Context, id int64, reason string, status crier.DeliveryStatus, unclear bool) (*crier.Post, error) {
-	var at any
-	if unclear {
-		at = d.clock.Now().UnixMilli()
-	}
-	return d.endDelivery(ctx, "fail delivery", `UPDATE deliveries SET status = ?, last_error = ?, unclear_at = coalesce(unclear_at, ?)
-		WHERE id = ? RETURNING post_id`, status, reason, at, id)
+	return d.EndDelivery(ctx, id, crier.DeliveryEnd{Status: status, Reason: reason, Unclear: unclear}, keepStatus{})
 }
+
+// keepStatus is a Scheduler whose rule leaves a post's status as it is; it
+// is never asked for keys or jobs.
+type keepStatus struct{ crier.Scheduler }
+
+func (keepStatus) Settle(p *crier.Post) crier.PostStatus { return p.Status }
 
 // ResolveMaybe settles a delivery whose outcome was unknown, as a person
 // decided: published (it is on the network) or not (publish it again, with
 // a fresh idempotency key so a network that remembers the old one does not
 // swallow it, and a new job due now).
-func (d *DB) ResolveMaybe(ctx context.Context, postID int64, target string, published bool, jobs publish.Jobs) (*crier.Post, error) {
+func (d *DB) ResolveMaybe(ctx context.Context, postID int64, target string, published bool, s crier.Scheduler) (*crier.Post, error) {
 	var p *crier.Post
 	err := d.inTx(ctx, "resolve delivery", func(tx *sql.Tx) error {
 		var err error
@@ -121,10 +133,10 @@ func (d *DB) ResolveMaybe(ctx context.Context, postID int64, target string, publ
 			}
 		}
 		if dl == nil {
-			return crier.Errorf(crier.ENOTFOUND, "Post #%d was not going to %q. Type /queue to see your posts.", postID, target)
+			return &crier.PostError{Code: crier.ENOTFOUND, Reason: crier.RefusedNoDelivery, PostID: p.ID, Status: p.Status, Target: target}
 		}
 		if dl.Status != crier.DeliveryMaybe {
-			return crier.Errorf(crier.ECONFLICT, "Post #%d on %s is %s, not waiting for a decision, so there is nothing to do.", postID, target, deliveryWord(dl.Status))
+			return refused(crier.ECONFLICT, crier.RefusedNotUndecided, p, dl)
 		}
 		now := d.clock.Now()
 		if published {
@@ -133,18 +145,17 @@ func (d *DB) ResolveMaybe(ctx context.Context, postID int64, target string, publ
 				return err
 			}
 		} else {
-			// A new key: the attempt number keeps it unique and stable.
-			dl.IdempotencyKey = fmt.Sprintf("%s-again%d", crier.IdempotencyKey(d.installation, p.ID, dl.Target, dl.Occurrence), dl.Attempts)
+			dl.IdempotencyKey = s.Rekey(d.installation, *dl)
 			dl.Status, dl.DueAt, dl.UnclearAt, dl.AskedAt, dl.LastError = crier.DeliveryPending, now.UTC(), time.Time{}, time.Time{}, ""
 			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', idempotency_key = ?, due_at = ?,
 				unclear_at = NULL, asked_at = NULL, last_error = '' WHERE id = ?`, dl.IdempotencyKey, dl.DueAt.UnixMilli(), dl.ID); err != nil {
 				return err
 			}
-			if err := d.enqueue(ctx, tx, []crier.Delivery{*dl}, jobs); err != nil {
+			if err := d.enqueue(ctx, tx, []crier.Delivery{*dl}, s); err != nil {
 				return err
 			}
 		}
-		settled, err := d.settle(ctx, tx, postID)
+		settled, err := d.settle(ctx, tx, postID, s)
 		if err != nil {
 			return err
 		}
@@ -198,66 +209,37 @@ func (d *DB) Unasked(ctx context.Context) ([]*crier.Post, error) {
 	return posts, err
 }
 
-func deliveryWord(s crier.DeliveryStatus) string {
-	switch s {
-	case crier.DeliveryPending:
-		return "still scheduled"
-	case crier.DeliveryPublishing:
-		return "being published right now"
-	case crier.DeliveryCanceled:
-		return "cancelled"
-	}
-	return string(s)
-}
-
-// endDelivery runs one delivery update and settles its post; the post comes
-// back without its deliveries.
-func (d *DB) endDelivery(ctx context.Context, op, query string, args ...any) (*crier.Post, error) {
+// endDelivery runs one delivery update and settles its post.
+func (d *DB) endDelivery(ctx context.Context, op string, s crier.Scheduler, query string, args ...any) (*crier.Post, error) {
 	var p *crier.Post
 	err := d.inTx(ctx, op, func(tx *sql.Tx) error {
 		var postID int64
 		err := tx.QueryRowContext(ctx, query, args...).Scan(&postID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return publish.ErrSkip
+			return crier.ErrSkip
 		}
 		if err != nil {
 			return err
 		}
-		p, err = d.settle(ctx, tx, postID)
+		p, err = d.settle(ctx, tx, postID, s)
 		return err
 	})
 	return p, err
 }
 
-// settle derives the post's status from its deliveries once none is left to
-// happen by itself.
-func (d *DB) settle(ctx context.Context, tx *sql.Tx, postID int64) (*crier.Post, error) {
-	p, err := scanPost(tx.QueryRowContext(ctx, "SELECT "+postColumns+" FROM posts WHERE id = ?", postID))
+// settle gives the post the status the scheduler's rule derives from its
+// deliveries, in the caller's transaction; the post comes back with its
+// deliveries.
+func (d *DB) settle(ctx context.Context, tx *sql.Tx, postID int64, s crier.Scheduler) (*crier.Post, error) {
+	p, err := findPost(ctx, tx, postID)
 	if err != nil {
 		return nil, err
 	}
-	if p.Status != crier.PostScheduled {
-		return p, nil
+	if status := s.Settle(p); status != p.Status {
+		p.Status = status
+		return p, d.touch(ctx, tx, p)
 	}
-	var total, published, open int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*),
-		count(*) FILTER (WHERE status = 'published'),
-		count(*) FILTER (WHERE status IN ('pending', 'publishing', 'maybe'))
-		FROM deliveries WHERE post_id = ?`, postID).Scan(&total, &published, &open); err != nil {
-		return nil, err
-	}
-	if open > 0 {
-		return p, nil
-	}
-	switch {
-	case published == total:
-		p.Status = crier.PostPublished
-	case published > 0:
-		p.Status = crier.PostPartial
-	default:
-		p.Status = crier.PostFailed
-	}
-	return p, d.touch(ctx, tx, p)
+	return p, nil
 }
 
 // Lag returns, for every delivery that has started, how long after its due

@@ -10,14 +10,13 @@ import (
 	"time"
 
 	"github.com/crier-bot/crier/internal/crier"
-	"github.com/crier-bot/crier/internal/publish"
 )
 
-var _ publish.Store = (*DB)(nil)
+var _ crier.PostStore = (*DB)(nil)
 
 // CreatePost stores a draft, or a scheduled post with one delivery per target
 // and their publish jobs, in one transaction.
-func (d *DB) CreatePost(ctx context.Context, p *crier.Post, jobs publish.Jobs) error {
+func (d *DB) CreatePost(ctx context.Context, p *crier.Post, s crier.Scheduler) error {
 	return d.inTx(ctx, "create post", func(tx *sql.Tx) error {
 		now := d.clock.Now()
 		targets, err := json.Marshal(p.Targets)
@@ -45,7 +44,7 @@ func (d *DB) CreatePost(ctx context.Context, p *crier.Post, jobs publish.Jobs) e
 		}
 		p.CreatedAt, p.UpdatedAt = now.UTC(), now.UTC()
 		if p.Status == crier.PostScheduled {
-			p.Deliveries, err = d.createDeliveries(ctx, tx, p, jobs)
+			p.Deliveries, err = d.createDeliveries(ctx, tx, p, s)
 		}
 		return err
 	})
@@ -53,14 +52,14 @@ func (d *DB) CreatePost(ctx context.Context, p *crier.Post, jobs publish.Jobs) e
 
 // createDeliveries inserts one pending delivery per target, enqueues their
 // jobs and records the job ids.
-func (d *DB) createDeliveries(ctx context.Context, tx *sql.Tx, p *crier.Post, jobs publish.Jobs) ([]crier.Delivery, error) {
+func (d *DB) createDeliveries(ctx context.Context, tx *sql.Tx, p *crier.Post, s crier.Scheduler) ([]crier.Delivery, error) {
 	ds := make([]crier.Delivery, 0, len(p.Targets))
 	for _, target := range p.Targets {
 		dl := crier.Delivery{
 			PostID: p.ID, Target: target, Occurrence: 0,
-			IdempotencyKey: crier.IdempotencyKey(d.installation, p.ID, target, 0),
-			Status:         crier.DeliveryPending, DueAt: p.DueAt.UTC(),
+			Status: crier.DeliveryPending, DueAt: p.DueAt.UTC(),
 		}
+		dl.IdempotencyKey = s.Key(d.installation, dl)
 		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (post_id, target, occurrence, idempotency_key, status, due_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, dl.PostID, dl.Target, dl.Occurrence, dl.IdempotencyKey, dl.Status, dl.DueAt.UnixMilli())
 		if err != nil {
@@ -71,11 +70,11 @@ func (d *DB) createDeliveries(ctx context.Context, tx *sql.Tx, p *crier.Post, jo
 		}
 		ds = append(ds, dl)
 	}
-	return ds, d.enqueue(ctx, tx, ds, jobs)
+	return ds, d.enqueue(ctx, tx, ds, s)
 }
 
-func (d *DB) enqueue(ctx context.Context, tx *sql.Tx, ds []crier.Delivery, jobs publish.Jobs) error {
-	ids, err := jobs.Enqueue(ctx, tx, ds)
+func (d *DB) enqueue(ctx context.Context, tx *sql.Tx, ds []crier.Delivery, s crier.Scheduler) error {
+	ids, err := s.Enqueue(ctx, tx, ds)
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
@@ -104,7 +103,7 @@ func (d *DB) FindPost(ctx context.Context, id int64) (*crier.Post, error) {
 
 // ListPosts returns posts matching f, scheduled ones by due time, then the
 // rest newest first.
-func (d *DB) ListPosts(ctx context.Context, f publish.PostFilter) ([]*crier.Post, error) {
+func (d *DB) ListPosts(ctx context.Context, f crier.PostFilter) ([]*crier.Post, error) {
 	var posts []*crier.Post
 	err := d.inReadTx(ctx, "list posts", func(tx *sql.Tx) error {
 		q := "SELECT " + postColumns + " FROM posts"
@@ -146,7 +145,7 @@ func (d *DB) ListPosts(ctx context.Context, f publish.PostFilter) ([]*crier.Post
 }
 
 // SchedulePost turns a draft into a scheduled post.
-func (d *DB) SchedulePost(ctx context.Context, id int64, due time.Time, jobs publish.Jobs) (*crier.Post, error) {
+func (d *DB) SchedulePost(ctx context.Context, id int64, due time.Time, s crier.Scheduler) (*crier.Post, error) {
 	var p *crier.Post
 	err := d.inTx(ctx, "schedule post", func(tx *sql.Tx) error {
 		var err error
@@ -154,20 +153,20 @@ func (d *DB) SchedulePost(ctx context.Context, id int64, due time.Time, jobs pub
 			return err
 		}
 		if p.Status != crier.PostDraft {
-			return crier.Errorf(crier.ECONFLICT, "Post #%d is not a draft (it is %s). To move it, type /reschedule #%d <when>.", id, statusWord(p.Status), id)
+			return refused(crier.ECONFLICT, crier.RefusedNotDraft, p, nil)
 		}
 		p.Status, p.DueAt = crier.PostScheduled, due.UTC()
 		if err := d.touch(ctx, tx, p); err != nil {
 			return err
 		}
-		p.Deliveries, err = d.createDeliveries(ctx, tx, p, jobs)
+		p.Deliveries, err = d.createDeliveries(ctx, tx, p, s)
 		return err
 	})
 	return p, err
 }
 
 // ReschedulePost moves a scheduled post whose deliveries have not started.
-func (d *DB) ReschedulePost(ctx context.Context, id int64, due time.Time, jobs publish.Jobs) (*crier.Post, error) {
+func (d *DB) ReschedulePost(ctx context.Context, id int64, due time.Time, s crier.Scheduler) (*crier.Post, error) {
 	var p *crier.Post
 	err := d.inTx(ctx, "reschedule post", func(tx *sql.Tx) error {
 		var err error
@@ -176,18 +175,18 @@ func (d *DB) ReschedulePost(ctx context.Context, id int64, due time.Time, jobs p
 		}
 		switch {
 		case p.Status == crier.PostDraft:
-			return crier.Errorf(crier.ECONFLICT, "Post #%d is a draft. To schedule it, type /schedule #%d <when>.", id, id)
+			return refused(crier.ECONFLICT, crier.RefusedDraft, p, nil)
 		case p.Status != crier.PostScheduled:
-			return crier.Errorf(crier.ECONFLICT, "Post #%d is %s, so it cannot be rescheduled. Type /queue to see what is still upcoming.", id, statusWord(p.Status))
+			return refused(crier.ECONFLICT, crier.RefusedNotScheduled, p, nil)
 		}
-		if err := notStarted(p, "rescheduled"); err != nil {
+		if err := notStarted(p, true); err != nil {
 			return err
 		}
 		var old []int64
 		for _, dl := range p.Deliveries {
 			old = append(old, dl.JobID)
 		}
-		if err := jobs.Cancel(ctx, tx, old); err != nil {
+		if err := s.Cancel(ctx, tx, old); err != nil {
 			return fmt.Errorf("cancel jobs: %w", err)
 		}
 		p.DueAt = due.UTC()
@@ -200,13 +199,13 @@ func (d *DB) ReschedulePost(ctx context.Context, id int64, due time.Time, jobs p
 				return err
 			}
 		}
-		return d.enqueue(ctx, tx, p.Deliveries, jobs)
+		return d.enqueue(ctx, tx, p.Deliveries, s)
 	})
 	return p, err
 }
 
 // CancelPost cancels a draft or a scheduled post that has not started.
-func (d *DB) CancelPost(ctx context.Context, id int64, jobs publish.Jobs) (*crier.Post, error) {
+func (d *DB) CancelPost(ctx context.Context, id int64, s crier.Scheduler) (*crier.Post, error) {
 	var p *crier.Post
 	err := d.inTx(ctx, "cancel post", func(tx *sql.Tx) error {
 		var err error
@@ -216,18 +215,18 @@ func (d *DB) CancelPost(ctx context.Context, id int64, jobs publish.Jobs) (*crie
 		switch p.Status {
 		case crier.PostDraft, crier.PostScheduled:
 		case crier.PostCanceled:
-			return crier.Errorf(crier.ECONFLICT, "Post #%d is already cancelled. Type /queue to see what is upcoming.", id)
+			return refused(crier.ECONFLICT, crier.RefusedCanceled, p, nil)
 		default:
-			return crier.Errorf(crier.ECONFLICT, "Post #%d was already %s, so it cannot be cancelled; delete it on the network itself if it must go.", id, statusWord(p.Status))
+			return refused(crier.ECONFLICT, crier.RefusedNotScheduled, p, nil)
 		}
-		if err := notStarted(p, "cancelled"); err != nil {
+		if err := notStarted(p, false); err != nil {
 			return err
 		}
 		var old []int64
 		for _, dl := range p.Deliveries {
 			old = append(old, dl.JobID)
 		}
-		if err := jobs.Cancel(ctx, tx, old); err != nil {
+		if err := s.Cancel(ctx, tx, old); err != nil {
 			return fmt.Errorf("cancel jobs: %w", err)
 		}
 		p.Status = crier.PostCanceled
@@ -244,35 +243,37 @@ func (d *DB) CancelPost(ctx context.Context, id int64, jobs publish.Jobs) (*crie
 }
 
 // notStarted refuses to change a post some of whose deliveries have started.
-func notStarted(p *crier.Post, verb string) error {
-	for _, dl := range p.Deliveries {
+// moving is true for a reschedule, false for a cancel.
+func notStarted(p *crier.Post, moving bool) error {
+	for i := range p.Deliveries {
+		dl := &p.Deliveries[i]
 		switch dl.Status {
 		case crier.DeliveryPublishing:
-			return crier.Errorf(crier.ECONFLICT, "Post #%d is being published to %s right now, so it cannot be %s.", p.ID, dl.Target, verb)
+			return refused(crier.ECONFLICT, crier.RefusedPublishing, p, dl)
 		case crier.DeliveryPublished:
-			return crier.Errorf(crier.ECONFLICT, "Post #%d was already published to %s, so it cannot be %s.", p.ID, dl.Target, verb)
+			return refused(crier.ECONFLICT, crier.RefusedPublished, p, dl)
 		case crier.DeliveryPending:
-			if !dl.UnclearAt.IsZero() && verb == "rescheduled" {
+			if !dl.UnclearAt.IsZero() && moving {
 				// Its record on the network may exist under this time's key.
-				return crier.Errorf(crier.ECONFLICT, "Post #%d may already be on %s (an attempt got no answer), so it cannot be moved; crier is retrying it. Type /cancel #%d to stop it instead.", p.ID, dl.Target, p.ID)
+				return refused(crier.ECONFLICT, crier.RefusedUnclear, p, dl)
 			}
 		case crier.DeliveryMaybe:
-			if verb != "cancelled" {
-				return crier.Errorf(crier.ECONFLICT, "Post #%d may already be on %s; first say whether it is: type /published #%d %s or /republish #%d %s.", p.ID, dl.Target, p.ID, dl.Target, p.ID, dl.Target)
+			if moving {
+				return refused(crier.ECONFLICT, crier.RefusedUndecided, p, dl)
 			}
 		}
 	}
 	return nil
 }
 
-func statusWord(s crier.PostStatus) string {
-	switch s {
-	case crier.PostPartial:
-		return "partly published"
-	case crier.PostCanceled:
-		return "cancelled"
+// refused is the store's refusal about p (and the delivery dl, if one stood
+// in the way), in facts for the commands to put in words.
+func refused(code, reason string, p *crier.Post, dl *crier.Delivery) error {
+	e := &crier.PostError{Code: code, Reason: reason, PostID: p.ID, Status: p.Status}
+	if dl != nil {
+		e.Target, e.Delivery = dl.Target, dl.Status
 	}
-	return string(s)
+	return e
 }
 
 func (d *DB) touch(ctx context.Context, tx *sql.Tx, p *crier.Post) error {
@@ -317,7 +318,7 @@ func scanPost(row scanner) (*crier.Post, error) {
 func findPost(ctx context.Context, tx *sql.Tx, id int64) (*crier.Post, error) {
 	p, err := scanPost(tx.QueryRowContext(ctx, "SELECT "+postColumns+" FROM posts WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, crier.Errorf(crier.ENOTFOUND, "There is no post #%d. Type /queue to see the upcoming posts and their numbers.", id)
+		return nil, &crier.PostError{Code: crier.ENOTFOUND, Reason: crier.RefusedNoPost, PostID: id}
 	}
 	if err != nil {
 		return nil, err

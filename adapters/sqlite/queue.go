@@ -5,14 +5,13 @@ import (
 	"database/sql"
 
 	"github.com/crier-bot/crier/internal/crier"
-	"github.com/crier-bot/crier/internal/publish"
 )
 
 // QueuePage returns one page of scheduled posts (by due time, then id) and
 // of drafts (newest first) with their deliveries, and how many of each f
 // matches, all in one snapshot so the counts match the page.
-func (d *DB) QueuePage(ctx context.Context, f publish.QueueFilter) (*publish.Queue, error) {
-	q := &publish.Queue{}
+func (d *DB) QueuePage(ctx context.Context, f crier.QueueFilter) (*crier.Queue, error) {
+	q := &crier.Queue{}
 	err := d.inReadTx(ctx, "queue", func(tx *sql.Tx) error {
 		due := "status = 'scheduled'"
 		var args []any

@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crier-bot/crier/internal/crier"
-	"github.com/crier-bot/crier/internal/publish"
 )
 
 func ids(posts []*crier.Post) []int64 {
@@ -39,7 +38,7 @@ func TestQueuePageCountsEverythingAndPagesEachListOnItsOwn(t *testing.T) {
 	_, err := db.CancelPost(ctx, gone.ID, j)
 	require.NoError(t, err)
 
-	q, err := db.QueuePage(ctx, publish.QueueFilter{ScheduledLimit: 10, DraftLimit: 5})
+	q, err := db.QueuePage(ctx, crier.QueueFilter{ScheduledLimit: 10, DraftLimit: 5})
 	require.NoError(t, err)
 	require.Equal(t, 26, q.ScheduledTotal)
 	require.Equal(t, 1, q.DraftTotal)
@@ -47,13 +46,13 @@ func TestQueuePageCountsEverythingAndPagesEachListOnItsOwn(t *testing.T) {
 	require.Equal(t, []int64{27}, ids(q.Drafts), "the draft is on the first page")
 	require.Len(t, q.Scheduled[0].Deliveries, 2)
 
-	q, err = db.QueuePage(ctx, publish.QueueFilter{ScheduledOffset: 20, ScheduledLimit: 10, DraftOffset: 10, DraftLimit: 5})
+	q, err = db.QueuePage(ctx, crier.QueueFilter{ScheduledOffset: 20, ScheduledLimit: 10, DraftOffset: 10, DraftLimit: 5})
 	require.NoError(t, err)
 	require.Equal(t, []int64{6, 5, 4, 3, 2, 1}, ids(q.Scheduled))
 	require.Empty(t, q.Drafts)
 	require.Equal(t, 26, q.ScheduledTotal)
 
-	q, err = db.QueuePage(ctx, publish.QueueFilter{DueBefore: start.Add(7 * 24 * time.Hour), ScheduledLimit: 10, DraftLimit: 5})
+	q, err = db.QueuePage(ctx, crier.QueueFilter{DueBefore: start.Add(7 * 24 * time.Hour), ScheduledLimit: 10, DraftLimit: 5})
 	require.NoError(t, err)
 	require.Equal(t, 6, q.ScheduledTotal, "due within the next 7 days")
 	require.Equal(t, []int64{26, 25, 24, 23, 22, 21}, ids(q.Scheduled))

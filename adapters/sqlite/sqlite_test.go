@@ -14,18 +14,45 @@ import (
 
 	"github.com/crier-bot/crier/adapters/sqlite"
 	"github.com/crier-bot/crier/internal/crier"
-	"github.com/crier-bot/crier/internal/publish"
 )
 
 var start = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 
-// jobs records what the store asks of the job engine; failEnqueue makes the
-// enqueue fail, as a full disk or a broken job table would.
+// jobs is the crier.Scheduler the store is handed: it records what the
+// store asks of the job engine; failEnqueue makes the enqueue fail, as a full
+// disk or a broken job table would; settle is the post-status rule (none:
+// the status stays).
 type jobs struct {
 	next        int64
 	enqueued    []crier.Delivery
 	cancelled   []int64
 	failEnqueue bool
+	settle      func(*crier.Post) crier.PostStatus
+}
+
+var _ crier.Scheduler = (*jobs)(nil)
+
+func (j *jobs) Key(installation string, dl crier.Delivery) string {
+	return crier.IdempotencyKey(installation, dl.PostID, dl.Target, dl.Occurrence)
+}
+
+func (j *jobs) Rekey(installation string, dl crier.Delivery) string {
+	return j.Key(installation, dl) + "-rekeyed"
+}
+
+func (j *jobs) Settle(p *crier.Post) crier.PostStatus {
+	if j.settle == nil {
+		return p.Status
+	}
+	return j.settle(p)
+}
+
+// refusal returns err's *crier.PostError, failing the test if there is none.
+func refusal(t *testing.T, err error) *crier.PostError {
+	t.Helper()
+	var pe *crier.PostError
+	require.ErrorAs(t, err, &pe)
+	return pe
 }
 
 func (j *jobs) Enqueue(_ context.Context, _ crier.Tx, ds []crier.Delivery) ([]int64, error) {
@@ -87,7 +114,7 @@ func TestFailedEnqueueStoresNothing(t *testing.T) {
 	db, _ := mustOpen(t)
 	err := db.CreatePost(context.Background(), newPost(crier.PostScheduled), &jobs{failEnqueue: true})
 	require.ErrorContains(t, err, "disk full")
-	posts, err := db.ListPosts(context.Background(), publish.PostFilter{})
+	posts, err := db.ListPosts(context.Background(), crier.PostFilter{})
 	require.NoError(t, err)
 	require.Empty(t, posts)
 }
@@ -107,7 +134,7 @@ func TestDraftHasNoDeliveriesUntilScheduled(t *testing.T) {
 
 	_, err = db.SchedulePost(context.Background(), p.ID, start.Add(3*time.Hour), j)
 	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err))
-	require.Equal(t, "Post #1 is not a draft (it is scheduled). To move it, type /reschedule #1 <when>.", crier.ErrorMessage(err))
+	require.Equal(t, &crier.PostError{Code: crier.ECONFLICT, Reason: crier.RefusedNotDraft, PostID: 1, Status: crier.PostScheduled}, refusal(t, err))
 }
 
 func TestUnknownPostIsNotFound(t *testing.T) {
@@ -115,7 +142,7 @@ func TestUnknownPostIsNotFound(t *testing.T) {
 	db, _ := mustOpen(t)
 	_, err := db.FindPost(context.Background(), 42)
 	require.Equal(t, crier.ENOTFOUND, crier.ErrorCode(err))
-	require.Equal(t, "There is no post #42. Type /queue to see the upcoming posts and their numbers.", crier.ErrorMessage(err))
+	require.Equal(t, &crier.PostError{Code: crier.ENOTFOUND, Reason: crier.RefusedNoPost, PostID: 42}, refusal(t, err))
 	_, err = db.CancelPost(context.Background(), 42, &jobs{})
 	require.Equal(t, crier.ENOTFOUND, crier.ErrorCode(err))
 	_, err = db.ReschedulePost(context.Background(), 42, start, &jobs{})
@@ -146,11 +173,21 @@ func TestDeliveryLifecycleSettlesThePostStatus(t *testing.T) {
 	ctx := context.Background()
 	db, _ := mustOpen(t)
 	p := newPost(crier.PostScheduled)
-	require.NoError(t, db.CreatePost(ctx, p, &jobs{}))
+	// The rule is publish's; the store applies what it says, in the
+	// transaction that ends a delivery.
+	j := &jobs{settle: func(p *crier.Post) crier.PostStatus {
+		for _, dl := range p.Deliveries {
+			if !dl.Status.Terminal() {
+				return p.Status
+			}
+		}
+		return crier.PostPartial
+	}}
+	require.NoError(t, db.CreatePost(ctx, p, j))
 	d0, d1 := p.Deliveries[0], p.Deliveries[1]
 
 	_, _, err := db.StartDelivery(ctx, d0.ID, start) // the job of an older schedule
-	require.ErrorIs(t, err, publish.ErrSkip)
+	require.ErrorIs(t, err, crier.ErrSkip)
 
 	_, dl, err := db.StartDelivery(ctx, d0.ID, p.DueAt)
 	require.NoError(t, err)
@@ -160,15 +197,16 @@ func TestDeliveryLifecycleSettlesThePostStatus(t *testing.T) {
 	// Started deliveries can no longer be cancelled or moved.
 	_, err = db.CancelPost(ctx, p.ID, &jobs{})
 	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err))
-	require.Contains(t, crier.ErrorMessage(err), "being published to sandbox right now")
+	require.Equal(t, &crier.PostError{Code: crier.ECONFLICT, Reason: crier.RefusedPublishing, PostID: 1, Status: crier.PostScheduled,
+		Target: "sandbox", Delivery: crier.DeliveryPublishing}, refusal(t, err))
 
-	got, err := db.FinishDelivery(ctx, d0.ID, crier.PublishResult{RemoteID: "7", URL: "https://x/7"})
+	got, err := db.EndDelivery(ctx, d0.ID, crier.DeliveryEnd{Status: crier.DeliveryPublished, Result: crier.PublishResult{RemoteID: "7", URL: "https://x/7"}}, j)
 	require.NoError(t, err)
 	require.Equal(t, crier.PostScheduled, got.Status, "one delivery is still open")
 
 	_, _, err = db.StartDelivery(ctx, d1.ID, p.DueAt)
 	require.NoError(t, err)
-	got, err = db.FailDelivery(ctx, d1.ID, "refused", crier.DeliveryFailed, false)
+	got, err = db.EndDelivery(ctx, d1.ID, crier.DeliveryEnd{Status: crier.DeliveryFailed, Reason: "refused"}, j)
 	require.NoError(t, err)
 	require.Equal(t, crier.PostPartial, got.Status)
 	got, err = db.FindPost(ctx, p.ID)
@@ -177,10 +215,10 @@ func TestDeliveryLifecycleSettlesThePostStatus(t *testing.T) {
 	require.Equal(t, "refused", got.Deliveries[1].LastError)
 
 	_, _, err = db.StartDelivery(ctx, d0.ID, p.DueAt)
-	require.ErrorIs(t, err, publish.ErrSkip, "a published delivery is never started again")
+	require.ErrorIs(t, err, crier.ErrSkip, "a published delivery is never started again")
 
 	_, err = db.CancelPost(ctx, p.ID, &jobs{})
-	require.Equal(t, "Post #1 was already partly published, so it cannot be cancelled; delete it on the network itself if it must go.", crier.ErrorMessage(err))
+	require.Equal(t, &crier.PostError{Code: crier.ECONFLICT, Reason: crier.RefusedNotScheduled, PostID: 1, Status: crier.PostPartial}, refusal(t, err))
 }
 
 func TestAFileThatIsNotSQLiteIsRefusedClearly(t *testing.T) {
@@ -305,7 +343,8 @@ func TestAPostThatMayBeOutCannotBeMovedButCanBeCancelled(t *testing.T) {
 	require.NoError(t, err)
 
 	_, err = db.ReschedulePost(ctx, p.ID, start.Add(3*time.Hour), &jobs{})
-	require.Equal(t, "Post #1 may already be on other (an attempt got no answer), so it cannot be moved; crier is retrying it. Type /cancel #1 to stop it instead.", crier.ErrorMessage(err))
+	require.Equal(t, &crier.PostError{Code: crier.ECONFLICT, Reason: crier.RefusedUnclear, PostID: 1, Status: crier.PostScheduled,
+		Target: "other", Delivery: crier.DeliveryPending}, refusal(t, err))
 	_, err = db.CancelPost(ctx, p.ID, &jobs{})
 	require.NoError(t, err)
 }

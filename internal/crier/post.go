@@ -79,3 +79,43 @@ type Delivery struct {
 func IdempotencyKey(installation string, postID int64, target string, occurrence int) string {
 	return fmt.Sprintf("crier-%s-%d-%s-%d", installation, postID, target, occurrence)
 }
+
+// Why a store refused to change a post (PostError.Reason).
+const (
+	RefusedNoPost       = "no_post"       // there is no such post (ENOTFOUND)
+	RefusedNoDelivery   = "no_delivery"   // the post was not going to that target (ENOTFOUND)
+	RefusedNotUndecided = "not_undecided" // the delivery is not waiting for a person's decision
+	RefusedNotDraft     = "not_draft"     // only a draft can be scheduled this way
+	RefusedDraft        = "draft"         // a draft cannot be rescheduled
+	RefusedNotScheduled = "not_scheduled" // the post is finished or cancelled
+	RefusedCanceled     = "canceled"      // the post is already cancelled
+	RefusedPublishing   = "publishing"    // a delivery is being published right now
+	RefusedPublished    = "published"     // a delivery was already published
+	RefusedUnclear      = "unclear"       // an attempt got no answer; the delivery is being retried
+	RefusedUndecided    = "undecided"     // a delivery waits for a person to say whether it is out
+)
+
+// PostError is a store's refusal to find or change a post, with the facts a
+// command needs to say why in words: the post, its status, and the delivery
+// that stood in the way, if one did.
+type PostError struct {
+	Code     string // ENOTFOUND or ECONFLICT
+	Reason   string // one of the Refused constants
+	PostID   int64
+	Status   PostStatus     // the post's status
+	Target   string         // the delivery that stood in the way
+	Delivery DeliveryStatus // and its status
+}
+
+func (e *PostError) Error() string {
+	if e.Target != "" {
+		return fmt.Sprintf("post %d (%s) to %s (%s): %s", e.PostID, e.Status, e.Target, e.Delivery, e.Reason)
+	}
+	return fmt.Sprintf("post %d (%s): %s", e.PostID, e.Status, e.Reason)
+}
+
+// Unwrap gives the refusal its code (ErrorCode); the commands replace the
+// message with the sentence for the command a person typed.
+func (e *PostError) Unwrap() error {
+	return &Error{Code: e.Code, Message: fmt.Sprintf("Post #%d cannot be changed that way now. Type /queue to see your posts.", e.PostID)}
+}

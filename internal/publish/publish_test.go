@@ -248,7 +248,9 @@ func TestPublishedPostCannotBeCancelledOrRescheduled(t *testing.T) {
 
 	_, err := b.svc.Cancel(context.Background(), p.ID)
 	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err))
-	require.Contains(t, crier.ErrorMessage(err), "already published")
+	var refused *crier.PostError
+	require.ErrorAs(t, err, &refused)
+	require.Equal(t, crier.PostPublished, refused.Status, "already published (the words are the command's: commands' TestRefusalsReadAsBefore)")
 	_, err = b.svc.Reschedule(context.Background(), p.ID, start.Add(time.Hour))
 	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err))
 }
@@ -371,7 +373,10 @@ func TestAPostPublishedToOneNetworkCannotBeCancelled(t *testing.T) {
 
 	_, err := b.svc.Cancel(context.Background(), p.ID)
 	require.Error(t, err, "sandbox already published it")
-	require.Contains(t, crier.ErrorMessage(err), "already published to sandbox")
+	var refused *crier.PostError
+	require.ErrorAs(t, err, &refused)
+	require.Equal(t, crier.RefusedPublished, refused.Reason, "already published (the words are the command's: commands' TestRefusalsReadAsBefore)")
+	require.Equal(t, "sandbox", refused.Target)
 }
 
 func TestARetryingPostCanBeMovedOrCancelled(t *testing.T) {

@@ -294,11 +294,21 @@ func (s *Service) Upcoming(ctx context.Context, limit int) ([]*crier.Post, error
 	return s.store.ListPosts(ctx, PostFilter{Statuses: []crier.PostStatus{crier.PostScheduled, crier.PostDraft}, Limit: limit})
 }
 
-// engineJobs enqueues and cancels publish jobs inside the store's transaction.
+// engineJobs is the crier.Scheduler publish hands the store: its key and
+// status rules, and publish jobs inserted and cancelled inside the store's
+// transaction.
 type engineJobs struct {
 	engine      *jobs.Engine
 	maxAttempts int
 }
+
+var _ crier.Scheduler = engineJobs{}
+
+func (engineJobs) Key(installation string, dl crier.Delivery) string { return key(installation, dl) }
+func (engineJobs) Rekey(installation string, dl crier.Delivery) string {
+	return rekey(installation, dl)
+}
+func (engineJobs) Settle(p *crier.Post) crier.PostStatus { return settle(p) }
 
 func (j engineJobs) Enqueue(ctx context.Context, tx crier.Tx, ds []crier.Delivery) ([]int64, error) {
 	ids := make([]int64, 0, len(ds))

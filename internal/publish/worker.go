@@ -102,7 +102,7 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	network, ok := s.networks[dl.Target]
 	if !ok {
 		reason := fmt.Sprintf("there is no network called %q in bot.yaml any more", dl.Target)
-		if _, err := s.store.FailDelivery(ctx, dl.ID, reason, crier.DeliveryFailed, false); err != nil {
+		if _, err := s.store.EndDelivery(ctx, dl.ID, crier.DeliveryEnd{Status: crier.DeliveryFailed, Reason: reason, Unclear: false}, s.jobs); err != nil {
 			return fmt.Errorf("fail delivery %d: %w", dl.ID, err)
 		}
 		s.notify(ctx, p, fmt.Sprintf("✗ Post #%d was not published to %s: %s. Add the network back and schedule the text again.", p.ID, dl.Target, reason))
@@ -123,7 +123,7 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	if perr == nil {
 		// Record the result even if crier is stopping: it is published.
 		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		p, err := s.store.FinishDelivery(rctx, dl.ID, res)
+		p, err := s.store.EndDelivery(rctx, dl.ID, crier.DeliveryEnd{Status: crier.DeliveryPublished, Result: res}, s.jobs)
 		rcancel()
 		if err != nil {
 			// Published but not recorded: the retry finds the idempotency
@@ -146,7 +146,7 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	if s.stopping.Load() && ctx.Err() != nil {
 		// crier is stopping: the attempt runs again as soon as crier starts,
 		// without counting against the attempts (the key makes it safe).
-		if _, err := s.store.FailDelivery(context.WithoutCancel(ctx), dl.ID, "interrupted by shutdown", crier.DeliveryPending, unclear); err != nil {
+		if _, err := s.store.EndDelivery(context.WithoutCancel(ctx), dl.ID, crier.DeliveryEnd{Status: crier.DeliveryPending, Reason: "interrupted by shutdown", Unclear: unclear}, s.jobs); err != nil {
 			log.Error("record interrupted delivery", slog.Any("error", err))
 		}
 		return river.JobSnooze(0)
@@ -169,7 +169,7 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	if final {
 		status = crier.DeliveryFailed
 	}
-	if _, err := s.store.FailDelivery(ctx, dl.ID, reason, status, unclear); err != nil {
+	if _, err := s.store.EndDelivery(ctx, dl.ID, crier.DeliveryEnd{Status: status, Reason: reason, Unclear: unclear}, s.jobs); err != nil {
 		return fmt.Errorf("record failed delivery %d: %w", dl.ID, err)
 	}
 	next := RetryDelay(job.Attempt)
@@ -223,7 +223,7 @@ func (s *Service) askPerson(ctx context.Context, p *crier.Post, dl *crier.Delive
 	log.Warn("publish outcome unknown: asking a person", slog.String("reason", reason))
 	// Recorded, then asked, then marked asked: a question that does not
 	// reach the channel (crier stopped, chat down) is asked at the next start.
-	if _, err := s.store.FailDelivery(ctx, dl.ID, reason, crier.DeliveryMaybe, true); err != nil {
+	if _, err := s.store.EndDelivery(ctx, dl.ID, crier.DeliveryEnd{Status: crier.DeliveryMaybe, Reason: reason, Unclear: true}, s.jobs); err != nil {
 		return fmt.Errorf("record maybe published delivery %d: %w", dl.ID, err)
 	}
 	s.ask(ctx, p, dl.ID, dl.Target, reason)
