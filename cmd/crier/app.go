@@ -27,10 +27,10 @@ import (
 // chats are the chat platforms crier is connected to; a network of kind
 // slack publishes through the Slack adapter.
 type chats struct {
-	notifier crier.Notifier
-	metrics  crier.Metrics    // nil counts nothing
-	slack    *slack.Adapter   // nil without chat.slack
-	discord  *discord.Adapter // nil without chat.discord
+	chat    crier.Chat       // every connected platform, by the channel's platform
+	metrics crier.Metrics    // nil counts nothing
+	slack   *slack.Adapter   // nil without chat.slack
+	discord *discord.Adapter // nil without chat.discord
 }
 
 // app is crier wired together: store, networks, publishing and commands.
@@ -71,7 +71,7 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 		return nil, err
 	}
 	a.pub, err = publish.New(ctx, publish.Options{
-		Jobs: engine, Store: a.db, Networks: a.networks, Notifier: ch.notifier, Clock: clock, Logger: log,
+		Jobs: engine, Store: a.db, Networks: a.networks, Chat: ch.chat, Clock: clock, Logger: log,
 		MaxAttempts: cfg.Publish.MaxAttempts, AttemptTimeout: cfg.Publish.AttemptTimeout,
 		PollInterval: 250 * time.Millisecond,
 		// A post's channel does not record its Discord guild, so the
@@ -247,9 +247,9 @@ func (m *Main) parseBot(fs *flag.FlagSet, opts botOptions, args []string, hint s
 	return cfg, log, nil
 }
 
-// newChats builds the chat adapters bot.yaml sets up; notifier is where
-// notices for other platforms go.
-func newChats(cfg *config.Config, clock crier.Clock, log *slog.Logger, metrics crier.Metrics, fallback crier.Notifier) (chats, error) {
+// newChats builds the chat adapters bot.yaml sets up; fallback is where
+// messages for other platforms go.
+func newChats(cfg *config.Config, clock crier.Clock, log *slog.Logger, metrics crier.Metrics, fallback crier.Chat) (chats, error) {
 	sl, err := newSlack(cfg, clock, log, metrics)
 	if err != nil {
 		return chats{}, err
@@ -258,14 +258,14 @@ func newChats(cfg *config.Config, clock crier.Clock, log *slog.Logger, metrics c
 	if err != nil {
 		return chats{}, err
 	}
-	platforms := map[string]crier.Notifier{}
+	platforms := map[string]crier.Chat{}
 	if sl != nil {
 		platforms[slack.Platform] = sl
 	}
 	if dc != nil {
 		platforms[discord.Platform] = dc
 	}
-	return chats{notifier: platformNotifier{platforms: platforms, fallback: fallback}, metrics: metrics, slack: sl, discord: dc}, nil
+	return chats{chat: platformChat{platforms: platforms, fallback: fallback}, metrics: metrics, slack: sl, discord: dc}, nil
 }
 
 // newDiscord builds the Discord adapter when bot.yaml sets chat.discord (nil otherwise).
@@ -298,16 +298,46 @@ func newSlack(cfg *config.Config, clock crier.Clock, log *slog.Logger, metrics c
 	})
 }
 
-// platformNotifier sends each notice to the chat platform its channel is
-// on, and to fallback when that platform is not connected.
-type platformNotifier struct {
-	platforms map[string]crier.Notifier
-	fallback  crier.Notifier
+// platformChat is every chat crier is connected to as one crier.Chat: a
+// message goes to the platform its channel is on, or to fallback when that
+// platform is not connected.
+type platformChat struct {
+	platforms map[string]crier.Chat
+	fallback  crier.Chat
 }
 
-func (p platformNotifier) Notify(ctx context.Context, n crier.Notice) error {
-	if to, ok := p.platforms[n.Channel.Platform]; ok && to != nil {
-		return to.Notify(ctx, n)
+var _ crier.Chat = platformChat{}
+
+func (p platformChat) to(platform string) crier.Chat {
+	if c, ok := p.platforms[platform]; ok && c != nil {
+		return c
 	}
-	return p.fallback.Notify(ctx, n)
+	return p.fallback
+}
+
+// Platform is "": the channels of every platform.
+func (p platformChat) Platform() string { return "" }
+
+func (p platformChat) Post(ctx context.Context, ch crier.ChannelRef, m crier.Message) (crier.MessageRef, error) {
+	return p.to(ch.Platform).Post(ctx, ch, m)
+}
+
+func (p platformChat) Update(ctx context.Context, ref crier.MessageRef, m crier.Message) error {
+	return p.to(ref.Platform).Update(ctx, ref, m)
+}
+
+func (p platformChat) React(ctx context.Context, ref crier.MessageRef, emoji string) error {
+	return p.to(ref.Platform).React(ctx, ref, emoji)
+}
+
+// OnThreadReply hands h to every platform (and the fallback).
+func (p platformChat) OnThreadReply(h crier.ThreadHandler) {
+	for _, c := range p.platforms {
+		if c != nil {
+			c.OnThreadReply(h)
+		}
+	}
+	if p.fallback != nil {
+		p.fallback.OnThreadReply(h)
+	}
 }

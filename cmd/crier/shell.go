@@ -48,7 +48,7 @@ func (m *Main) runShell(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	chs.notifier = sh // the shell shows every notice
+	chs.chat = sh // the shell shows every notice
 	a, err := openApp(ctx, cfg, chs, m.Clock, log)
 	if err != nil {
 		return err

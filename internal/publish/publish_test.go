@@ -24,21 +24,31 @@ import (
 // start is Mon 2026-11-23 10:00 in Bucharest.
 var start = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 
+// notices is the chat publish reports to: it records each message posted
+// (as a notice: channel, text, buttons) and numbers it, as a chat does.
 type notices struct {
 	mu   sync.Mutex
 	list []crier.Notice
 	down bool // chat is unreachable: every notice fails
 }
 
-func (n *notices) Notify(_ context.Context, x crier.Notice) error {
+var _ crier.Chat = (*notices)(nil)
+
+func (n *notices) Platform() string { return "shell" }
+
+func (n *notices) Post(_ context.Context, ch crier.ChannelRef, m crier.Message) (crier.MessageRef, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.down {
-		return errors.New("chat is down")
+		return crier.MessageRef{}, errors.New("chat is down")
 	}
-	n.list = append(n.list, x)
-	return nil
+	n.list = append(n.list, crier.Notice{Channel: ch, Text: m.Text, Buttons: m.Buttons})
+	return crier.MessageRef{Platform: ch.Platform, Channel: ch.ID, ID: fmt.Sprint(len(n.list)), Thread: ch.Thread}, nil
 }
+
+func (n *notices) Update(context.Context, crier.MessageRef, crier.Message) error { return nil }
+func (n *notices) React(context.Context, crier.MessageRef, string) error         { return nil }
+func (n *notices) OnThreadReply(crier.ThreadHandler)                             {}
 
 func (n *notices) setDown(down bool) {
 	n.mu.Lock()
@@ -90,7 +100,7 @@ func (b *bundle) open(t *testing.T) {
 	fn, err := file.Open("sandbox", b.outbox, 500, b.clock)
 	require.NoError(t, err)
 	svc, err := publish.New(ctx, publish.Options{
-		DB: db.SQL(), Store: db, Networks: append([]crier.Network{fn}, b.extra...), Notifier: b.notices,
+		DB: db.SQL(), Store: db, Networks: append([]crier.Network{fn}, b.extra...), Chat: b.notices,
 		Clock: b.clock, MaxAttempts: 3, AttemptTimeout: 2 * time.Second, PollInterval: 20 * time.Millisecond,
 		Logger: b.logger(t),
 	})

@@ -6,6 +6,7 @@ package publish
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -30,16 +31,22 @@ type Options struct {
 	// engine of its own over it (for tests that build publish alone).
 	//
 	// Deprecated: pass Jobs.
-	DB             *sql.DB
-	Store          Store
-	Networks       []crier.Network
-	Notifier       crier.Notifier // where results are reported; nil reports nothing
-	Clock          crier.Clock    // nil means the system clock
-	Logger         *slog.Logger   // nil discards
-	MaxAttempts    int            // attempts per delivery before giving up (default 8)
-	AttemptTimeout time.Duration  // bound on one Network.Publish call (default 30 s)
-	Workers        int            // concurrent publish jobs (default 50)
-	PollInterval   time.Duration  // how often idle workers look for due jobs (default 1 s)
+	DB       *sql.DB
+	Store    Store
+	Networks []crier.Network
+	// Chat is where results are reported, in the channel (and thread) a
+	// post came from; nil reports nothing.
+	Chat crier.Chat
+	// Notifier reports results when Chat is nil.
+	//
+	// Deprecated: pass Chat.
+	Notifier       crier.Notifier
+	Clock          crier.Clock   // nil means the system clock
+	Logger         *slog.Logger  // nil discards
+	MaxAttempts    int           // attempts per delivery before giving up (default 8)
+	AttemptTimeout time.Duration // bound on one Network.Publish call (default 30 s)
+	Workers        int           // concurrent publish jobs (default 50)
+	PollInterval   time.Duration // how often idle workers look for due jobs (default 1 s)
 	// Location gives the timezone notices to a channel use for times ("will
 	// try again at 09:05 CET"); nil or a nil result means UTC.
 	Location func(crier.ChannelRef) *time.Location
@@ -50,7 +57,7 @@ type Service struct {
 	store    Store
 	networks map[string]crier.Network
 	order    []string
-	notifier crier.Notifier
+	chat     crier.Chat // nil reports nothing
 	clock    crier.Clock
 	log      *slog.Logger
 	engine   *jobs.Engine
@@ -88,12 +95,15 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	s := &Service{
 		store:    opts.Store,
 		networks: make(map[string]crier.Network, len(opts.Networks)),
-		notifier: opts.Notifier,
+		chat:     opts.Chat,
 		clock:    opts.Clock,
 		log:      opts.Logger,
 		opts:     opts,
 		authDown: map[string]bool{},
 		notUntil: map[int64]time.Time{},
+	}
+	if s.chat == nil && opts.Notifier != nil {
+		s.chat = notifierChat{opts.Notifier}
 	}
 	for _, n := range opts.Networks {
 		s.networks[n.Name()] = n
@@ -334,3 +344,19 @@ func (j engineJobs) Cancel(ctx context.Context, tx crier.Tx, jobIDs []int64) err
 	}
 	return nil
 }
+
+// notifierChat posts through a crier.Notifier (Options.Notifier, deprecated):
+// only Post is used by publish.
+type notifierChat struct{ n crier.Notifier }
+
+func (c notifierChat) Platform() string { return "" }
+func (c notifierChat) Post(ctx context.Context, ch crier.ChannelRef, m crier.Message) (crier.MessageRef, error) {
+	return crier.MessageRef{}, c.n.Notify(ctx, crier.Notice{Channel: ch, Text: m.Text, Buttons: m.Buttons})
+}
+func (c notifierChat) Update(context.Context, crier.MessageRef, crier.Message) error {
+	return errors.New("a notifier cannot update a message")
+}
+func (c notifierChat) React(context.Context, crier.MessageRef, string) error {
+	return errors.New("a notifier cannot react")
+}
+func (c notifierChat) OnThreadReply(crier.ThreadHandler) {}

@@ -233,15 +233,15 @@ func (s *Service) askPerson(ctx context.Context, p *crier.Post, dl *crier.Delive
 // ask puts the "maybe published" question to the post's channel and
 // records that it was asked.
 func (s *Service) ask(ctx context.Context, p *crier.Post, deliveryID int64, target, reason string) {
-	if s.notifier == nil {
+	if s.chat == nil {
 		return
 	}
-	n := crier.Notice{Channel: p.Origin, Text: fmt.Sprintf(
+	m := crier.Message{Text: fmt.Sprintf(
 		"❓ Post #%d %s may or may not be on %s: %s, and crier cannot tell without risking a second copy. Check %s, then choose.",
 		p.ID, Quote(p.Text, 100), target, lowerFirst(strings.TrimSuffix(strings.TrimSpace(reason), ".")), target),
 		Buttons: MaybeButtons(p.ID, target),
 	}
-	if err := s.notifier.Notify(ctx, n); err != nil {
+	if _, err := s.chat.Post(ctx, p.Origin, m); err != nil {
 		s.log.Warn("asking the channel failed; crier asks again at its next start", slog.Int64("post_id", p.ID), slog.Any("error", err))
 		return
 	}
@@ -398,10 +398,10 @@ func (s *Service) publishedText(p *crier.Post, dl *crier.Delivery, res crier.Pub
 }
 
 func (s *Service) notify(ctx context.Context, p *crier.Post, text string) {
-	if s.notifier == nil {
+	if s.chat == nil {
 		return
 	}
-	if err := s.notifier.Notify(ctx, crier.Notice{Channel: p.Origin, Text: text}); err != nil {
+	if _, err := s.chat.Post(ctx, p.Origin, crier.Message{Text: text}); err != nil {
 		s.log.Warn("report to chat failed", slog.Int64("post_id", p.ID), slog.Any("error", err))
 	}
 }
