@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/crier-bot/crier/internal/crier"
-	"github.com/crier-bot/crier/internal/publish"
 )
 
 func (r *Router) cancelDef() Definition {
@@ -31,5 +30,5 @@ func (r *Router) cancel(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, refusal(err, "cancelled")
 	}
-	return Response{Text: fmt.Sprintf("✓ Post #%d cancelled; it will not be published.", p.ID), Lines: []string{publish.Quote(p.Text, 80)}}, nil
+	return Response{Text: fmt.Sprintf("✓ Post #%d cancelled; it will not be published.", p.ID), Lines: []string{crier.Quote(p.Text, 80)}}, nil
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/crier-bot/crier/internal/crier"
-	"github.com/crier-bot/crier/internal/publish"
 )
 
 func (r *Router) publishedDef() Definition {
@@ -54,9 +53,9 @@ func (r *Router) resolver(published bool) Handler {
 			return Response{}, refusal(err, "decided")
 		}
 		if published {
-			return Response{Text: fmt.Sprintf("✓ Noted: post #%d is on %s (marked by %s).", p.ID, target, req.User.Name), Lines: []string{publish.Quote(p.Text, 80)}}, nil
+			return Response{Text: fmt.Sprintf("✓ Noted: post #%d is on %s (marked by %s).", p.ID, target, req.User.Name), Lines: []string{crier.Quote(p.Text, 80)}}, nil
 		}
-		return Response{Text: fmt.Sprintf("✓ Post #%d will be published to %s again now (asked by %s).", p.ID, target, req.User.Name), Lines: []string{publish.Quote(p.Text, 80)}}, nil
+		return Response{Text: fmt.Sprintf("✓ Post #%d will be published to %s again now (asked by %s).", p.ID, target, req.User.Name), Lines: []string{crier.Quote(p.Text, 80)}}, nil
 	}
 }
 

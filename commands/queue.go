@@ -101,7 +101,7 @@ func (r *Router) queue(ctx context.Context, req Request) (Response, error) {
 		lines = append(lines, queueLines(p, loc, now)...)
 	}
 	for _, p := range q.Drafts {
-		lines = append(lines, fmt.Sprintf("#%d  draft  %s", p.ID, publish.Quote(p.Text, 60)))
+		lines = append(lines, fmt.Sprintf("#%d  draft  %s", p.ID, crier.Quote(p.Text, 60)))
 	}
 	switch {
 	case pages > 1 && page < pages:
@@ -160,7 +160,7 @@ func queueLines(p *crier.Post, loc *time.Location, now time.Time) []string {
 	case !p.DueAt.After(now):
 		when = timeparse.Stamp(p.DueAt, loc, now) + " (due " + timeparse.Relative(p.DueAt, now) + ", going out)"
 	}
-	row := fmt.Sprintf("#%d  %s  %s  %s", p.ID, when, strings.Join(p.Targets, ", "), publish.Quote(p.Text, 60))
+	row := fmt.Sprintf("#%d  %s  %s  %s", p.ID, when, strings.Join(p.Targets, ", "), crier.Quote(p.Text, 60))
 	return append([]string{row}, ask...)
 }
 

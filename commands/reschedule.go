@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/crier-bot/crier/internal/crier"
-	"github.com/crier-bot/crier/internal/publish"
 	"github.com/crier-bot/crier/internal/timeparse"
 )
 
@@ -41,5 +40,5 @@ func (r *Router) reschedule(ctx context.Context, req Request) (Response, error) 
 	if !p.DueAt.After(now) {
 		text = fmt.Sprintf("✓ Post #%d goes out now.", p.ID)
 	}
-	return Response{Text: text, Lines: []string{publish.Quote(p.Text, 80)}, Buttons: postButtons(p.ID)}, nil
+	return Response{Text: text, Lines: []string{crier.Quote(p.Text, 80)}, Buttons: postButtons(p.ID)}, nil
 }

@@ -110,7 +110,7 @@ func previewLines(text string, previews []publish.Preview) []string {
 		for _, c := range pv.Count.Also {
 			count += fmt.Sprintf(" · %d/%d %s", c.Used, c.Limit, c.Unit)
 		}
-		lines = append(lines, fmt.Sprintf("%-*s  %s  %s", width, pv.Target, count, publish.Quote(text, 0)))
+		lines = append(lines, fmt.Sprintf("%-*s  %s  %s", width, pv.Target, count, crier.Quote(text, 0)))
 	}
 	return lines
 }

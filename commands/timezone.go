@@ -46,7 +46,7 @@ func (r *Router) timezone(ctx context.Context, req Request) (Response, error) {
 		return Response{}, fmt.Errorf("set timezone: %w", err)
 	}
 	return Response{
-		Text:      fmt.Sprintf("✓ Your timezone is now %s: it is %s there.", name, r.deps.Clock.Now().In(loc).Format("Mon 2 Jan 15:04 MST")),
+		Text:      fmt.Sprintf("✓ Your timezone is now %s: it is %s there.", name, timeparse.Stamp(r.deps.Clock.Now(), loc, r.deps.Clock.Now())),
 		Ephemeral: true,
 	}, nil
 }
@@ -94,7 +94,7 @@ func (r *Router) resetTimezone(ctx context.Context, req Request) (Response, erro
 	}
 	loc := r.location(crier.User{Timezone: req.chatTimezone})
 	return Response{
-		Text:      fmt.Sprintf("✓ Your timezone is %s again, %s: it is %s there.", fallbackName(req), loc, r.deps.Clock.Now().In(loc).Format("Mon 2 Jan 15:04 MST")),
+		Text:      fmt.Sprintf("✓ Your timezone is %s again, %s: it is %s there.", fallbackName(req), loc, timeparse.Stamp(r.deps.Clock.Now(), loc, r.deps.Clock.Now())),
 		Ephemeral: true,
 	}, nil
 }

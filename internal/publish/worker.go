@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/timeparse"
 )
 
 // PublishArgs is the job that publishes one delivery. DueAtMS pins the job to
@@ -202,11 +203,11 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 		}
 	case limited && dl.Attempts == 1:
 		s.notify(ctx, p, fmt.Sprintf("⚠ Post #%d could not be published to %s yet: %s crier will retry at %s (in %s).",
-			p.ID, dl.Target, sentence(reason), s.at(p, s.clock.Now().Add(next), next < 5*time.Minute), humanDuration(next)))
+			p.ID, dl.Target, sentence(reason), s.at(p, s.clock.Now().Add(next), next < 5*time.Minute), timeparse.Duration(next)))
 	case job.Attempt == 1 && !limited:
 		// Report the first failure; later retries stay quiet until the outcome.
 		s.notify(ctx, p, fmt.Sprintf("⚠ Post #%d could not be published to %s yet: %s crier will retry at %s (in %s, attempt %d of %d).",
-			p.ID, dl.Target, sentence(reason), s.at(p, s.clock.Now().Add(next), next < 5*time.Minute), humanDuration(next), job.Attempt+1, job.MaxAttempts))
+			p.ID, dl.Target, sentence(reason), s.at(p, s.clock.Now().Add(next), next < 5*time.Minute), timeparse.Duration(next), job.Attempt+1, job.MaxAttempts))
 	}
 	if limited || crier.IsAuth(perr) {
 		// A rate limit (the network said how long) or a refused token
@@ -238,7 +239,7 @@ func (s *Service) ask(ctx context.Context, p *crier.Post, deliveryID int64, targ
 	}
 	m := crier.Message{Text: fmt.Sprintf(
 		"❓ Post #%d %s may or may not be on %s: %s, and crier cannot tell without risking a second copy. Check %s, then choose.",
-		p.ID, Quote(p.Text, 100), target, lowerFirst(strings.TrimSuffix(strings.TrimSpace(reason), ".")), target),
+		p.ID, crier.Quote(p.Text, 100), target, lowerFirst(strings.TrimSuffix(strings.TrimSpace(reason), ".")), target),
 		Buttons: MaybeButtons(p.ID, target),
 	}
 	if _, err := s.chat.Post(ctx, p.Origin, m); err != nil {
@@ -285,16 +286,6 @@ func lowerFirst(s string) string {
 	return string(unicode.ToLower(r)) + s[n:]
 }
 
-// Quote shows a post's text as people read it in chat: on one line, in
-// quotation marks, cut to max characters (max <= 0: not cut).
-func Quote(text string, max int) string {
-	text = strings.Join(strings.Fields(text), " ")
-	if r := []rune(text); max > 0 && len(r) > max {
-		text = string(r[:max-1]) + "…"
-	}
-	return "\u201c" + text + "\u201d"
-}
-
 // earlier describes the attempt whose outcome is unknown.
 func (s *Service) earlier(p *crier.Post, dl *crier.Delivery) string {
 	return fmt.Sprintf("the attempt at %s got no answer", s.at(p, dl.UnclearAt, false))
@@ -337,25 +328,14 @@ func sentence(s string) string {
 	return s + "."
 }
 
-// at renders an instant in the origin channel's timezone: "09:05 CET"
-// ("09:05:10 CET" with seconds), or "Tue 24 Nov 09:05 CET" when it is not
-// today.
+// at renders an instant in the origin channel's timezone (see
+// timeparse.Clock).
 func (s *Service) at(p *crier.Post, t time.Time, seconds bool) string {
-	loc := time.UTC
+	var loc *time.Location
 	if s.opts.Location != nil {
-		if l := s.opts.Location(p.Origin); l != nil {
-			loc = l
-		}
+		loc = s.opts.Location(p.Origin)
 	}
-	t, now := t.In(loc), s.clock.Now().In(loc)
-	clock := "15:04"
-	if seconds {
-		clock = "15:04:05"
-	}
-	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
-		return t.Format(clock + " MST")
-	}
-	return t.Format("Mon 2 Jan " + clock + " MST")
+	return timeparse.Clock(t, loc, s.clock.Now(), seconds)
 }
 
 // authFailed records that a network refused crier's credentials and reports
@@ -390,9 +370,9 @@ func (s *Service) publishedText(p *crier.Post, dl *crier.Delivery, res crier.Pub
 	switch {
 	case late < lateAfter:
 	case dl.DueAt.Before(s.startedAt):
-		msg += fmt.Sprintf(" (%s late: crier was not running when it was due)", humanDuration(late))
+		msg += fmt.Sprintf(" (%s late: crier was not running when it was due)", timeparse.Duration(late))
 	default:
-		msg += fmt.Sprintf(" (%s late)", humanDuration(late))
+		msg += fmt.Sprintf(" (%s late)", timeparse.Duration(late))
 	}
 	return msg
 }
@@ -403,23 +383,5 @@ func (s *Service) notify(ctx context.Context, p *crier.Post, text string) {
 	}
 	if _, err := s.chat.Post(ctx, p.Origin, crier.Message{Text: text}); err != nil {
 		s.log.Warn("report to chat failed", slog.Int64("post_id", p.ID), slog.Any("error", err))
-	}
-}
-
-// humanDuration renders a duration for people: "30 s", "5 min", "2 h 5 min", "3 days".
-func humanDuration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d/time.Minute))
-	case d < 48*time.Hour:
-		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-		if m == 0 {
-			return fmt.Sprintf("%d h", h)
-		}
-		return fmt.Sprintf("%d h %d min", h, m)
-	default:
-		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
 	}
 }

@@ -27,6 +27,43 @@ func stamp(t time.Time, loc *time.Location, now time.Time) string {
 	return t.Format("Mon 2 Jan 15:04 MST")
 }
 
+// Clock renders an instant in loc for a notice: "09:05 CET" ("09:05:10 CET"
+// with seconds) when it falls on now's day there, else with the date, "Tue
+// 24 Nov 09:05 CET". A nil loc is UTC.
+func Clock(t time.Time, loc *time.Location, now time.Time, seconds bool) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	t, now = t.In(loc), now.In(loc)
+	layout := "15:04"
+	if seconds {
+		layout = "15:04:05"
+	}
+	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
+		return t.Format(layout + " MST")
+	}
+	return t.Format("Mon 2 Jan " + layout + " MST")
+}
+
+// Duration renders a length of time for people: "30 s", "5 min", "2 h",
+// "2 h 5 min" (up to 48 hours), "3 days".
+func Duration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d/time.Minute))
+	case d < 48*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%d h", h)
+		}
+		return fmt.Sprintf("%d h %d min", h, m)
+	default:
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	}
+}
+
 // Relative says how far t is from now, rounded to the minute: "in less
 // than a minute", "in 5 min", "in 23 h", "in 2 h 5 min" (up to 48 hours),
 // "in 43 days" (rounded to the nearest day), and for past instants

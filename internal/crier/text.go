@@ -1,0 +1,13 @@
+package crier
+
+import "strings"
+
+// Quote shows a post's text as people read it in chat: on one line, in
+// quotation marks, cut to max characters (max <= 0: not cut).
+func Quote(text string, max int) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if r := []rune(text); max > 0 && len(r) > max {
+		text = string(r[:max-1]) + "…"
+	}
+	return "\u201c" + text + "\u201d"
+}
