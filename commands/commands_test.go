@@ -2,17 +2,16 @@ package commands_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/crier-bot/crier/adapters/file"
 	"github.com/crier-bot/crier/adapters/sqlite"
 	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/criertest"
 	"github.com/crier-bot/crier/internal/publish"
 	"github.com/crier-bot/crier/internal/timeparse"
 )
@@ -26,29 +25,23 @@ type bundle struct {
 	router *commands.Router
 	pub    *publish.Service
 	db     *sqlite.DB
+	clock  *crier.ManualClock
 }
 
 // setup builds the router on a real store and job engine (not started: these
-// tests look at what is stored, not at publishing).
+// tests look at what is stored, not at publishing), with the sandbox network
+// limited to 40 characters.
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	clock := crier.NewManualClock(now)
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "crier.db"), clock)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	fn, err := file.Open("sandbox", filepath.Join(dir, "outbox.jsonl"), 40, clock)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = fn.Close() })
-	pub, err := publish.New(ctx, publish.Options{DB: db.SQL(), Store: db, Networks: []crier.Network{fn}, Clock: clock})
-	require.NoError(t, err)
-	bucharest, err := time.LoadLocation("Europe/Bucharest")
-	require.NoError(t, err)
-	r := commands.New(commands.Deps{
-		Publisher: pub, Times: timeparse.New(timeparse.Options{}), Clock: clock, Location: bucharest, Timezones: db,
-	})
-	return &bundle{router: r, pub: pub, db: db}
+	return setupWith(t, criertest.WithFileNetwork("sandbox", 40))
+}
+
+// setupWith is setup with other networks.
+func setupWith(t *testing.T, networks ...criertest.Option) *bundle {
+	t.Helper()
+	b := criertest.Setup(t, append([]criertest.Option{criertest.WithTimezone("Europe/Bucharest"), criertest.WithUserTimezones()}, networks...)...)
+	require.Equal(t, now, b.Clock.Now())
+	return &bundle{router: b.Router, pub: b.Publish, db: b.DB, clock: b.Clock}
 }
 
 var ana = crier.User{ID: "U1", Name: "ana", Roles: []crier.Role{crier.RoleScheduler}}
@@ -246,7 +239,7 @@ func TestAPostWaitingForADecisionSaysSoInTheQueueAndIsSettledByCommand(t *testin
 	require.NoError(t, err)
 	_, dl, err := b.db.StartDelivery(context.Background(), p.Deliveries[0].ID, p.DueAt)
 	require.NoError(t, err)
-	_, err = b.db.FailDelivery(context.Background(), dl.ID, "no answer", crier.DeliveryMaybe, true)
+	_, err = b.db.EndDelivery(context.Background(), dl.ID, crier.DeliveryEnd{Status: crier.DeliveryMaybe, Reason: "no answer", Unclear: true}, criertest.KeepStatus{})
 	require.NoError(t, err)
 
 	resp := b.say(t, ana, "/queue")

@@ -3,7 +3,6 @@ package commands_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,36 +10,19 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/crier-bot/crier/adapters/file"
-	"github.com/crier-bot/crier/adapters/sqlite"
-	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/crier"
-	"github.com/crier-bot/crier/internal/publish"
-	"github.com/crier-bot/crier/internal/timeparse"
+	"github.com/crier-bot/crier/internal/criertest"
 )
 
 // queueSetup is setup with the clock at hand and networks named as in bot.yaml.
 func queueSetup(t *testing.T, networks ...string) (*bundle, *crier.ManualClock) {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	clock := crier.NewManualClock(now)
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "crier.db"), clock)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	var ns []crier.Network
+	var opts []criertest.Option
 	for _, name := range networks {
-		fn, err := file.Open(name, filepath.Join(dir, name+".jsonl"), 500, clock)
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = fn.Close() })
-		ns = append(ns, fn)
+		opts = append(opts, criertest.WithFileNetwork(name, 500))
 	}
-	pub, err := publish.New(ctx, publish.Options{DB: db.SQL(), Store: db, Networks: ns, Clock: clock})
-	require.NoError(t, err)
-	bucharest, err := time.LoadLocation("Europe/Bucharest")
-	require.NoError(t, err)
-	r := commands.New(commands.Deps{Publisher: pub, Times: timeparse.New(timeparse.Options{}), Clock: clock, Location: bucharest, Timezones: db})
-	return &bundle{router: r, pub: pub, db: db}, clock
+	b := setupWith(t, opts...)
+	return b, b.clock
 }
 
 // scheduleDays schedules n posts, one a day from tomorrow at 9.
@@ -133,7 +115,7 @@ func TestAnOverduePostWaitingForAPersonSaysSo(t *testing.T) {
 	require.NoError(t, err)
 	_, dl, err := b.db.StartDelivery(ctx, p.Deliveries[0].ID, p.DueAt)
 	require.NoError(t, err)
-	_, err = b.db.FailDelivery(ctx, dl.ID, "no answer", crier.DeliveryMaybe, true)
+	_, err = b.db.EndDelivery(ctx, dl.ID, crier.DeliveryEnd{Status: crier.DeliveryMaybe, Reason: "no answer", Unclear: true}, criertest.KeepStatus{})
 	require.NoError(t, err)
 
 	resp := b.say(t, ana, "/queue")
@@ -186,7 +168,7 @@ func TestAFullPageOfPostsWaitingForAPersonFitsOneChatMessage(t *testing.T) {
 		for _, d := range p.Deliveries {
 			_, dl, err := b.db.StartDelivery(ctx, d.ID, p.DueAt)
 			require.NoError(t, err)
-			_, err = b.db.FailDelivery(ctx, dl.ID, "no answer", crier.DeliveryMaybe, true)
+			_, err = b.db.EndDelivery(ctx, dl.ID, crier.DeliveryEnd{Status: crier.DeliveryMaybe, Reason: "no answer", Unclear: true}, criertest.KeepStatus{})
 			require.NoError(t, err)
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,12 +20,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crier-bot/crier/adapters/discord"
-	"github.com/crier-bot/crier/adapters/file"
 	"github.com/crier-bot/crier/adapters/sqlite"
 	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/criertest"
 	"github.com/crier-bot/crier/internal/publish"
-	"github.com/crier-bot/crier/internal/timeparse"
 )
 
 const (
@@ -417,19 +415,8 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	clock := crier.SystemClock{}
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "crier.db"), clock)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	fn, err := file.Open("sandbox", filepath.Join(dir, "outbox.jsonl"), 500, clock)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = fn.Close() })
-	pub, err := publish.New(ctx, publish.Options{DB: db.SQL(), Store: db, Networks: []crier.Network{fn}, Clock: clock})
-	require.NoError(t, err)
-	r := commands.New(commands.Deps{Publisher: pub, Times: timeparse.New(timeparse.Options{}), Clock: clock, Location: time.UTC})
-	return &world{db: db, pub: pub, router: r}
+	b := criertest.Setup(t, criertest.WithClock(crier.SystemClock{}))
+	return &world{db: b.DB, pub: b.Publish, router: b.Router}
 }
 
 // maybe schedules a post for the sandbox network and leaves its delivery
@@ -444,7 +431,8 @@ func (w *world) maybe(t *testing.T) int64 {
 	stored, err := w.db.FindPost(ctx, p.ID)
 	require.NoError(t, err)
 	require.Len(t, stored.Deliveries, 1)
-	_, err = w.db.FailDelivery(ctx, stored.Deliveries[0].ID, "mastodon did not answer in time", crier.DeliveryMaybe, true)
+	_, err = w.db.EndDelivery(ctx, stored.Deliveries[0].ID,
+		crier.DeliveryEnd{Status: crier.DeliveryMaybe, Reason: "mastodon did not answer in time", Unclear: true}, criertest.KeepStatus{})
 	require.NoError(t, err)
 	return p.ID
 }

@@ -3,35 +3,20 @@ package shell_test
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/crier-bot/crier/adapters/file"
 	"github.com/crier-bot/crier/adapters/shell"
-	"github.com/crier-bot/crier/adapters/sqlite"
 	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/crier"
-	"github.com/crier-bot/crier/internal/publish"
-	"github.com/crier-bot/crier/internal/timeparse"
+	"github.com/crier-bot/crier/internal/criertest"
 )
 
 func router(t *testing.T) *commands.Router {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	clock := crier.NewManualClock(time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC))
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "crier.db"), clock)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	fn, err := file.Open("sandbox", filepath.Join(dir, "outbox.jsonl"), 500, clock)
-	require.NoError(t, err)
-	pub, err := publish.New(ctx, publish.Options{DB: db.SQL(), Store: db, Networks: []crier.Network{fn}, Clock: clock})
-	require.NoError(t, err)
-	return commands.New(commands.Deps{Publisher: pub, Times: timeparse.New(timeparse.Options{}), Clock: clock})
+	return criertest.Setup(t).Router
 }
 
 func TestPipedInputReadsAsATranscript(t *testing.T) {
