@@ -3,15 +3,15 @@ package publish_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
+	"log/slog"
 	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/crier-bot/crier/adapters/file"
-	"github.com/crier-bot/crier/adapters/sqlite"
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/criertest"
 	"github.com/crier-bot/crier/internal/publish"
 )
 
@@ -40,22 +40,13 @@ func BenchmarkDueMinuteLag(b *testing.B) {
 func benchLag(b *testing.B, posts int, spread time.Duration) {
 	b.StopTimer()
 	for range b.N {
-		dir := b.TempDir()
 		ctx := context.Background()
 		clock := &offsetClock{}
-		db, err := sqlite.Open(ctx, filepath.Join(dir, "crier.db"), clock)
-		if err != nil {
-			b.Fatal(err)
-		}
-		fn, err := file.Open("sandbox", filepath.Join(dir, "outbox.jsonl"), 500, clock)
-		if err != nil {
-			b.Fatal(err)
-		}
-		svc, err := publish.New(ctx, publish.Options{DB: db.SQL(), Store: db, Networks: []crier.Network{fn},
-			Clock: clock, PollInterval: 250 * time.Millisecond})
-		if err != nil {
-			b.Fatal(err)
-		}
+		core := criertest.Setup(b, criertest.WithClock(clock), criertest.WithPublish(func(o *publish.Options) {
+			// As crier runs with no chat: nothing but publishing is measured.
+			o.PollInterval, o.Logger, o.Chat = 250*time.Millisecond, slog.New(slog.DiscardHandler), nil
+		}))
+		svc, db := core.Publish, core.DB
 		due := clock.Now().Add(time.Hour).Truncate(time.Minute)
 		insertStart := time.Now()
 		for i := range posts {
@@ -88,7 +79,7 @@ func benchLag(b *testing.B, posts int, spread time.Duration) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		recs, err := file.ReadOutbox(filepath.Join(dir, "outbox.jsonl"))
+		recs, err := file.ReadOutbox(core.Outbox("sandbox"))
 		if err != nil || len(recs) != posts || len(lags) != posts {
 			b.Fatalf("published %d, lag for %d, want %d (%v)", len(recs), len(lags), posts, err)
 		}
@@ -102,8 +93,7 @@ func benchLag(b *testing.B, posts int, spread time.Duration) {
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		_ = svc.Stop(sctx)
 		cancel()
-		_ = fn.Close()
-		_ = db.Close()
+		core.Close(b)
 		b.Logf("scheduled %d in %s, published in %s", posts, insertTook, publishTook)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/criertest"
 	"github.com/crier-bot/crier/internal/publish"
 )
 
@@ -46,17 +47,9 @@ func (u *unsure) Publish(_ context.Context, req crier.PublishRequest) (crier.Pub
 
 var timeout = crier.Unclear(crier.Errorf(crier.EUNAVAIL, "the network did not answer within 30 s"))
 
-func (b *bundle) notice(t *testing.T, prefix string) crier.Notice {
+func (b *bundle) notice(t *testing.T, prefix string) criertest.Posted {
 	t.Helper()
-	b.notices.mu.Lock()
-	defer b.notices.mu.Unlock()
-	for _, n := range b.notices.list {
-		if len(n.Text) >= len(prefix) && n.Text[:len(prefix)] == prefix {
-			return n
-		}
-	}
-	t.Fatalf("no notice starts with %q; got %v", prefix, b.notices.list)
-	return crier.Notice{}
+	return b.Chat.Find(t, prefix)
 }
 
 func TestAnUnclearFailureOnANetworkThatCannotDeduplicateAsksAPerson(t *testing.T) {
@@ -64,14 +57,14 @@ func TestAnUnclearFailureOnANetworkThatCannotDeduplicateAsksAPerson(t *testing.T
 	u := &unsure{name: "hook", window: 0, answers: []error{timeout}}
 	b := setup(t, withNetwork(u))
 	p := &crier.Post{Text: "Once at most", DueAt: start, Targets: []string{"hook"}}
-	_, err := b.svc.Schedule(context.Background(), p)
+	_, err := b.Publish.Schedule(context.Background(), p)
 	require.NoError(t, err)
 	b.settle(t)
-	b.clock.Add(2 * time.Hour)
+	b.Clock.Add(2 * time.Hour)
 	b.settle(t)
 
 	require.EqualValues(t, 1, u.calls.Load(), "no retry without a person's decision")
-	got, err := b.svc.Post(context.Background(), p.ID)
+	got, err := b.Publish.Post(context.Background(), p.ID)
 	require.NoError(t, err)
 	require.Equal(t, crier.DeliveryMaybe, got.Deliveries[0].Status)
 	require.Equal(t, crier.PostScheduled, got.Status, "the post waits for the decision")
@@ -80,12 +73,12 @@ func TestAnUnclearFailureOnANetworkThatCannotDeduplicateAsksAPerson(t *testing.T
 	require.Equal(t, publish.MaybeButtons(p.ID, "hook"), n.Buttons)
 	require.Equal(t, "/published #1 hook", n.Buttons[0].Command)
 
-	got, err = b.svc.Resolve(context.Background(), p.ID, "hook", true)
+	got, err = b.Publish.Resolve(context.Background(), p.ID, "hook", true)
 	require.NoError(t, err)
 	require.Equal(t, crier.PostPublished, got.Status)
 	require.EqualValues(t, 1, u.calls.Load())
 
-	_, err = b.svc.Resolve(context.Background(), p.ID, "hook", true)
+	_, err = b.Publish.Resolve(context.Background(), p.ID, "hook", true)
 	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err), "a second press finds nothing to decide")
 }
 
@@ -94,14 +87,14 @@ func TestPublishAgainUsesANewKeyAndPublishesNow(t *testing.T) {
 	u := &unsure{name: "hook", window: 0, answers: []error{timeout}}
 	b := setup(t, withNetwork(u))
 	p := &crier.Post{Text: "Again", DueAt: start, Targets: []string{"hook"}}
-	_, err := b.svc.Schedule(context.Background(), p)
+	_, err := b.Publish.Schedule(context.Background(), p)
 	require.NoError(t, err)
 	b.settle(t)
 
-	_, err = b.svc.Resolve(context.Background(), p.ID, "hook", false)
+	_, err = b.Publish.Resolve(context.Background(), p.ID, "hook", false)
 	require.NoError(t, err)
 	b.settle(t)
-	got, err := b.svc.Post(context.Background(), p.ID)
+	got, err := b.Publish.Post(context.Background(), p.ID)
 	require.NoError(t, err)
 	require.Equal(t, crier.PostPublished, got.Status)
 	require.EqualValues(t, 2, u.calls.Load())
@@ -115,16 +108,16 @@ func TestAnUnclearFailureIsRetriedWhileTheNetworkRemembersTheKey(t *testing.T) {
 	u := &unsure{name: "masto", window: time.Hour, answers: []error{timeout}}
 	b := setup(t, withNetwork(u))
 	p := &crier.Post{Text: "Retried safely", DueAt: start, Targets: []string{"masto"}}
-	_, err := b.svc.Schedule(context.Background(), p)
+	_, err := b.Publish.Schedule(context.Background(), p)
 	require.NoError(t, err)
 	b.settle(t)
-	b.clock.Add(11 * time.Second)
+	b.Clock.Add(11 * time.Second)
 	b.settle(t)
 	require.EqualValues(t, 1, u.calls.Load(), "the network may still be working on the first request: not yet")
-	b.clock.Add(2 * time.Minute)
+	b.Clock.Add(2 * time.Minute)
 	b.settle(t)
 
-	got, err := b.svc.Post(context.Background(), p.ID)
+	got, err := b.Publish.Post(context.Background(), p.ID)
 	require.NoError(t, err)
 	require.Equal(t, crier.PostPublished, got.Status)
 	require.Len(t, u.keys, 2)
@@ -137,16 +130,16 @@ func TestAnUnclearFailureIsNotRetriedOnceTheNetworkForgotTheKey(t *testing.T) {
 	u := &unsure{name: "masto", window: 150 * time.Second, answers: []error{timeout, errors.New("503 service unavailable")}}
 	b := setup(t, withNetwork(u))
 	p := &crier.Post{Text: "Too late to be sure", DueAt: start, Targets: []string{"masto"}}
-	_, err := b.svc.Schedule(context.Background(), p)
+	_, err := b.Publish.Schedule(context.Background(), p)
 	require.NoError(t, err)
 	b.settle(t) // attempt 1: unclear
-	b.clock.Add(2*time.Minute + time.Second)
+	b.Clock.Add(2*time.Minute + time.Second)
 	b.settle(t) // attempt 2 (121 s later, inside the window): a clear 503
-	b.clock.Add(31 * time.Second)
+	b.Clock.Add(31 * time.Second)
 	b.settle(t) // attempt 3 would be 152 s after the unclear one: outside the window
 
 	require.EqualValues(t, 2, u.calls.Load())
-	got, err := b.svc.Post(context.Background(), p.ID)
+	got, err := b.Publish.Post(context.Background(), p.ID)
 	require.NoError(t, err)
 	require.Equal(t, crier.DeliveryMaybe, got.Deliveries[0].Status)
 	require.Equal(t, fmt.Sprintf("❓ Post #%d “Too late to be sure” may or may not be on masto: the attempt at 08:00 UTC got no answer, and crier cannot tell without risking a second copy. Check masto, then choose.", p.ID),
@@ -159,26 +152,26 @@ func TestARefusedTokenIsReportedOncePerNetworkAndRetried(t *testing.T) {
 	u := &unsure{name: "masto", window: time.Hour, answers: []error{revoked, revoked, revoked, revoked}}
 	b := setup(t, withNetwork(u))
 	for _, text := range []string{"one", "two"} {
-		_, err := b.svc.Schedule(context.Background(), &crier.Post{Text: text, DueAt: start, Targets: []string{"masto"}})
+		_, err := b.Publish.Schedule(context.Background(), &crier.Post{Text: text, DueAt: start, Targets: []string{"masto"}})
 		require.NoError(t, err)
 	}
 	b.settle(t)
 	require.EqualValues(t, 2, u.calls.Load())
 	var auth []string
-	for _, txt := range b.notices.texts() {
+	for _, txt := range b.Chat.Texts() {
 		if strings.HasPrefix(txt, "✗ crier cannot") {
 			auth = append(auth, txt)
 		}
 	}
 	require.Equal(t, []string{"✗ crier cannot post to masto: Mastodon refused the access token for masto (it expired or was revoked). Make a new one and put it in bot.yaml. Posts for masto wait and are retried; crier says this once, and again when it works."}, auth)
 
-	b.clock.Add(11 * time.Second) // attempts 2: refused again, quietly
+	b.Clock.Add(11 * time.Second) // attempts 2: refused again, quietly
 	b.settle(t)
-	b.clock.Add(31 * time.Second) // attempts 3: the token was fixed
+	b.Clock.Add(31 * time.Second) // attempts 3: the token was fixed
 	b.settle(t)
-	require.Contains(t, b.notices.texts(), "✓ crier can post to masto again.")
+	require.Contains(t, b.Chat.Texts(), "✓ crier can post to masto again.")
 	published := 0
-	for _, txt := range b.notices.texts() {
+	for _, txt := range b.Chat.Texts() {
 		if strings.HasPrefix(txt, "✓ Post #") {
 			published++
 		}
@@ -192,15 +185,15 @@ func TestARateLimitWaitsAsLongAsTheNetworkSaysWithoutSpendingAttempts(t *testing
 	u := &unsure{name: "masto", window: time.Hour, answers: []error{limited, limited, limited, limited}}
 	b := setup(t, withNetwork(u))
 	p := &crier.Post{Text: "Slow down", DueAt: start, Targets: []string{"masto"}}
-	_, err := b.svc.Schedule(context.Background(), p)
+	_, err := b.Publish.Schedule(context.Background(), p)
 	require.NoError(t, err)
 	b.settle(t)
-	require.Contains(t, b.notices.texts(), "⚠ Post #1 could not be published to masto yet: Mastodon asked crier to slow down. crier will retry at 08:02:00 UTC (in 2 min).")
+	require.Contains(t, b.Chat.Texts(), "⚠ Post #1 could not be published to masto yet: Mastodon asked crier to slow down. crier will retry at 08:02:00 UTC (in 2 min).")
 	for i := 0; i < 4; i++ {
-		b.clock.Add(2*time.Minute + time.Second)
+		b.Clock.Add(2*time.Minute + time.Second)
 		b.settle(t)
 	}
-	got, err := b.svc.Post(context.Background(), p.ID)
+	got, err := b.Publish.Post(context.Background(), p.ID)
 	require.NoError(t, err)
 	require.Equal(t, crier.PostPublished, got.Status, "four rate limits did not use up the three attempts")
 	require.EqualValues(t, 5, u.calls.Load())
@@ -210,23 +203,23 @@ func TestAQuestionThatDidNotReachTheChannelIsAskedAtTheNextStart(t *testing.T) {
 	t.Parallel()
 	u := &unsure{name: "hook", window: 0, answers: []error{timeout}}
 	b := setup(t, withNetwork(u))
-	b.notices.setDown(true)
+	b.Chat.SetDown(true)
 	p := &crier.Post{Text: "Asked later", DueAt: start, Targets: []string{"hook"}}
-	_, err := b.svc.Schedule(context.Background(), p)
+	_, err := b.Publish.Schedule(context.Background(), p)
 	require.NoError(t, err)
 	b.settle(t)
-	require.Empty(t, b.notices.texts())
+	require.Empty(t, b.Chat.Texts())
 
-	b.close(t)
-	b.notices.setDown(false)
-	b.open(t)
+	b.Close(t)
+	b.Chat.SetDown(false)
+	b.Open(t)
 	n := b.notice(t, "❓")
 	require.Equal(t, fmt.Sprintf("❓ Post #%d “Asked later” may or may not be on hook: the network did not answer within 30 s, and crier cannot tell without risking a second copy. Check hook, then choose.", p.ID), n.Text)
 	require.Len(t, n.Buttons, 2)
 
-	b.close(t)
-	b.open(t)
-	require.Len(t, b.notices.texts(), 1, "asked once: a question that reached the channel is not asked again")
+	b.Close(t)
+	b.Open(t)
+	require.Len(t, b.Chat.Texts(), 1, "asked once: a question that reached the channel is not asked again")
 }
 
 func TestASecondQuestionAfterPublishAgainIsAskedAtTheNextStartToo(t *testing.T) {
@@ -234,22 +227,22 @@ func TestASecondQuestionAfterPublishAgainIsAskedAtTheNextStartToo(t *testing.T) 
 	u := &unsure{name: "hook", window: 0, answers: []error{timeout, timeout}}
 	b := setup(t, withNetwork(u))
 	p := &crier.Post{Text: "Twice unsure", DueAt: start, Targets: []string{"hook"}}
-	_, err := b.svc.Schedule(context.Background(), p)
+	_, err := b.Publish.Schedule(context.Background(), p)
 	require.NoError(t, err)
 	b.settle(t)
 	b.notice(t, "❓") // the first question reached the channel
 
-	b.notices.setDown(true)
-	_, err = b.svc.Resolve(context.Background(), p.ID, "hook", false)
+	b.Chat.SetDown(true)
+	_, err = b.Publish.Resolve(context.Background(), p.ID, "hook", false)
 	require.NoError(t, err)
 	b.settle(t)
 	require.EqualValues(t, 2, u.calls.Load(), "published again, and again no answer")
 
-	b.close(t)
-	b.notices.setDown(false)
-	b.open(t)
+	b.Close(t)
+	b.Chat.SetDown(false)
+	b.Open(t)
 	var asked int
-	for _, txt := range b.notices.texts() {
+	for _, txt := range b.Chat.Texts() {
 		if strings.HasPrefix(txt, "❓") {
 			asked++
 		}
