@@ -11,7 +11,6 @@ import (
 	_ "image/gif" // aspect ratios of attached images
 	_ "image/jpeg"
 	_ "image/png"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/crier-bot/crier/internal/compose"
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/netcall"
 )
 
 // imageFetchTimeout bounds fetching one attached image.
@@ -195,7 +195,7 @@ func (n *Network) checkRequest(req crier.PublishRequest) error {
 func unclear(err error) bool {
 	var se *sendError
 	if errors.As(err, &se) {
-		return !notSent(se.Err)
+		return !netcall.NotSent(se.Err)
 	}
 	var xe *xrpcError
 	return errors.As(err, &xe) && xe.Status >= 500
@@ -455,49 +455,27 @@ func (n *Network) attach(ctx context.Context, img crier.Image) (embeddedImage, e
 
 // fetchImage downloads an image of at most 1,000,000 bytes.
 func (n *Network) fetchImage(ctx context.Context, rawURL string) ([]byte, string, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	data, mt, err := netcall.FetchImage(ctx, n.client, rawURL, netcall.ImageLimits{MaxBytes: maxImageSize, Timeout: imageFetchTimeout})
+	var ie *netcall.ImageError
+	if err == nil || !errors.As(err, &ie) {
+		return data, mt, err
+	}
+	switch ie.Problem {
+	case netcall.BadAddress:
 		return nil, "", crier.Permanent(crier.Errorf(crier.EPERMANENT, "The image %q is not a web address (https://…).", rawURL))
+	case netcall.Unanswered:
+		return nil, "", fmt.Errorf("bluesky fetch image %s: %w", rawURL, ie.Err)
+	case netcall.BadStatus:
+		switch {
+		case ie.Temporary():
+			return nil, "", fmt.Errorf("bluesky fetch image %s: HTTP %d", rawURL, ie.Status)
+		case ie.Status == http.StatusNotFound || ie.Status == http.StatusGone:
+			return nil, "", crier.Permanent(crier.Errorf(crier.EPERMANENT, "The image %s does not exist (HTTP %d); fix the link.", rawURL, ie.Status))
+		}
+		return nil, "", crier.Permanent(crier.Errorf(crier.EPERMANENT, "The image %s cannot be fetched (HTTP %d); fix the link.", rawURL, ie.Status))
+	case netcall.TooLarge:
+		return nil, "", crier.Permanent(crier.Errorf(crier.EPERMANENT, "The image %s is %d bytes; Bluesky takes images up to 1,000,000 bytes (1 MB). Make it smaller.", rawURL, ie.Size))
 	}
-	ctx, cancel := context.WithTimeout(ctx, imageFetchTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		return nil, "", crier.Permanent(fmt.Errorf("bluesky fetch image: %w", err))
-	}
-	req.Header.Set("Accept", "image/*")
-	resp, err := n.client.Do(req)
-	if err != nil {
-		return nil, "", fmt.Errorf("bluesky fetch image %s: %w", rawURL, err)
-	}
-	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
-		return nil, "", crier.Permanent(crier.Errorf(crier.EPERMANENT, "The image %s does not exist (HTTP %d); fix the link.", rawURL, resp.StatusCode))
-	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests:
-		return nil, "", crier.Permanent(crier.Errorf(crier.EPERMANENT, "The image %s cannot be fetched (HTTP %d); fix the link.", rawURL, resp.StatusCode))
-	case resp.StatusCode != http.StatusOK:
-		return nil, "", fmt.Errorf("bluesky fetch image %s: HTTP %d", rawURL, resp.StatusCode)
-	}
-	tooBig := func(size int64) error {
-		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "The image %s is %d bytes; Bluesky takes images up to 1,000,000 bytes (1 MB). Make it smaller.", rawURL, size))
-	}
-	if resp.ContentLength > maxImageSize {
-		return nil, "", tooBig(resp.ContentLength)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxImageSize+1))
-	if err != nil {
-		return nil, "", fmt.Errorf("bluesky fetch image %s: %w", rawURL, err)
-	}
-	if len(data) > maxImageSize {
-		return nil, "", tooBig(int64(len(data)))
-	}
-	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if !strings.HasPrefix(mt, "image/") {
-		mt, _, _ = mime.ParseMediaType(http.DetectContentType(data))
-	}
-	if !strings.HasPrefix(mt, "image/") {
-		return nil, "", crier.Permanent(crier.Errorf(crier.EPERMANENT, "%s is not an image (%s).", rawURL, mt))
-	}
-	return data, mt, nil
+	sniffed, _, _ := mime.ParseMediaType(ie.Sniffed)
+	return nil, "", crier.Permanent(crier.Errorf(crier.EPERMANENT, "%s is not an image (%s).", rawURL, sniffed))
 }

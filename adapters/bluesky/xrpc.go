@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/netcall"
 )
 
 // maxResponse bounds the body crier reads from the PDS.
@@ -56,13 +57,6 @@ type sendError struct {
 func (e *sendError) Error() string { return e.NSID + ": " + e.Err.Error() }
 func (e *sendError) Unwrap() error { return e.Err }
 
-// notSent reports whether err means the request never reached the server
-// (the connection could not be made), so nothing can have been stored.
-func notSent(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
-}
-
 // do sends c with the bearer token (none when token is "") and decodes a
 // 2xx answer into out.
 func (n *Network) do(ctx context.Context, c call, token string, out any) error {
@@ -82,7 +76,7 @@ func (n *Network) do(ctx context.Context, c call, token string, out any) error {
 		return fmt.Errorf("%s: %w", c.nsid, err)
 	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "crier (+https://github.com/crier-bot/crier)")
+	req.Header.Set("User-Agent", netcall.UserAgent)
 	if c.post {
 		ct := c.contentType
 		if ct == "" {
@@ -98,7 +92,7 @@ func (n *Network) do(ctx context.Context, c call, token string, out any) error {
 		// naming one it cannot resolve fails every read.
 		req.Header.Set("atproto-proxy", n.appView)
 	}
-	resp, err := n.client.Do(req)
+	resp, err := netcall.Do(n.client, req)
 	if err != nil {
 		return &sendError{NSID: c.nsid, Err: err}
 	}
@@ -140,15 +134,8 @@ func (n *Network) retryAfter(h http.Header) time.Duration {
 	if reset, err := strconv.ParseInt(h.Get("ratelimit-reset"), 10, 64); err == nil {
 		return max(time.Unix(reset, 0).Sub(now), 0)
 	}
-	if ra := h.Get("Retry-After"); ra != "" {
-		if secs, err := strconv.Atoi(ra); err == nil {
-			return time.Duration(max(secs, 0)) * time.Second
-		}
-		if t, err := http.ParseTime(ra); err == nil {
-			return max(t.Sub(now), 0)
-		}
-	}
-	return 0
+	d, _ := netcall.RetryAfter(h, now)
+	return d
 }
 
 // noteRateLimit remembers when Bluesky said the budget is used up
@@ -181,22 +168,23 @@ func (n *Network) waitRateLimit(ctx context.Context) error {
 	if d <= 0 {
 		return nil
 	}
-	return sleep(ctx, d, crier.Errorf(crier.EUNAVAIL, "Bluesky's rate limit for %s is used up until %s", n.name, until.UTC().Format("15:04:05 MST")))
+	return n.sleep(ctx, d, crier.Errorf(crier.EUNAVAIL, "Bluesky's rate limit for %s is used up until %s", n.name, until.UTC().Format("15:04:05 MST")))
 }
 
 // waitWrite takes the points of one created record from the account's
 // write budget, waiting when it is short (unless ctx ends first).
 func (n *Network) waitWrite(ctx context.Context) error {
-	r := n.writes.ReserveN(time.Now(), createPoints)
+	now := n.clock.Now()
+	r := n.writes.ReserveN(now, createPoints)
 	if !r.OK() {
 		return crier.RateLimited(crier.Errorf(crier.EUNAVAIL, "crier's write budget for %s is empty", n.name), time.Hour)
 	}
-	d := r.Delay()
+	d := r.DelayFrom(now)
 	if d <= 0 {
 		return nil
 	}
-	if err := sleep(ctx, d, crier.Errorf(crier.EUNAVAIL, "crier has used the hourly write budget Bluesky allows for %s; it will post again in %s", n.name, d.Round(time.Second))); err != nil {
-		r.Cancel()
+	if err := n.sleep(ctx, d, crier.Errorf(crier.EUNAVAIL, "crier has used the hourly write budget Bluesky allows for %s; it will post again in %s", n.name, d.Round(time.Second))); err != nil {
+		r.CancelAt(n.clock.Now())
 		return err
 	}
 	return nil
@@ -204,18 +192,11 @@ func (n *Network) waitWrite(ctx context.Context) error {
 
 // sleep waits d, or returns RateLimited(msg, d) at once when ctx's deadline
 // comes first, or ctx's error when ctx ends while waiting.
-func sleep(ctx context.Context, d time.Duration, msg error) error {
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
+func (n *Network) sleep(ctx context.Context, d time.Duration, msg error) error {
+	if !netcall.Fits(ctx, d) {
 		return crier.RateLimited(msg, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return crier.Sleep(ctx, n.clock, d)
 }
 
 // isTokenError reports an access or refresh token the PDS no longer takes.

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/crier-bot/crier/internal/netcall"
 )
 
 // apiError is a non-2xx answer from the instance, with Mastodon's "error"
@@ -45,7 +47,7 @@ func (n *Network) do(ctx context.Context, method, rawURL string, body io.Reader,
 	if err != nil {
 		return 0, nil, err
 	}
-	defer drain(resp.Body)
+	defer netcall.Drain(resp.Body)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return resp.StatusCode, resp.Header, readAPIError(resp)
 	}

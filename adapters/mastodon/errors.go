@@ -14,6 +14,7 @@ import (
 	gomastodon "github.com/mattn/go-mastodon"
 
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/netcall"
 )
 
 // statusOf returns the HTTP status and Mastodon's error text of a refusal,
@@ -106,8 +107,7 @@ func (n *Network) createFailed(what string, replyTo string, err error) error {
 	if errors.As(err, &rl) {
 		return crier.RateLimited(fmt.Errorf("mastodon %s %s: %w", n.name, what, err), rl.After)
 	}
-	var ns *notSentError
-	if errors.As(err, &ns) || notSent(err) {
+	if netcall.NotSent(err) {
 		return n.wrapNoDeadline(what, crier.Errorf(crier.EUNAVAIL,
 			"crier could not reach Mastodon (%s) at %s (%s).", n.name, n.host(), reason(err)), err)
 	}
@@ -152,20 +152,6 @@ func appToken(status int, msg string) bool {
 	return status == http.StatusUnprocessableEntity && strings.Contains(msg, "authenticated user")
 }
 
-// notSent reports whether err happened before the request reached the
-// instance: the name did not resolve or the connection was refused.
-func notSent(err error) bool {
-	var dns *net.DNSError
-	if errors.As(err, &dns) {
-		return true
-	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return true
-	}
-	return errors.Is(err, syscall.ECONNREFUSED)
-}
-
 func isTimeout(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return true
@@ -176,7 +162,7 @@ func isTimeout(err error) bool {
 
 // reason is a few words on a transport error, for a person.
 func reason(err error) string {
-	var ns *notSentError
+	var ns *netcall.NotSentError
 	switch {
 	case errors.As(err, &ns) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)):
 		return "time ran out before the request was sent"

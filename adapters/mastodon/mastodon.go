@@ -15,10 +15,8 @@
 package mastodon
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,6 +30,7 @@ import (
 
 	"github.com/crier-bot/crier/internal/compose"
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/netcall"
 )
 
 // Log attribute keys.
@@ -168,7 +167,7 @@ func New(opts Options) (*Network, error) {
 	return n, nil
 }
 
-const userAgent = "crier (+https://github.com/crier-bot/crier)"
+const userAgent = netcall.UserAgent
 
 // defaultHTTPClient has timeouts for each step, so a silent server cannot
 // hold a call for ever even without a context deadline.
@@ -242,34 +241,6 @@ func (n *Network) url(path string) string { return n.server.String() + path }
 // does not is not followed: it would get the token).
 func (n *Network) sameOrigin(u *url.URL) bool {
 	return u.Scheme == n.server.Scheme && strings.EqualFold(u.Host, n.server.Host)
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// fits reports whether waiting d leaves time before ctx's deadline.
-func fits(ctx context.Context, d time.Duration) bool {
-	deadline, ok := ctx.Deadline()
-	return !ok || time.Until(deadline) > d
-}
-
-// drain reads a little of a body and closes it, so the connection can be
-// reused.
-func drain(body io.ReadCloser) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
-	_ = body.Close()
 }
 
 // errNoKey is returned for a publish without an idempotency key: crier

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"mime/multipart"
@@ -20,6 +19,7 @@ import (
 	gomastodon "github.com/mattn/go-mastodon"
 
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/netcall"
 )
 
 // Image fetching bounds.
@@ -203,60 +203,36 @@ func (n *Network) uploadImages(ctx context.Context, images []crier.Image) ([]gom
 // fetchImage downloads an image: at most 16 MB, within 10 seconds.
 func (n *Network) fetchImage(ctx context.Context, rawURL string) ([]byte, string, error) {
 	const what = "fetch image"
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	data, ctype, err := netcall.FetchImage(ctx, n.fetch, rawURL, netcall.ImageLimits{MaxBytes: maxImage, Timeout: imageTimeout})
+	var ie *netcall.ImageError
+	if err == nil || !errors.As(err, &ie) {
+		return data, ctype, err
+	}
+	switch ie.Problem {
+	case netcall.BadAddress:
 		return nil, "", crier.Permanent(crier.Errorf(crier.EPERMANENT,
 			"The image address %q is not a web address (http:// or https://); fix it and schedule the post again.", rawURL))
-	}
-	ctx, cancel := context.WithTimeout(ctx, imageTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, "", fmt.Errorf("mastodon %s %s: %w", n.name, what, err)
-	}
-	req.Header.Set("User-Agent", userAgent)
-	req.Header.Set("Accept", "image/*")
-	resp, err := n.fetch.Do(req)
-	if err != nil {
+	case netcall.Unanswered:
 		return nil, "", n.wrapNoDeadline(what, crier.Errorf(crier.EUNAVAIL,
-			"crier could not fetch the image %s (%s).", rawURL, reason(err)), err)
-	}
-	defer drain(resp.Body)
-	switch {
-	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout:
-		return nil, "", n.wrap(what, crier.Errorf(crier.EUNAVAIL,
-			"crier could not fetch the image %s: the server answered %s.", rawURL, statusText(resp.StatusCode)),
-			fmt.Errorf("GET %s: %s", rawURL, resp.Status))
-	case resp.StatusCode != http.StatusOK:
-		return nil, "", crier.Permanent(n.wrap(what, crier.Errorf(crier.EPERMANENT,
-			"crier could not fetch the image %s: the server answered %s. Fix the link and schedule the post again.", rawURL, statusText(resp.StatusCode)),
-			fmt.Errorf("GET %s: %s", rawURL, resp.Status)))
-	case resp.ContentLength > maxImage:
-		return nil, "", n.imageTooLarge(rawURL)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxImage+1))
-	if err != nil {
-		return nil, "", n.wrapNoDeadline(what, crier.Errorf(crier.EUNAVAIL,
-			"crier could not fetch the image %s (%s).", rawURL, reason(err)), err)
-	}
-	if len(data) > maxImage {
-		return nil, "", n.imageTooLarge(rawURL)
-	}
-	ctype := http.DetectContentType(data)
-	if !strings.HasPrefix(ctype, "image/") {
-		header, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-		if !strings.HasPrefix(header, "image/") {
-			if header == "" {
-				header = ctype
-			}
-			return nil, "", crier.Permanent(crier.Errorf(crier.EPERMANENT,
-				"The address %s is not an image (the server sent %s, status %s). Fix the link and schedule the post again.",
-				rawURL, header, statusText(resp.StatusCode)))
+			"crier could not fetch the image %s (%s).", rawURL, reason(ie.Err)), ie.Err)
+	case netcall.BadStatus:
+		cause := fmt.Errorf("GET %s: %s", rawURL, statusText(ie.Status))
+		if ie.Temporary() {
+			return nil, "", n.wrap(what, crier.Errorf(crier.EUNAVAIL,
+				"crier could not fetch the image %s: the server answered %s.", rawURL, statusText(ie.Status)), cause)
 		}
-		ctype = header
+		return nil, "", crier.Permanent(n.wrap(what, crier.Errorf(crier.EPERMANENT,
+			"crier could not fetch the image %s: the server answered %s. Fix the link and schedule the post again.", rawURL, statusText(ie.Status)), cause))
+	case netcall.TooLarge:
+		return nil, "", n.imageTooLarge(rawURL)
 	}
-	ctype, _, _ = mime.ParseMediaType(ctype)
-	return data, ctype, nil
+	header, _, _ := mime.ParseMediaType(ie.Header)
+	if header == "" {
+		header = ie.Sniffed
+	}
+	return nil, "", crier.Permanent(crier.Errorf(crier.EPERMANENT,
+		"The address %s is not an image (the server sent %s, status %s). Fix the link and schedule the post again.",
+		rawURL, header, statusText(ie.Status)))
 }
 
 func (n *Network) imageTooLarge(rawURL string) error {
@@ -322,7 +298,7 @@ func (n *Network) waitProcessed(ctx context.Context, imageURL, id string) error 
 		if status == http.StatusOK {
 			return nil
 		}
-		if err := sleep(ctx, delay); err != nil {
+		if err := crier.Sleep(ctx, n.clock, delay); err != nil {
 			return n.wrapNoDeadline("upload image", crier.Errorf(crier.EUNAVAIL,
 				"Mastodon (%s) was still processing the image %s when time ran out.", n.name, imageURL), err)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/netcall"
 )
 
 // resetMargin is added to a wait for X-RateLimit-Reset: the instance's
@@ -23,13 +24,6 @@ type keyContext struct{}
 func withKey(ctx context.Context, key string) context.Context {
 	return context.WithValue(ctx, keyContext{}, key)
 }
-
-// notSentError marks a request that never left: the context ended or the
-// rate limit would have outlasted it. Retrying it cannot publish twice.
-type notSentError struct{ err error }
-
-func (e *notSentError) Error() string { return "not sent: " + e.err.Error() }
-func (e *notSentError) Unwrap() error { return e.err }
 
 // transport is the RoundTripper of the API client: it paces requests with
 // the account's limiter, waits out X-RateLimit-Remaining: 0 when the context
@@ -47,7 +41,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			_ = req.Body.Close()
 		}
-		return nil, &notSentError{err: err}
+		return nil, &netcall.NotSentError{Err: err} // the context ended first
 	}
 	if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/api/v1/statuses") {
 		if key, _ := ctx.Value(keyContext{}).(string); key != "" {
@@ -55,14 +49,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			req.Header.Set("Idempotency-Key", key)
 		}
 	}
-	resp, err := t.base.RoundTrip(req)
+	resp, err := netcall.RoundTrip(t.base, req)
 	if err != nil {
 		return nil, err
 	}
 	t.n.observe(resp.Header)
 	if resp.StatusCode == http.StatusTooManyRequests {
 		after := retryAfter(resp.Header, t.n.clock.Now())
-		drain(resp.Body)
+		netcall.Drain(resp.Body)
 		return nil, t.n.rateLimited(after)
 	}
 	// go-mastodon reads answers whole: bound them like do does.
@@ -99,10 +93,10 @@ func (n *Network) waitTurn(ctx context.Context) error {
 	if remaining == 0 {
 		if d := reset.Sub(n.clock.Now()); d > 0 {
 			d += resetMargin
-			if !fits(ctx, d) {
+			if !netcall.Fits(ctx, d) {
 				return n.rateLimited(d)
 			}
-			if err := sleep(ctx, d); err != nil {
+			if err := crier.Sleep(ctx, n.clock, d); err != nil {
 				return err
 			}
 		}
@@ -112,17 +106,18 @@ func (n *Network) waitTurn(ctx context.Context) error {
 		}
 		n.mu.Unlock()
 	}
-	r := n.limiter.Reserve()
+	now := n.clock.Now()
+	r := n.limiter.ReserveN(now, 1)
 	if !r.OK() {
 		return errors.New("rate limiter refused the request")
 	}
-	if d := r.Delay(); d > 0 {
-		if !fits(ctx, d) {
-			r.Cancel()
+	if d := r.DelayFrom(now); d > 0 {
+		if !netcall.Fits(ctx, d) {
+			r.CancelAt(now)
 			return n.rateLimited(d)
 		}
-		if err := sleep(ctx, d); err != nil {
-			r.Cancel()
+		if err := crier.Sleep(ctx, n.clock, d); err != nil {
+			r.CancelAt(n.clock.Now())
 			return err
 		}
 	}
@@ -147,13 +142,8 @@ func (n *Network) observe(h http.Header) {
 // retryAfter reads how long a 429 asks to wait: Retry-After (seconds or an
 // HTTP date), else X-RateLimit-Reset (ISO 8601), else 0.
 func retryAfter(h http.Header, now time.Time) time.Duration {
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-			return time.Duration(secs) * time.Second
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return max(0, t.Sub(now)).Round(time.Second)
-		}
+	if d, ok := netcall.RetryAfter(h, now); ok {
+		return d
 	}
 	if v := strings.TrimSpace(h.Get("X-RateLimit-Reset")); v != "" {
 		if t, err := time.Parse(time.RFC3339Nano, v); err == nil && t.After(now) {
