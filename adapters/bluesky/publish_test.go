@@ -295,3 +295,40 @@ func TestOtherTextAtTheRecordKeyIsAConflictNotAPublish(t *testing.T) {
 	require.Len(t, b.srv.Posts(), 1)
 	require.Equal(t, "Staging test, please ignore", b.srv.Posts()[0].Text)
 }
+
+// TestImageFetchFollowsTheSharedRules: the rules Bluesky shares with Mastodon
+// (internal/netcall): the bytes name the type, and a 408 is temporary.
+func TestImageFetchFollowsTheSharedRules(t *testing.T) {
+	t.Parallel()
+	var pngData bytes.Buffer
+	require.NoError(t, png.Encode(&pngData, image.NewRGBA(image.Rect(0, 0, 4, 2))))
+	images := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/mislabelled.jpg":
+			w.Header().Set("Content-Type", "image/jpeg")
+			_, _ = w.Write(pngData.Bytes())
+		case "/slow":
+			w.WriteHeader(http.StatusRequestTimeout)
+		}
+	}))
+	t.Cleanup(images.Close)
+	b := setup(t)
+	ctx := context.Background()
+
+	t.Run("a PNG served as a JPEG is uploaded as a PNG", func(t *testing.T) {
+		req := request("mislabelled", "Look")
+		req.Images = []crier.Image{{URL: images.URL + "/mislabelled.jpg"}}
+		res, err := b.net.Publish(ctx, req)
+		require.NoError(t, err)
+		rec := storedRecord(t, b.srv, res.RemoteID)
+		require.Equal(t, "image/png", rec.Embed.Images[0].Image.MimeType)
+	})
+	t.Run("a 408 from the image server is tried again, not refused", func(t *testing.T) {
+		req := request("slow", "Look")
+		req.Images = []crier.Image{{URL: images.URL + "/slow"}}
+		_, err := b.net.Publish(ctx, req)
+		require.Error(t, err)
+		require.False(t, crier.IsPermanent(err), "%v", err)
+		require.False(t, crier.IsUnclear(err), "%v", err)
+	})
+}
