@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,10 +14,10 @@ import (
 	"github.com/crier-bot/crier/adapters/bluesky/blueskytest"
 	"github.com/crier-bot/crier/adapters/mastodon"
 	"github.com/crier-bot/crier/adapters/mastodon/mastodontest"
-	"github.com/crier-bot/crier/adapters/sqlite"
 	"github.com/crier-bot/crier/adapters/webhook"
 	"github.com/crier-bot/crier/adapters/webhook/webhooktest"
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/criertest"
 	"github.com/crier-bot/crier/internal/publish"
 )
 
@@ -124,21 +122,14 @@ func TestFaultyNetworksPublishEveryPostExactlyOnce(t *testing.T) {
 	// rate-limit headers.
 	clock := crier.NewManualClock(time.Now().UTC().Truncate(time.Second))
 	fakes := newSocialFakes(t, 0.3, clock)
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crier.db"), clock)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	asked := &askedNotifier{}
-	svc, err := publish.New(ctx, publish.Options{
-		DB: db.SQL(), Store: db, Networks: fakes.networks(t, clock), Clock: clock, Notifier: asked,
-		MaxAttempts: 8, AttemptTimeout: time.Second, PollInterval: 20 * time.Millisecond,
-	})
-	require.NoError(t, err)
-	require.NoError(t, svc.Start(ctx))
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		_ = svc.Stop(sctx)
-	})
+	opts := []criertest.Option{criertest.WithClock(clock), criertest.Started(), criertest.WithPublish(func(o *publish.Options) {
+		o.MaxAttempts, o.AttemptTimeout, o.PollInterval = 8, time.Second, 20*time.Millisecond
+	})}
+	for _, n := range fakes.networks(t, clock) {
+		opts = append(opts, criertest.WithNetwork(n))
+	}
+	core := criertest.Setup(t, opts...)
+	svc, db, asked := core.Publish, core.DB, askedChat{core.Chat}
 
 	const posts = 1000
 	for i := range posts {
@@ -197,28 +188,16 @@ func TestFaultyNetworksPublishEveryPostExactlyOnce(t *testing.T) {
 	require.Equal(t, 1, fakes.sky.Logins(), "one login for a thousand posts")
 }
 
-// askedNotifier remembers which deliveries a person was asked about.
-type askedNotifier struct {
-	mu   sync.Mutex
-	keys map[string]bool
-}
+// askedChat tells which deliveries a person was asked about.
+type askedChat struct{ chat *criertest.Chat }
 
-func (a *askedNotifier) Notify(_ context.Context, n crier.Notice) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.keys == nil {
-		a.keys = map[string]bool{}
-	}
-	for _, b := range n.Buttons {
-		if b.Action == "publish_again" {
-			a.keys[fmt.Sprintf("%d/%s", b.PostID, b.Target)] = true
+func (a askedChat) asked(postID int64, target string) bool {
+	for _, m := range a.chat.Messages() {
+		for _, b := range m.Buttons {
+			if b.Action == "publish_again" && b.PostID == postID && b.Target == target {
+				return true
+			}
 		}
 	}
-	return nil
-}
-
-func (a *askedNotifier) asked(postID int64, target string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.keys[fmt.Sprintf("%d/%s", postID, target)]
+	return false
 }
