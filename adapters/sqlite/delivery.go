@@ -100,21 +100,6 @@ func (d *DB) EndDelivery(ctx context.Context, id int64, end crier.DeliveryEnd, s
 		WHERE id = ? RETURNING post_id`, end.Status, end.Reason, at, id)
 }
 
-// FailDelivery records a failed attempt without settling the post: tests
-// use it to put a delivery in a state (pending, maybe) that leaves its post
-// as it is.
-//
-// Deprecated: use EndDelivery, which settles the post by publish's rule.
-func (d *DB) FailDelivery(ctx context.Context, id int64, reason string, status crier.DeliveryStatus, unclear bool) (*crier.Post, error) {
-	return d.EndDelivery(ctx, id, crier.DeliveryEnd{Status: status, Reason: reason, Unclear: unclear}, keepStatus{})
-}
-
-// keepStatus is a Scheduler whose rule leaves a post's status as it is; it
-// is never asked for keys or jobs.
-type keepStatus struct{ crier.Scheduler }
-
-func (keepStatus) Settle(p *crier.Post) crier.PostStatus { return p.Status }
-
 // ResolveMaybe settles a delivery whose outcome was unknown, as a person
 // decided: published (it is on the network) or not (publish it again, with
 // a fresh idempotency key so a network that remembers the old one does not

@@ -323,7 +323,7 @@ func TestAnAttemptCutShortByACrashIsUnclearSinceItStarted(t *testing.T) {
 	require.Equal(t, 2, dl.Attempts)
 
 	// A later failure, even an unclear one, does not move it.
-	_, err = db.FailDelivery(ctx, id, "503", crier.DeliveryPending, true)
+	_, err = db.EndDelivery(ctx, id, crier.DeliveryEnd{Status: crier.DeliveryPending, Reason: "503", Unclear: true}, &jobs{})
 	require.NoError(t, err)
 	clock.Add(time.Minute)
 	_, dl, err = db.StartDelivery(ctx, id, p.DueAt)
@@ -339,7 +339,7 @@ func TestAPostThatMayBeOutCannotBeMovedButCanBeCancelled(t *testing.T) {
 	require.NoError(t, db.CreatePost(ctx, p, &jobs{}))
 	_, _, err := db.StartDelivery(ctx, p.Deliveries[1].ID, p.DueAt)
 	require.NoError(t, err)
-	_, err = db.FailDelivery(ctx, p.Deliveries[1].ID, "no answer", crier.DeliveryPending, true)
+	_, err = db.EndDelivery(ctx, p.Deliveries[1].ID, crier.DeliveryEnd{Status: crier.DeliveryPending, Reason: "no answer", Unclear: true}, &jobs{})
 	require.NoError(t, err)
 
 	_, err = db.ReschedulePost(ctx, p.ID, start.Add(3*time.Hour), &jobs{})

@@ -6,7 +6,6 @@ package publish
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -36,11 +35,7 @@ type Options struct {
 	Networks []crier.Network
 	// Chat is where results are reported, in the channel (and thread) a
 	// post came from; nil reports nothing.
-	Chat crier.Chat
-	// Notifier reports results when Chat is nil.
-	//
-	// Deprecated: pass Chat.
-	Notifier       crier.Notifier
+	Chat           crier.Chat
 	Clock          crier.Clock   // nil means the system clock
 	Logger         *slog.Logger  // nil discards
 	MaxAttempts    int           // attempts per delivery before giving up (default 8)
@@ -101,9 +96,6 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		opts:     opts,
 		authDown: map[string]bool{},
 		notUntil: map[int64]time.Time{},
-	}
-	if s.chat == nil && opts.Notifier != nil {
-		s.chat = notifierChat{opts.Notifier}
 	}
 	for _, n := range opts.Networks {
 		s.networks[n.Name()] = n
@@ -344,19 +336,3 @@ func (j engineJobs) Cancel(ctx context.Context, tx crier.Tx, jobIDs []int64) err
 	}
 	return nil
 }
-
-// notifierChat posts through a crier.Notifier (Options.Notifier, deprecated):
-// only Post is used by publish.
-type notifierChat struct{ n crier.Notifier }
-
-func (c notifierChat) Platform() string { return "" }
-func (c notifierChat) Post(ctx context.Context, ch crier.ChannelRef, m crier.Message) (crier.MessageRef, error) {
-	return crier.MessageRef{}, c.n.Notify(ctx, crier.Notice{Channel: ch, Text: m.Text, Buttons: m.Buttons})
-}
-func (c notifierChat) Update(context.Context, crier.MessageRef, crier.Message) error {
-	return errors.New("a notifier cannot update a message")
-}
-func (c notifierChat) React(context.Context, crier.MessageRef, string) error {
-	return errors.New("a notifier cannot react")
-}
-func (c notifierChat) OnThreadReply(crier.ThreadHandler) {}
