@@ -11,6 +11,7 @@ import (
 
 	"github.com/crier-bot/crier/adapters/sqlite"
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/jobs"
 	"github.com/crier-bot/crier/internal/publish"
 )
 
@@ -75,7 +76,12 @@ func benchSocialLag(b *testing.B, every bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		svc, err := publish.New(ctx, publish.Options{DB: db.SQL(), Store: db, Networks: networks,
+		engine, err := jobs.New(ctx, jobs.Options{DB: db.SQL(), Clock: clock, PollInterval: 250 * time.Millisecond,
+			RescueAfter: publish.RescueAfter(0)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		svc, err := publish.New(ctx, publish.Options{Jobs: engine, Store: db, Networks: networks,
 			Clock: clock, PollInterval: 250 * time.Millisecond})
 		if err != nil {
 			b.Fatal(err)

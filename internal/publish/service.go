@@ -5,7 +5,7 @@ package publish
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -24,13 +24,9 @@ const QueuePublish = "publish"
 
 // Options configure a Service.
 type Options struct {
-	// Jobs is the job engine publish registers its worker and queue with.
-	Jobs *jobs.Engine
-	// DB, when Jobs is nil, is the store's database: publish makes a job
-	// engine of its own over it (for tests that build publish alone).
-	//
-	// Deprecated: pass Jobs.
-	DB       *sql.DB
+	// Jobs is the job engine publish registers its worker and queue with
+	// (required).
+	Jobs     *jobs.Engine
 	Store    Store
 	Networks []crier.Network
 	// Chat is where results are reported, in the channel (and thread) a
@@ -69,6 +65,9 @@ type Service struct {
 
 // New migrates River's tables and builds the service. Start runs the workers.
 func New(ctx context.Context, opts Options) (*Service, error) {
+	if opts.Jobs == nil {
+		return nil, errors.New("publish: no job engine")
+	}
 	if opts.Clock == nil {
 		opts.Clock = crier.SystemClock{}
 	}
@@ -103,16 +102,6 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	}
 
 	s.engine = opts.Jobs
-	if s.engine == nil {
-		var err error
-		s.engine, err = jobs.New(ctx, jobs.Options{
-			DB: opts.DB, Clock: opts.Clock, Logger: opts.Logger, PollInterval: opts.PollInterval,
-			RescueAfter: RescueAfter(opts.AttemptTimeout),
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
 	if err := jobs.AddWorker(s.engine, &publishWorker{s: s}); err != nil {
 		return nil, err
 	}
