@@ -9,7 +9,9 @@ import (
 	"image/png"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,10 +33,16 @@ func TestFetchImage(t *testing.T) {
 	t.Parallel()
 	pic := pngBytes(t)
 	lim := netcall.ImageLimits{MaxBytes: int64(len(pic)), Timeout: 10 * time.Second}
-	var gotUA, gotAccept string
+	var (
+		mu                sync.Mutex // the handlers run while parallel subtests read
+		gotUA, gotAccept  string
+		tooBig, tooBigToo = append(slices.Clone(pic), 0), append(slices.Clone(pic), 0, 0, 0)
+	)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ok.png", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		gotUA, gotAccept = r.UserAgent(), r.Header.Get("Accept")
+		mu.Unlock()
 		w.Header().Set("Content-Type", "application/octet-stream") // the bytes decide
 		_, _ = w.Write(pic)
 	})
@@ -44,11 +52,11 @@ func TestFetchImage(t *testing.T) {
 	})
 	mux.HandleFunc("/big.png", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(pic)+1))
-		_, _ = w.Write(append(pic, 0))
+		_, _ = w.Write(tooBig)
 	})
 	mux.HandleFunc("/big-unannounced.png", func(w http.ResponseWriter, r *http.Request) {
 		w.(http.Flusher).Flush() // chunked: no Content-Length
-		_, _ = w.Write(append(pic, 0, 0, 0))
+		_, _ = w.Write(tooBigToo)
 	})
 	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -71,6 +79,8 @@ func TestFetchImage(t *testing.T) {
 	t.Run("crier names itself and asks for an image", func(t *testing.T) {
 		_, _, err := netcall.FetchImage(t.Context(), srv.Client(), srv.URL+"/ok.png", lim)
 		require.NoError(t, err)
+		mu.Lock()
+		defer mu.Unlock()
 		require.Equal(t, netcall.UserAgent, gotUA)
 		require.Equal(t, "image/*", gotAccept)
 	})
