@@ -17,10 +17,14 @@ type Clock interface {
 
 // Sleep waits d on clock c, or until ctx ends (then it returns ctx.Err()).
 func Sleep(ctx context.Context, c Clock, d time.Duration) error {
+	ch := c.After(d)
 	select {
 	case <-ctx.Done():
+		if f, ok := c.(interface{ forget(<-chan time.Time) }); ok {
+			f.forget(ch) // a ManualClock counts only those still waiting
+		}
 		return ctx.Err()
-	case <-c.After(d):
+	case <-ch:
 		return nil
 	}
 }
@@ -68,6 +72,18 @@ func (c *ManualClock) Waiters() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.waiters)
+}
+
+// forget drops the waiter of ch: its Sleep ended with its context.
+func (c *ManualClock) forget(ch <-chan time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, w := range c.waiters {
+		if w.ch == ch {
+			c.waiters = append(c.waiters[:i], c.waiters[i+1:]...)
+			return
+		}
+	}
 }
 
 // fire wakes the waiters whose time has come. c.mu is held.

@@ -44,3 +44,19 @@ func TestSleepEndsWithItsContext(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestASleepEndedByItsContextNoLongerWaits(t *testing.T) {
+	t.Parallel()
+	c := crier.NewManualClock(time.Now())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- crier.Sleep(ctx, c, time.Hour) }()
+	for c.Waiters() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+	if n := c.Waiters(); n != 0 {
+		t.Fatalf("Waiters() = %d after the sleep ended", n)
+	}
+}
