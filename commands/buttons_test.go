@@ -8,6 +8,7 @@ import (
 
 	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
 )
 
 func TestEncodeButton(t *testing.T) {
@@ -180,4 +181,17 @@ func TestAButtonsRefTravelsInItsValue(t *testing.T) {
 	got, err := commands.ParseButton(v.String())
 	require.NoError(t, err)
 	require.Equal(t, v, got)
+}
+
+// TestPublishsButtonsCanBePressed presses the buttons publish offers with a
+// "maybe published" notice (minted in publish, resolved in commands), so an
+// action renamed on one side only fails here, not in a user's chat.
+func TestPublishsButtonsCanBePressed(t *testing.T) {
+	t.Parallel()
+	r := commands.New(commands.Deps{})
+	for _, b := range publish.MaybeButtons(12, "mastodon") {
+		got, err := r.Press(commands.ValueOf(b).String())
+		require.NoError(t, err, b.Label)
+		require.Equal(t, b.Command, "/"+got.Command+" "+got.Text, "the button does what its typed command says")
+	}
 }
