@@ -77,7 +77,7 @@ type threadInfo struct {
 	isThread      bool
 }
 
-var _ crier.Notifier = (*Adapter)(nil)
+var _ crier.Chat = (*Adapter)(nil)
 
 // New builds the adapter; Run connects it.
 func New(opts Options) (*Adapter, error) {

@@ -77,31 +77,6 @@ func (a *Adapter) channel(ctx context.Context, id string) (*discordgo.Channel, e
 	return ch, nil
 }
 
-// Notify posts a notice to its channel, or into its thread. A notice with
-// buttons is posted with its text escaped (like every answer) and the
-// buttons in an action row; pressing one runs its command as the person who
-// pressed it.
-func (a *Adapter) Notify(ctx context.Context, n crier.Notice) error {
-	channel := n.Channel.ID
-	if n.Channel.Thread != "" {
-		channel = n.Channel.Thread // in Discord a thread is a channel
-	}
-	if len(n.Buttons) == 0 {
-		_, err := a.send(ctx, channel, &discordgo.MessageSend{Content: n.Text, AllowedMentions: noPings()})
-		return err
-	}
-	_, err := a.send(ctx, channel, noticeMessage(n))
-	return err
-}
-
-// noticeMessage is the message a notice with buttons is posted as: the text
-// as content (escaped and cut like Content) and the buttons in action rows,
-// pinging no one. A button whose custom_id cannot be made (a target that is
-// no network name) is left out, and its command is shown to type instead.
-func noticeMessage(n crier.Notice) *discordgo.MessageSend {
-	return chatMessage(crier.Message{Text: n.Text, Buttons: n.Buttons})
-}
-
 // send posts m to a channel or thread, paced per channel (discordgo also
 // honours Discord's rate-limit buckets and Retry-After), and returns the
 // message id.

@@ -143,19 +143,21 @@ func TestNetworkCheckCountsCharacters(t *testing.T) {
 	require.Equal(t, 0, n.Check("héllo").Over())
 }
 
-func TestNotifyPostsToTheChannelOrThread(t *testing.T) {
+func TestPostGoesToTheChannelOrThread(t *testing.T) {
 	t.Parallel()
 	f := newFakeDiscord(t)
 	a := newAdapter(t, f, newWorld(t), "")
 	ctx := context.Background()
 
-	require.NoError(t, a.Notify(ctx, crier.Notice{Channel: crier.ChannelRef{Platform: discord.Platform, ID: launch}, Text: "✓ Post #1 published @here"}))
+	_, err := a.Post(ctx, crier.ChannelRef{Platform: discord.Platform, ID: launch}, crier.Message{Text: "✓ Post #1 published @here"})
+	require.NoError(t, err)
 	got := f.callsTo("POST /channels/" + launch + "/messages")
 	require.Len(t, got, 1)
-	require.Equal(t, "✓ Post #1 published @here", got[0].Body["content"])
+	require.Equal(t, "✓ Post #1 published @\u200bhere", got[0].Body["content"], "a mention in a message is neutralised, like every answer's")
 	require.Equal(t, []any{}, got[0].Body["allowed_mentions"].(map[string]any)["parse"], "notices ping nobody")
 
-	require.NoError(t, a.Notify(ctx, crier.Notice{Channel: crier.ChannelRef{Platform: discord.Platform, ID: launch, Thread: thread}, Text: "✗ Post #2 failed"}))
+	_, err = a.Post(ctx, crier.ChannelRef{Platform: discord.Platform, ID: launch, Thread: thread}, crier.Message{Text: "✗ Post #2 failed"})
+	require.NoError(t, err)
 	got = f.callsTo("POST /channels/" + thread + "/messages")
 	require.Len(t, got, 1)
 	require.Equal(t, "✗ Post #2 failed", got[0].Body["content"])

@@ -47,11 +47,11 @@ func TestNoticeWithButtonsIsPostedWithAnActionRow(t *testing.T) {
 	t.Parallel()
 	f := newFakeDiscord(t)
 	a := newAdapter(t, f, newWorld(t), "")
-	require.NoError(t, a.Notify(context.Background(), crier.Notice{
-		Channel: crier.ChannelRef{Platform: "discord", ID: launch, Thread: thread},
+	_, err := a.Post(context.Background(), crier.ChannelRef{Platform: "discord", ID: launch, Thread: thread}, crier.Message{
 		Text:    maybeNoticeText,
 		Buttons: publish.MaybeButtons(12, "mastodon"),
-	}))
+	})
+	require.NoError(t, err)
 
 	posts := f.callsTo("POST /channels/" + thread + "/messages")
 	require.Len(t, posts, 1, "in the post's thread")
@@ -72,11 +72,12 @@ func TestNoticeWithoutButtonsIsPlainContent(t *testing.T) {
 	f := newFakeDiscord(t)
 	a := newAdapter(t, f, newWorld(t), "")
 	text := "✓ Post #12 published to mastodon: https://mastodon.example/@crier/1"
-	require.NoError(t, a.Notify(context.Background(), crier.Notice{Channel: crier.ChannelRef{Platform: "discord", ID: launch}, Text: text}))
+	_, err := a.Post(context.Background(), crier.ChannelRef{Platform: "discord", ID: launch}, crier.Message{Text: text})
+	require.NoError(t, err)
 	posts := f.callsTo("POST /channels/" + launch + "/messages")
 	require.Len(t, posts, 1)
 	require.Equal(t, text, posts[0].Body["content"])
-	require.Nil(t, posts[0].Body["components"])
+	require.Equal(t, []any{}, posts[0].Body["components"], "no action row")
 }
 
 // A button whose target cannot go into a custom_id is not drawn; the command
@@ -85,10 +86,11 @@ func TestNoticeButtonThatCannotBeMadeIsOfferedAsACommand(t *testing.T) {
 	t.Parallel()
 	f := newFakeDiscord(t)
 	a := newAdapter(t, f, newWorld(t), "")
-	require.NoError(t, a.Notify(context.Background(), crier.Notice{
-		Channel: crier.ChannelRef{Platform: "discord", ID: launch}, Text: "❓ Post #12 may or may not be on it.",
+	_, err := a.Post(context.Background(), crier.ChannelRef{Platform: "discord", ID: launch}, crier.Message{
+		Text:    "❓ Post #12 may or may not be on it.",
 		Buttons: publish.MaybeButtons(12, "Not A Network"),
-	}))
+	})
+	require.NoError(t, err)
 	post := f.callsTo("POST /channels/" + launch + "/messages")[0]
 	require.Equal(t, []any{}, post.Body["components"])
 	require.Equal(t, "❓ Post #12 may or may not be on it.\n- Type /published #12 Not A Network\n- Type /republish #12 Not A Network", post.Body["content"])
@@ -156,10 +158,11 @@ func TestGatewayNoticeButtonsRunAsThePresser(t *testing.T) {
 	a := newAdapter(t, f, w, "")
 	runGateway(t, f, a)
 	id := w.maybe(t)
-	require.NoError(t, a.Notify(context.Background(), crier.Notice{
-		Channel: crier.ChannelRef{Platform: "discord", ID: launch}, Text: "❓ Post #1 may or may not be on sandbox.",
+	_, err := a.Post(context.Background(), crier.ChannelRef{Platform: "discord", ID: launch}, crier.Message{
+		Text:    "❓ Post #1 may or may not be on sandbox.",
 		Buttons: publish.MaybeButtons(id, "sandbox"),
-	}))
+	})
+	require.NoError(t, err)
 	ids := postedCustomIDs(t, f.callsTo("POST /channels/" + launch + "/messages")[0].Body)
 	require.Equal(t, []string{"crier:confirm_published:1:sandbox", "crier:publish_again:1:sandbox"}, ids)
 	press := func(interactionID, customID string) map[string]any {

@@ -45,10 +45,7 @@ type Shell struct {
 	onThread crier.ThreadHandler
 }
 
-var (
-	_ crier.Notifier = (*Shell)(nil)
-	_ crier.Chat     = (*Shell)(nil)
-)
+var _ crier.Chat = (*Shell)(nil)
 
 // New returns a shell reading in and writing out as user in channel.
 func New(in io.Reader, out io.Writer, user crier.User, channel string) *Shell {
@@ -64,20 +61,6 @@ func (s *Shell) Say(text string) { s.print(text) }
 
 // Channel returns the channel the shell's person types in.
 func (s *Shell) Channel() crier.ChannelRef { return s.channel }
-
-// Notify prints a notice (a post was published, a publish failed).
-func (s *Shell) Notify(_ context.Context, n crier.Notice) error {
-	text := n.Text
-	// The shell has no buttons: each becomes a command to type.
-	for _, b := range n.Buttons {
-		text += fmt.Sprintf("\n  %s: type %s", b.Label, b.Command)
-	}
-	if n.Channel.Platform == Platform && n.Channel.ID != s.channel.ID {
-		text = "[#" + n.Channel.ID + "] " + text
-	}
-	s.show(text)
-	return nil
-}
 
 // show prints something crier says by itself: over the waiting prompt,
 // which it gives back, when a person is typing.

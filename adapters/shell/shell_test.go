@@ -45,23 +45,26 @@ func TestNoticesForAnotherChannelNameIt(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	sh := shell.New(strings.NewReader(""), &out, crier.User{Name: "you"}, "general")
-	require.NoError(t, sh.Notify(context.Background(), crier.Notice{Channel: crier.ChannelRef{Platform: "shell", ID: "general"}, Text: "✓ here"}))
-	require.NoError(t, sh.Notify(context.Background(), crier.Notice{Channel: crier.ChannelRef{Platform: "shell", ID: "launches"}, Text: "✓ there"}))
-	require.Equal(t, "✓ here\n[#launches] ✓ there\n", out.String())
+	_, err := sh.Post(context.Background(), crier.ChannelRef{Platform: "shell", ID: "general"}, crier.Message{Text: "✓ here"})
+	require.NoError(t, err)
+	_, err = sh.Post(context.Background(), crier.ChannelRef{Platform: "shell", ID: "launches"}, crier.Message{Text: "✓ there"})
+	require.NoError(t, err)
+	require.Equal(t, "[#1] ✓ here\n[#2 in #launches] ✓ there\n", out.String())
 }
 
 func TestNoticeButtonsBecomeCommandsToType(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	sh := shell.New(strings.NewReader(""), &out, crier.User{Name: "you"}, "general")
-	require.NoError(t, sh.Notify(context.Background(), crier.Notice{
-		Channel: crier.ChannelRef{Platform: "shell", ID: "general"}, Text: "❓ Post #3 may or may not be on masto.",
+	_, err := sh.Post(context.Background(), crier.ChannelRef{Platform: "shell", ID: "general"}, crier.Message{
+		Text: "❓ Post #3 may or may not be on masto.",
 		Buttons: []crier.Button{
 			{Label: "It is published", Command: "/published #3 masto"},
 			{Label: "Publish again", Command: "/republish #3 masto"},
 		},
-	}))
-	require.Equal(t, "❓ Post #3 may or may not be on masto.\n  It is published: type /published #3 masto\n  Publish again: type /republish #3 masto\n", out.String())
+	})
+	require.NoError(t, err)
+	require.Equal(t, "[#1] ❓ Post #3 may or may not be on masto.\n  It is published: type /published #3 masto\n  Publish again: type /republish #3 masto\n", out.String())
 }
 
 func TestATypedBackslashNIsALineBreak(t *testing.T) {

@@ -101,7 +101,7 @@ type cachedGroup struct {
 }
 
 var (
-	_ crier.Notifier       = (*Adapter)(nil)
+	_ crier.Chat           = (*Adapter)(nil)
 	_ crier.HealthReporter = (*Adapter)(nil)
 )
 

@@ -24,7 +24,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		srv = httpserver.New(httpserver.Options{Addr: cfg.HTTP.Listen, Logger: log})
 		metrics = srv.Metrics()
 	}
-	ch, err := newChats(cfg, m.Clock, log, metrics, logNotifier{log})
+	ch, err := newChats(cfg, m.Clock, log, metrics, logChat{log})
 	if err != nil {
 		return err
 	}
@@ -121,34 +121,33 @@ func waitAtMost(wg *sync.WaitGroup, d time.Duration) bool {
 const noChatPlatform = "No chat platform is set up, so nobody can give crier a command: it only publishes posts already scheduled. " +
 	"Add chat.slack or chat.discord to bot.yaml (the README shows how), or use crier shell to chat with crier in this terminal."
 
-// logNotifier reports what crier would say in chat to the log when no chat
+// logChat reports what crier would say in chat to the log when no chat
 // platform is connected (a crier.Chat that only writes).
-type logNotifier struct{ log *slog.Logger }
+type logChat struct{ log *slog.Logger }
 
-var _ crier.Chat = logNotifier{}
+var _ crier.Chat = logChat{}
 
-func (n logNotifier) Notify(_ context.Context, notice crier.Notice) error {
-	n.log.Info(notice.Text, slog.String("channel", notice.Channel.ID))
-	return nil
-}
+// logNotifier is logChat's old name, kept only until cmd/crier/migrate.go
+// (not this change's file) says logChat.
+type logNotifier = logChat
 
 // Platform is "": messages of any platform end here.
-func (n logNotifier) Platform() string { return "" }
+func (n logChat) Platform() string { return "" }
 
 // Post logs the message's text; it has no reference to give back.
-func (n logNotifier) Post(_ context.Context, ch crier.ChannelRef, m crier.Message) (crier.MessageRef, error) {
+func (n logChat) Post(_ context.Context, ch crier.ChannelRef, m crier.Message) (crier.MessageRef, error) {
 	n.log.Info(m.Text, slog.String("channel", ch.ID))
 	return crier.MessageRef{}, nil
 }
 
 // Update logs the message's new text.
-func (n logNotifier) Update(_ context.Context, ref crier.MessageRef, m crier.Message) error {
+func (n logChat) Update(_ context.Context, ref crier.MessageRef, m crier.Message) error {
 	n.log.Info(m.Text, slog.String("channel", ref.Channel), slog.String("updates", ref.ID))
 	return nil
 }
 
 // React does nothing: there is no message to react to.
-func (n logNotifier) React(context.Context, crier.MessageRef, string) error { return nil }
+func (n logChat) React(context.Context, crier.MessageRef, string) error { return nil }
 
 // OnThreadReply does nothing: nobody can answer the log.
-func (n logNotifier) OnThreadReply(crier.ThreadHandler) {}
+func (n logChat) OnThreadReply(crier.ThreadHandler) {}

@@ -2,15 +2,7 @@ package crier
 
 import "context"
 
-// Notice is a message crier sends by itself (not as an answer to a command):
-// a post was published, a publish failed.
-type Notice struct {
-	Channel ChannelRef
-	Text    string
-	Buttons []Button // actions offered with the notice ("It is published", "Publish again")
-}
-
-// Button is an action offered with a response or a notice. Pressing it runs
+// Button is an action offered with a response or a message. Pressing it runs
 // Command as the person who pressed it (their roles apply), so a platform
 // without buttons shows Command as text to type.
 type Button struct {
@@ -20,12 +12,6 @@ type Button struct {
 	Target  string // the network a delivery button is about; "" for a post button
 	Ref     string // what later features point at (a comment, a conversation); "" for none
 	Command string // "/reschedule #12 now", "/published #12 mastodon"
-}
-
-// Notifier delivers notices to chat channels. Each chat adapter implements it
-// for its own platform. (Being replaced by Chat: see issue 6.)
-type Notifier interface {
-	Notify(ctx context.Context, n Notice) error
 }
 
 // MessageRef names a message crier posted, so it can be answered in its

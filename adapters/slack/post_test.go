@@ -30,8 +30,7 @@ func TestNoticeWithButtonsIsPostedAsBlockKit(t *testing.T) {
 	t.Parallel()
 	f := newFakeSlack(t)
 	a := newAdapter(t, f, newWorld(t), "http")
-	err := a.Notify(context.Background(), crier.Notice{
-		Channel: crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1", Thread: "1700000000.000001"},
+	_, err := a.Post(context.Background(), crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1", Thread: "1700000000.000001"}, crier.Message{
 		Text:    maybeNoticeText,
 		Buttons: publish.MaybeButtons(12, "mastodon"),
 	})
@@ -52,10 +51,10 @@ func TestNoticeWithoutButtonsIsPlainText(t *testing.T) {
 	t.Parallel()
 	f := newFakeSlack(t)
 	a := newAdapter(t, f, newWorld(t), "http")
-	require.NoError(t, a.Notify(context.Background(), crier.Notice{
-		Channel: crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1"},
-		Text:    "✓ Post #12 published to mastodon: https://mastodon.example/@crier/1",
-	}))
+	_, err := a.Post(context.Background(), crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1"}, crier.Message{
+		Text: "✓ Post #12 published to mastodon: https://mastodon.example/@crier/1",
+	})
+	require.NoError(t, err)
 	posts := f.postsCopy()
 	require.Len(t, posts, 1)
 	require.Empty(t, posts[0].Get("blocks"))
@@ -69,9 +68,10 @@ func TestNoticeButtonThatCannotBeMadeIsOfferedAsACommand(t *testing.T) {
 	f := newFakeSlack(t)
 	a := newAdapter(t, f, newWorld(t), "http")
 	buttons := publish.MaybeButtons(12, "Not A Network")
-	require.NoError(t, a.Notify(context.Background(), crier.Notice{
-		Channel: crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1"}, Text: "❓ Post #12 may or may not be on it.", Buttons: buttons,
-	}))
+	_, err := a.Post(context.Background(), crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1"}, crier.Message{
+		Text: "❓ Post #12 may or may not be on it.", Buttons: buttons,
+	})
+	require.NoError(t, err)
 	blocks := postedBlocks(t, f.postsCopy()[0].Get("blocks"))
 	require.Empty(t, actionButtons(t, blocks))
 	require.Equal(t, "• Type /published #12 Not A Network\n• Type /republish #12 Not A Network", sectionText(t, blocks, "crier_lines"))
@@ -109,10 +109,11 @@ func TestDeliveryButtons(t *testing.T) {
 			a := newAdapter(t, f, w, "http")
 			srv := listener(t, a)
 			id := w.maybe(t)
-			require.NoError(t, a.Notify(context.Background(), crier.Notice{
-				Channel: crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1"}, Text: "❓ Post #1 may or may not be on sandbox.",
+			_, err := a.Post(context.Background(), crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1"}, crier.Message{
+				Text:    "❓ Post #1 may or may not be on sandbox.",
 				Buttons: publish.MaybeButtons(id, "sandbox"),
-			}))
+			})
+			require.NoError(t, err)
 			value := tt.value
 			if value == "" {
 				// The button crier posted with this action_id; an action

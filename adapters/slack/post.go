@@ -8,31 +8,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 	"golang.org/x/time/rate"
-
-	"github.com/crier-bot/crier/commands"
-	"github.com/crier-bot/crier/internal/crier"
 )
-
-// Notify posts a notice to its channel (and thread, if any). A notice with
-// buttons is posted as Block Kit: the text, escaped, and the buttons; the
-// text is also the message's fallback. Pressing a button runs its command
-// as the person who pressed it.
-func (a *Adapter) Notify(ctx context.Context, n crier.Notice) error {
-	if len(n.Buttons) == 0 {
-		_, err := a.post(ctx, n.Channel.ID, n.Channel.Thread, n.Text)
-		return err
-	}
-	resp := noticeResponse(n)
-	_, err := a.post(ctx, n.Channel.ID, n.Channel.Thread, FallbackText(resp), slackapi.MsgOptionBlocks(Blocks(resp)...))
-	return err
-}
-
-// noticeResponse is a notice as a response to render. A button that cannot
-// be made (a target that is no network name) is offered as the command to
-// type instead.
-func noticeResponse(n crier.Notice) commands.Response {
-	return messageResponse(crier.Message{Text: n.Text, Buttons: n.Buttons})
-}
 
 // post sends text to a channel, in a thread when threadTS is set, and returns
 // the message's ts (which starts a thread of its own). Messages to one
