@@ -78,7 +78,9 @@ func (s *Shell) show(text string) {
 func (s *Shell) Platform() string { return Platform }
 
 // Post prints m with the next message number and returns its reference.
-// Buttons become commands to type; a file is named, not shown.
+// Buttons become commands to type; a file is named, not shown. Another
+// shell channel is named; a channel of another platform (crier shell shows
+// every notice) is not.
 func (s *Shell) Post(_ context.Context, ch crier.ChannelRef, m crier.Message) (crier.MessageRef, error) {
 	s.mu.Lock()
 	s.last++
@@ -90,8 +92,8 @@ func (s *Shell) Post(_ context.Context, ch crier.ChannelRef, m crier.Message) (c
 	s.threadOf[id] = root
 	s.mu.Unlock()
 	head := "[#" + id
-	if ch.ID != s.channel.ID {
-		head += " in #" + ch.ID
+	if ch.Platform == Platform && ch.ID != s.channel.ID {
+		head += " in #" + ch.ID // a Slack or Discord channel id means nothing here
 	}
 	if root != "" {
 		head += " re #" + root

@@ -67,6 +67,25 @@ func TestNoticeButtonsBecomeCommandsToType(t *testing.T) {
 	require.Equal(t, "[#1] ❓ Post #3 may or may not be on masto.\n  It is published: type /published #3 masto\n  Publish again: type /republish #3 masto\n", out.String())
 }
 
+// crier shell shows the notices of every chat platform; only another shell
+// channel is named, as before: a Slack or Discord channel id means nothing
+// in the terminal.
+func TestNoticesForAnotherPlatformAreNotLabelled(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	sh := shell.New(strings.NewReader(""), &out, crier.User{Name: "you"}, "general")
+	ctx := context.Background()
+	_, err := sh.Post(ctx, crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1"}, crier.Message{Text: "✓ on slack"})
+	require.NoError(t, err)
+	_, err = sh.Post(ctx, crier.ChannelRef{Platform: "discord", ID: "1400000000000000001"}, crier.Message{Text: "✓ on discord"})
+	require.NoError(t, err)
+	_, err = sh.Post(ctx, crier.ChannelRef{Platform: "discord", ID: "general"}, crier.Message{Text: "✓ same name, other platform"})
+	require.NoError(t, err)
+	_, err = sh.Post(ctx, crier.ChannelRef{Platform: "shell", ID: "launch"}, crier.Message{Text: "✓ another shell channel"})
+	require.NoError(t, err)
+	require.Equal(t, "[#1] ✓ on slack\n[#2] ✓ on discord\n[#3] ✓ same name, other platform\n[#4 in #launch] ✓ another shell channel\n", out.String())
+}
+
 func TestATypedBackslashNIsALineBreak(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
