@@ -20,6 +20,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/crier"
 
 	"github.com/crier-bot/crier/adapters/slack"
@@ -383,17 +384,18 @@ func TestRescheduleButtonAsksWhenInAModal(t *testing.T) {
 	view := f.views[0]["view"].(map[string]any)
 	f.mu.Unlock()
 	require.Equal(t, "crier_reschedule", view["callback_id"])
-	require.Equal(t, "post:1|C0LAUNCH1", view["private_metadata"])
+	metadata := commands.ButtonValue{Action: "reschedule_form", PostID: 1}.String() + "|C0LAUNCH1"
+	require.Equal(t, metadata, view["private_metadata"], "the form carries commands' one button encoding")
 
 	// A time in the past keeps the modal open with the reason under the field.
-	status, body := send(t, srv, signedReq{path: "/slack/interactivity", body: viewSubmission("U_ANA", "post:1|C0LAUNCH1", "yesterday 9am")})
+	status, body := send(t, srv, signedReq{path: "/slack/interactivity", body: viewSubmission("U_ANA", metadata, "yesterday 9am")})
 	require.Equal(t, 200, status)
 	require.Contains(t, body, `"response_action":"errors"`)
 	require.Contains(t, body, "is in the past")
 	require.True(t, w.upcoming(t)[0].DueAt.Equal(before), "nothing changed")
 
 	// A good time closes the modal, moves the post and tells the person.
-	status, body = send(t, srv, signedReq{path: "/slack/interactivity", body: viewSubmission("U_ANA", "post:1|C0LAUNCH1", "in 3 hours"), at: time.Now().Add(time.Second)})
+	status, body = send(t, srv, signedReq{path: "/slack/interactivity", body: viewSubmission("U_ANA", metadata, "in 3 hours"), at: time.Now().Add(time.Second)})
 	require.Equal(t, 200, status)
 	require.Empty(t, body)
 	require.False(t, w.upcoming(t)[0].DueAt.Equal(before))
@@ -402,6 +404,46 @@ func TestRescheduleButtonAsksWhenInAModal(t *testing.T) {
 	defer f.mu.Unlock()
 	require.Equal(t, "U_ANA", f.ephemerals[0].Get("user"))
 	require.Contains(t, f.ephemerals[0].Get("text"), "✓ Post #1 moved to")
+}
+
+// A form opened by the previous version carries "post:<id>|<channel>": it
+// still reschedules. A value of the one encoding for anything but the form,
+// and an old value naming a network, are not crier's forms.
+func TestRescheduleFormMetadata(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		metadata string
+		moved    bool
+	}{
+		{"the form's value", commands.ButtonValue{Action: "reschedule_form", PostID: 1}.String() + "|C0LAUNCH1", true},
+		{"a form opened by the previous version", "post:1|C0LAUNCH1", true},
+		{"a button's value is not a form", commands.ButtonValue{Action: "reschedule", PostID: 1}.String() + "|C0LAUNCH1", false},
+		{"a form value with a network", commands.ButtonValue{Action: "reschedule_form", PostID: 1, Target: "sandbox"}.String() + "|C0LAUNCH1", false},
+		{"a form value with a ref", commands.ButtonValue{Action: "reschedule_form", PostID: 1, Ref: "c1"}.String() + "|C0LAUNCH1", false},
+		{"an old value with a network", "post:1:sandbox|C0LAUNCH1", false},
+		{"something else", "hello|C0LAUNCH1", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeSlack(t)
+			w := newWorld(t)
+			srv := listener(t, newAdapter(t, f, w, "http"))
+			send(t, srv, signedReq{path: "/slack/commands", body: slashBody(f, "U_ANA", "/schedule", "tomorrow 9am Hi")})
+			before := w.upcoming(t)[0].DueAt
+			status, body := send(t, srv, signedReq{path: "/slack/interactivity", body: viewSubmission("U_ANA", tt.metadata, "in 3 hours")})
+			require.Equal(t, 200, status)
+			if !tt.moved {
+				require.Contains(t, body, `"response_action":"errors"`)
+				require.Contains(t, body, "This form is not one of crier's")
+				require.True(t, w.upcoming(t)[0].DueAt.Equal(before), "nothing changed")
+				return
+			}
+			require.Empty(t, body)
+			require.False(t, w.upcoming(t)[0].DueAt.Equal(before), "the post moved")
+		})
+	}
 }
 
 func TestSlowCommandsAreAcknowledgedAndFinishedThroughResponseURL(t *testing.T) {

@@ -31,13 +31,30 @@ func (a *Adapter) openReschedule(ctx context.Context, cb slackapi.InteractionCal
 		Title:           slackapi.NewTextBlockObject(slackapi.PlainTextType, fmt.Sprintf("Reschedule post #%d", id), false, false),
 		Submit:          slackapi.NewTextBlockObject(slackapi.PlainTextType, "Reschedule", false, false),
 		Close:           slackapi.NewTextBlockObject(slackapi.PlainTextType, "Cancel", false, false),
-		PrivateMetadata: ButtonValue(id, "") + "|" + cb.Channel.ID,
+		PrivateMetadata: rescheduleForm(id) + "|" + cb.Channel.ID,
 		Blocks:          slackapi.Blocks{BlockSet: []slackapi.Block{slackapi.NewInputBlock(whenBlock, label, hint, input)}},
 	}
 	if _, err := a.client.OpenViewContext(ctx, cb.TriggerID, view); err != nil {
 		return fmt.Errorf("slack views.open: %w", err)
 	}
 	return nil
+}
+
+// rescheduleForm is the reschedule form's value, in commands' one button
+// encoding (Discord's form carries the same).
+func rescheduleForm(id int64) string {
+	return commands.ButtonValue{Action: "reschedule_form", PostID: id}.String()
+}
+
+// formPost reads the post id of a reschedule form's value: commands'
+// encoding, or "post:<id>" in a form the previous version opened (Slack
+// keeps a form open for as long as a person leaves it).
+func formPost(value string) (int64, bool) {
+	if v, err := commands.ParseButton(value); err == nil {
+		return v.PostID, v.Action == "reschedule_form" && v.Target == "" && v.Ref == ""
+	}
+	id, target, err := ParseButtonValue(value)
+	return id, err == nil && target == ""
 }
 
 // viewSubmission answers a submitted reschedule modal within Slack's ack
@@ -49,8 +66,8 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackapi.InteractionCal
 		return nil
 	}
 	value, channel, _ := strings.Cut(cb.View.PrivateMetadata, "|")
-	id, target, err := ParseButtonValue(value)
-	if err != nil || target != "" {
+	id, ok := formPost(value)
+	if !ok {
 		return slackapi.NewErrorsViewSubmissionResponse(map[string]string{whenBlock: "This form is not one of crier's; close it and press the button again."})
 	}
 	when := strings.TrimSpace(cb.View.State.Values[whenBlock][whenInput].Value)
