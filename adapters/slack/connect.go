@@ -10,6 +10,8 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/crier-bot/crier/internal/crier"
 )
 
 // How long crier waits before it tries to reach Slack again: doubling from
@@ -135,19 +137,10 @@ func (a *Adapter) retry(ctx context.Context, b *backoff, call, key string, err e
 	a.mu.Lock()
 	sleep := a.sleep
 	a.mu.Unlock()
-	return sleep(ctx, d)
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+	if sleep != nil {
+		return sleep(ctx, d)
 	}
+	return crier.Sleep(ctx, a.opts.Clock, d)
 }
 
 // Run connects the adapter and keeps it connected until ctx ends; it

@@ -47,6 +47,8 @@ type fakeSlack struct {
 	responses   []map[string]any
 	userLookups int
 	limitNext   int             // answer this many chat.postMessage calls with 429 first
+	retryAfter  string          // the 429's Retry-After; "" means "1"
+	limited     int             // chat.postMessage calls answered 429
 	loseNext    bool            // record the next message but answer 500, as a timeout after Slack posted would
 	missing     map[string]bool // channels that do not exist
 	views       []map[string]any
@@ -155,7 +157,12 @@ func (f *fakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	if f.limitNext > 0 {
 		f.limitNext--
-		w.Header().Set("Retry-After", "1")
+		f.limited++
+		retryAfter := f.retryAfter
+		if retryAfter == "" {
+			retryAfter = "1"
+		}
+		w.Header().Set("Retry-After", retryAfter)
 		w.WriteHeader(http.StatusTooManyRequests)
 		writeJSON(w, map[string]any{"ok": false, "error": "ratelimited"})
 		return

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	slackapi "github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
 	"github.com/crier-bot/crier/commands"
@@ -339,16 +340,45 @@ func TestMessagesToOneChannelArePaced(t *testing.T) {
 	require.Len(t, f.postsCopy(), 6)
 }
 
-func TestNotifyWaitsOutARateLimitOnce(t *testing.T) {
+// limitedCalls is how many chat.postMessage calls the fake answered 429.
+func (f *fakeSlack) limitedCalls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.limited
+}
+
+// TestPostWaitsOutARateLimitOnce: a 429 is waited out once, as long as
+// Retry-After says, on the injected clock; a second 429 in a row is an error.
+func TestPostWaitsOutARateLimitOnce(t *testing.T) {
 	t.Parallel()
 	f := newFakeSlack(t)
 	f.limitNext = 1
-	a := newAdapter(t, f, newWorld(t), "http")
-	start := time.Now()
-	ref, err := a.Post(context.Background(), crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1", Thread: "1700000000.000001"}, crier.Message{Text: "✓ Post #1 published"})
+	clock := crier.NewManualClock(time.Now())
+	a, err := slack.New(slack.Options{BotToken: "xoxb-test", APIURL: f.GetAPIURL(), Clock: clock})
 	require.NoError(t, err)
-	require.NotEmpty(t, ref.ID)
-	require.GreaterOrEqual(t, time.Since(start), time.Second, "Retry-After is honoured")
+	type result struct {
+		ref crier.MessageRef
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ref, err := a.Post(context.Background(), crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1", Thread: "1700000000.000001"}, crier.Message{Text: "✓ Post #1 published"})
+		done <- result{ref, err}
+	}()
+	require.Eventually(t, func() bool { return clock.Waiters() == 1 }, 5*time.Second, time.Millisecond, "crier waits on its clock after the 429")
+	require.Equal(t, 1, f.limitedCalls())
+	clock.Add(999 * time.Millisecond)
+	require.Equal(t, 1, clock.Waiters(), "Retry-After is honoured: still waiting before 1 s")
+	require.Empty(t, f.postsCopy())
+	clock.Add(time.Millisecond)
+	var got result
+	select {
+	case got = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Post did not return once Retry-After had passed")
+	}
+	require.NoError(t, got.err)
+	require.NotEmpty(t, got.ref.ID)
 	posts := f.postsCopy()
 	require.Len(t, posts, 1)
 	require.Equal(t, "1700000000.000001", posts[0].Get("thread_ts"))
@@ -356,8 +386,42 @@ func TestNotifyWaitsOutARateLimitOnce(t *testing.T) {
 	f.mu.Lock()
 	f.limitNext = 2
 	f.mu.Unlock()
-	_, err = a.Post(context.Background(), crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1"}, crier.Message{Text: "again"})
-	require.Error(t, err, "a second 429 in a row is an error, not a retry storm")
+	go func() {
+		_, err := a.Post(context.Background(), crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1"}, crier.Message{Text: "again"})
+		done <- result{err: err}
+	}()
+	require.Eventually(t, func() bool { return clock.Waiters() == 1 }, 5*time.Second, time.Millisecond)
+	clock.Add(time.Second)
+	select {
+	case got = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Post did not return after the second 429")
+	}
+	require.Error(t, got.err, "a second 429 in a row is an error, not a retry storm")
+	require.Equal(t, 3, f.limitedCalls())
+	require.Len(t, f.postsCopy(), 1)
+}
+
+// A Retry-After longer than the caller can wait is not waited for: Post
+// fails at once with Slack's rate limit, not with the caller's deadline.
+func TestPostDoesNotWaitARateLimitPastItsDeadline(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	f.limitNext = 1
+	f.retryAfter = "30"
+	clock := crier.NewManualClock(time.Now())
+	a, err := slack.New(slack.Options{BotToken: "xoxb-test", APIURL: f.GetAPIURL(), Clock: clock})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err = a.Post(ctx, crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1"}, crier.Message{Text: "✓ Post #1 published"})
+	require.Error(t, err)
+	require.NotErrorIs(t, err, context.DeadlineExceeded)
+	var limited *slackapi.RateLimitedError
+	require.ErrorAs(t, err, &limited)
+	require.Equal(t, 30*time.Second, limited.RetryAfter)
+	require.Equal(t, 0, clock.Waiters())
+	require.Equal(t, 1, f.limitedCalls())
 }
 
 func viewSubmission(user, metadata, when string) string {

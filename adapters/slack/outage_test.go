@@ -137,6 +137,35 @@ func TestSlackDownAtStartDoesNotStopCrier(t *testing.T) {
 	}
 }
 
+// TestConnectionRetriesWaitOnTheClock: without a test hook, the wait between
+// connection attempts goes through the injected clock: crier tries again
+// once the clock has moved, and not before.
+func TestConnectionRetriesWaitOnTheClock(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	f.authDown = 1
+	clock := crier.NewManualClock(time.Now())
+	a, err := slack.New(slack.Options{
+		Mode: "http", BotToken: "xoxb-test", SigningSecret: secret, APIURL: f.GetAPIURL(),
+		Router: newWorld(t).router, Clock: clock,
+	})
+	require.NoError(t, err)
+	r := &retrying{a: a, clock: clock}
+	r.run(t)
+	require.Eventually(t, func() bool { return clock.Waiters() == 1 }, 5*time.Second, time.Millisecond, "crier waits on its clock")
+	require.ErrorContains(t, a.Health(), "trying again in 1s")
+	clock.Add(999 * time.Millisecond)
+	require.Equal(t, 1, clock.Waiters(), "not before the wait is over")
+	f.mu.Lock()
+	require.Equal(t, 1, f.authCalls)
+	f.mu.Unlock()
+	clock.Add(time.Millisecond)
+	require.Eventually(t, func() bool { return a.Health() == nil }, 5*time.Second, time.Millisecond)
+	f.mu.Lock()
+	require.Equal(t, 2, f.authCalls)
+	f.mu.Unlock()
+}
+
 // TestARefusedBotTokenIsRetriedSlowly: Slack answers invalid_auth. crier
 // keeps running (the token may be fixed in Slack's settings), tries again
 // minutes later, and Health says the token needs replacing.

@@ -8,12 +8,17 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 	"golang.org/x/time/rate"
+
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/netcall"
 )
 
 // post sends text to a channel, in a thread when threadTS is set, and returns
 // the message's ts (which starts a thread of its own). Messages to one
 // channel are paced (about 1 a second, short bursts); a 429 is waited out
-// once, as long as Slack's Retry-After says, and never retried in a loop.
+// once, as long as Slack's Retry-After says (on the injected clock), and
+// never retried in a loop; a wait that would outlast ctx's deadline is not
+// started: the 429 is the error.
 func (a *Adapter) post(ctx context.Context, channel, threadTS, text string, extra ...slackapi.MsgOption) (string, error) {
 	if err := a.limiter(channel).Wait(ctx); err != nil {
 		return "", fmt.Errorf("slack post to %s: %w", channel, err)
@@ -27,13 +32,11 @@ func (a *Adapter) post(ctx context.Context, channel, threadTS, text string, extr
 		var limited *slackapi.RateLimitedError
 		if errors.As(err, &limited) {
 			a.opts.Metrics.RateLimited(Platform)
-			if attempt == 0 {
-				select {
-				case <-ctx.Done():
-					return "", fmt.Errorf("slack post to %s: %w", channel, ctx.Err())
-				case <-time.After(max(limited.RetryAfter, time.Second)):
-					continue
+			if d := max(limited.RetryAfter, time.Second); attempt == 0 && netcall.Fits(ctx, d) {
+				if err := crier.Sleep(ctx, a.opts.Clock, d); err != nil {
+					return "", fmt.Errorf("slack post to %s: %w", channel, err)
 				}
+				continue
 			}
 		}
 		if err != nil {

@@ -85,7 +85,7 @@ type Adapter struct {
 	limiters  map[string]*rate.Limiter
 	onThread  crier.ThreadHandler
 	store     crier.ReplayStore                                // nil: replays in memory
-	sleep     func(ctx context.Context, d time.Duration) error // between connection attempts
+	sleep     func(ctx context.Context, d time.Duration) error // a test's hook between connection attempts; nil: crier.Sleep on the clock
 	outage    *outage                                          // nil while connected
 }
 
@@ -134,7 +134,7 @@ func New(opts Options) (*Adapter, error) {
 		opts: opts, api: client, client: client, http: opts.HTTPClient, log: opts.Logger,
 		users: map[string]cachedUser{}, groups: map[string]cachedGroup{},
 		events: map[string]time.Time{}, replays: map[string]time.Time{}, limiters: map[string]*rate.Limiter{},
-		sleep: sleep, outage: &outage{reason: "Slack is not connected yet"},
+		outage: &outage{reason: "Slack is not connected yet"},
 	}, nil
 }
 
