@@ -17,7 +17,7 @@ func (m *Main) runMigrate(ctx context.Context, args []string) error {
 	}
 	// Opening applies crier's and River's migrations.
 	log := slog.New(slog.DiscardHandler)
-	ch, err := newChats(cfg, m.Clock, log, crier.NopMetrics{}, logNotifier{log})
+	ch, err := newChats(cfg, m.Clock, log, crier.NopMetrics{}, logChat{log})
 	if err != nil {
 		return err
 	}

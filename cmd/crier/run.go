@@ -127,10 +127,6 @@ type logChat struct{ log *slog.Logger }
 
 var _ crier.Chat = logChat{}
 
-// logNotifier is logChat's old name, kept only until cmd/crier/migrate.go
-// (not this change's file) says logChat.
-type logNotifier = logChat
-
 // Platform is "": messages of any platform end here.
 func (n logChat) Platform() string { return "" }
 
