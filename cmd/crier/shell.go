@@ -81,10 +81,19 @@ func (m *Main) runShell(ctx context.Context, args []string) error {
 // out only when crier runs again, and about posts that wait for them to say
 // whether they went out.
 func sayWhatIsLeft(ctx context.Context, a *app, sh *shell.Shell, user string, now time.Time) {
-	posts, err := a.pub.Upcoming(ctx, 1000)
-	if err != nil {
-		a.log.Warn("list what is left to publish", slog.Any("error", err))
-		return
+	// Every scheduled post, a page at a time (the queue's own totals say
+	// when all are read), so the count is never cut at a page.
+	var posts []*crier.Post
+	for {
+		q, err := a.pub.Queue(ctx, crier.QueueFilter{ScheduledOffset: len(posts), ScheduledLimit: 500})
+		if err != nil {
+			a.log.Warn("list what is left to publish", slog.Any("error", err))
+			return
+		}
+		posts = append(posts, q.Scheduled...)
+		if len(q.Scheduled) == 0 || len(posts) >= q.ScheduledTotal {
+			break
+		}
 	}
 	for _, line := range whatIsLeft(posts, a.shellLocation(ctx, user), now) {
 		sh.Say(line)
