@@ -237,9 +237,10 @@ func TestAPostWaitingForADecisionSaysSoInTheQueueAndIsSettledByCommand(t *testin
 	require.False(t, b.say(t, ana, "/schedule tomorrow 9am Maybe out").Error)
 	p, err := b.pub.Post(context.Background(), 1)
 	require.NoError(t, err)
-	_, dl, err := b.db.StartDelivery(context.Background(), p.Deliveries[0].ID, p.DueAt)
+	claims, err := b.db.ClaimDeliveries(context.Background(), p.DueAt, 10)
 	require.NoError(t, err)
-	_, err = b.db.EndDelivery(context.Background(), dl.ID, crier.DeliveryEnd{Status: crier.DeliveryMaybe, Reason: "no answer", Unclear: true}, criertest.KeepStatus{})
+	require.Len(t, claims, 1)
+	err = b.db.EndDeliveries(context.Background(), []crier.DeliveryEnd{{ID: claims[0].Delivery.ID, Status: crier.DeliveryMaybe, Reason: "no answer", Unclear: true}}, criertest.KeepStatus{})
 	require.NoError(t, err)
 
 	resp := b.say(t, ana, "/queue")

@@ -113,9 +113,10 @@ func TestAnOverduePostWaitingForAPersonSaysSo(t *testing.T) {
 	require.False(t, b.say(t, ana, "/schedule now | Maybe out").Error)
 	p, err := b.pub.Post(ctx, 1)
 	require.NoError(t, err)
-	_, dl, err := b.db.StartDelivery(ctx, p.Deliveries[0].ID, p.DueAt)
+	claims, err := b.db.ClaimDeliveries(ctx, p.DueAt, 10)
 	require.NoError(t, err)
-	_, err = b.db.EndDelivery(ctx, dl.ID, crier.DeliveryEnd{Status: crier.DeliveryMaybe, Reason: "no answer", Unclear: true}, criertest.KeepStatus{})
+	require.Len(t, claims, 1)
+	err = b.db.EndDeliveries(ctx, []crier.DeliveryEnd{{ID: claims[0].Delivery.ID, Status: crier.DeliveryMaybe, Reason: "no answer", Unclear: true}}, criertest.KeepStatus{})
 	require.NoError(t, err)
 
 	resp := b.say(t, ana, "/queue")
@@ -166,9 +167,7 @@ func TestAFullPageOfPostsWaitingForAPersonFitsOneChatMessage(t *testing.T) {
 		p, err := b.pub.Post(ctx, int64(i+1))
 		require.NoError(t, err)
 		for _, d := range p.Deliveries {
-			_, dl, err := b.db.StartDelivery(ctx, d.ID, p.DueAt)
-			require.NoError(t, err)
-			_, err = b.db.EndDelivery(ctx, dl.ID, crier.DeliveryEnd{Status: crier.DeliveryMaybe, Reason: "no answer", Unclear: true}, criertest.KeepStatus{})
+			err := b.db.EndDeliveries(ctx, []crier.DeliveryEnd{{ID: d.ID, Status: crier.DeliveryMaybe, Reason: "no answer", Unclear: true}}, criertest.KeepStatus{})
 			require.NoError(t, err)
 		}
 	}

@@ -464,8 +464,8 @@ func (w *world) maybe(t *testing.T) int64 {
 	stored, err := w.db.FindPost(ctx, p.ID)
 	require.NoError(t, err)
 	require.Len(t, stored.Deliveries, 1)
-	_, err = w.db.EndDelivery(ctx, stored.Deliveries[0].ID,
-		crier.DeliveryEnd{Status: crier.DeliveryMaybe, Reason: "mastodon did not answer in time", Unclear: true}, criertest.KeepStatus{})
+	err = w.db.EndDeliveries(ctx, []crier.DeliveryEnd{{ID: stored.Deliveries[0].ID,
+		Status: crier.DeliveryMaybe, Reason: "mastodon did not answer in time", Unclear: true}}, criertest.KeepStatus{})
 	require.NoError(t, err)
 	return p.ID
 }

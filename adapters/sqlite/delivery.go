@@ -1,30 +1,34 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
-	"errors"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/crier-bot/crier/internal/crier"
 )
 
 const deliveryColumns = `id, post_id, target, occurrence, idempotency_key, status, due_at, attempts,
-	remote_id, url, last_error, started_at, published_at, job_id, unclear_at, asked_at`
+	remote_id, url, last_error, started_at, published_at, unclear_at, asked_at, next_at, failures`
 
 func scanDelivery(row scanner) (crier.Delivery, error) {
 	var (
 		dl                 crier.Delivery
 		due                int64
 		started, published sql.NullInt64
-		job, unclear       sql.NullInt64
-		asked              sql.NullInt64
+		unclear, asked     sql.NullInt64
+		next               sql.NullInt64
 	)
 	err := row.Scan(&dl.ID, &dl.PostID, &dl.Target, &dl.Occurrence, &dl.IdempotencyKey, &dl.Status, &due,
-		&dl.Attempts, &dl.RemoteID, &dl.URL, &dl.LastError, &started, &published, &job, &unclear, &asked)
+		&dl.Attempts, &dl.RemoteID, &dl.URL, &dl.LastError, &started, &published, &unclear, &asked, &next, &dl.Failures)
 	dl.DueAt = time.UnixMilli(due).UTC()
-	dl.StartedAt, dl.PublishedAt, dl.JobID = fromMS(started), fromMS(published), job.Int64
-	dl.UnclearAt, dl.AskedAt = fromMS(unclear), fromMS(asked)
+	dl.StartedAt, dl.PublishedAt = fromMS(started), fromMS(published)
+	dl.UnclearAt, dl.AskedAt, dl.NextAt = fromMS(unclear), fromMS(asked), fromMS(next)
 	return dl, err
 }
 
@@ -33,6 +37,10 @@ func findDeliveries(ctx context.Context, tx *sql.Tx, postID int64) ([]crier.Deli
 	if err != nil {
 		return nil, err
 	}
+	return scanDeliveries(rows)
+}
+
+func scanDeliveries(rows *sql.Rows) ([]crier.Delivery, error) {
 	defer rows.Close()
 	var ds []crier.Delivery
 	for rows.Next() {
@@ -45,66 +53,237 @@ func findDeliveries(ctx context.Context, tx *sql.Tx, postID int64) ([]crier.Deli
 	return ds, rows.Err()
 }
 
-// StartDelivery claims one publish attempt for a delivery still due at dueAt.
-// A delivery left "publishing" by a crash is claimed again and marked unclear
-// since its cut-short attempt: the network's idempotency key makes the
-// repeat harmless while the network remembers it, and a person decides after. The post comes back without
-// its deliveries (the hot path needs only its text and origin).
-func (d *DB) StartDelivery(ctx context.Context, id int64, dueAt time.Time) (*crier.Post, *crier.Delivery, error) {
-	var (
-		p  *crier.Post
-		dl crier.Delivery
-	)
-	err := d.inTx(ctx, "start delivery", func(tx *sql.Tx) error {
-		var err error
-		// A delivery still "publishing" was cut short by a crash: its last
-		// attempt may have published, so it is unclear since that attempt
-		// started. (SET reads the row as it was before the update.)
-		now := d.clock.Now().UnixMilli()
-		dl, err = scanDelivery(tx.QueryRowContext(ctx, `UPDATE deliveries
-			SET status = 'publishing', attempts = attempts + 1, started_at = coalesce(started_at, ?),
-				unclear_at = CASE WHEN status = 'publishing' THEN coalesce(unclear_at, last_attempt_at, ?) ELSE unclear_at END,
-				last_attempt_at = ?
-			WHERE id = ? AND status IN ('pending', 'publishing') AND due_at = ?
-			RETURNING `+deliveryColumns, now, now, now, id, dueAt.UnixMilli()))
-		if errors.Is(err, sql.ErrNoRows) {
-			// Cancelled, finished, or rescheduled (a newer job carries the new time).
-			return crier.ErrSkip
+// idList is ids as a JSON array, for "IN (SELECT value FROM json_each(?))":
+// one statement for a whole batch, whatever its size.
+func idList(ids []int64) string {
+	b := make([]byte, 0, 8*len(ids)+2)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
 		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
+}
+
+// NextDelivery returns when the earliest pending delivery is due.
+func (d *DB) NextDelivery(ctx context.Context) (time.Time, bool, error) {
+	var next sql.NullInt64
+	err := d.db.QueryRowContext(ctx, "SELECT min(next_at) FROM deliveries INDEXED BY deliveries_next WHERE status = 'pending'").Scan(&next)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next delivery: %w", err)
+	}
+	return fromMS(next), next.Valid, nil
+}
+
+// ClaimDeliveries marks up to limit due deliveries as publishing, with one
+// more attempt started now, and returns them with their posts (without the
+// posts' deliveries: the hot path needs only text, images and origin), in
+// two statements however many there are. The due ones are read from the
+// pending-only index in due order (SQLite would otherwise pick the status
+// index and sort every pending delivery: 6 ms a claim with 10,000 waiting,
+// against 0.3 ms).
+func (d *DB) ClaimDeliveries(ctx context.Context, now time.Time, limit int) ([]crier.Claim, error) {
+	var claims []crier.Claim
+	err := d.inTx(ctx, "claim deliveries", func(tx *sql.Tx) error {
+		at := now.UnixMilli()
+		rows, err := tx.QueryContext(ctx, `UPDATE deliveries
+			SET status = 'publishing', attempts = attempts + 1, started_at = coalesce(started_at, ?),
+				last_attempt_at = ?, next_at = NULL
+			WHERE id IN (SELECT id FROM deliveries INDEXED BY deliveries_next
+				WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?)
+			RETURNING `+deliveryColumns, at, at, at, limit)
 		if err != nil {
 			return err
 		}
-		p, err = scanPost(tx.QueryRowContext(ctx, "SELECT "+postColumns+" FROM posts WHERE id = ?", dl.PostID))
-		return err
+		ds, err := scanDeliveries(rows)
+		if err != nil || len(ds) == 0 {
+			return err
+		}
+		// RETURNING gives no order: the earliest due first.
+		slices.SortFunc(ds, func(a, b crier.Delivery) int {
+			return cmp.Or(a.DueAt.Compare(b.DueAt), cmp.Compare(a.ID, b.ID))
+		})
+		ids := make([]int64, 0, len(ds))
+		for _, dl := range ds {
+			ids = append(ids, dl.PostID)
+		}
+		rows, err = tx.QueryContext(ctx, "SELECT "+postColumns+" FROM posts WHERE id IN (SELECT value FROM json_each(?))", idList(ids))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		posts := make(map[int64]*crier.Post, len(ds))
+		for rows.Next() {
+			p, err := scanPost(rows)
+			if err != nil {
+				return err
+			}
+			posts[p.ID] = p
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		claims = make([]crier.Claim, 0, len(ds))
+		for _, dl := range ds {
+			p, ok := posts[dl.PostID]
+			if !ok {
+				return fmt.Errorf("delivery %d: post %d is missing", dl.ID, dl.PostID)
+			}
+			claims = append(claims, crier.Claim{Post: p, Delivery: dl})
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return p, &dl, nil
+	return claims, nil
 }
 
-// EndDelivery records how an attempt ended and settles the post by s's rule.
-// A published delivery gets its remote id and URL; a failed attempt its
-// reason, and, when unclear (the post may be out), unclear_at the first time.
-func (d *DB) EndDelivery(ctx context.Context, id int64, end crier.DeliveryEnd, s crier.Scheduler) (*crier.Post, error) {
+// RecoverDeliveries makes deliveries left publishing by a crash pending
+// again, due now, and unclear since their cut-short attempt: the network's
+// idempotency key makes the repeat harmless while the network remembers
+// it, and a person decides after. Safe because crier holds the database's
+// exclusive lock: no other process is publishing them.
+func (d *DB) RecoverDeliveries(ctx context.Context) (int, error) {
+	var n int64
+	err := d.inTx(ctx, "recover deliveries", func(tx *sql.Tx) error {
+		now := d.clock.Now().UnixMilli()
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', next_at = ?,
+			unclear_at = coalesce(unclear_at, last_attempt_at, ?) WHERE status = 'publishing'`, now, now)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// EndDeliveries records how claimed attempts ended and settles their posts
+// by r's rule, in one transaction: a published delivery gets its remote id
+// and URL; a failed attempt its reason, and, when unclear (the post may be
+// out), unclear_at the first time; a released claim is pending as before.
+// Each kind of end is one statement over the whole batch (its rows passed as
+// JSON), so a batch costs the same few statements whatever its size. The
+// unary + keeps SQLite from walking the status index instead of the batch's
+// ids (measured: 10,000 ends took 48 s that way).
+func (d *DB) EndDeliveries(ctx context.Context, ends []crier.DeliveryEnd, r crier.DeliveryRules) error {
+	if len(ends) == 0 {
+		return nil
+	}
+	type (
+		publishedRow struct {
+			ID     int64  `json:"id"`
+			Remote string `json:"remote"`
+			URL    string `json:"url"`
+		}
+		failedRow struct {
+			ID      int64  `json:"id"`
+			Status  string `json:"status"`
+			Reason  string `json:"reason"`
+			Unclear *int64 `json:"unclear"`
+			Counted int    `json:"counted"`
+			Next    *int64 `json:"next"`
+		}
+		releasedRow struct {
+			ID   int64 `json:"id"`
+			Next int64 `json:"next"`
+		}
+	)
 	now := d.clock.Now().UnixMilli()
-	if end.Status == crier.DeliveryPublished {
-		return d.endDelivery(ctx, "finish delivery", s, `UPDATE deliveries SET status = 'published', remote_id = ?, url = ?,
-			last_error = '', published_at = ? WHERE id = ? RETURNING post_id`, end.Result.RemoteID, end.Result.URL, now, id)
+	var (
+		published []publishedRow
+		failed    []failedRow
+		released  []releasedRow
+	)
+	for _, end := range ends {
+		switch {
+		case end.Released:
+			next := now
+			if !end.NextAt.IsZero() {
+				next = end.NextAt.UnixMilli()
+			}
+			released = append(released, releasedRow{ID: end.ID, Next: next})
+		case end.Status == crier.DeliveryPublished:
+			published = append(published, publishedRow{ID: end.ID, Remote: end.Result.RemoteID, URL: end.Result.URL})
+		default:
+			row := failedRow{ID: end.ID, Status: string(end.Status), Reason: end.Reason}
+			if end.Unclear {
+				row.Unclear = &now
+			}
+			if end.Counted {
+				row.Counted = 1
+			}
+			if end.Status == crier.DeliveryPending {
+				next := now
+				if !end.NextAt.IsZero() {
+					next = end.NextAt.UnixMilli()
+				}
+				row.Next = &next
+			}
+			failed = append(failed, row)
+		}
 	}
-	var at any
-	if end.Unclear {
-		at = now
-	}
-	return d.endDelivery(ctx, "fail delivery", s, `UPDATE deliveries SET status = ?, last_error = ?, unclear_at = coalesce(unclear_at, ?)
-		WHERE id = ? RETURNING post_id`, end.Status, end.Reason, at, id)
+	return d.inTx(ctx, "record deliveries", func(tx *sql.Tx) error {
+		var postIDs []int64
+		run := func(rows any, query string, args ...any) error {
+			list, err := json.Marshal(rows)
+			if err != nil {
+				return err
+			}
+			res, err := tx.QueryContext(ctx, query, append(args, string(list))...)
+			if err != nil {
+				return err
+			}
+			defer res.Close()
+			for res.Next() {
+				var id int64
+				if err := res.Scan(&id); err != nil {
+					return err
+				}
+				postIDs = append(postIDs, id)
+			}
+			return res.Err()
+		}
+		if len(published) > 0 {
+			if err := run(published, `UPDATE deliveries SET status = 'published', remote_id = e.remote, url = e.url,
+				last_error = '', published_at = ?
+				FROM (SELECT value->>'id' AS id, value->>'remote' AS remote, value->>'url' AS url FROM json_each(?)) AS e
+				WHERE deliveries.id = e.id AND +deliveries.status IN ('pending', 'publishing')
+				RETURNING deliveries.post_id`, now); err != nil {
+				return err
+			}
+		}
+		if len(failed) > 0 {
+			if err := run(failed, `UPDATE deliveries SET status = e.status, last_error = e.reason,
+				unclear_at = coalesce(deliveries.unclear_at, e.unclear), failures = deliveries.failures + e.counted, next_at = e.next
+				FROM (SELECT value->>'id' AS id, value->>'status' AS status, value->>'reason' AS reason,
+					value->>'unclear' AS unclear, value->>'counted' AS counted, value->>'next' AS next FROM json_each(?)) AS e
+				WHERE deliveries.id = e.id AND +deliveries.status IN ('pending', 'publishing')
+				RETURNING deliveries.post_id`); err != nil {
+				return err
+			}
+		}
+		if len(released) > 0 {
+			if err := run(released, `UPDATE deliveries SET status = 'pending', attempts = deliveries.attempts - 1,
+				started_at = CASE WHEN deliveries.attempts = 1 THEN NULL ELSE deliveries.started_at END, next_at = e.next
+				FROM (SELECT value->>'id' AS id, value->>'next' AS next FROM json_each(?)) AS e
+				WHERE deliveries.id = e.id AND +deliveries.status = 'publishing'
+				RETURNING deliveries.post_id`); err != nil {
+				return err
+			}
+		}
+		return d.settleMany(ctx, tx, postIDs, r)
+	})
 }
 
 // ResolveMaybe settles a delivery whose outcome was unknown, as a person
 // decided: published (it is on the network) or not (publish it again, with
 // a fresh idempotency key so a network that remembers the old one does not
-// swallow it, and a new job due now).
-func (d *DB) ResolveMaybe(ctx context.Context, postID int64, target string, published bool, s crier.Scheduler) (*crier.Post, error) {
+// swallow it, due now).
+func (d *DB) ResolveMaybe(ctx context.Context, postID int64, target string, published bool, r crier.DeliveryRules) (*crier.Post, error) {
 	var p *crier.Post
 	err := d.inTx(ctx, "resolve delivery", func(tx *sql.Tx) error {
 		var err error
@@ -130,17 +309,15 @@ func (d *DB) ResolveMaybe(ctx context.Context, postID int64, target string, publ
 				return err
 			}
 		} else {
-			dl.IdempotencyKey = s.Rekey(d.installation, *dl)
-			dl.Status, dl.DueAt, dl.UnclearAt, dl.AskedAt, dl.LastError = crier.DeliveryPending, now.UTC(), time.Time{}, time.Time{}, ""
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', idempotency_key = ?, due_at = ?,
-				unclear_at = NULL, asked_at = NULL, last_error = '' WHERE id = ?`, dl.IdempotencyKey, dl.DueAt.UnixMilli(), dl.ID); err != nil {
-				return err
-			}
-			if err := d.enqueue(ctx, tx, []crier.Delivery{*dl}, s); err != nil {
+			dl.IdempotencyKey = r.Rekey(d.installation, *dl)
+			dl.Status, dl.DueAt, dl.NextAt, dl.UnclearAt, dl.AskedAt, dl.LastError = crier.DeliveryPending, now.UTC(), now.UTC(), time.Time{}, time.Time{}, ""
+			dl.Failures = 0
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', idempotency_key = ?, due_at = ?, next_at = ?, failures = 0,
+				unclear_at = NULL, asked_at = NULL, last_error = '' WHERE id = ?`, dl.IdempotencyKey, dl.DueAt.UnixMilli(), dl.NextAt.UnixMilli(), dl.ID); err != nil {
 				return err
 			}
 		}
-		settled, err := d.settle(ctx, tx, postID, s)
+		settled, err := d.settle(ctx, tx, postID, r)
 		if err != nil {
 			return err
 		}
@@ -194,33 +371,88 @@ func (d *DB) Unasked(ctx context.Context) ([]*crier.Post, error) {
 	return posts, err
 }
 
-// endDelivery runs one delivery update and settles its post.
-func (d *DB) endDelivery(ctx context.Context, op string, s crier.Scheduler, query string, args ...any) (*crier.Post, error) {
-	var p *crier.Post
-	err := d.inTx(ctx, op, func(tx *sql.Tx) error {
-		var postID int64
-		err := tx.QueryRowContext(ctx, query, args...).Scan(&postID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return crier.ErrSkip
-		}
-		if err != nil {
+// settleMany gives each post the status r's rule derives from its
+// deliveries, in the caller's transaction: the posts and their deliveries
+// are read in two statements, and the posts whose status changes are
+// written in one.
+func (d *DB) settleMany(ctx context.Context, tx *sql.Tx, postIDs []int64, r crier.DeliveryRules) error {
+	if len(postIDs) == 0 {
+		return nil
+	}
+	slices.Sort(postIDs)
+	postIDs = slices.Compact(postIDs)
+	// Only what the rule looks at: the post's status and its deliveries'
+	// targets and statuses (the hot path settles thousands a second).
+	list := idList(postIDs)
+	rows, err := tx.QueryContext(ctx, "SELECT id, status FROM posts WHERE id IN (SELECT value FROM json_each(?))", list)
+	if err != nil {
+		return err
+	}
+	posts := make(map[int64]*crier.Post, len(postIDs))
+	for rows.Next() {
+		p := &crier.Post{}
+		if err := rows.Scan(&p.ID, &p.Status); err != nil {
+			rows.Close()
 			return err
 		}
-		p, err = d.settle(ctx, tx, postID, s)
+		posts[p.ID] = p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return err
-	})
-	return p, err
+	}
+	rows, err = tx.QueryContext(ctx, "SELECT id, post_id, target, status FROM deliveries WHERE post_id IN (SELECT value FROM json_each(?)) ORDER BY id", list)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var dl crier.Delivery
+		if err := rows.Scan(&dl.ID, &dl.PostID, &dl.Target, &dl.Status); err != nil {
+			return err
+		}
+		if p := posts[dl.PostID]; p != nil {
+			p.Deliveries = append(p.Deliveries, dl)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	type change struct {
+		ID     int64  `json:"id"`
+		Status string `json:"status"`
+	}
+	var changed []change
+	for _, id := range postIDs {
+		p := posts[id]
+		if p == nil {
+			continue
+		}
+		if status := r.Settle(p); status != p.Status {
+			changed = append(changed, change{ID: p.ID, Status: string(status)})
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	rows2, err := json.Marshal(changed)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE posts SET status = c.status, updated_at = ?
+		FROM (SELECT value->>'id' AS id, value->>'status' AS status FROM json_each(?)) AS c WHERE posts.id = c.id`,
+		d.clock.Now().UnixMilli(), string(rows2))
+	return err
 }
 
-// settle gives the post the status the scheduler's rule derives from its
-// deliveries, in the caller's transaction; the post comes back with its
-// deliveries.
-func (d *DB) settle(ctx context.Context, tx *sql.Tx, postID int64, s crier.Scheduler) (*crier.Post, error) {
+// settle gives one post the status r's rule derives from its deliveries, in
+// the caller's transaction; the post comes back with its deliveries.
+func (d *DB) settle(ctx context.Context, tx *sql.Tx, postID int64, r crier.DeliveryRules) (*crier.Post, error) {
 	p, err := findPost(ctx, tx, postID)
 	if err != nil {
 		return nil, err
 	}
-	if status := s.Settle(p); status != p.Status {
+	if status := r.Settle(p); status != p.Status {
 		p.Status = status
 		return p, d.touch(ctx, tx, p)
 	}

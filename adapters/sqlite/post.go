@@ -15,8 +15,8 @@ import (
 var _ crier.PostStore = (*DB)(nil)
 
 // CreatePost stores a draft, or a scheduled post with one delivery per target
-// and their publish jobs, in one transaction.
-func (d *DB) CreatePost(ctx context.Context, p *crier.Post, s crier.Scheduler) error {
+// due at its time, in one transaction.
+func (d *DB) CreatePost(ctx context.Context, p *crier.Post, r crier.DeliveryRules) error {
 	return d.inTx(ctx, "create post", func(tx *sql.Tx) error {
 		now := d.clock.Now()
 		targets, err := json.Marshal(p.Targets)
@@ -44,24 +44,24 @@ func (d *DB) CreatePost(ctx context.Context, p *crier.Post, s crier.Scheduler) e
 		}
 		p.CreatedAt, p.UpdatedAt = now.UTC(), now.UTC()
 		if p.Status == crier.PostScheduled {
-			p.Deliveries, err = d.createDeliveries(ctx, tx, p, s)
+			p.Deliveries, err = d.createDeliveries(ctx, tx, p, r)
 		}
 		return err
 	})
 }
 
-// createDeliveries inserts one pending delivery per target, enqueues their
-// jobs and records the job ids.
-func (d *DB) createDeliveries(ctx context.Context, tx *sql.Tx, p *crier.Post, s crier.Scheduler) ([]crier.Delivery, error) {
+// createDeliveries inserts one pending delivery per target, due at the
+// post's time.
+func (d *DB) createDeliveries(ctx context.Context, tx *sql.Tx, p *crier.Post, r crier.DeliveryRules) ([]crier.Delivery, error) {
 	ds := make([]crier.Delivery, 0, len(p.Targets))
 	for _, target := range p.Targets {
 		dl := crier.Delivery{
 			PostID: p.ID, Target: target, Occurrence: 0,
-			Status: crier.DeliveryPending, DueAt: p.DueAt.UTC(),
+			Status: crier.DeliveryPending, DueAt: p.DueAt.UTC(), NextAt: p.DueAt.UTC(),
 		}
-		dl.IdempotencyKey = s.Key(d.installation, dl)
-		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (post_id, target, occurrence, idempotency_key, status, due_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, dl.PostID, dl.Target, dl.Occurrence, dl.IdempotencyKey, dl.Status, dl.DueAt.UnixMilli())
+		dl.IdempotencyKey = r.Key(d.installation, dl)
+		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (post_id, target, occurrence, idempotency_key, status, due_at, next_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, dl.PostID, dl.Target, dl.Occurrence, dl.IdempotencyKey, dl.Status, dl.DueAt.UnixMilli(), dl.NextAt.UnixMilli())
 		if err != nil {
 			return nil, err
 		}
@@ -70,24 +70,7 @@ func (d *DB) createDeliveries(ctx context.Context, tx *sql.Tx, p *crier.Post, s 
 		}
 		ds = append(ds, dl)
 	}
-	return ds, d.enqueue(ctx, tx, ds, s)
-}
-
-func (d *DB) enqueue(ctx context.Context, tx *sql.Tx, ds []crier.Delivery, s crier.Scheduler) error {
-	ids, err := s.Enqueue(ctx, tx, ds)
-	if err != nil {
-		return fmt.Errorf("enqueue: %w", err)
-	}
-	if len(ids) != len(ds) {
-		return fmt.Errorf("enqueue: %d jobs for %d deliveries", len(ids), len(ds))
-	}
-	for i := range ds {
-		ds[i].JobID = ids[i]
-		if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET job_id = ? WHERE id = ?", ids[i], ds[i].ID); err != nil {
-			return err
-		}
-	}
-	return nil
+	return ds, nil
 }
 
 // FindPost returns a post with its deliveries.
@@ -145,7 +128,7 @@ func (d *DB) ListPosts(ctx context.Context, f crier.PostFilter) ([]*crier.Post, 
 }
 
 // SchedulePost turns a draft into a scheduled post.
-func (d *DB) SchedulePost(ctx context.Context, id int64, due time.Time, s crier.Scheduler) (*crier.Post, error) {
+func (d *DB) SchedulePost(ctx context.Context, id int64, due time.Time, r crier.DeliveryRules) (*crier.Post, error) {
 	var p *crier.Post
 	err := d.inTx(ctx, "schedule post", func(tx *sql.Tx) error {
 		var err error
@@ -159,14 +142,14 @@ func (d *DB) SchedulePost(ctx context.Context, id int64, due time.Time, s crier.
 		if err := d.touch(ctx, tx, p); err != nil {
 			return err
 		}
-		p.Deliveries, err = d.createDeliveries(ctx, tx, p, s)
+		p.Deliveries, err = d.createDeliveries(ctx, tx, p, r)
 		return err
 	})
 	return p, err
 }
 
 // ReschedulePost moves a scheduled post whose deliveries have not started.
-func (d *DB) ReschedulePost(ctx context.Context, id int64, due time.Time, s crier.Scheduler) (*crier.Post, error) {
+func (d *DB) ReschedulePost(ctx context.Context, id int64, due time.Time) (*crier.Post, error) {
 	var p *crier.Post
 	err := d.inTx(ctx, "reschedule post", func(tx *sql.Tx) error {
 		var err error
@@ -182,30 +165,24 @@ func (d *DB) ReschedulePost(ctx context.Context, id int64, due time.Time, s crie
 		if err := notStarted(p, true); err != nil {
 			return err
 		}
-		var old []int64
-		for _, dl := range p.Deliveries {
-			old = append(old, dl.JobID)
-		}
-		if err := s.Cancel(ctx, tx, old); err != nil {
-			return fmt.Errorf("cancel jobs: %w", err)
-		}
 		p.DueAt = due.UTC()
 		if err := d.touch(ctx, tx, p); err != nil {
 			return err
 		}
 		for i := range p.Deliveries {
-			p.Deliveries[i].DueAt = p.DueAt
-			if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET due_at = ? WHERE id = ?", p.DueAt.UnixMilli(), p.Deliveries[i].ID); err != nil {
-				return err
+			if p.Deliveries[i].Status == crier.DeliveryPending {
+				p.Deliveries[i].DueAt, p.Deliveries[i].NextAt = p.DueAt, p.DueAt
 			}
 		}
-		return d.enqueue(ctx, tx, p.Deliveries, s)
+		_, err = tx.ExecContext(ctx, "UPDATE deliveries SET due_at = ?, next_at = ? WHERE post_id = ? AND status = 'pending'",
+			p.DueAt.UnixMilli(), p.DueAt.UnixMilli(), p.ID)
+		return err
 	})
 	return p, err
 }
 
 // CancelPost cancels a draft or a scheduled post that has not started.
-func (d *DB) CancelPost(ctx context.Context, id int64, s crier.Scheduler) (*crier.Post, error) {
+func (d *DB) CancelPost(ctx context.Context, id int64) (*crier.Post, error) {
 	var p *crier.Post
 	err := d.inTx(ctx, "cancel post", func(tx *sql.Tx) error {
 		var err error
@@ -222,21 +199,14 @@ func (d *DB) CancelPost(ctx context.Context, id int64, s crier.Scheduler) (*crie
 		if err := notStarted(p, false); err != nil {
 			return err
 		}
-		var old []int64
-		for _, dl := range p.Deliveries {
-			old = append(old, dl.JobID)
-		}
-		if err := s.Cancel(ctx, tx, old); err != nil {
-			return fmt.Errorf("cancel jobs: %w", err)
-		}
 		p.Status = crier.PostCanceled
 		if err := d.touch(ctx, tx, p); err != nil {
 			return err
 		}
 		for i := range p.Deliveries {
-			p.Deliveries[i].Status = crier.DeliveryCanceled
+			p.Deliveries[i].Status, p.Deliveries[i].NextAt = crier.DeliveryCanceled, time.Time{}
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE deliveries SET status = 'canceled' WHERE post_id = ?", id)
+		_, err = tx.ExecContext(ctx, "UPDATE deliveries SET status = 'canceled', next_at = NULL WHERE post_id = ?", id)
 		return err
 	})
 	return p, err

@@ -35,7 +35,7 @@ func TestQueuePageCountsEverythingAndPagesEachListOnItsOwn(t *testing.T) {
 	require.NoError(t, db.CreatePost(ctx, newPost(crier.PostDraft), j))
 	gone := newPost(crier.PostScheduled)
 	require.NoError(t, db.CreatePost(ctx, gone, j))
-	_, err := db.CancelPost(ctx, gone.ID, j)
+	_, err := db.CancelPost(ctx, gone.ID)
 	require.NoError(t, err)
 
 	q, err := db.QueuePage(ctx, crier.QueueFilter{ScheduledLimit: 10, DraftLimit: 5})

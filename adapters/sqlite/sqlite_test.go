@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,19 +17,13 @@ import (
 
 var start = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 
-// jobs is the crier.Scheduler the store is handed: it records what the
-// store asks of the job engine; failEnqueue makes the enqueue fail, as a full
-// disk or a broken job table would; settle is the post-status rule (none:
-// the status stays).
+// jobs are the crier.DeliveryRules the store is handed: publish's keys,
+// and settle as the post-status rule (none: the status stays).
 type jobs struct {
-	next        int64
-	enqueued    []crier.Delivery
-	cancelled   []int64
-	failEnqueue bool
-	settle      func(*crier.Post) crier.PostStatus
+	settle func(*crier.Post) crier.PostStatus
 }
 
-var _ crier.Scheduler = (*jobs)(nil)
+var _ crier.DeliveryRules = (*jobs)(nil)
 
 func (j *jobs) Key(installation string, dl crier.Delivery) string {
 	return crier.IdempotencyKey(installation, dl.PostID, dl.Target, dl.Occurrence)
@@ -55,22 +48,18 @@ func refusal(t *testing.T, err error) *crier.PostError {
 	return pe
 }
 
-func (j *jobs) Enqueue(_ context.Context, _ crier.Tx, ds []crier.Delivery) ([]int64, error) {
-	if j.failEnqueue {
-		return nil, errors.New("disk full")
-	}
-	var ids []int64
-	for _, d := range ds {
-		j.next++
-		ids = append(ids, j.next)
-		j.enqueued = append(j.enqueued, d)
-	}
-	return ids, nil
+// claim claims the deliveries due at now, failing the test on an error.
+func claim(t *testing.T, db *sqlite.DB, now time.Time) []crier.Claim {
+	t.Helper()
+	cs, err := db.ClaimDeliveries(context.Background(), now, 100)
+	require.NoError(t, err)
+	return cs
 }
 
-func (j *jobs) Cancel(_ context.Context, _ crier.Tx, ids []int64) error {
-	j.cancelled = append(j.cancelled, ids...)
-	return nil
+// end records one end, failing the test on an error.
+func end(t *testing.T, db *sqlite.DB, e crier.DeliveryEnd, r crier.DeliveryRules) {
+	t.Helper()
+	require.NoError(t, db.EndDeliveries(context.Background(), []crier.DeliveryEnd{e}, r))
 }
 
 func mustOpen(t *testing.T) (*sqlite.DB, string) {
@@ -88,7 +77,7 @@ func newPost(status crier.PostStatus) *crier.Post {
 		Targets: []string{"sandbox", "other"}}
 }
 
-func TestScheduledPostIsStoredWithOneDeliveryAndJobPerTarget(t *testing.T) {
+func TestScheduledPostIsStoredWithOneDeliveryPerTargetDueAtItsTime(t *testing.T) {
 	t.Parallel()
 	db, _ := mustOpen(t)
 	j := &jobs{}
@@ -104,19 +93,26 @@ func TestScheduledPostIsStoredWithOneDeliveryAndJobPerTarget(t *testing.T) {
 	for i, d := range got.Deliveries {
 		require.Equal(t, crier.IdempotencyKey(db.Installation(), p.ID, p.Targets[i], 0), d.IdempotencyKey)
 		require.Equal(t, crier.DeliveryPending, d.Status)
-		require.Equal(t, int64(i+1), d.JobID)
+		require.True(t, d.NextAt.Equal(p.DueAt))
 	}
-	require.Len(t, j.enqueued, 2)
+	next, ok, err := db.NextDelivery(context.Background())
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.True(t, next.Equal(p.DueAt))
 }
 
-func TestFailedEnqueueStoresNothing(t *testing.T) {
+func TestAPostThatCannotBeStoredLeavesNothing(t *testing.T) {
 	t.Parallel()
 	db, _ := mustOpen(t)
-	err := db.CreatePost(context.Background(), newPost(crier.PostScheduled), &jobs{failEnqueue: true})
-	require.ErrorContains(t, err, "disk full")
+	p := newPost(crier.PostScheduled)
+	p.Targets = []string{"sandbox", "sandbox"} // the second delivery breaks the unique key
+	require.Error(t, db.CreatePost(context.Background(), p, &jobs{}))
 	posts, err := db.ListPosts(context.Background(), crier.PostFilter{})
 	require.NoError(t, err)
 	require.Empty(t, posts)
+	_, ok, err := db.NextDelivery(context.Background())
+	require.NoError(t, err)
+	require.False(t, ok, "no delivery is left due")
 }
 
 func TestDraftHasNoDeliveriesUntilScheduled(t *testing.T) {
@@ -125,7 +121,9 @@ func TestDraftHasNoDeliveriesUntilScheduled(t *testing.T) {
 	j := &jobs{}
 	p := newPost(crier.PostDraft)
 	require.NoError(t, db.CreatePost(context.Background(), p, j))
-	require.Empty(t, j.enqueued)
+	_, ok, err := db.NextDelivery(context.Background())
+	require.NoError(t, err)
+	require.False(t, ok, "a draft is not due")
 
 	got, err := db.SchedulePost(context.Background(), p.ID, start.Add(2*time.Hour), j)
 	require.NoError(t, err)
@@ -143,29 +141,36 @@ func TestUnknownPostIsNotFound(t *testing.T) {
 	_, err := db.FindPost(context.Background(), 42)
 	require.Equal(t, crier.ENOTFOUND, crier.ErrorCode(err))
 	require.Equal(t, &crier.PostError{Code: crier.ENOTFOUND, Reason: crier.RefusedNoPost, PostID: 42}, refusal(t, err))
-	_, err = db.CancelPost(context.Background(), 42, &jobs{})
+	_, err = db.CancelPost(context.Background(), 42)
 	require.Equal(t, crier.ENOTFOUND, crier.ErrorCode(err))
-	_, err = db.ReschedulePost(context.Background(), 42, start, &jobs{})
+	_, err = db.ReschedulePost(context.Background(), 42, start)
 	require.Equal(t, crier.ENOTFOUND, crier.ErrorCode(err))
 }
 
-func TestRescheduleCancelsOldJobsAndEnqueuesNewOnes(t *testing.T) {
+func TestARescheduledPostFallsDueAtItsNewTimeOnly(t *testing.T) {
 	t.Parallel()
 	db, _ := mustOpen(t)
-	j := &jobs{}
 	p := newPost(crier.PostScheduled)
-	require.NoError(t, db.CreatePost(context.Background(), p, j))
+	require.NoError(t, db.CreatePost(context.Background(), p, &jobs{}))
 	due := start.Add(5 * time.Hour)
-	got, err := db.ReschedulePost(context.Background(), p.ID, due, j)
+	got, err := db.ReschedulePost(context.Background(), p.ID, due)
 	require.NoError(t, err)
-	require.Equal(t, []int64{1, 2}, j.cancelled)
-	require.Len(t, j.enqueued, 4)
 	for _, d := range got.Deliveries {
 		require.True(t, d.DueAt.Equal(due))
+		require.True(t, d.NextAt.Equal(due))
 	}
-	again, err := db.FindPost(context.Background(), p.ID)
+	require.Empty(t, claim(t, db, p.DueAt), "nothing is due at the old time")
+	require.Len(t, claim(t, db, due), 2)
+}
+
+func TestACancelledPostNeverFallsDue(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	p := newPost(crier.PostScheduled)
+	require.NoError(t, db.CreatePost(context.Background(), p, &jobs{}))
+	_, err := db.CancelPost(context.Background(), p.ID)
 	require.NoError(t, err)
-	require.Equal(t, int64(3), again.Deliveries[0].JobID)
+	require.Empty(t, claim(t, db, p.DueAt.Add(time.Hour)))
 }
 
 func TestDeliveryLifecycleSettlesThePostStatus(t *testing.T) {
@@ -186,39 +191,97 @@ func TestDeliveryLifecycleSettlesThePostStatus(t *testing.T) {
 	require.NoError(t, db.CreatePost(ctx, p, j))
 	d0, d1 := p.Deliveries[0], p.Deliveries[1]
 
-	_, _, err := db.StartDelivery(ctx, d0.ID, start) // the job of an older schedule
-	require.ErrorIs(t, err, crier.ErrSkip)
-
-	_, dl, err := db.StartDelivery(ctx, d0.ID, p.DueAt)
-	require.NoError(t, err)
-	require.Equal(t, crier.DeliveryPublishing, dl.Status)
-	require.Equal(t, 1, dl.Attempts)
+	require.Empty(t, claim(t, db, p.DueAt.Add(-time.Millisecond)), "not due yet")
+	cs := claim(t, db, p.DueAt)
+	require.Len(t, cs, 2)
+	for i, c := range cs {
+		require.Equal(t, p.Deliveries[i].ID, c.Delivery.ID, "earliest first, then by id")
+		require.Equal(t, crier.DeliveryPublishing, c.Delivery.Status)
+		require.Equal(t, 1, c.Delivery.Attempts)
+		require.Equal(t, p.Text, c.Post.Text)
+		require.True(t, c.Delivery.StartedAt.Equal(p.DueAt))
+	}
+	require.Same(t, cs[0].Post, cs[1].Post, "claims of one post share it")
+	require.Empty(t, claim(t, db, p.DueAt), "a claimed delivery is not claimed again")
 
 	// Started deliveries can no longer be cancelled or moved.
-	_, err = db.CancelPost(ctx, p.ID, &jobs{})
+	_, err := db.CancelPost(ctx, p.ID)
 	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err))
 	require.Equal(t, &crier.PostError{Code: crier.ECONFLICT, Reason: crier.RefusedPublishing, PostID: 1, Status: crier.PostScheduled,
 		Target: "sandbox", Delivery: crier.DeliveryPublishing}, refusal(t, err))
 
-	got, err := db.EndDelivery(ctx, d0.ID, crier.DeliveryEnd{Status: crier.DeliveryPublished, Result: crier.PublishResult{RemoteID: "7", URL: "https://x/7"}}, j)
+	end(t, db, crier.DeliveryEnd{ID: d0.ID, Status: crier.DeliveryPublished, Result: crier.PublishResult{RemoteID: "7", URL: "https://x/7"}}, j)
+	got, err := db.FindPost(ctx, p.ID)
 	require.NoError(t, err)
 	require.Equal(t, crier.PostScheduled, got.Status, "one delivery is still open")
 
-	_, _, err = db.StartDelivery(ctx, d1.ID, p.DueAt)
-	require.NoError(t, err)
-	got, err = db.EndDelivery(ctx, d1.ID, crier.DeliveryEnd{Status: crier.DeliveryFailed, Reason: "refused"}, j)
-	require.NoError(t, err)
-	require.Equal(t, crier.PostPartial, got.Status)
+	end(t, db, crier.DeliveryEnd{ID: d1.ID, Status: crier.DeliveryFailed, Reason: "refused", Counted: true}, j)
 	got, err = db.FindPost(ctx, p.ID)
 	require.NoError(t, err)
+	require.Equal(t, crier.PostPartial, got.Status)
 	require.Equal(t, "https://x/7", got.Deliveries[0].URL)
 	require.Equal(t, "refused", got.Deliveries[1].LastError)
+	require.Equal(t, 1, got.Deliveries[1].Failures)
 
-	_, _, err = db.StartDelivery(ctx, d0.ID, p.DueAt)
-	require.ErrorIs(t, err, crier.ErrSkip, "a published delivery is never started again")
+	// A late end for a finished delivery changes nothing.
+	end(t, db, crier.DeliveryEnd{ID: d0.ID, Status: crier.DeliveryFailed, Reason: "late"}, j)
+	got, err = db.FindPost(ctx, p.ID)
+	require.NoError(t, err)
+	require.Equal(t, crier.DeliveryPublished, got.Deliveries[0].Status)
+	require.Empty(t, claim(t, db, p.DueAt.Add(time.Hour)), "a finished delivery is never claimed again")
 
-	_, err = db.CancelPost(ctx, p.ID, &jobs{})
+	_, err = db.CancelPost(ctx, p.ID)
 	require.Equal(t, &crier.PostError{Code: crier.ECONFLICT, Reason: crier.RefusedNotScheduled, PostID: 1, Status: crier.PostPartial}, refusal(t, err))
+}
+
+func TestARetryFallsDueAtItsTimeAndOnlyCountedFailuresCount(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	p := newPost(crier.PostScheduled)
+	p.Targets = []string{"sandbox"}
+	require.NoError(t, db.CreatePost(context.Background(), p, &jobs{}))
+	id := p.Deliveries[0].ID
+
+	claim(t, db, p.DueAt)
+	retry := p.DueAt.Add(10 * time.Second)
+	end(t, db, crier.DeliveryEnd{ID: id, Status: crier.DeliveryPending, Reason: "503", Counted: true, NextAt: retry}, &jobs{})
+	next, ok, err := db.NextDelivery(context.Background())
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.True(t, next.Equal(retry))
+	require.Empty(t, claim(t, db, retry.Add(-time.Millisecond)))
+	cs := claim(t, db, retry)
+	require.Len(t, cs, 1)
+	require.Equal(t, 2, cs[0].Delivery.Attempts)
+	require.Equal(t, 1, cs[0].Delivery.Failures)
+	require.Equal(t, "503", cs[0].Delivery.LastError)
+	require.True(t, cs[0].Delivery.StartedAt.Equal(p.DueAt), "the first attempt's start is kept")
+
+	// A rate limit does not count toward the limit.
+	end(t, db, crier.DeliveryEnd{ID: id, Status: crier.DeliveryPending, Reason: "429", NextAt: retry.Add(time.Minute)}, &jobs{})
+	cs = claim(t, db, retry.Add(time.Minute))
+	require.Len(t, cs, 1)
+	require.Equal(t, 3, cs[0].Delivery.Attempts)
+	require.Equal(t, 1, cs[0].Delivery.Failures)
+}
+
+func TestAReleasedClaimIsDueAgainAsIfNeverTaken(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	p := newPost(crier.PostScheduled)
+	p.Targets = []string{"sandbox"}
+	require.NoError(t, db.CreatePost(context.Background(), p, &jobs{}))
+	id := p.Deliveries[0].ID
+	claim(t, db, p.DueAt)
+	end(t, db, crier.DeliveryEnd{ID: id, Status: crier.DeliveryPending, Released: true, NextAt: p.DueAt}, &jobs{})
+	got, err := db.FindPost(context.Background(), p.ID)
+	require.NoError(t, err)
+	dl := got.Deliveries[0]
+	require.Equal(t, crier.DeliveryPending, dl.Status)
+	require.Equal(t, 0, dl.Attempts)
+	require.True(t, dl.StartedAt.IsZero(), "no attempt started")
+	require.True(t, dl.UnclearAt.IsZero())
+	require.Len(t, claim(t, db, p.DueAt), 1)
 }
 
 func TestAFileThatIsNotSQLiteIsRefusedClearly(t *testing.T) {
@@ -252,7 +315,7 @@ func TestMigrationsAreAppliedOnce(t *testing.T) {
 	defer db2.Close()
 	var n int
 	require.NoError(t, db2.SQL().QueryRow("SELECT count(*) FROM crier_migrations").Scan(&n))
-	require.Equal(t, 4, n)
+	require.Equal(t, 5, n)
 	_, err = db2.FindPost(context.Background(), 1)
 	require.NoError(t, err, "data survives a reopen")
 	var mode string
@@ -307,28 +370,36 @@ func TestAnAttemptCutShortByACrashIsUnclearSinceItStarted(t *testing.T) {
 	require.NoError(t, err)
 	defer db.Close()
 	p := newPost(crier.PostScheduled)
+	p.Targets = []string{"sandbox"}
 	require.NoError(t, db.CreatePost(ctx, p, &jobs{}))
 	id := p.Deliveries[0].ID
 
-	_, dl, err := db.StartDelivery(ctx, id, p.DueAt)
-	require.NoError(t, err)
-	require.True(t, dl.UnclearAt.IsZero(), "a first attempt is clear")
+	clock.Set(p.DueAt)
+	cs := claim(t, db, clock.Now())
+	require.Len(t, cs, 1)
+	require.True(t, cs[0].Delivery.UnclearAt.IsZero(), "a first attempt is clear")
 	attempt := clock.Now()
 
 	// crier is killed mid-attempt and starts again 20 minutes later.
 	clock.Add(20 * time.Minute)
-	_, dl, err = db.StartDelivery(ctx, id, p.DueAt)
+	n, err := db.RecoverDeliveries(ctx)
 	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	cs = claim(t, db, clock.Now())
+	require.Len(t, cs, 1, "due again at once")
+	dl := cs[0].Delivery
 	require.True(t, dl.UnclearAt.Equal(attempt), "unclear since the cut-short attempt started, not since the restart: %s", dl.UnclearAt)
 	require.Equal(t, 2, dl.Attempts)
 
 	// A later failure, even an unclear one, does not move it.
-	_, err = db.EndDelivery(ctx, id, crier.DeliveryEnd{Status: crier.DeliveryPending, Reason: "503", Unclear: true}, &jobs{})
-	require.NoError(t, err)
+	end(t, db, crier.DeliveryEnd{ID: id, Status: crier.DeliveryPending, Reason: "503", Unclear: true, NextAt: clock.Now()}, &jobs{})
 	clock.Add(time.Minute)
-	_, dl, err = db.StartDelivery(ctx, id, p.DueAt)
+	cs = claim(t, db, clock.Now())
+	require.Len(t, cs, 1)
+	require.True(t, cs[0].Delivery.UnclearAt.Equal(attempt))
+	n, err = db.RecoverDeliveries(ctx)
 	require.NoError(t, err)
-	require.True(t, dl.UnclearAt.Equal(attempt))
+	require.Equal(t, 1, n)
 }
 
 func TestAPostThatMayBeOutCannotBeMovedButCanBeCancelled(t *testing.T) {
@@ -337,14 +408,13 @@ func TestAPostThatMayBeOutCannotBeMovedButCanBeCancelled(t *testing.T) {
 	db, _ := mustOpen(t)
 	p := newPost(crier.PostScheduled)
 	require.NoError(t, db.CreatePost(ctx, p, &jobs{}))
-	_, _, err := db.StartDelivery(ctx, p.Deliveries[1].ID, p.DueAt)
-	require.NoError(t, err)
-	_, err = db.EndDelivery(ctx, p.Deliveries[1].ID, crier.DeliveryEnd{Status: crier.DeliveryPending, Reason: "no answer", Unclear: true}, &jobs{})
-	require.NoError(t, err)
+	require.Len(t, claim(t, db, p.DueAt), 2)
+	end(t, db, crier.DeliveryEnd{ID: p.Deliveries[0].ID, Status: crier.DeliveryPending, Released: true}, &jobs{})
+	end(t, db, crier.DeliveryEnd{ID: p.Deliveries[1].ID, Status: crier.DeliveryPending, Reason: "no answer", Unclear: true, NextAt: p.DueAt.Add(2 * time.Minute)}, &jobs{})
 
-	_, err = db.ReschedulePost(ctx, p.ID, start.Add(3*time.Hour), &jobs{})
+	_, err := db.ReschedulePost(ctx, p.ID, start.Add(3*time.Hour))
 	require.Equal(t, &crier.PostError{Code: crier.ECONFLICT, Reason: crier.RefusedUnclear, PostID: 1, Status: crier.PostScheduled,
 		Target: "other", Delivery: crier.DeliveryPending}, refusal(t, err))
-	_, err = db.CancelPost(ctx, p.ID, &jobs{})
+	_, err = db.CancelPost(ctx, p.ID)
 	require.NoError(t, err)
 }

@@ -64,8 +64,7 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 		a.closers = append(a.closers, closer)
 	}
 	engine, err := jobs.New(ctx, jobs.Options{
-		DB: a.db.SQL(), Clock: clock, Logger: log, PollInterval: 250 * time.Millisecond,
-		RescueAfter: publish.RescueAfter(cfg.Publish.AttemptTimeout),
+		DB: a.db.SQL(), Clock: clock, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -73,7 +72,6 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 	a.pub, err = publish.New(ctx, publish.Options{
 		Jobs: engine, Store: a.db, Networks: a.networks, Chat: ch.chat, Clock: clock, Logger: log,
 		MaxAttempts: cfg.Publish.MaxAttempts, AttemptTimeout: cfg.Publish.AttemptTimeout,
-		PollInterval: 250 * time.Millisecond,
 		// A post's channel does not record its Discord guild, so the
 		// guild and channel zones of chat.discord.guilds cannot apply:
 		// notices use the top-level timezone (loaded once, not per notice).

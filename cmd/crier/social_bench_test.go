@@ -76,13 +76,12 @@ func benchSocialLag(b *testing.B, every bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		engine, err := jobs.New(ctx, jobs.Options{DB: db.SQL(), Clock: clock, PollInterval: 250 * time.Millisecond,
-			RescueAfter: publish.RescueAfter(0)})
+		engine, err := jobs.New(ctx, jobs.Options{DB: db.SQL(), Clock: clock})
 		if err != nil {
 			b.Fatal(err)
 		}
 		svc, err := publish.New(ctx, publish.Options{Jobs: engine, Store: db, Networks: networks,
-			Clock: clock, PollInterval: 250 * time.Millisecond})
+			Clock: clock})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -69,7 +69,12 @@ type Delivery struct {
 	UnclearAt      time.Time // when an attempt first ended without a clear answer; zero if none did
 	AskedAt        time.Time // when the channel was asked about a "maybe published" delivery
 	PublishedAt    time.Time
-	JobID          int64
+	// NextAt is when a pending delivery is due: its post's time, then each
+	// retry's. Zero when it is not pending.
+	NextAt time.Time
+	// Failures counts the failed attempts that count toward the attempt
+	// limit (a rate limit or a refused token does not).
+	Failures int
 }
 
 // IdempotencyKey is the stable key of a delivery: the same installation,

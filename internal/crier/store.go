@@ -2,21 +2,16 @@ package crier
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
 // Tx is a store's open transaction as it hands it to the job engine, so that
-// a post, its deliveries and their jobs are written together or not at all.
+// a service's rows and the jobs that act on them are written together or not
+// at all.
 // Services pass it through without looking inside: the store and the job
 // engine agree on what it is (a *sql.Tx with SQLite and riversqlite, a pgx.Tx
 // with PostgreSQL and riverpgxv5).
 type Tx any
-
-// ErrSkip is returned by PostStore.StartDelivery (and the delivery updates)
-// when a job no longer has anything to do: the delivery was cancelled,
-// rescheduled or already finished.
-var ErrSkip = errors.New("delivery needs no work")
 
 // PostFilter selects posts for listing.
 type PostFilter struct {
@@ -44,35 +39,48 @@ type Queue struct {
 	DraftTotal     int
 }
 
-// DeliveryEnd is how one publish attempt ended.
+// DeliveryEnd is how one publish attempt of a claimed delivery ended.
 type DeliveryEnd struct {
+	ID int64 // the delivery
 	// Status is the delivery's new status: published; pending (a retry
-	// will come); or failed, maybe (final).
+	// will come, at NextAt); or failed, maybe (final).
 	Status DeliveryStatus
 	Result PublishResult // when published
 	Reason string        // why not, when not published
 	// Unclear says the attempt may have published; the first such attempt
 	// is remembered (Delivery.UnclearAt).
 	Unclear bool
+	// Counted says the failed attempt counts toward the attempt limit
+	// (Delivery.Failures); a rate limit or a refused token does not.
+	Counted bool
+	// NextAt is when a pending delivery may be attempted again.
+	NextAt time.Time
+	// Released gives back a claim no attempt was made for (crier stopped
+	// first): the delivery is pending again as it was, due at NextAt.
+	Released bool
 }
 
-// Scheduler is what a post store asks of the publishing service inside its
-// own transaction: the rules (which key a delivery gets, what a post's status
-// becomes) and the jobs that publish deliveries, written with the post.
-type Scheduler interface {
+// Claim is one delivery taken for a publish attempt, with its post (without
+// the post's deliveries; claims of one post share it).
+type Claim struct {
+	Post     *Post
+	Delivery Delivery
+}
+
+// DeliveryRules are what a post store asks of the publishing service inside
+// its own transaction: which key a delivery gets, and what a post's status
+// becomes.
+type DeliveryRules interface {
 	// Key returns the idempotency key of a new delivery (its ID is not
 	// known yet). installation is the store's random id.
 	Key(installation string, dl Delivery) string
 	// Rekey returns the key of a delivery a person asked to publish again
 	// after an attempt whose outcome was unknown.
 	Rekey(installation string, dl Delivery) string
-	// Settle returns the status p should have, given its deliveries.
+	// Settle returns the status p should have, given its deliveries. When
+	// a store settles many posts at once, p may hold only its ID and
+	// status, and its deliveries only their ID, target and status.
 	Settle(p *Post) PostStatus
-	// Enqueue inserts one publish job per delivery inside tx and returns
-	// their job ids, in the order of ds.
-	Enqueue(ctx context.Context, tx Tx, ds []Delivery) ([]int64, error)
-	// Cancel cancels the given jobs inside tx (ids of 0 are skipped).
-	Cancel(ctx context.Context, tx Tx, jobIDs []int64) error
 }
 
 // PostStore keeps posts and their deliveries. Each method is one
@@ -80,8 +88,8 @@ type Scheduler interface {
 // the words: the commands say it to a person).
 type PostStore interface {
 	// CreatePost stores p (a draft, or a scheduled post with one delivery
-	// per target and their jobs) and sets its ID and deliveries.
-	CreatePost(ctx context.Context, p *Post, s Scheduler) error
+	// per target, due at its time) and sets its ID and deliveries.
+	CreatePost(ctx context.Context, p *Post, r DeliveryRules) error
 	// FindPost returns a post with its deliveries.
 	FindPost(ctx context.Context, id int64) (*Post, error)
 	// ListPosts returns posts matching f, scheduled ones by due time, then
@@ -92,27 +100,37 @@ type PostStore interface {
 	// in one snapshot.
 	QueuePage(ctx context.Context, f QueueFilter) (*Queue, error)
 	// SchedulePost turns a draft into a scheduled post due at due.
-	SchedulePost(ctx context.Context, id int64, due time.Time, s Scheduler) (*Post, error)
+	SchedulePost(ctx context.Context, id int64, due time.Time, r DeliveryRules) (*Post, error)
 	// ReschedulePost moves a scheduled post that has not started publishing.
-	ReschedulePost(ctx context.Context, id int64, due time.Time, s Scheduler) (*Post, error)
+	ReschedulePost(ctx context.Context, id int64, due time.Time) (*Post, error)
 	// CancelPost cancels a draft or a scheduled post that has not started publishing.
-	CancelPost(ctx context.Context, id int64, s Scheduler) (*Post, error)
+	CancelPost(ctx context.Context, id int64) (*Post, error)
 
-	// StartDelivery marks a delivery as being published (one more attempt)
-	// if it is still due at dueAt and not finished; ErrSkip otherwise. A
-	// delivery still "publishing" (a crash cut its attempt short) is
-	// claimed again and marked unclear since that attempt.
-	StartDelivery(ctx context.Context, id int64, dueAt time.Time) (*Post, *Delivery, error)
-	// EndDelivery records how an attempt ended and settles the delivery's
-	// post by s's rule, in one transaction; the post comes back.
-	EndDelivery(ctx context.Context, id int64, end DeliveryEnd, s Scheduler) (*Post, error)
+	// Deliveries are the publish queue: a pending delivery is due at its
+	// NextAt (its post's time, then each retry's).
+	//
+	// NextDelivery returns when the earliest pending delivery is due; ok is
+	// false when none is pending.
+	NextDelivery(ctx context.Context) (at time.Time, ok bool, err error)
+	// ClaimDeliveries marks up to limit pending deliveries due at or before
+	// now as publishing (one more attempt, started now), in one
+	// transaction, and returns them with their posts, earliest first.
+	ClaimDeliveries(ctx context.Context, now time.Time, limit int) ([]Claim, error)
+	// RecoverDeliveries makes deliveries a crash left publishing pending
+	// again, due now and unclear since their last attempt (it may have
+	// published); it runs before the first claim and returns how many.
+	RecoverDeliveries(ctx context.Context) (int, error)
+	// EndDeliveries records how claimed attempts ended and settles their
+	// posts by r's rule, all in one transaction. An end for a delivery
+	// already finished (published, failed, maybe, cancelled) changes
+	// nothing, and so does a release of one not publishing.
+	EndDeliveries(ctx context.Context, ends []DeliveryEnd, r DeliveryRules) error
 	// MarkAsked records that the channel was asked about a "maybe
 	// published" delivery; Unasked returns the posts with one nobody was
 	// asked about yet.
 	MarkAsked(ctx context.Context, id int64) error
 	Unasked(ctx context.Context) ([]*Post, error)
 	// ResolveMaybe settles a "maybe published" delivery as a person decided:
-	// published, or publish again (with the Scheduler's new key and a job
-	// due now).
-	ResolveMaybe(ctx context.Context, postID int64, target string, published bool, s Scheduler) (*Post, error)
+	// published, or publish again (with the rules' new key, due now).
+	ResolveMaybe(ctx context.Context, postID int64, target string, published bool, r DeliveryRules) (*Post, error)
 }

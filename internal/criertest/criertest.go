@@ -173,8 +173,7 @@ func (b *Bundle) Open(t testing.TB) {
 		b.cfg.publish(&po)
 	}
 	engine, err := jobs.New(ctx, jobs.Options{
-		DB: db.SQL(), Clock: clock, Logger: po.Logger, PollInterval: po.PollInterval,
-		RescueAfter: publish.RescueAfter(po.AttemptTimeout),
+		DB: db.SQL(), Clock: clock, Logger: po.Logger,
 	})
 	require.NoError(t, err)
 	po.Jobs = engine

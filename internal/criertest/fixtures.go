@@ -57,7 +57,8 @@ func (b *Bundle) Post(t testing.TB, id int64) *crier.Post {
 // does under publish's rule).
 func (b *Bundle) EndDelivery(t testing.TB, deliveryID int64, end crier.DeliveryEnd) {
 	t.Helper()
-	_, err := b.DB.EndDelivery(context.Background(), deliveryID, end, KeepStatus{})
+	end.ID = deliveryID
+	err := b.DB.EndDeliveries(context.Background(), []crier.DeliveryEnd{end}, KeepStatus{})
 	require.NoError(t, err)
 }
 
@@ -82,10 +83,9 @@ func (b *Bundle) DeliveryStatus(t testing.TB, id int64, target string) crier.Del
 	return ""
 }
 
-// KeepStatus is a crier.Scheduler whose rule leaves a post's status as it
-// is, for a test that puts a delivery in a state by hand; it has no keys
-// and no jobs.
-type KeepStatus struct{ crier.Scheduler }
+// KeepStatus are crier.DeliveryRules whose rule leaves a post's status as
+// it is, for a test that puts a delivery in a state by hand; it has no keys.
+type KeepStatus struct{ crier.DeliveryRules }
 
 // Settle returns p's status.
 func (KeepStatus) Settle(p *crier.Post) crier.PostStatus { return p.Status }

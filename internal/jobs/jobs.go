@@ -54,12 +54,14 @@ type Engine struct {
 	mu       sync.Mutex             // guards registrations and the client
 	client   *river.Client[*sql.Tx] // built on first use; no registration after
 	periodic []*river.PeriodicJob
+	runners  []runner // due queues, started after River and stopped before it
 
 	// startMu serialises Start and Stop. It is never held while mu is
 	// wanted by an insert: a store transaction inserting a job holds the
 	// database's one connection, which River's start needs too.
 	startMu sync.Mutex
 	started bool
+	working bool // River runs (some queue is registered)
 }
 
 // New migrates River's tables and returns an engine to register workers
@@ -194,12 +196,30 @@ func (e *Engine) Start(ctx context.Context) error {
 	if n > 0 {
 		e.log.Warn("jobs interrupted by the last stop will run again", slog.Int64("jobs", n))
 	}
+	e.mu.Lock()
+	working, runners := len(e.queues) > 0, e.runners
+	e.mu.Unlock()
 	// River stops abruptly when its start context ends; Stop ends it
-	// gracefully instead, so the signal context does not reach it.
-	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("start jobs: %w", err)
+	// gracefully instead, so the signal context does not reach it. With no
+	// queue River only inserts, and does not run at all.
+	if working {
+		if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("start jobs: %w", err)
+		}
 	}
-	e.started = true
+	e.started, e.working = true, working
+	for i, r := range runners {
+		if err := r.start(ctx); err != nil {
+			for _, r := range runners[:i] {
+				_ = r.stop(ctx)
+			}
+			e.started = false
+			if working {
+				_ = client.Stop(ctx)
+			}
+			return fmt.Errorf("start jobs: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -238,6 +258,20 @@ func (e *Engine) recover(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
+// Retire deletes the unfinished jobs of a kind no worker runs any more (a
+// service that moved its work elsewhere), and returns how many.
+func (e *Engine) Retire(ctx context.Context, kind string) (int64, error) {
+	res, err := e.db.ExecContext(ctx, "DELETE FROM river_job WHERE kind = ? AND state NOT IN ('completed', 'cancelled', 'discarded')", kind)
+	if err != nil {
+		return 0, fmt.Errorf("retire %s jobs: %w", kind, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("retire %s jobs: %w", kind, err)
+	}
+	return n, nil
+}
+
 // Stop lets running jobs finish until ctx ends, then cancels them; a
 // cancelled job runs again at the next start.
 func (e *Engine) Stop(ctx context.Context) error {
@@ -247,10 +281,20 @@ func (e *Engine) Stop(ctx context.Context) error {
 		return nil
 	}
 	e.started = false
+	e.mu.Lock()
+	runners := e.runners
+	e.mu.Unlock()
+	var errs []error
+	for _, r := range runners {
+		errs = append(errs, r.stop(ctx))
+	}
+	if !e.working {
+		return errors.Join(errs...)
+	}
 	client := e.client
 	err := client.Stop(ctx)
 	if err == nil {
-		return nil
+		return errors.Join(errs...)
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

@@ -33,7 +33,7 @@ func setup(t *testing.T, opts ...criertest.Option) *bundle {
 	t.Helper()
 	all := append([]criertest.Option{criertest.WithFileNetwork("sandbox", 500)}, opts...)
 	all = append(all, criertest.Started(), criertest.WithPublish(func(o *publish.Options) {
-		o.MaxAttempts, o.AttemptTimeout, o.PollInterval = 3, 2*time.Second, 20*time.Millisecond
+		o.MaxAttempts, o.AttemptTimeout = 3, 2*time.Second
 	}))
 	b := &bundle{criertest.Setup(t, all...)}
 	require.Equal(t, start, b.Clock.Now())

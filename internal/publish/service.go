@@ -1,6 +1,9 @@
 // Package publish schedules posts and publishes them: it stores a post with
-// its deliveries and their jobs in one transaction, and runs the jobs that
-// publish each delivery exactly once, with retries and reports to chat.
+// its deliveries in one transaction, and publishes each delivery exactly
+// once when it falls due, with retries and reports to chat. The deliveries
+// are their own queue in the job engine (jobs.DueQueue): due ones are
+// claimed in batches at their instant, published concurrently, and their
+// results recorded in batches.
 package publish
 
 import (
@@ -19,13 +22,17 @@ import (
 	"github.com/crier-bot/crier/internal/jobs"
 )
 
-// QueuePublish is the River queue publish jobs run in.
-const QueuePublish = "publish"
+// queueName names publishing's queue in the job engine and its logs.
+const queueName = "publish"
+
+// retiredKind is the River job that published one delivery before the
+// deliveries became their own queue; a database from then may still hold
+// some, which are dropped (their deliveries are due in the queue).
+const retiredKind = "publish_delivery"
 
 // Options configure a Service.
 type Options struct {
-	// Jobs is the job engine publish registers its worker and queue with
-	// (required).
+	// Jobs is the job engine publish registers its queue with (required).
 	Jobs     *jobs.Engine
 	Store    Store
 	Networks []crier.Network
@@ -36,8 +43,7 @@ type Options struct {
 	Logger         *slog.Logger  // nil discards
 	MaxAttempts    int           // attempts per delivery before giving up (default 8)
 	AttemptTimeout time.Duration // bound on one Network.Publish call (default 30 s)
-	Workers        int           // concurrent publish jobs (default 50)
-	PollInterval   time.Duration // how often idle workers look for due jobs (default 1 s)
+	Workers        int           // concurrent publish attempts (default 50)
 	// Location gives the timezone notices to a channel use for times ("will
 	// try again at 09:05 CET"); nil or a nil result means UTC.
 	Location func(crier.ChannelRef) *time.Location
@@ -52,18 +58,18 @@ type Service struct {
 	clock    crier.Clock
 	log      *slog.Logger
 	engine   *jobs.Engine
-	jobs     engineJobs
+	queue    *jobs.DueQueue[crier.Claim, outcome]
 	opts     Options
 
 	startedAt time.Time   // when Start ran: a post due before it was due while crier was down
 	stopping  atomic.Bool // set by Stop: interrupted attempts wait for the next start
 
 	mu       sync.Mutex
-	authDown map[string]bool     // networks whose credentials were refused, reported once
-	notUntil map[int64]time.Time // job id → earliest next attempt (after an unclear one)
+	authDown map[string]bool // networks whose credentials were refused, reported once
 }
 
-// New migrates River's tables and builds the service. Start runs the workers.
+// New builds the service and registers its queue with the job engine.
+// Start runs it.
 func New(ctx context.Context, opts Options) (*Service, error) {
 	if opts.Jobs == nil {
 		return nil, errors.New("publish: no job engine")
@@ -83,9 +89,6 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 50
 	}
-	if opts.PollInterval <= 0 {
-		opts.PollInterval = time.Second
-	}
 	s := &Service{
 		store:    opts.Store,
 		networks: make(map[string]crier.Network, len(opts.Networks)),
@@ -94,7 +97,6 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		log:      opts.Logger,
 		opts:     opts,
 		authDown: map[string]bool{},
-		notUntil: map[int64]time.Time{},
 	}
 	for _, n := range opts.Networks {
 		s.networks[n.Name()] = n
@@ -102,31 +104,38 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	}
 
 	s.engine = opts.Jobs
-	if err := jobs.AddWorker(s.engine, &publishWorker{s: s}); err != nil {
+	if _, err := s.engine.Retire(ctx, retiredKind); err != nil {
 		return nil, err
 	}
-	if err := s.engine.AddQueue(QueuePublish, opts.Workers); err != nil {
+	q, err := jobs.NewDueQueue(s.engine, queueName, deliveryQueue{s.store}, jobs.DueWork[crier.Claim, outcome]{
+		Work: s.attempt, Release: s.release, Record: s.record, After: s.afterRecorded,
+	}, jobs.DueOptions{Workers: opts.Workers, Batch: 200})
+	if err != nil {
 		return nil, err
 	}
-	s.jobs = engineJobs{engine: s.engine, maxAttempts: opts.MaxAttempts}
+	s.queue = q
 	return s, nil
 }
 
-// RescueAfter is the job engine's stuck-job horizon for publish attempts
-// bounded by attemptTimeout (30 s when 0): a job running this long is hung.
-func RescueAfter(attemptTimeout time.Duration) time.Duration {
-	if attemptTimeout <= 0 {
-		attemptTimeout = 30 * time.Second
-	}
-	return attemptTimeout + 5*time.Minute
+// deliveryQueue is the store's deliveries as the job engine's due source.
+type deliveryQueue struct{ store Store }
+
+func (q deliveryQueue) Recover(ctx context.Context) (int, error) {
+	return q.store.RecoverDeliveries(ctx)
+}
+func (q deliveryQueue) Next(ctx context.Context) (time.Time, bool, error) {
+	return q.store.NextDelivery(ctx)
+}
+func (q deliveryQueue) Claim(ctx context.Context, now time.Time, n int) ([]crier.Claim, error) {
+	return q.store.ClaimDeliveries(ctx, now, n)
 }
 
-// Start starts the job engine (it first makes jobs a crash left running
-// available again). Posts whose time passed while crier was down are
+// Start starts the job engine (it first makes deliveries a crash left
+// publishing due again). Posts whose time passed while crier was down are
 // published at once.
 func (s *Service) Start(ctx context.Context) error {
 	s.startedAt = s.clock.Now()
-	// Before the workers start: a worker that asks about a recovered
+	// Before the queue starts: an attempt that asks about a recovered
 	// delivery must not race this into asking twice.
 	s.askAgain(ctx)
 	if err := s.engine.Start(ctx); err != nil {
@@ -145,11 +154,11 @@ func (s *Service) Stop(ctx context.Context) error {
 	return nil
 }
 
-// WaitIdle returns when no publish job is running or due (bounded by ctx).
+// WaitIdle returns when no publish attempt is running or due (bounded by ctx).
 // Tests use it after moving the clock.
 func (s *Service) WaitIdle(ctx context.Context) error { return s.WaitIdleWithin(ctx, 0) }
 
-// WaitIdleWithin returns when no publish job is running, due, or due within
+// WaitIdleWithin returns when no publish attempt is running, due, or due within
 // the given time from now (bounded by ctx): a retry a few seconds away, or a
 // post waiting out a rate limit, is waited for too. The shell calls it at the
 // end of its input.
@@ -174,7 +183,8 @@ func (s *Service) WaitIdleWithin(ctx context.Context, within time.Duration) erro
 }
 
 func (s *Service) busy(ctx context.Context, until time.Time) (bool, error) {
-	return s.engine.Busy(ctx, until, QueuePublish)
+	idle, err := s.queue.Idle(ctx, until)
+	return !idle, err
 }
 
 // Targets returns the names of the networks posts go to, in bot.yaml's order.
@@ -239,9 +249,10 @@ func (s *Service) Schedule(ctx context.Context, p *crier.Post) ([]Preview, error
 	if p.Status == "" {
 		p.Status = crier.PostScheduled
 	}
-	if err := s.store.CreatePost(ctx, p, s.jobs); err != nil {
+	if err := s.store.CreatePost(ctx, p, rules{}); err != nil {
 		return previews, err
 	}
+	s.queue.Wake()
 	return previews, nil
 }
 
@@ -255,24 +266,35 @@ func (s *Service) ScheduleDraft(ctx context.Context, id int64, due time.Time) (*
 	if err != nil {
 		return p, previews, err
 	}
-	p, err = s.store.SchedulePost(ctx, id, due, s.jobs)
+	p, err = s.store.SchedulePost(ctx, id, due, rules{})
+	if err == nil {
+		s.queue.Wake()
+	}
 	return p, previews, err
 }
 
 // Reschedule moves post #id to due.
 func (s *Service) Reschedule(ctx context.Context, id int64, due time.Time) (*crier.Post, error) {
-	return s.store.ReschedulePost(ctx, id, due, s.jobs)
+	p, err := s.store.ReschedulePost(ctx, id, due)
+	if err == nil {
+		s.queue.Wake()
+	}
+	return p, err
 }
 
 // Cancel cancels post #id.
 func (s *Service) Cancel(ctx context.Context, id int64) (*crier.Post, error) {
-	return s.store.CancelPost(ctx, id, s.jobs)
+	return s.store.CancelPost(ctx, id)
 }
 
 // Resolve settles a "maybe published" delivery of post #id to target as a
 // person decided: it is published, or publish it again now.
 func (s *Service) Resolve(ctx context.Context, id int64, target string, published bool) (*crier.Post, error) {
-	return s.store.ResolveMaybe(ctx, id, target, published, s.jobs)
+	p, err := s.store.ResolveMaybe(ctx, id, target, published, rules{})
+	if err == nil {
+		s.queue.Wake()
+	}
+	return p, err
 }
 
 // Post returns post #id.
@@ -285,43 +307,12 @@ func (s *Service) Upcoming(ctx context.Context, limit int) ([]*crier.Post, error
 	return s.store.ListPosts(ctx, PostFilter{Statuses: []crier.PostStatus{crier.PostScheduled, crier.PostDraft}, Limit: limit})
 }
 
-// engineJobs is the crier.Scheduler publish hands the store: its key and
-// status rules, and publish jobs inserted and cancelled inside the store's
-// transaction.
-type engineJobs struct {
-	engine      *jobs.Engine
-	maxAttempts int
-}
+// rules are publish's delivery rules the store applies inside its own
+// transactions: which key a delivery gets, and what a post's status becomes.
+type rules struct{}
 
-var _ crier.Scheduler = engineJobs{}
+var _ crier.DeliveryRules = rules{}
 
-func (engineJobs) Key(installation string, dl crier.Delivery) string { return key(installation, dl) }
-func (engineJobs) Rekey(installation string, dl crier.Delivery) string {
-	return rekey(installation, dl)
-}
-func (engineJobs) Settle(p *crier.Post) crier.PostStatus { return settle(p) }
-
-func (j engineJobs) Enqueue(ctx context.Context, tx crier.Tx, ds []crier.Delivery) ([]int64, error) {
-	ids := make([]int64, 0, len(ds))
-	for _, d := range ds {
-		id, err := j.engine.Insert(ctx, tx, PublishArgs{DeliveryID: d.ID, DueAtMS: d.DueAt.UnixMilli()},
-			jobs.InsertOpts{Queue: QueuePublish, MaxAttempts: j.maxAttempts, At: d.DueAt})
-		if err != nil {
-			return nil, fmt.Errorf("insert publish job: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, nil
-}
-
-func (j engineJobs) Cancel(ctx context.Context, tx crier.Tx, jobIDs []int64) error {
-	for _, id := range jobIDs {
-		if id == 0 {
-			continue
-		}
-		if err := j.engine.Cancel(ctx, tx, id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (rules) Key(installation string, dl crier.Delivery) string   { return key(installation, dl) }
+func (rules) Rekey(installation string, dl crier.Delivery) string { return rekey(installation, dl) }
+func (rules) Settle(p *crier.Post) crier.PostStatus               { return settle(p) }

@@ -10,10 +10,6 @@ import (
 // store contract.
 type Store = crier.PostStore
 
-// ErrSkip is returned by Store.StartDelivery when a job no longer has
-// anything to do: the delivery was cancelled, rescheduled or already finished.
-var ErrSkip = crier.ErrSkip
-
 // PostFilter selects posts for listing.
 type PostFilter = crier.PostFilter
 

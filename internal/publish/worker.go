@@ -2,7 +2,6 @@ package publish
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -10,22 +9,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/riverqueue/river"
-
 	"github.com/crier-bot/crier/internal/crier"
 	"github.com/crier-bot/crier/internal/timeparse"
 )
-
-// PublishArgs is the job that publishes one delivery. DueAtMS pins the job to
-// the time it was scheduled for: after a reschedule the old job finds a
-// different due time and does nothing.
-type PublishArgs struct {
-	DeliveryID int64 `json:"delivery_id"`
-	DueAtMS    int64 `json:"due_at_ms"`
-}
-
-// Kind names the job in River's table.
-func (PublishArgs) Kind() string { return "publish_delivery" }
 
 // lateAfter is how late a start must be before the report says so.
 const lateAfter = time.Minute
@@ -53,67 +39,64 @@ func RetryDelay(attempt int) time.Duration {
 	}
 }
 
-type publishWorker struct {
-	river.WorkerDefaults[PublishArgs]
-	s *Service
-}
-
-// Timeout bounds one run of the job: the attempt, and recording it.
-func (w *publishWorker) Timeout(*river.Job[PublishArgs]) time.Duration {
-	return w.s.opts.AttemptTimeout + 30*time.Second
-}
-
 // unclearPause is the least time between an attempt that got no answer and
 // the next one: the network may still be working on the first request (a
 // Mastodon instance records the Idempotency-Key only once the status is
 // stored), and a repeat that arrives meanwhile would not be recognised.
 const unclearPause = 2 * time.Minute
 
-// NextRetry spaces retries by the backoff table, and an attempt that got no
-// answer by at least unclearPause.
-func (w *publishWorker) NextRetry(job *river.Job[PublishArgs]) time.Time {
-	next := w.s.clock.Now().Add(RetryDelay(job.Attempt))
-	w.s.mu.Lock()
-	defer w.s.mu.Unlock()
-	if t, ok := w.s.notUntil[job.ID]; ok {
-		delete(w.s.notUntil, job.ID)
-		if t.After(next) {
-			next = t
-		}
-	}
-	return next
+// outcome is how one attempt ended: the end the store records (with
+// others, in one transaction), and what to say once it is recorded.
+type outcome struct {
+	end   crier.DeliveryEnd
+	after func(ctx context.Context) // nil says nothing
 }
 
-// Work publishes one delivery. The network receives the delivery's stable
-// idempotency key, so an attempt repeated after a crash cannot post twice.
-func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) error {
-	s := w.s
-	p, dl, err := s.store.StartDelivery(ctx, job.Args.DeliveryID, time.UnixMilli(job.Args.DueAtMS))
-	if errors.Is(err, ErrSkip) {
-		return nil
+// release gives back a claim no attempt was made for.
+func (s *Service) release(c crier.Claim) outcome {
+	return outcome{end: crier.DeliveryEnd{ID: c.Delivery.ID, Status: crier.DeliveryPending, Released: true, NextAt: s.clock.Now()}}
+}
+
+// record writes the ends of many attempts in one transaction.
+func (s *Service) record(ctx context.Context, os []outcome) error {
+	ends := make([]crier.DeliveryEnd, len(os))
+	for i, o := range os {
+		ends[i] = o.end
 	}
-	if err != nil {
-		if s.stopping.Load() {
-			return river.JobSnooze(0) // stopping: run again at the next start
-		}
-		return fmt.Errorf("start delivery %d: %w", job.Args.DeliveryID, err)
+	return s.store.EndDeliveries(ctx, ends, rules{})
+}
+
+// afterRecorded says what an attempt's outcome calls for, once it is
+// recorded.
+func (s *Service) afterRecorded(ctx context.Context, o outcome) {
+	if o.after != nil {
+		o.after(ctx)
 	}
+}
+
+// attempt publishes one claimed delivery. The network receives the
+// delivery's stable idempotency key, so an attempt repeated after a crash
+// cannot post twice.
+func (s *Service) attempt(ctx context.Context, c crier.Claim) outcome {
+	p, dl := c.Post, &c.Delivery
 	log := s.log.With(slog.Int64("post_id", p.ID), slog.String("target", dl.Target), slog.Int("attempt", dl.Attempts))
+	end := func(e crier.DeliveryEnd, after func(ctx context.Context)) outcome {
+		e.ID = dl.ID
+		return outcome{end: e, after: after}
+	}
 
 	network, ok := s.networks[dl.Target]
 	if !ok {
 		reason := fmt.Sprintf("there is no network called %q in bot.yaml any more", dl.Target)
-		if _, err := s.store.EndDelivery(ctx, dl.ID, crier.DeliveryEnd{Status: crier.DeliveryFailed, Reason: reason, Unclear: false}, s.jobs); err != nil {
-			return fmt.Errorf("fail delivery %d: %w", dl.ID, err)
-		}
-		s.notify(ctx, p, fmt.Sprintf("✗ Post #%d was not published to %s: %s. Add the network back and schedule the text again.", p.ID, dl.Target, reason))
-		return river.JobCancel(errors.New(reason))
+		return end(crier.DeliveryEnd{Status: crier.DeliveryFailed, Reason: reason}, func(ctx context.Context) {
+			s.notify(ctx, p, fmt.Sprintf("✗ Post #%d was not published to %s: %s. Add the network back and schedule the text again.", p.ID, dl.Target, reason))
+		})
 	}
 
 	// An earlier attempt may have published, and the network no longer
 	// recognises the key (or never did): retrying could post twice.
 	if !dl.UnclearAt.IsZero() && keyForgotten(network, dl.UnclearAt, s.clock.Now()) {
-		return s.askPerson(ctx, p, dl, s.earlier(p, dl), log)
+		return s.askPerson(p, dl, s.earlier(p, dl), log)
 	}
 
 	pctx, cancel := context.WithTimeout(ctx, s.opts.AttemptTimeout)
@@ -122,21 +105,16 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	})
 	cancel()
 	if perr == nil {
-		// Record the result even if crier is stopping: it is published.
-		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		p, err := s.store.EndDelivery(rctx, dl.ID, crier.DeliveryEnd{Status: crier.DeliveryPublished, Result: res}, s.jobs)
-		rcancel()
-		if err != nil {
-			// Published but not recorded: the retry finds the idempotency
-			// key on the network and records the same result.
-			return fmt.Errorf("record published delivery %d: %w", dl.ID, err)
-		}
-		log.Info("published", slog.String("remote_id", res.RemoteID))
-		if s.authRecovered(dl.Target) {
-			s.notify(ctx, p, fmt.Sprintf("✓ crier can post to %s again.", dl.Target))
-		}
-		s.notify(ctx, p, s.publishedText(p, dl, res))
-		return nil
+		// Recorded even if crier is stopping: it is published. Should the
+		// record fail for good, the next start finds the key on the network
+		// and records the same result.
+		return end(crier.DeliveryEnd{Status: crier.DeliveryPublished, Result: res}, func(ctx context.Context) {
+			log.Info("published", slog.String("remote_id", res.RemoteID))
+			if s.authRecovered(dl.Target) {
+				s.notify(ctx, p, fmt.Sprintf("✓ crier can post to %s again.", dl.Target))
+			}
+			s.notify(ctx, p, s.publishedText(p, dl, res))
+		})
 	}
 
 	reason := crier.ErrorMessage(perr)
@@ -147,33 +125,40 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	if s.stopping.Load() && ctx.Err() != nil {
 		// crier is stopping: the attempt runs again as soon as crier starts,
 		// without counting against the attempts (the key makes it safe).
-		if _, err := s.store.EndDelivery(context.WithoutCancel(ctx), dl.ID, crier.DeliveryEnd{Status: crier.DeliveryPending, Reason: "interrupted by shutdown", Unclear: unclear}, s.jobs); err != nil {
-			log.Error("record interrupted delivery", slog.Any("error", err))
-		}
-		return river.JobSnooze(0)
+		return end(crier.DeliveryEnd{Status: crier.DeliveryPending, Reason: "interrupted by shutdown", Unclear: unclear, NextAt: s.clock.Now()}, nil)
 	}
 	log.Warn("publish failed", slog.Bool("unclear", unclear), slog.Any("error", perr))
 	window, windowed := keyWindow(network)
 	if unclear && windowed && window == 0 {
 		// The network cannot recognise a repeat at all: at most once.
-		return s.askPerson(ctx, p, dl, reason, log)
+		return s.askPerson(p, dl, reason, log)
 	}
 	wait, limited := crier.RetryAfter(perr)
-	final := crier.IsPermanent(perr) || job.Attempt >= job.MaxAttempts || dl.Attempts >= 3*job.MaxAttempts
+	// n is this attempt's number among those that count: a rate limit (the
+	// network said how long) or a refused token (until someone fixes it)
+	// does not spend the post's attempts; the delivery's own count still
+	// ends it after 3× as many.
+	n := dl.Failures + 1
+	counted := !limited && !crier.IsAuth(perr)
+	final := crier.IsPermanent(perr) || (counted && n >= s.opts.MaxAttempts) || dl.Attempts >= 3*s.opts.MaxAttempts
 	if final && (unclear || !dl.UnclearAt.IsZero()) {
 		if !unclear {
 			reason = s.earlier(p, dl) // the clear failure says nothing of the earlier one
 		}
-		return s.askPerson(ctx, p, dl, reason, log)
+		return s.askPerson(p, dl, reason, log)
 	}
-	status := crier.DeliveryPending
 	if final {
-		status = crier.DeliveryFailed
+		var text string
+		if crier.IsPermanent(perr) {
+			text = fmt.Sprintf("✗ Post #%d was not published to %s: %s This will not fix itself, so crier stopped trying.", p.ID, dl.Target, sentence(reason))
+		} else {
+			text = fmt.Sprintf("✗ Post #%d was not published to %s: %s crier gave up after %d attempts; schedule it again when %s works.", p.ID, dl.Target, sentence(reason), dl.Attempts, dl.Target)
+		}
+		return end(crier.DeliveryEnd{Status: crier.DeliveryFailed, Reason: reason, Unclear: unclear, Counted: counted},
+			func(ctx context.Context) { s.notify(ctx, p, text) })
 	}
-	if _, err := s.store.EndDelivery(ctx, dl.ID, crier.DeliveryEnd{Status: status, Reason: reason, Unclear: unclear}, s.jobs); err != nil {
-		return fmt.Errorf("record failed delivery %d: %w", dl.ID, err)
-	}
-	next := RetryDelay(job.Attempt)
+
+	next := RetryDelay(n)
 	switch {
 	case limited:
 		next = wait
@@ -185,50 +170,40 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 			pause = min(pause, window/2) // and retry while it still remembers
 		}
 		next = max(next, pause)
-		s.mu.Lock()
-		s.notUntil[job.ID] = s.clock.Now().Add(next)
-		s.mu.Unlock()
 	}
+	now := s.clock.Now()
+	retry := crier.DeliveryEnd{Status: crier.DeliveryPending, Reason: reason, Unclear: unclear, Counted: counted, NextAt: now.Add(next)}
+	var text string
 	switch {
-	case final && crier.IsPermanent(perr):
-		s.notify(ctx, p, fmt.Sprintf("✗ Post #%d was not published to %s: %s This will not fix itself, so crier stopped trying.", p.ID, dl.Target, sentence(reason)))
-		return river.JobCancel(perr)
-	case final:
-		s.notify(ctx, p, fmt.Sprintf("✗ Post #%d was not published to %s: %s crier gave up after %d attempts; schedule it again when %s works.", p.ID, dl.Target, sentence(reason), dl.Attempts, dl.Target))
-		return river.JobCancel(perr)
 	case crier.IsAuth(perr):
 		// Said once per network until a publish works again, not per post.
 		if s.authFailed(dl.Target) {
-			s.notify(ctx, p, fmt.Sprintf("✗ crier cannot post to %s: %s Posts for %s wait and are retried; crier says this once, and again when it works.", dl.Target, sentence(reason), dl.Target))
+			text = fmt.Sprintf("✗ crier cannot post to %s: %s Posts for %s wait and are retried; crier says this once, and again when it works.", dl.Target, sentence(reason), dl.Target)
 		}
 	case limited && dl.Attempts == 1:
-		s.notify(ctx, p, fmt.Sprintf("⚠ Post #%d could not be published to %s yet: %s crier will retry at %s (in %s).",
-			p.ID, dl.Target, sentence(reason), s.at(p, s.clock.Now().Add(next), next < 5*time.Minute), timeparse.Duration(next)))
-	case job.Attempt == 1 && !limited:
+		text = fmt.Sprintf("⚠ Post #%d could not be published to %s yet: %s crier will retry at %s (in %s).",
+			p.ID, dl.Target, sentence(reason), s.at(p, now.Add(next), next < 5*time.Minute), timeparse.Duration(next))
+	case n == 1 && !limited:
 		// Report the first failure; later retries stay quiet until the outcome.
-		s.notify(ctx, p, fmt.Sprintf("⚠ Post #%d could not be published to %s yet: %s crier will retry at %s (in %s, attempt %d of %d).",
-			p.ID, dl.Target, sentence(reason), s.at(p, s.clock.Now().Add(next), next < 5*time.Minute), timeparse.Duration(next), job.Attempt+1, job.MaxAttempts))
+		text = fmt.Sprintf("⚠ Post #%d could not be published to %s yet: %s crier will retry at %s (in %s, attempt %d of %d).",
+			p.ID, dl.Target, sentence(reason), s.at(p, now.Add(next), next < 5*time.Minute), timeparse.Duration(next), n+1, s.opts.MaxAttempts)
 	}
-	if limited || crier.IsAuth(perr) {
-		// A rate limit (the network said how long) or a refused token
-		// (until someone fixes it) does not spend the post's attempts;
-		// the delivery's own count still ends it after 3× as many.
-		return river.JobSnooze(next)
+	if text == "" {
+		return end(retry, nil)
 	}
-	return perr
+	return end(retry, func(ctx context.Context) { s.notify(ctx, p, text) })
 }
 
 // askPerson marks a delivery whose outcome cannot be known as "maybe
 // published" and asks the channel to decide; nothing is retried until then.
-func (s *Service) askPerson(ctx context.Context, p *crier.Post, dl *crier.Delivery, reason string, log *slog.Logger) error {
+// Recorded, then asked, then marked asked: a question that does not reach
+// the channel (crier stopped, chat down) is asked at the next start.
+func (s *Service) askPerson(p *crier.Post, dl *crier.Delivery, reason string, log *slog.Logger) outcome {
 	log.Warn("publish outcome unknown: asking a person", slog.String("reason", reason))
-	// Recorded, then asked, then marked asked: a question that does not
-	// reach the channel (crier stopped, chat down) is asked at the next start.
-	if _, err := s.store.EndDelivery(ctx, dl.ID, crier.DeliveryEnd{Status: crier.DeliveryMaybe, Reason: reason, Unclear: true}, s.jobs); err != nil {
-		return fmt.Errorf("record maybe published delivery %d: %w", dl.ID, err)
+	return outcome{
+		end:   crier.DeliveryEnd{ID: dl.ID, Status: crier.DeliveryMaybe, Reason: reason, Unclear: true},
+		after: func(ctx context.Context) { s.ask(ctx, p, dl.ID, dl.Target, reason) },
 	}
-	s.ask(ctx, p, dl.ID, dl.Target, reason)
-	return river.JobCancel(errors.New("publish outcome unknown: " + reason))
 }
 
 // ask puts the "maybe published" question to the post's channel and
