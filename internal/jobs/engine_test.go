@@ -140,3 +140,40 @@ func TestInsertDuringStartDoesNotDeadlock(t *testing.T) {
 	require.NoError(t, <-started)
 	require.Equal(t, 3, <-w.done)
 }
+
+type retiredArgs struct{}
+
+func (retiredArgs) Kind() string { return "publish_delivery" }
+
+// Jobs of a kind nothing runs any more are deleted; others are kept.
+func TestRetireDropsTheJobsOfAKindNoWorkerRuns(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := crier.NewManualClock(time.Now().UTC())
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crier.db"), clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	eng, err := jobs.New(ctx, jobs.Options{DB: db.SQL(), Clock: clock})
+	require.NoError(t, err)
+	tx, err := db.SQL().BeginTx(ctx, nil)
+	require.NoError(t, err)
+	for _, args := range []river.JobArgs{retiredArgs{}, retiredArgs{}, noteArgs{N: 1}} {
+		_, err = eng.Insert(ctx, tx, args, jobs.InsertOpts{Queue: "old", MaxAttempts: 3})
+		require.NoError(t, err)
+	}
+	require.NoError(t, tx.Commit())
+
+	n, err := eng.Retire(ctx, "publish_delivery")
+	require.NoError(t, err)
+	require.Equal(t, int64(2), n)
+	var kinds []string
+	rows, err := db.SQL().Query("SELECT kind FROM river_job")
+	require.NoError(t, err)
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		require.NoError(t, rows.Scan(&k))
+		kinds = append(kinds, k)
+	}
+	require.Equal(t, []string{"note"}, kinds)
+}
