@@ -171,10 +171,11 @@ func (d *DB) ReschedulePost(ctx context.Context, id int64, due time.Time) (*crie
 		}
 		for i := range p.Deliveries {
 			if p.Deliveries[i].Status == crier.DeliveryPending {
-				p.Deliveries[i].DueAt, p.Deliveries[i].NextAt = p.DueAt, p.DueAt
+				p.Deliveries[i].DueAt, p.Deliveries[i].NextAt, p.Deliveries[i].Failures = p.DueAt, p.DueAt, 0
 			}
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE deliveries SET due_at = ?, next_at = ? WHERE post_id = ? AND status = 'pending'",
+		// A new time starts the attempts afresh, as a new schedule would.
+		_, err = tx.ExecContext(ctx, "UPDATE deliveries SET due_at = ?, next_at = ?, failures = 0 WHERE post_id = ? AND status = 'pending'",
 			p.DueAt.UnixMilli(), p.DueAt.UnixMilli(), p.ID)
 		return err
 	})

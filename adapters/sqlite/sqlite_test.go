@@ -160,7 +160,18 @@ func TestARescheduledPostFallsDueAtItsNewTimeOnly(t *testing.T) {
 		require.True(t, d.NextAt.Equal(due))
 	}
 	require.Empty(t, claim(t, db, p.DueAt), "nothing is due at the old time")
-	require.Len(t, claim(t, db, due), 2)
+	cs := claim(t, db, due)
+	require.Len(t, cs, 2)
+
+	// A post that failed once and is moved starts its attempts afresh.
+	end(t, db, crier.DeliveryEnd{ID: cs[0].Delivery.ID, Status: crier.DeliveryPending, Reason: "503", Counted: true, NextAt: due.Add(time.Minute)}, &jobs{})
+	end(t, db, crier.DeliveryEnd{ID: cs[1].Delivery.ID, Status: crier.DeliveryPending, Released: true, NextAt: due}, &jobs{})
+	got, err = db.ReschedulePost(context.Background(), p.ID, due.Add(time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, 0, got.Deliveries[0].Failures)
+	again, err := db.FindPost(context.Background(), p.ID)
+	require.NoError(t, err)
+	require.Equal(t, 0, again.Deliveries[0].Failures)
 }
 
 func TestACancelledPostNeverFallsDue(t *testing.T) {

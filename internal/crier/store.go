@@ -56,7 +56,8 @@ type DeliveryEnd struct {
 	// NextAt is when a pending delivery may be attempted again.
 	NextAt time.Time
 	// Released gives back a claim no attempt was made for (crier stopped
-	// first): the delivery is pending again as it was, due at NextAt.
+	// first): the delivery is pending again, due at NextAt, its attempt
+	// count (and first start) as before the claim.
 	Released bool
 }
 
@@ -114,7 +115,8 @@ type PostStore interface {
 	NextDelivery(ctx context.Context) (at time.Time, ok bool, err error)
 	// ClaimDeliveries marks up to limit pending deliveries due at or before
 	// now as publishing (one more attempt, started now), in one
-	// transaction, and returns them with their posts, earliest first.
+	// transaction, and returns them with their posts, in their posts' due
+	// order.
 	ClaimDeliveries(ctx context.Context, now time.Time, limit int) ([]Claim, error)
 	// RecoverDeliveries makes deliveries a crash left publishing pending
 	// again, due now and unclear since their last attempt (it may have

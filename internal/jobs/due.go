@@ -16,9 +16,9 @@ import (
 // instant (a post's deliveries): the table is the queue and a row is the
 // job. A DueQueue claims due rows in batches the moment they fall due, works
 // them concurrently and records their results in batches, so thousands due
-// at one instant cost a few transactions, not several each. River runs the
-// other jobs (few, each with its own retries); rows that fall due by the
-// thousand at one instant go this way.
+// at one instant cost a few transactions, not several each. River is for
+// jobs that are few and need its features (retries, uniqueness, periodic
+// runs); rows that fall due by the thousand at one instant go this way.
 type DueSource[T any] interface {
 	// Recover makes rows a crash left claimed due again; it runs once,
 	// before the first claim, and returns how many.
@@ -42,8 +42,10 @@ type DueWork[T, R any] struct {
 	// tried again; rows whose results are never recorded stay claimed until
 	// Recover at the next start.
 	Record func(ctx context.Context, results []R) error
-	// After runs once a result is recorded (reports to chat), in the order
-	// results were recorded, one at a time; nil does nothing.
+	// After runs once a result is recorded (reports to chat), on a pool of
+	// Workers goroutines, each bounded by AfterTimeout; nil does nothing.
+	// The queue claims and records on meanwhile: a slow chat does not hold
+	// publishing up.
 	After func(ctx context.Context, r R)
 }
 
@@ -58,6 +60,8 @@ type DueOptions struct {
 	// (default 1 min). Between, nothing runs: the queue sleeps until its
 	// next row is due or Wake is called.
 	MaxSleep time.Duration
+	// AfterTimeout bounds one After (default 1 min).
+	AfterTimeout time.Duration
 }
 
 // recordLinger is how long a result waits for others to be recorded with
@@ -83,9 +87,11 @@ type DueQueue[T, R any] struct {
 	wake chan struct{} // Wake: look for due rows now
 	free chan struct{} // a claimed row was finished: room to claim
 
-	// claimed counts rows claimed and not yet through After; gen changes
-	// whenever it does (Idle reads the store between two reads of it).
+	// claimed counts rows claimed and not yet recorded (the room to claim
+	// more), pending those not yet through After too; gen changes whenever
+	// either does (Idle reads the store between two reads of it).
 	claimed atomic.Int64
+	pending atomic.Int64
 	gen     atomic.Int64
 
 	mu       sync.Mutex
@@ -110,9 +116,17 @@ func NewDueQueue[T, R any](e *Engine, name string, src DueSource[T], work DueWor
 	if opts.MaxSleep <= 0 {
 		opts.MaxSleep = time.Minute
 	}
+	if opts.AfterTimeout <= 0 {
+		opts.AfterTimeout = time.Minute
+	}
 	q := &DueQueue[T, R]{
 		name: name, src: src, work: work, opts: opts, clock: e.clock, log: e.log.With(slog.String("queue", name)),
 		wake: make(chan struct{}, 1), free: make(chan struct{}, 1),
+	}
+	e.startMu.Lock()
+	defer e.startMu.Unlock()
+	if e.started {
+		return nil, fmt.Errorf("due queue %s: the engine has started; register queues before Start", name)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -134,7 +148,7 @@ func (q *DueQueue[T, R]) Wake() {
 func (q *DueQueue[T, R]) Idle(ctx context.Context, until time.Time) (bool, error) {
 	for {
 		g := q.gen.Load()
-		if q.claimed.Load() > 0 {
+		if q.pending.Load() > 0 {
 			return false, nil
 		}
 		next, ok, err := q.src.Next(ctx)
@@ -151,16 +165,25 @@ func (q *DueQueue[T, R]) Idle(ctx context.Context, until time.Time) (bool, error
 	}
 }
 
+// add counts n more claimed rows (negative: fewer).
 func (q *DueQueue[T, R]) add(n int64) {
 	q.claimed.Add(n)
+	q.pending.Add(n)
 	q.gen.Add(1)
 }
 
 func (q *DueQueue[T, R]) start(ctx context.Context) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.cancel != nil {
+		return nil // running
+	}
 	if q.done != nil {
-		return nil
+		select {
+		case <-q.done:
+		default:
+			return fmt.Errorf("start %s: the last run has not ended yet", q.name)
+		}
 	}
 	n, err := q.src.Recover(ctx)
 	if err != nil {
@@ -178,28 +201,26 @@ func (q *DueQueue[T, R]) start(ctx context.Context) error {
 
 // stop ends claiming, lets the workers finish until ctx ends, then cancels
 // them; results are recorded and claimed rows no worker took are released.
+// Once cancelled, everything left ends promptly (attempts and reports take
+// the cancelled context; a record that fails is left for Recover), so stop
+// waits for the end.
 func (q *DueQueue[T, R]) stop(ctx context.Context) error {
 	q.mu.Lock()
 	cancel, halt, done := q.cancel, q.halt, q.done
-	q.cancel, q.halt, q.done = nil, nil, nil
+	q.cancel, q.halt = nil, nil
 	q.mu.Unlock()
-	if done == nil {
+	if cancel == nil {
 		return nil
 	}
 	cancel()
 	select {
 	case <-done:
-		halt()
-		return nil
 	case <-ctx.Done():
+		halt() // the grace is over: attempts are cancelled
+		<-done
 	}
-	halt() // the grace is over: attempts are cancelled
-	select {
-	case <-done:
-		return nil
-	case <-time.After(10 * time.Second):
-		return fmt.Errorf("stop %s: workers did not end", q.name)
-	}
+	halt()
+	return nil
 }
 
 // run claims due rows and hands them to the workers until ctx ends.
@@ -207,20 +228,31 @@ func (q *DueQueue[T, R]) run(ctx, workCtx context.Context, done chan struct{}) {
 	defer close(done)
 	items := make(chan T, q.opts.Batch)
 	results := make(chan R, q.opts.Workers+q.opts.Batch)
-	var workers sync.WaitGroup
+	afters := make(chan R, q.opts.Workers+q.opts.Batch)
+	var workers, reporters sync.WaitGroup
 	for range q.opts.Workers {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
 			for it := range items {
-				results <- q.work.Work(workCtx, it)
+				if r, ok := q.workOne(workCtx, it); ok {
+					results <- r
+				}
+			}
+		}()
+		reporters.Add(1)
+		go func() {
+			defer reporters.Done()
+			for r := range afters {
+				q.afterOne(workCtx, r)
 			}
 		}()
 	}
 	recorded := make(chan struct{})
 	go func() {
 		defer close(recorded)
-		q.record(workCtx, results)
+		defer close(afters)
+		q.record(workCtx, results, afters)
 	}()
 
 	q.claimLoop(ctx, items)
@@ -244,6 +276,39 @@ func (q *DueQueue[T, R]) run(ctx, workCtx context.Context, done chan struct{}) {
 	workers.Wait()
 	close(results)
 	<-recorded
+	reporters.Wait()
+}
+
+// workOne works one row; a panic (a bug in a network adapter) is logged and
+// leaves the row claimed until Recover at the next start, rather than ending
+// crier or trying it again at once.
+func (q *DueQueue[T, R]) workOne(ctx context.Context, it T) (r R, ok bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			q.log.Error("work panicked; the row runs again after the next start", slog.Any("panic", v))
+			q.finish(1)
+			q.done1()
+			ok = false
+		}
+	}()
+	return q.work.Work(ctx, it), true
+}
+
+// afterOne runs After for one recorded result, bounded in time; a panic is
+// logged.
+func (q *DueQueue[T, R]) afterOne(ctx context.Context, r R) {
+	defer q.done1()
+	defer func() {
+		if v := recover(); v != nil {
+			q.log.Error("report panicked", slog.Any("panic", v))
+		}
+	}()
+	if q.work.After == nil {
+		return
+	}
+	actx, cancel := context.WithTimeout(ctx, q.opts.AfterTimeout)
+	defer cancel()
+	q.work.After(actx, r)
 }
 
 // claimLoop claims due rows while there is room, and otherwise sleeps until
@@ -273,8 +338,18 @@ func (q *DueQueue[T, R]) claimLoop(ctx context.Context, items chan<- T) {
 			}
 			continue
 		}
-		for _, it := range got {
-			items <- it // room was counted: the buffer and the workers hold it
+		for i, it := range got {
+			select {
+			case items <- it: // room was counted: the buffer and the workers hold it
+			case <-ctx.Done():
+				// Stopping: what no worker took goes back.
+				left := make([]R, 0, len(got)-i)
+				for _, it := range got[i:] {
+					left = append(left, q.work.Release(it))
+				}
+				q.release(left)
+				return
+			}
 		}
 		if len(got) == int(n) {
 			continue // a full batch: more may be due
@@ -294,22 +369,27 @@ func (q *DueQueue[T, R]) claimLoop(ctx context.Context, items chan<- T) {
 			case wait > 0:
 				q.sleep(ctx, min(wait, q.opts.MaxSleep))
 			case len(got) == 0:
-				// Due, yet the claim found nothing (the clock went back
-				// between the two): look again shortly.
+				// Due, yet the claim found nothing: the clock went back
+				// between the two. Look again shortly. (A row that fell due
+				// between a claim that found some and Next is claimed on the
+				// next turn without a pause.)
 				pause(ctx, 10*time.Millisecond)
 			}
 		}
 	}
 }
 
-// sleep waits d on the clock, until Wake or a finished row, or until ctx
-// ends.
+// sleep waits d on the clock, until Wake, or until ctx ends.
 func (q *DueQueue[T, R]) sleep(ctx context.Context, d time.Duration) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
 		select {
 		case <-q.wake:
+			if wctx.Err() != nil {
+				q.Wake() // the sleep was over: the next one must see it
+				return
+			}
 			cancel()
 		case <-wctx.Done():
 		}
@@ -321,7 +401,7 @@ func (q *DueQueue[T, R]) sleep(ctx context.Context, d time.Duration) {
 
 // record writes results as they come, as many as are waiting in one
 // transaction (a group commit), then runs After for each.
-func (q *DueQueue[T, R]) record(ctx context.Context, results <-chan R) {
+func (q *DueQueue[T, R]) record(ctx context.Context, results <-chan R, afters chan<- R) {
 	batch := make([]R, 0, q.opts.Workers+q.opts.Batch)
 	linger := time.NewTimer(0)
 	<-linger.C
@@ -348,14 +428,16 @@ func (q *DueQueue[T, R]) record(ctx context.Context, results <-chan R) {
 			default:
 			}
 		}
-		q.recordBatch(ctx, batch)
+		q.recordBatch(ctx, batch, afters)
 	}
 }
 
-func (q *DueQueue[T, R]) recordBatch(ctx context.Context, batch []R) {
+func (q *DueQueue[T, R]) recordBatch(ctx context.Context, batch []R, afters chan<- R) {
 	wait := 50 * time.Millisecond
 	for {
 		// Recording goes on after a stop's grace: the results are facts.
+		// The bound is a database that does not answer at all (its own
+		// busy timeout is 5 s).
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		err := q.work.Record(rctx, batch)
 		cancel()
@@ -367,28 +449,53 @@ func (q *DueQueue[T, R]) recordBatch(ctx context.Context, batch []R) {
 			// the next start recovers them.
 			q.log.Error("record results; the next start takes them up again", slog.Int("rows", len(batch)), slog.Any("error", err))
 			q.finish(len(batch))
+			for range batch {
+				q.done1()
+			}
 			return
 		}
 		q.log.Error("record results; trying again", slog.Int("rows", len(batch)), slog.Any("error", err))
 		pause(context.WithoutCancel(ctx), wait)
 		wait = min(2*wait, 5*time.Second)
 	}
+	q.finish(len(batch)) // recorded: room for more, while the reports go out
+	q.Wake()             // results may be due again (a retry): the next one may be sooner
 	for _, r := range batch {
-		if q.work.After != nil {
-			q.work.After(ctx, r)
-		}
-		q.finish(1)
+		afters <- r
 	}
-	q.Wake() // results may be due again (a retry): the next one may be sooner
 }
 
-// finish counts n claimed rows as done and makes room for more.
+// release records results for claimed rows no worker took (crier is
+// stopping).
+func (q *DueQueue[T, R]) release(left []R) {
+	if len(left) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := q.work.Record(ctx, left); err != nil {
+		q.log.Error("give back claimed rows; the next start takes them up again", slog.Int("rows", len(left)), slog.Any("error", err))
+	}
+	q.finish(len(left))
+	for range left {
+		q.done1()
+	}
+}
+
+// finish counts n claimed rows as recorded and makes room for more.
 func (q *DueQueue[T, R]) finish(n int) {
-	q.add(-int64(n))
+	q.claimed.Add(-int64(n))
+	q.gen.Add(1)
 	select {
 	case q.free <- struct{}{}:
 	default:
 	}
+}
+
+// done1 counts one claimed row as through (recorded and reported).
+func (q *DueQueue[T, R]) done1() {
+	q.pending.Add(-1)
+	q.gen.Add(1)
 }
 
 // pause waits d of real time, or until ctx ends: the pace of retries against

@@ -256,3 +256,34 @@ func TestRowsACrashLeftClaimedRunAtTheNextStart(t *testing.T) {
 	require.Equal(t, []int{7}, src.doneIDs())
 	require.Equal(t, 1, src.recovered)
 }
+
+func TestASlowReportDoesNotHoldRecordingUp(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	clock := crier.NewManualClock(start)
+	src := newRows()
+	for i := range 100 {
+		src.add(i, start)
+	}
+	e := newEngine(t, clock)
+	hold := make(chan struct{})
+	q, err := jobs.NewDueQueue(e, "test", jobs.DueSource[int](src), jobs.DueWork[int, result]{
+		Work:    func(_ context.Context, id int) result { return result{id: id} },
+		Release: func(id int) result { return result{id: id, released: true} },
+		Record:  src.record,
+		After:   func(context.Context, result) { <-hold }, // a chat that does not answer
+	}, jobs.DueOptions{Workers: 5, Batch: 10})
+	require.NoError(t, err)
+	require.NoError(t, e.Start(ctx))
+	t.Cleanup(func() { _ = e.Stop(ctx) })
+
+	require.Eventually(t, func() bool { return len(src.doneIDs()) >= 20 }, 10*time.Second, time.Millisecond,
+		"results are recorded while reports wait (the workers' reports and a queue of them)")
+	idle, err := q.Idle(ctx, start)
+	require.NoError(t, err)
+	require.False(t, idle, "reports still to go")
+	close(hold)
+	waitIdle(t, q, start)
+	require.Len(t, src.doneIDs(), 100)
+}

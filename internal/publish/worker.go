@@ -77,9 +77,22 @@ func (s *Service) afterRecorded(ctx context.Context, o outcome) {
 // attempt publishes one claimed delivery. The network receives the
 // delivery's stable idempotency key, so an attempt repeated after a crash
 // cannot post twice.
-func (s *Service) attempt(ctx context.Context, c crier.Claim) outcome {
+func (s *Service) attempt(ctx context.Context, c crier.Claim) (o outcome) {
 	p, dl := c.Post, &c.Delivery
+	if ctx.Err() != nil {
+		return s.release(c) // crier is stopping: this attempt never started
+	}
 	log := s.log.With(slog.Int64("post_id", p.ID), slog.String("target", dl.Target), slog.Int("attempt", dl.Attempts))
+	defer func() {
+		// A bug in a network adapter: the attempt may have sent the post,
+		// so it is unclear, and retried (with its key) like one that got
+		// no answer, rather than ending crier.
+		if v := recover(); v != nil {
+			log.Error("publish panicked", slog.Any("panic", v))
+			o = outcome{end: crier.DeliveryEnd{ID: dl.ID, Status: crier.DeliveryPending, Reason: "crier hit an internal error",
+				Unclear: true, Counted: true, NextAt: s.clock.Now().Add(max(RetryDelay(dl.Failures+1), unclearPause))}}
+		}
+	}()
 	end := func(e crier.DeliveryEnd, after func(ctx context.Context)) outcome {
 		e.ID = dl.ID
 		return outcome{end: e, after: after}
