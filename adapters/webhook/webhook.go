@@ -77,6 +77,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -126,7 +127,7 @@ type Options struct {
 	// for at least 24 hours. When false crier publishes at most once and
 	// asks a person after an unclear failure.
 	Deduplicates  bool
-	RatePerSecond float64      // 0 means DefaultRatePerSecond
+	RatePerSecond float64      // 0 means DefaultRatePerSecond; +Inf does not pace
 	HTTPClient    *http.Client // nil means a client with a 30 s timeout
 	Clock         crier.Clock  // nil means crier.SystemClock{}
 	Logger        *slog.Logger // nil discards
@@ -197,6 +198,10 @@ func New(opts Options) (*Network, error) {
 		client.Timeout = 30 * time.Second
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	limit := rate.Limit(opts.RatePerSecond)
+	if math.IsInf(opts.RatePerSecond, 1) {
+		limit = rate.Inf // no pacing: rate.Limiter's own infinity, not +Inf arithmetic
+	}
 	return &Network{
 		name:    opts.Name,
 		url:     opts.URL,
@@ -206,7 +211,7 @@ func New(opts Options) (*Network, error) {
 		limit:   opts.Limit,
 		dedup:   opts.Deduplicates,
 		client:  &client,
-		limiter: rate.NewLimiter(rate.Limit(opts.RatePerSecond), 1),
+		limiter: rate.NewLimiter(limit, 1),
 		clock:   opts.Clock,
 		log:     opts.Logger,
 		replays: map[string]time.Time{},
@@ -531,33 +536,27 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 	return d
 }
 
-// waitTurn waits for the receiver's rate (bot.yaml's rate). A wait that would
-// outlast ctx is a rate-limit answer at once, so the post waits its turn
-// without spending an attempt (as a 429 would).
+// waitTurn waits on crier's clock for the receiver's rate (bot.yaml's
+// rate). A wait that would outlast ctx is a rate-limit answer at once, so
+// the post waits its turn without spending an attempt (as a 429 would).
 func (n *Network) waitTurn(ctx context.Context) error {
-	// Pacing stays in real time for now: cmd/crier's fault test drives a
-	// webhook at 1e6 a second on a stopped manual clock, where a wait on
-	// crier's clock would never end (see the issue 6 note).
-	r := n.limiter.Reserve()
+	now := n.clock.Now()
+	r := n.limiter.ReserveN(now, 1)
 	if !r.OK() {
 		return fmt.Errorf("webhook %s: the rate limiter refused the request", n.name)
 	}
-	d := r.Delay()
-	if d == 0 {
+	d := r.DelayFrom(now)
+	if d <= 0 {
 		return nil
 	}
 	if !netcall.Fits(ctx, d) {
-		r.Cancel()
+		r.CancelAt(now)
 		return crier.RateLimited(crier.Errorf(crier.EUNAVAIL,
 			"crier is pacing posts to %s at %g a second (rate: in bot.yaml).", n.name, float64(n.limiter.Limit())), d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		r.Cancel()
-		return fmt.Errorf("webhook %s: wait for rate limit: %w", n.name, ctx.Err())
+	if err := crier.Sleep(ctx, n.clock, d); err != nil {
+		r.CancelAt(n.clock.Now())
+		return fmt.Errorf("webhook %s: wait for rate limit: %w", n.name, err)
 	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/crier-bot/crier/adapters/webhook"
 	"github.com/crier-bot/crier/adapters/webhook/webhooktest"
@@ -38,7 +40,8 @@ type testBundle struct {
 }
 
 // setup starts a fake receiver and a network posting to it at /hooks/crier,
-// both on a manual clock.
+// both on a manual clock. The network does not pace (rate +Inf): pacing waits
+// on the clock, and a test of pacing sets its own rate.
 func setup(t *testing.T, mods ...func(*webhook.Options)) testBundle {
 	t.Helper()
 	srv := webhooktest.New(testSecret)
@@ -48,7 +51,7 @@ func setup(t *testing.T, mods ...func(*webhook.Options)) testBundle {
 	logs := &syncBuffer{}
 	opts := webhook.Options{
 		Name: "hooks", URL: srv.URL + "/hooks/crier", Secret: testSecret,
-		Deduplicates: true, RatePerSecond: 1000, Clock: clock, HTTPClient: srv.Client(),
+		Deduplicates: true, RatePerSecond: math.Inf(1), Clock: clock, HTTPClient: srv.Client(),
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	for _, m := range mods {
@@ -369,7 +372,7 @@ func TestTheSecretAndURLTokensAreNeverShown(t *testing.T) {
 	b := setup(t, func(o *webhook.Options) { o.Deduplicates = false })
 	n, err := webhook.New(webhook.Options{
 		Name: "hooks", URL: strings.Replace(b.srv.URL, "http://", "http://user:pw-"+token+"@", 1) + "/hooks/crier?token=" + token,
-		Secret: testSecret, RatePerSecond: 1000, Clock: b.clock, HTTPClient: b.srv.Client(),
+		Secret: testSecret, RatePerSecond: math.Inf(1), Clock: b.clock, HTTPClient: b.srv.Client(),
 		Logger: slog.New(slog.NewTextHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	require.NoError(t, err)
@@ -486,6 +489,67 @@ func TestRateLimitWaitIsBoundedByTheContext(t *testing.T) {
 	require.True(t, limited, "waiting its turn spends no attempt: %v", err)
 	require.Greater(t, wait, 900*time.Second)
 	require.Equal(t, "crier is pacing posts to hooks at 0.001 a second (rate: in bot.yaml).", crier.ErrorMessage(err))
+}
+
+func TestPacingWaitsOnCriersClock(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *webhook.Options) { o.RatePerSecond = 1 })
+	_, err := b.net.Publish(context.Background(), post("k1")) // takes the one token
+	require.NoError(t, err)
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.net.Publish(context.Background(), post("k2")) // the next token is 1 s away on the clock
+		done <- err
+	}()
+	require.Eventually(t, func() bool { return b.clock.Waiters() > 0 }, 5*time.Second, time.Millisecond,
+		"the second publish waits on crier's clock")
+	require.Len(t, b.srv.Deliveries(), 1)
+
+	b.clock.Add(999 * time.Millisecond)
+	require.Equal(t, 1, b.clock.Waiters(), "a token is not due before its second")
+	require.Len(t, b.srv.Deliveries(), 1)
+
+	b.clock.Add(time.Millisecond)
+	require.NoError(t, <-done)
+	d := b.srv.Deliveries()
+	require.Len(t, d, 2)
+	require.Equal(t, "k2", d[1].Header.Get("Idempotency-Key"))
+}
+
+func TestAPacedPublishStopsWithItsContext(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *webhook.Options) { o.RatePerSecond = 1 })
+	_, err := b.net.Publish(context.Background(), post("k1"))
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.net.Publish(ctx, post("k2"))
+		done <- err
+	}()
+	require.Eventually(t, func() bool { return b.clock.Waiters() > 0 }, 5*time.Second, time.Millisecond)
+	cancel()
+	err = <-done
+	require.ErrorIs(t, err, context.Canceled)
+	require.False(t, crier.IsUnclear(err), "nothing was sent: %v", err)
+	require.Zero(t, b.clock.Waiters())
+	require.Len(t, b.srv.Deliveries(), 1)
+}
+
+func TestAnUnlimitedRateNeverWaits(t *testing.T) {
+	t.Parallel()
+	for _, perSecond := range []float64{math.Inf(1), float64(rate.Inf)} {
+		b := setup(t, func(o *webhook.Options) { o.RatePerSecond = perSecond })
+		for _, key := range []string{"k1", "k2", "k3"} {
+			_, err := b.net.Publish(context.Background(), post(key)) // the clock never moves
+			require.NoError(t, err)
+		}
+		require.Len(t, b.srv.Deliveries(), 3, "rate %g", perSecond)
+		require.Zero(t, b.clock.Waiters())
+	}
 }
 
 func TestReplyNeedsSomethingToAnswer(t *testing.T) {

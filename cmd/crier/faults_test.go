@@ -71,10 +71,10 @@ func (f *socialFakes) networks(t testing.TB, clock crier.Clock) []crier.Network 
 		HTTPClient: client(f.sky.Client()), Clock: clock, WritePoints: -1})
 	require.NoError(t, err)
 	h, err := webhook.New(webhook.Options{Name: "hook", URL: f.hook.URL, Secret: hookSecret, Deduplicates: true,
-		RatePerSecond: 1e6, HTTPClient: client(f.hook.Client()), Clock: clock})
+		RatePerSecond: float64(rate.Inf), HTTPClient: client(f.hook.Client()), Clock: clock})
 	require.NoError(t, err)
 	raw, err := webhook.New(webhook.Options{Name: "raw", URL: f.raw.URL, Secret: hookSecret, Deduplicates: false,
-		RatePerSecond: 1e6, HTTPClient: client(f.raw.Client()), Clock: clock})
+		RatePerSecond: float64(rate.Inf), HTTPClient: client(f.raw.Client()), Clock: clock})
 	require.NoError(t, err)
 	return []crier.Network{m, b, h, raw}
 }
