@@ -571,7 +571,7 @@ func TestParseRejects(t *testing.T) {
 		{"an empty language list is rejected", "languages: []\n" + network, "bot.yaml:1: languages: empty list; write at least one of en, pt"},
 		{"an empty database is rejected", "database: ''\n" + network, "bot.yaml:1: database: empty; write a path like data/crier.db"},
 		{"an empty shell user is rejected", network + "chat: {shell: {user: ''}}\n", "bot.yaml:3: chat.shell.user: empty; write a name like you"},
-		{"an unknown role is rejected", network + "roles:\n  schedulr: [\"*\"]\n", "bot.yaml:4: roles.schedulr: unknown role (known: scheduler, approver, replier, admin)"},
+		{"an unknown role is rejected", network + "roles:\n  schedulr: [\"*\"]\n", "bot.yaml:4: roles.schedulr: unknown role (known: scheduler, approver, replier, alert, admin)"},
 		{"an empty role member is rejected", network + "roles:\n  admin: [alice, '']\n", `bot.yaml:4: roles.admin[1]: empty; write a user id, a user name, a Slack user group id or "*" for everyone`},
 
 		// Networks.

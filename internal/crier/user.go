@@ -9,12 +9,15 @@ type Role string
 const (
 	RoleScheduler Role = "scheduler" // may draft, schedule, reschedule and cancel posts
 	RoleApprover  Role = "approver"  // may approve posts (later issues)
-	RoleReplier   Role = "replier"   // may answer comments (later issues)
+	RoleReplier   Role = "replier"   // may answer comments, take and close conversations
+	RoleAlert     Role = "alert"     // is mentioned in a crisis alert
 	RoleAdmin     Role = "admin"     // may do everything
 )
 
 // Roles lists every known role, for validation and help.
-func Roles() []Role { return []Role{RoleScheduler, RoleApprover, RoleReplier, RoleAdmin} }
+func Roles() []Role {
+	return []Role{RoleScheduler, RoleApprover, RoleReplier, RoleAlert, RoleAdmin}
+}
 
 // User is a person talking to crier on a chat platform.
 type User struct {
