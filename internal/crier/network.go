@@ -131,6 +131,16 @@ type Inbox interface {
 	Comments(ctx context.Context, cursor string) ([]Comment, string, error)
 }
 
+// Streamer is a network that pushes comments as they happen (Mastodon's
+// streaming API), so they reach chat in seconds rather than at the next poll.
+type Streamer interface {
+	// Stream calls fn with each comment as it arrives, until ctx ends or the
+	// stream drops; it returns why it ended (ctx.Err() when ctx ended). The
+	// caller polls Comments meanwhile and after, so a comment the stream
+	// missed is still read; it may see a comment twice.
+	Stream(ctx context.Context, fn func(Comment)) error
+}
+
 // AccountStats are an account's counts at one moment.
 type AccountStats struct {
 	Followers int
