@@ -16,8 +16,8 @@
 // One file per section of bot.yaml: top.go (the top level and the checks
 // across sections), chat.go (chat and chat.shell), slack.go, discord.go,
 // http.go, roles.go, network.go (the networks list and file networks),
-// mastodon.go, bluesky.go, webhook.go and publish.go. decode.go, section.go,
-// values.go and secret.go hold what every section is read with.
+// mastodon.go, bluesky.go, webhook.go, publish.go and inbox.go. decode.go,
+// section.go, values.go and secret.go hold what every section is read with.
 //
 // # Adding a section
 //
@@ -64,6 +64,7 @@ type Config struct {
 	Roles     map[crier.Role][]string // role → user ids (Slack U…, Discord snowflakes), user names or Slack user group ids (S…); "*" means everyone
 	Networks  []Network
 	Publish   Publish
+	Inbox     Inbox
 }
 
 // Chat holds the chat platforms crier listens on. A nil platform is not used.
@@ -159,6 +160,38 @@ type Publish struct {
 	AttemptTimeout time.Duration // default 30s, 1s..10m
 }
 
+// Inbox is the comment relay, from the inbox section: comments on the
+// networks appear in chat threads, and answers there go back as replies.
+// Its defaults are set even when the relay is off.
+type Inbox struct {
+	On       bool                        // false when bot.yaml has no inbox section: the comment relay is off
+	Channel  crier.ChannelRef            // required when On: where comments appear; Thread is ""
+	Channels map[string]crier.ChannelRef // network name → channel, overriding Channel for that network; nil when none
+	Poll     time.Duration               // how often networks are read for comments, default 30s, 5s..1h
+	Crisis   Crisis
+	Line     int // line of the inbox key, 0 when the file has none (for messages)
+}
+
+// ChannelFor returns the channel comments from network appear in: its own
+// under Channels, else Channel.
+func (in Inbox) ChannelFor(network string) crier.ChannelRef {
+	if ch, ok := in.Channels[network]; ok {
+		return ch
+	}
+	return in.Channel
+}
+
+// Crisis is the crisis alarm: an alert goes out when at least Negative
+// negative comments arrive within Window and their rate over Window is at
+// least Ratio times the usual rate, measured over Baseline.
+type Crisis struct {
+	Off      bool          // true after crisis: off; no alarm
+	Negative int           // default 5, 1..10000
+	Window   time.Duration // default 30m, 1m..24h
+	Ratio    float64       // default 2, 1..100
+	Baseline time.Duration // default 168h, 1h..720h, longer than Window
+}
+
 // Options tell Parse where the configuration came from.
 type Options struct {
 	Name   string                      // file name used in error messages, e.g. "bot.yaml"
@@ -186,6 +219,11 @@ const (
 	maxDiscordLimit       = 2000
 	defaultMaxAttempts    = 8
 	defaultAttemptTimeout = 30 * time.Second
+	defaultPoll           = 30 * time.Second
+	defaultNegative       = 5
+	defaultWindow         = 30 * time.Minute
+	defaultRatio          = 2
+	defaultBaseline       = 7 * 24 * time.Hour
 )
 
 // Parse reads a configuration from r. Errors start with opts.Name (or
@@ -219,6 +257,10 @@ func Parse(r io.Reader, opts Options) (*Config, error) {
 		Publish: Publish{
 			MaxAttempts:    defaultMaxAttempts,
 			AttemptTimeout: defaultAttemptTimeout,
+		},
+		Inbox: Inbox{
+			Poll:   defaultPoll,
+			Crisis: Crisis{Negative: defaultNegative, Window: defaultWindow, Ratio: defaultRatio, Baseline: defaultBaseline},
 		},
 	}
 	if err := d.config(root, c); err != nil {

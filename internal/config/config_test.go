@@ -76,7 +76,7 @@ const (
 func slackVars() map[string]string {
 	return map[string]string{
 		"SLACK_BOT_TOKEN": testBotToken, "SLACK_APP_TOKEN": testAppToken, "SLACK_SIGNING_SECRET": testSecret,
-		"PRIVATE_CHANNEL": "G0123ABCD", "CRIER_DATA": "/data/", "USER_NAME": "ana", "LIMIT": "1000",
+		"PRIVATE_CHANNEL": "G0123ABCD", "CRIER_DATA": "/data/", "USER_NAME": "ana", "LIMIT": "1000", "INBOX_CHANNEL": "C0123456789",
 		"DISCORD_TOKEN": testDiscordToken, "DISCORD_PUBLIC_KEY": testPublicKey,
 		"EU_CHANNEL": "823456789012345678", "CHANGELOG_CHANNEL": "923456789012345678",
 	}
@@ -116,6 +116,7 @@ func TestParseDefaultFile(t *testing.T) {
 			Line:   9,
 		}},
 		Publish: Publish{MaxAttempts: 8, AttemptTimeout: 30 * time.Second},
+		Inbox:   Inbox{Poll: 30 * time.Second, Crisis: defaultCrisis()},
 	})
 }
 
@@ -173,6 +174,17 @@ func TestParseFullFile(t *testing.T) {
 			{Name: "discord-news", Kind: "discord", Channel: "723456789012345678", Limit: 1, Crosspost: false, Line: 46},
 		},
 		Publish: Publish{MaxAttempts: 3, AttemptTimeout: 90 * time.Second},
+		Inbox: Inbox{
+			On:      true,
+			Channel: crier.ChannelRef{Platform: "slack", ID: "C0123456789"},
+			Channels: map[string]crier.ChannelRef{
+				"discord-news": {Platform: "discord", ID: "723456789012345678"},
+				"sandbox":      {Platform: "shell", ID: "inbox"},
+			},
+			Poll:   10 * time.Second,
+			Crisis: Crisis{Negative: 3, Window: 15 * time.Minute, Ratio: 1.5, Baseline: 72 * time.Hour},
+			Line:   54,
+		},
 	})
 }
 
@@ -206,6 +218,7 @@ func TestParseSlackFile(t *testing.T) {
 			{Name: "private", Kind: "slack", Channel: "G0123ABCD", Limit: 4000, Line: 14},
 		},
 		Publish: Publish{MaxAttempts: 8, AttemptTimeout: 30 * time.Second},
+		Inbox:   Inbox{Poll: 30 * time.Second, Crisis: defaultCrisis()},
 	})
 }
 
@@ -247,6 +260,7 @@ func TestParseDiscordFile(t *testing.T) {
 			{Name: "changelog", Kind: "discord", Channel: "923456789012345678", Limit: 1500, Crosspost: false, Line: 22},
 		},
 		Publish: Publish{MaxAttempts: 8, AttemptTimeout: 30 * time.Second},
+		Inbox:   Inbox{Poll: 30 * time.Second, Crisis: defaultCrisis()},
 	})
 }
 
@@ -264,6 +278,7 @@ func TestParseDefaults(t *testing.T) {
 			Roles:     map[crier.Role][]string{},
 			Networks:  []Network{{Name: "sandbox", Kind: "file", Outbox: "/srv/crier/outbox.jsonl", Limit: 500, Line: 2}},
 			Publish:   Publish{MaxAttempts: 8, AttemptTimeout: 30 * time.Second},
+			Inbox:     Inbox{Poll: 30 * time.Second, Crisis: defaultCrisis()},
 		}
 	}
 	const network = "networks:\n  - {name: sandbox, kind: file, outbox: outbox.jsonl}\n"
@@ -532,12 +547,12 @@ func TestParseRejects(t *testing.T) {
 		{"a string at the top is rejected", "hello\n", "bot.yaml:1: expected a mapping of settings like timezone: UTC, got a string"},
 
 		// Keys.
-		{"an unknown top-level key is rejected", "timezone: UTC\ndate_order: dmy\ndatabse: x.db\n" + network, "bot.yaml:3: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish)"},
+		{"an unknown top-level key is rejected", "timezone: UTC\ndate_order: dmy\ndatabse: x.db\n" + network, "bot.yaml:3: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox)"},
 		{"an unknown chat platform is rejected", network + "chat:\n  telegram: {}\n", "bot.yaml:4: chat.telegram: unknown key (known: shell, slack, discord)"},
 		{"an unknown shell key is rejected", network + "chat:\n  shell:\n    usr: ana\n", "bot.yaml:5: chat.shell.usr: unknown key (known: user, channel)"},
 		{"an unknown network key is rejected", "networks:\n  - name: a\n    kind: file\n    outbx: o.jsonl\n", "bot.yaml:4: networks[0].outbx: unknown key (known: name, kind, outbox, inbox, channel, limit, crosspost, server, access_token, visibility, language, pds, handle, app_password, appview, url, secret, deduplicates, rate)"},
 		{"an unknown publish key is rejected", network + "publish: {retries: 3}\n", "bot.yaml:3: publish.retries: unknown key (known: max_attempts, attempt_timeout)"},
-		{"an odd key is quoted", network + "\"time zone\": UTC\n", `bot.yaml:3: "time zone": unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish)`},
+		{"an odd key is quoted", network + "\"time zone\": UTC\n", `bot.yaml:3: "time zone": unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox)`},
 		{"a list as a key is rejected", network + "? [a]\n: 1\n", "bot.yaml:3: expected a key name, got a list"},
 		{"a merge key is rejected", "<<: {timezone: UTC}\n" + network, `bot.yaml:1: "<<": merge keys are not supported; write the settings out`},
 		{"a merge key inside a network is rejected", "networks:\n  - name: a\n    <<: {kind: file}\n", `bot.yaml:3: networks[0]."<<": merge keys are not supported; write the settings out`},
@@ -923,7 +938,7 @@ func TestParseWithoutName(t *testing.T) {
 		t.Errorf("got Path %q, Dir %q, Database %q, Outbox %q; want relative paths and no name", c.Path, c.Dir, c.Database, c.Networks[0].Outbox)
 	}
 	_, err = Parse(strings.NewReader("databse: x\n"), Options{})
-	if want := "config:1: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish)"; err == nil || err.Error() != want {
+	if want := "config:1: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox)"; err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %s", err, want)
 	}
 }
@@ -1155,6 +1170,9 @@ func FuzzParse(f *testing.F) {
 		"chat: {discord: {token: '${SECRET}', application_id: 123456789012345678, guilds: [{id: 223456789012345678}]}}\nnetworks: [{name: a, kind: discord, channel: 723456789012345678}]\n",
 		"chat: {discord: {token: t.o.k, application_id: '123456789012345678', interactions: http, public_key: " + testPublicKey + ", global_commands: true}}\nhttp: {listen: ':0'}\nnetworks: [{name: a, kind: discord, channel: '723456789012345678', limit: 2000, crosspost: false}]\n",
 		"chat: {discord: {token: 'Bot x', application_id: 1, guilds: [{id: 2, timezone: Mars/Olympus, channels: {'#general': UTC}}]}}\n",
+		"chat: {shell: {}}\nnetworks: [{name: a, kind: file, outbox: o}]\ninbox: {channel: shell:inbox, channels: {a: shell:a}, poll: 5s, crisis: {negative: 1, window: 1m, ratio: 1.5, baseline: 1h}}\n",
+		"chat: {shell: {}}\nnetworks: [{name: a, kind: file, outbox: o}]\ninbox: {channel: 'slack:${SECRET}', channels: {b: 'discord:#x'}, crisis: off}\n",
+		"networks: [{name: a, kind: file, outbox: o}]\ninbox:\n  crisis: {ratio: .nan, baseline: 1m}\n",
 	} {
 		f.Add(s)
 	}
@@ -1231,8 +1249,41 @@ func FuzzParse(f *testing.F) {
 				t.Errorf("parsed to invalid discord settings: interactions %q, application %q, %d guilds", dc.Interactions, dc.ApplicationID, len(dc.Guilds))
 			}
 		}
+		if in := c.Inbox; in.On {
+			valid := validInboxChannel(c, in.Channel)
+			for name, ch := range in.Channels {
+				_, ok := c.Network(name)
+				valid = valid && ok && validInboxChannel(c, ch)
+			}
+			if !valid {
+				t.Errorf("parsed to invalid inbox channels: %+v, %+v", in.Channel, in.Channels)
+			}
+		} else if in.Channel != (crier.ChannelRef{}) || in.Channels != nil {
+			t.Errorf("parsed to inbox channels with no inbox section: %+v", in)
+		}
+		if in := c.Inbox; in.Poll < 5*time.Second || in.Poll > time.Hour {
+			t.Errorf("parsed to an invalid poll: %s", in.Poll)
+		}
+		if cr := c.Inbox.Crisis; cr.Negative < 1 || cr.Negative > 10000 || cr.Window < time.Minute || cr.Window > 24*time.Hour ||
+			!(cr.Ratio >= 1 && cr.Ratio <= 100) || cr.Baseline <= cr.Window || cr.Baseline > 720*time.Hour {
+			t.Errorf("parsed to invalid crisis settings: %+v", cr)
+		}
 		if c.Publish.MaxAttempts < 1 || c.Publish.MaxAttempts > 50 || c.Publish.AttemptTimeout < time.Second || c.Publish.AttemptTimeout > 10*time.Minute {
 			t.Errorf("parsed to invalid publish settings: %+v", c.Publish)
 		}
 	})
+}
+
+// validInboxChannel reports whether ch is a channel comments can appear in:
+// on a platform set up under chat, with an id of that platform's shape.
+func validInboxChannel(c *Config, ch crier.ChannelRef) bool {
+	switch ch.Platform {
+	case "shell":
+		return c.Chat.Shell != nil && ch.ID != "" && !strings.ContainsAny(ch.ID, " \t\r\n")
+	case "slack":
+		return c.Chat.Slack != nil && slackInboxChannel.MatchString(ch.ID)
+	case "discord":
+		return c.Chat.Discord != nil && validSnowflake(ch.ID)
+	}
+	return false
 }

@@ -53,6 +53,8 @@ type decoder struct {
 	// Values read in one section that another's checks point at (see across).
 	slackMode           *yaml.Node // chat.slack.mode's value when the file sets it
 	discordInteractions *yaml.Node // chat.discord.interactions's value when the file sets it
+	inboxChannel        *yaml.Node // inbox.channel's value when the file sets it
+	inboxChannels       []entry    // inbox.channels's entries, whose keys are network names
 }
 
 // errorf returns an error about node n (which may be nil) at key path.
@@ -209,6 +211,13 @@ type entry struct {
 // want describes the expected value in messages ("a mapping like …"); noun
 // is what a key is ("key", "role").
 func (d *decoder) mapping(n *yaml.Node, path, want, noun string, known []string) ([]entry, error) {
+	return d.entries(n, path, want, noun, known, true)
+}
+
+// entries is mapping, with the check that each key is known only when
+// check is set: a mapping whose keys are names checked elsewhere (network
+// names in inbox.channels, once the networks are read) is read with none.
+func (d *decoder) entries(n *yaml.Node, path, want, noun string, known []string, check bool) ([]entry, error) {
 	if isNull(n) {
 		return nil, nil
 	}
@@ -230,7 +239,7 @@ func (d *decoder) mapping(n *yaml.Node, path, want, noun string, known []string)
 			return nil, d.errorf(k, p, "duplicate key (first on line %d)", first)
 		}
 		seen[k.Value] = k.Line
-		if !slices.Contains(known, k.Value) {
+		if check && !slices.Contains(known, k.Value) {
 			return nil, d.errorf(k, p, "unknown %s (known: %s)", noun, strings.Join(known, ", "))
 		}
 		entries = append(entries, entry{key: k.Value, path: p, k: k, v: v})

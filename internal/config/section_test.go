@@ -36,6 +36,8 @@ func TestEveryListedKeyIsRead(t *testing.T) {
 		}},
 		{"http", keysOf(httpFields()), func(k string) string { return network + "http: {" + k + ": " + bad + "}\n" }},
 		{"publish", keysOf(publishFields()), func(k string) string { return network + "publish: {" + k + ": " + bad + "}\n" }},
+		{"inbox", keysOf(inboxFields()), func(k string) string { return network + "inbox: {" + k + ": " + bad + "}\n" }},
+		{"inbox.crisis", keysOf(crisisFields()), func(k string) string { return network + "inbox: {crisis: {" + k + ": " + bad + "}}\n" }},
 	}
 	// A value each kind's required keys accept, so that the key under test
 	// is reached whatever its place in the table.

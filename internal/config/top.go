@@ -23,6 +23,7 @@ func topFields() []field[*Config] {
 		{key: "roles", decode: (*decoder).roles},
 		{key: "networks", decode: (*decoder).networks},
 		{key: "publish", decode: (*decoder).publish},
+		{key: "inbox", decode: (*decoder).inbox, null: true},
 	}
 }
 
@@ -62,7 +63,7 @@ func (d *decoder) across(c *Config) error {
 				msg: `kind discord needs chat.discord, which is not set; add chat: {discord: {token: "${DISCORD_TOKEN}", application_id: "123456789012345678", guilds: [{id: "123456789012345678"}]}}`}
 		}
 	}
-	return nil
+	return d.inboxAcross(c)
 }
 
 func (d *decoder) timezone(e entry, c *Config) error {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -57,6 +58,24 @@ func (d *decoder) integer(n *yaml.Node, path string, lo, hi int) (int, error) {
 		return 0, d.errorf(n, path, "%s is out of range; write a number from %d to %d", written(n), lo, hi)
 	}
 	return i, nil
+}
+
+// number returns a number from lo to hi, fractions allowed; help is added to
+// messages ("like 2 for twice the usual rate").
+func (d *decoder) number(n *yaml.Node, path string, lo, hi float64, help string) (float64, error) {
+	want := fmt.Sprintf("a number from %g to %g, %s", lo, hi, help)
+	v, err := d.scalar(n, path, want)
+	if err != nil {
+		return 0, err
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || strings.ContainsAny(v, "xXpP_") {
+		return 0, d.errorf(n, path, "%s is not a number; write %s", written(n), want)
+	}
+	if f < lo || f > hi {
+		return 0, d.errorf(n, path, "%s is out of range; write %s", written(n), want)
+	}
+	return f, nil
 }
 
 // boolean returns true or false. After ${VAR} expansion the value must be
