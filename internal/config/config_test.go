@@ -1173,6 +1173,9 @@ func FuzzParse(f *testing.F) {
 		"chat: {shell: {}}\nnetworks: [{name: a, kind: file, outbox: o}]\ninbox: {channel: shell:inbox, channels: {a: shell:a}, poll: 5s, crisis: {negative: 1, window: 1m, ratio: 1.5, baseline: 1h}}\n",
 		"chat: {shell: {}}\nnetworks: [{name: a, kind: file, outbox: o}]\ninbox: {channel: 'slack:${SECRET}', channels: {b: 'discord:#x'}, crisis: off}\n",
 		"networks: [{name: a, kind: file, outbox: o}]\ninbox:\n  crisis: {ratio: .nan, baseline: 1m}\n",
+		"networks: [{name: m, kind: mastodon, server: 'https://mastodon.social/', access_token: '${SECRET}', visibility: unlisted, language: pt}]\n",
+		"networks: [{name: b, kind: bluesky, handle: '@crier.bsky.social', app_password: abcd-efgh-ijkl-mnop, pds: 'https://pds.example/'}]\n",
+		"networks: [{name: w, kind: webhook, url: 'https://hooks.example.com/crier', secret: 0123456789abcdef0123, rate: 1000, deduplicates: true}]\n",
 	} {
 		f.Add(s)
 	}
@@ -1205,6 +1208,13 @@ func FuzzParse(f *testing.F) {
 				valid = valid && c.Chat.Slack != nil && slackChannelID.MatchString(n.Channel) && n.Outbox == "" && n.Inbox == "" && n.Limit >= 1 && n.Limit <= 40000 && !n.Crosspost
 			case "discord":
 				valid = valid && c.Chat.Discord != nil && validSnowflake(n.Channel) && n.Outbox == "" && n.Inbox == "" && n.Limit >= 1 && n.Limit <= 2000
+			case "mastodon":
+				valid = valid && strings.HasPrefix(n.Server, "https://") && !strings.HasSuffix(n.Server, "/") && n.AccessToken != "" &&
+					slices.Contains([]string{"public", "unlisted", "private", "direct"}, n.Visibility) && n.Limit >= 0 && n.Limit <= 100000
+			case "bluesky":
+				valid = valid && n.Handle != "" && !strings.HasPrefix(n.Handle, "@") && n.AppPassword != "" && n.PDS != "" && !strings.HasSuffix(n.PDS, "/")
+			case "webhook":
+				valid = valid && n.URL != "" && n.Secret != "" && n.Rate >= 1 && n.Rate <= 1000 && n.Limit >= 1 && n.Limit <= 100000
 			default:
 				valid = false
 			}
