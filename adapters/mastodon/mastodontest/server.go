@@ -14,6 +14,9 @@
 //	POST /api/v2/media                        202 (still processing), like a large upload
 //	GET  /api/v1/media/:id                    206 on the first poll, then 200 with the url
 //	GET  /api/v1/notifications                mentions (AddMention), max_id/since_id/min_id/limit, types[], Link
+//	GET  /api/v1/streaming/user/notification  the user:notification stream as server-sent events: each AddMention
+//	                                          pushed as Mastodon's streaming server does (see streaming.go for the
+//	                                          source), heartbeats, DropStreams, SendEvent, SeparateStreaming
 //
 // Every response carries X-RateLimit-Limit, X-RateLimit-Remaining and
 // X-RateLimit-Reset (ISO 8601), counted over a fixed window. By default the
@@ -142,6 +145,7 @@ type Request struct {
 	Path           string
 	Query          url.Values
 	IdempotencyKey string
+	Host           string // host:port the request was sent to (SeparateStreaming serves a second one)
 }
 
 type notification struct {
@@ -212,6 +216,9 @@ type Server struct {
 	notifications []notification
 	accounts      map[string]account
 	requests      []Request
+	heartbeat     time.Duration
+	streams       map[*streamConn]struct{}
+	streaming     *httptest.Server // SeparateStreaming's server; nil when the API host streams
 }
 
 type keyEntry struct {
@@ -240,6 +247,8 @@ func New() *Server {
 		createsByKey: map[string]map[string]bool{},
 		media:        map[string]*media{},
 		accounts:     map[string]account{BotAccount: {id: "1", acct: BotAccount, name: "crier"}},
+		heartbeat:    streamHeartbeat,
+		streams:      map[*streamConn]struct{}{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v2/instance", s.instanceV2)
@@ -250,10 +259,11 @@ func New() *Server {
 	mux.HandleFunc("POST /api/v2/media", s.authed(s.uploadMedia))
 	mux.HandleFunc("GET /api/v1/media/{id}", s.authed(s.getMedia))
 	mux.HandleFunc("GET /api/v1/notifications", s.authed(s.listNotifications))
+	mux.HandleFunc("GET /api/v1/streaming/", s.streamingOnAPIHost)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Record not found")
 	})
-	s.Server = httptest.NewServer(s.rateLimited(mux))
+	s.Server = httptest.NewServer(s.recorded(s.rateLimited(mux)))
 	return s
 }
 
@@ -264,6 +274,12 @@ func (s *Server) Close() {
 	case <-s.done:
 	default:
 		close(s.done)
+	}
+	s.mu.Lock()
+	streaming := s.streaming
+	s.mu.Unlock()
+	if streaming != nil {
+		streaming.Close()
 	}
 	s.Server.Close()
 }
@@ -410,9 +426,9 @@ func (s *Server) AddMention(m Mention) string {
 		parent.Replies++
 	}
 	s.nextNote++
-	s.notifications = append(s.notifications, notification{
-		id: s.nextNote, typ: "mention", created: st.CreatedAt, account: acct, statusID: st.ID,
-	})
+	n := notification{id: s.nextNote, typ: "mention", created: st.CreatedAt, account: acct, statusID: st.ID}
+	s.notifications = append(s.notifications, n)
+	s.pushNotificationLocked(n)
 	return st.ID
 }
 
@@ -474,13 +490,27 @@ func (s *Server) Requests() []Request {
 
 // rateLimited logs the request and adds the rate-limit headers (answering
 // 429 when SetRateLimit's limit is spent).
-func (s *Server) rateLimited(next http.Handler) http.Handler {
+// recorded keeps every request for Requests.
+func (s *Server) recorded(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		now := time.Now()
 		s.mu.Lock()
 		s.requests = append(s.requests, Request{
 			Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), IdempotencyKey: r.Header.Get("Idempotency-Key"),
+			Host: r.Host,
 		})
+		s.mu.Unlock()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) rateLimited(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isStreaming(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		now := time.Now()
+		s.mu.Lock()
 		if s.windowStart.IsZero() || !now.Before(s.windowStart.Add(s.rateWindow)) {
 			s.windowStart, s.windowCount = now, 0
 		}
@@ -541,6 +571,7 @@ func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := url.Parse(s.URL)
+	streaming := s.streamingBase()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"domain":      u.Host,
 		"title":       "Fake Mastodon",
@@ -549,7 +580,7 @@ func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) {
 		"description": "A fake Mastodon instance for crier's tests.",
 		"languages":   []string{"en"},
 		"configuration": map[string]any{
-			"urls":     map[string]any{"streaming": "wss://" + u.Host},
+			"urls":     map[string]any{"streaming": streaming},
 			"accounts": map[string]any{"max_featured_tags": 10, "max_pinned_statuses": 5},
 			"statuses": map[string]any{
 				"max_characters":              limit,
@@ -578,6 +609,7 @@ func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) {
 	limit, urlLength, maxMedia := s.limit, s.urlLength, s.maxMedia
 	s.mu.Unlock()
 	u, _ := url.Parse(s.URL)
+	streaming := s.streamingBase()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"uri":               u.Host,
 		"title":             "Fake Mastodon",
@@ -585,7 +617,7 @@ func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) {
 		"description":       "",
 		"email":             "admin@example.com",
 		"version":           "3.5.3",
-		"urls":              map[string]any{"streaming_api": "wss://" + u.Host},
+		"urls":              map[string]any{"streaming_api": streaming},
 		"stats":             map[string]any{"user_count": 1, "status_count": 1, "domain_count": 1},
 		"languages":         []string{"en"},
 		"registrations":     false,
@@ -994,11 +1026,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
 	slices.Reverse(page)
 	out := make([]map[string]any, 0, len(page))
 	for _, n := range page {
-		out = append(out, map[string]any{
-			"id": strconv.FormatInt(n.id, 10), "type": n.typ,
-			"created_at": n.created.Format("2006-01-02T15:04:05.000Z"),
-			"account":    s.accountJSON(n.account), "status": s.statusJSON(s.statuses[n.statusID]),
-		})
+		out = append(out, s.notificationJSON(n))
 	}
 	s.mu.Unlock()
 	if len(page) > 0 {
@@ -1024,6 +1052,16 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
 			link("max_id", page[len(page)-1].id), link("min_id", page[0].id)))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// notificationJSON is a Notification entity, as the REST list and the
+// stream send it. s.mu is held.
+func (s *Server) notificationJSON(n notification) map[string]any {
+	return map[string]any{
+		"id": strconv.FormatInt(n.id, 10), "type": n.typ,
+		"created_at": n.created.Format("2006-01-02T15:04:05.000Z"),
+		"account":    s.accountJSON(n.account), "status": s.statusJSON(s.statuses[n.statusID]),
+	}
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -1,6 +1,7 @@
 package mastodontest
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -184,4 +185,73 @@ func TestFaultsAreSeeded(t *testing.T) {
 	require.Contains(t, first, 200)
 	require.Contains(t, first, 500)
 	require.Contains(t, first, 429)
+}
+
+func TestStreamingServesNotificationsAsServerSentEvents(t *testing.T) {
+	s := New()
+	defer s.Close()
+	s.SetHeartbeat(time.Millisecond)
+
+	for token, want := range map[string]string{"": "Error: Missing access token", "wrong": "Error: Invalid access token"} {
+		req, err := http.NewRequest(http.MethodGet, s.URL+"/api/v1/streaming/user/notification", nil)
+		require.NoError(t, err)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		var body struct{ Error string }
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		resp.Body.Close()
+		require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		require.Equal(t, want, body.Error)
+	}
+
+	req, err := http.NewRequest(http.MethodGet, s.URL+"/api/v1/streaming/user/notification", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+s.Token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	require.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+	require.Eventually(t, func() bool { return s.Streams() == 1 }, 5*time.Second, time.Millisecond)
+	id := s.AddMention(Mention{From: "ana@example.social", Text: "@crier hi"})
+
+	lines := bufio.NewScanner(resp.Body)
+	lines.Buffer(nil, 1<<20)
+	require.True(t, lines.Scan())
+	require.Equal(t, ":)", lines.Text())
+	var event, data string
+	for event == "" || data == "" {
+		require.True(t, lines.Scan(), "the stream ended")
+		switch line := lines.Text(); {
+		case line == ":thump": // a heartbeat, between events
+		case strings.HasPrefix(line, "event: "):
+			event = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			data = strings.TrimPrefix(line, "data: ")
+		default:
+			t.Fatalf("unexpected line %q", line)
+		}
+	}
+	require.Equal(t, "notification", event)
+	var n struct {
+		ID     string `json:"id"`
+		Type   string `json:"type"`
+		Status struct {
+			ID string `json:"id"`
+		} `json:"status"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(data), &n))
+	require.Equal(t, "mention", n.Type)
+	require.Equal(t, id, n.Status.ID)
+	require.True(t, lines.Scan())
+	require.Empty(t, lines.Text(), "a blank line ends the event")
+
+	s.DropStreams()
+	for lines.Scan() {
+	}
+	require.Equal(t, 0, s.Streams())
 }
