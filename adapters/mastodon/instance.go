@@ -27,21 +27,27 @@ func (n *Network) Refresh(ctx context.Context) error {
 	var v2 struct {
 		Domain        string `json:"domain"`
 		Configuration struct {
+			URLs struct {
+				Streaming string `json:"streaming"`
+			} `json:"urls"`
 			Statuses statusLimits `json:"statuses"`
 		} `json:"configuration"`
 	}
 	_, _, err := n.do(ctx, http.MethodGet, n.url("/api/v2/instance"), nil, "", &v2)
-	limits, domain := v2.Configuration.Statuses, v2.Domain
+	limits, domain, streaming := v2.Configuration.Statuses, v2.Domain, v2.Configuration.URLs.Streaming
 	if status, _, ok := statusOf(err); ok && (status == http.StatusNotFound || status == http.StatusGone) {
 		var v1 struct {
-			URI           string `json:"uri"`
-			MaxTootChars  int    `json:"max_toot_chars"` // Pleroma, Akkoma and some forks
+			URI          string `json:"uri"`
+			MaxTootChars int    `json:"max_toot_chars"` // Pleroma, Akkoma and some forks
+			URLs         struct {
+				StreamingAPI string `json:"streaming_api"`
+			} `json:"urls"`
 			Configuration struct {
 				Statuses statusLimits `json:"statuses"`
 			} `json:"configuration"`
 		}
 		_, _, err = n.do(ctx, http.MethodGet, n.url("/api/v1/instance"), nil, "", &v1)
-		limits, domain = v1.Configuration.Statuses, v1.URI
+		limits, domain, streaming = v1.Configuration.Statuses, v1.URI, v1.URLs.StreamingAPI
 		if limits.MaxCharacters == 0 {
 			limits.MaxCharacters = v1.MaxTootChars
 		}
@@ -51,6 +57,9 @@ func (n *Network) Refresh(ctx context.Context) error {
 		return n.readFailed("read the instance's limits", err)
 	}
 	n.setLimits(limits, domain)
+	n.mu.Lock()
+	n.streamingURL = streaming
+	n.mu.Unlock()
 	if n.state != nil {
 		maxChars, urlLength, maxMedia := n.instanceLimits()
 		v := fmt.Sprintf("%d,%d,%d", maxChars, urlLength, maxMedia)

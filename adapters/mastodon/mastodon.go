@@ -81,7 +81,9 @@ type Network struct {
 	api        *gomastodon.Client
 	http       *http.Client // the API client: paced, keyed, 429 → RateLimited
 	fetch      *http.Client // fetches images from anywhere: no token, no pacing
+	stream     *http.Client // the streaming API: no overall timeout, no size bound
 	pollEvery  time.Duration
+	streamIdle time.Duration // a stream silent this long has dropped
 
 	mu          sync.Mutex
 	maxChars    int
@@ -90,9 +92,12 @@ type Network struct {
 	known       bool // limits were read from the instance (or State)
 	domain      string
 	refreshedAt time.Time
-	remaining   int // X-RateLimit-Remaining of the last answer; -1 unknown
-	resetAt     time.Time
-	selfAcct    string
+	// streamingURL is the instance's configuration.urls.streaming
+	// (urls.streaming_api before 4.0); "" when it names none.
+	streamingURL string
+	remaining    int // X-RateLimit-Remaining of the last answer; -1 unknown
+	resetAt      time.Time
+	selfAcct     string
 }
 
 var (
@@ -102,6 +107,7 @@ var (
 	_ crier.Verifier    = (*Network)(nil)
 	_ crier.Inbox       = (*Network)(nil)
 	_ crier.StatsReader = (*Network)(nil)
+	_ crier.Streamer    = (*Network)(nil)
 )
 
 // New checks the options and returns the network. It makes no network
@@ -135,8 +141,8 @@ func New(opts Options) (*Network, error) {
 		name: opts.Name, server: u, token: strings.TrimSpace(opts.AccessToken),
 		visibility: vis, language: opts.Language, cfgLimit: opts.Limit,
 		state: opts.State, clock: opts.Clock, log: opts.Logger, limiter: opts.Limiter,
-		pollEvery: 250 * time.Millisecond,
-		maxChars:  defaultMaxChars, urlLength: compose.MastodonURLLength, maxMedia: defaultMaxMedia,
+		pollEvery: 250 * time.Millisecond, streamIdle: defaultStreamIdle,
+		maxChars: defaultMaxChars, urlLength: compose.MastodonURLLength, maxMedia: defaultMaxMedia,
 		domain: u.Hostname(), remaining: -1,
 	}
 	if n.clock == nil {
@@ -161,6 +167,10 @@ func New(opts Options) (*Network, error) {
 		Jar: base.Jar, Timeout: base.Timeout,
 	}
 	n.fetch = &http.Client{Transport: rt, Timeout: imageTimeout}
+	// A stream stays open for hours: no Timeout (it would cut it), no
+	// transport (it bounds answers to maxJSON); Stream paces the connect and
+	// watches the heartbeats itself.
+	n.stream = &http.Client{Transport: rt, CheckRedirect: base.CheckRedirect, Jar: base.Jar}
 	n.api = gomastodon.NewClient(&gomastodon.Config{Server: u.String(), AccessToken: n.token})
 	n.api.Client = *n.http
 	n.api.UserAgent = userAgent
