@@ -1,7 +1,8 @@
 // Package mastodon is the Mastodon network: it publishes statuses (exactly
 // once per idempotency key, through Mastodon's Idempotency-Key header),
-// answers comments, reads mentions and replies from the notifications, and
-// reads account and status counts for the digest.
+// answers comments, reads mentions and replies from the notifications (by
+// polling, and live from the streaming API), and reads account and status
+// counts for the digest.
 //
 // It uses github.com/mattn/go-mastodon for the calls that library covers
 // (creating and reading statuses, the account) and plain HTTP through the same
