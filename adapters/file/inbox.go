@@ -256,7 +256,9 @@ func (n *Network) parseComment(line []byte, offset int64, tooLong bool) (crier.C
 	if tooLong {
 		return crier.Comment{}, fmt.Sprintf("longer than %d KB", maxInboxLine/1024)
 	}
-	line = bytes.TrimSpace(line)
+	// TrimSpace takes a Windows editor's \r too, and a byte order mark
+	// (Notepad) goes as well.
+	line = bytes.TrimSpace(bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")))
 	if len(line) == 0 {
 		return crier.Comment{}, ""
 	}

@@ -3,14 +3,18 @@ package file_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/crier-bot/crier/adapters/file"
@@ -257,4 +261,65 @@ func TestAReplyOverTheLimitIsRefusedForGood(t *testing.T) {
 	require.Equal(t, "The text is 502 characters; sandbox takes 500. Shorten it by 2.", crier.ErrorMessage(err))
 	_, err = b.n.Reply(ctx, crier.PublishRequest{IdempotencyKey: "r", Text: strings.Repeat("ă", 500), InReplyTo: post.RemoteID})
 	require.NoError(t, err, "exactly the limit fits")
+}
+
+func TestLinesFromWindowsEditorsAreRead(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.appendf("\xef\xbb\xbf"+`{"id":"c1","text":"from Notepad"}`+"\r\n", `{"id":"c2","text":"two"}`+"\r\n")
+	cs, _ := b.comments(t, "")
+	require.Equal(t, []string{"from Notepad", "two"}, texts(cs))
+	require.Empty(t, b.log.String())
+}
+
+func TestRepliesAndReadsAtOnceWriteEachReplyOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	_, err := b.n.Publish(ctx, crier.PublishRequest{IdempotencyKey: "k1", PostID: 1, Text: "post"})
+	require.NoError(t, err)
+	b.appendf(`{"id":"c1","post_id":"1","text":"hi"}` + "\n")
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			_, err := b.n.Reply(ctx, crier.PublishRequest{IdempotencyKey: fmt.Sprint("r", i%5), Text: "hello", InReplyTo: "inbox:c1"})
+			assert.NoError(t, err)
+		})
+		wg.Go(func() {
+			_, _, err := b.n.Comments(ctx, "")
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	recs, err := file.ReadOutbox(b.outbox)
+	require.NoError(t, err)
+	require.Len(t, recs, 1+5)
+}
+
+func FuzzInbox(f *testing.F) {
+	f.Add([]byte(`{"id":"c1","post_id":"1","author":"ana","text":"Love it!"}` + "\n" + `{"id":"c2","in_reply_to":"c1","text":"x"}` + "\n"))
+	f.Add([]byte(`{"id":1,"post_id":1,"kind":"quote","text":"t","created_at":"2026-11-23T09:30:00Z"}` + "\n{\n\xff\n"))
+	f.Add([]byte(`{"id":"c1","text":"a"}` + "\n" + `{"id":"c1","text":"torn`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		inbox := filepath.Join(dir, "inbox.jsonl")
+		require.NoError(t, os.WriteFile(inbox, data, 0o644))
+		n, err := file.New(file.Options{Name: "sandbox", Outbox: filepath.Join(dir, "outbox.jsonl"), Inbox: inbox, Limit: 500, Clock: crier.NewManualClock(now)})
+		require.NoError(t, err)
+		defer n.Close()
+		cs, cursor, err := n.Comments(context.Background(), "")
+		require.NoError(t, err)
+		end, err := strconv.Atoi(cursor)
+		require.NoError(t, err)
+		require.LessOrEqual(t, end, len(data))
+		require.Equal(t, bytes.LastIndexByte(data, '\n')+1, end, "the cursor is after the last complete line")
+		for _, c := range cs {
+			require.True(t, strings.HasPrefix(c.RemoteID, "inbox:"))
+			require.NotEmpty(t, strings.TrimSpace(c.Text))
+			require.True(t, utf8.ValidString(c.Text))
+		}
+		again, _, err := n.Comments(context.Background(), cursor)
+		require.NoError(t, err)
+		require.Empty(t, again)
+	})
 }
