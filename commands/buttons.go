@@ -137,6 +137,8 @@ type buttonAction struct {
 	after    string // words after the post id: "now"
 	delivery bool   // the button is about a delivery: it names a network
 	ask      bool   // a question comes first
+	verb     string // for a conversation button: the words before its number ("take")
+	bare     bool   // the number alone, without "#"
 }
 
 var buttonActions = map[string]buttonAction{
@@ -145,6 +147,10 @@ var buttonActions = map[string]buttonAction{
 	"cancel":            {command: "cancel"},
 	"confirm_published": {command: "published", delivery: true},
 	"publish_again":     {command: "republish", delivery: true},
+	// The comment relay's buttons carry a conversation's number.
+	"reply": {command: "reply", bare: true},
+	"take":  {command: "inbox", verb: "take"},
+	"done":  {command: "inbox", verb: "done"},
 }
 
 // Press resolves a pressed button's value. Post buttons (Publish now,
@@ -165,6 +171,12 @@ func (r *Router) Press(value string) (Press, error) {
 		return Press{}, notOurs
 	case act.ask:
 		return Press{Value: v, Ask: v.Action}, nil
+	}
+	switch {
+	case act.verb != "":
+		return Press{Value: v, Command: act.command, Text: act.verb + " " + strconv.FormatInt(v.PostID, 10)}, nil
+	case act.bare:
+		return Press{Value: v, Command: act.command, Text: strconv.FormatInt(v.PostID, 10)}, nil
 	}
 	text := "#" + strconv.FormatInt(v.PostID, 10)
 	for _, w := range []string{v.Target, act.after} {

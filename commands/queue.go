@@ -120,6 +120,12 @@ func (r *Router) queue(ctx context.Context, req Request) (Response, error) {
 			head += fmt.Sprintf(" (%d in all)", all.ScheduledTotal)
 		}
 	}
+	if paused, since, by, err := r.deps.Publisher.Paused(ctx); err != nil {
+		return Response{}, err
+	} else if paused {
+		lines = append([]string{fmt.Sprintf("⏸ Publishing is paused since %s by %s: due posts wait. /resume to publish again.",
+			timeparse.Clock(since, loc, now, false), by)}, lines...)
+	}
 	return Response{
 		Text:      fmt.Sprintf("%s, %d %s:", head, q.DraftTotal, plural(q.DraftTotal, "draft", "drafts")),
 		Lines:     lines,

@@ -87,6 +87,7 @@ type Deps struct {
 	Timezones TimezoneStore  // the timezones set with /timezone; nil means none
 	Logger    *slog.Logger
 	Metrics   crier.Metrics // nil counts nothing
+	Inbox     Inbox         // the comment relay; nil when bot.yaml has no inbox
 }
 
 // TimezoneStore keeps the timezone each person set with /timezone, per
@@ -123,7 +124,8 @@ func New(deps Deps) *Router {
 	r := &Router{deps: deps, byName: map[string]int{}, zones: newZoneIndex(tzZones())}
 	for _, d := range []Definition{
 		r.scheduleDef(), r.draftDef(), r.queueDef(), r.rescheduleDef(), r.cancelDef(),
-		r.publishedDef(), r.republishDef(), r.timezoneDef(), r.helpDef(),
+		r.publishedDef(), r.republishDef(), r.inboxDef(), r.replyDef(), r.pauseDef(), r.resumeDef(),
+		r.timezoneDef(), r.helpDef(),
 	} {
 		r.byName[d.Name] = len(r.defs)
 		r.defs = append(r.defs, d)

@@ -326,7 +326,7 @@ func TestMigrationsAreAppliedOnce(t *testing.T) {
 	defer db2.Close()
 	var n int
 	require.NoError(t, db2.SQL().QueryRow("SELECT count(*) FROM crier_migrations").Scan(&n))
-	require.Equal(t, 5, n)
+	require.Equal(t, 6, n)
 	_, err = db2.FindPost(context.Background(), 1)
 	require.NoError(t, err, "data survives a reopen")
 	var mode string

@@ -132,6 +132,10 @@ type PostStore interface {
 	// asked about yet.
 	MarkAsked(ctx context.Context, id int64) error
 	Unasked(ctx context.Context) ([]*Post, error)
+	// Paused returns whether publishing is paused, since when and by whom;
+	// SetPaused pauses or resumes it. While paused, due deliveries wait.
+	Paused(ctx context.Context) (paused bool, since time.Time, by string, err error)
+	SetPaused(ctx context.Context, paused bool, by string) error
 	// ResolveMaybe settles a "maybe published" delivery as a person decided:
 	// published, or publish again (with the rules' new key, due now).
 	ResolveMaybe(ctx context.Context, postID int64, target string, published bool, r DeliveryRules) (*Post, error)

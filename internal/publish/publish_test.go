@@ -22,7 +22,7 @@ import (
 var start = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 
 // bundle is crier's core with the sandbox file network first, publishing
-// started, and short attempts (3 of 2 s at most, polled every 20 ms).
+// started, and short attempts (3 of 2 s at most).
 type bundle struct {
 	*criertest.Bundle
 }
@@ -40,8 +40,7 @@ func setup(t *testing.T, opts ...criertest.Option) *bundle {
 	return b
 }
 
-// settle waits (bounded) until nothing due is left. River moves scheduled jobs
-// on a 5 s tick, so this can take a few seconds of real time after the clock moves.
+// settle waits (bounded) until nothing due is left.
 func (b *bundle) settle(t *testing.T) {
 	t.Helper()
 	b.WaitIdle(t)

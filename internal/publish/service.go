@@ -123,10 +123,20 @@ type deliveryQueue struct{ store Store }
 func (q deliveryQueue) Recover(ctx context.Context) (int, error) {
 	return q.store.RecoverDeliveries(ctx)
 }
+// Next is the earliest due delivery; none while publishing is paused (a
+// resume wakes the queue).
 func (q deliveryQueue) Next(ctx context.Context) (time.Time, bool, error) {
+	if paused, _, _, err := q.store.Paused(ctx); err != nil || paused {
+		return time.Time{}, false, err
+	}
 	return q.store.NextDelivery(ctx)
 }
+
+// Claim claims due deliveries, none while publishing is paused: they wait.
 func (q deliveryQueue) Claim(ctx context.Context, now time.Time, n int) ([]crier.Claim, error) {
+	if paused, _, _, err := q.store.Paused(ctx); err != nil || paused {
+		return nil, err
+	}
 	return q.store.ClaimDeliveries(ctx, now, n)
 }
 
@@ -295,6 +305,26 @@ func (s *Service) Resolve(ctx context.Context, id int64, target string, publishe
 		s.queue.Wake()
 	}
 	return p, err
+}
+
+// Pause stops publishing until Resume: due posts wait (a crisis is being
+// handled). by is who paused it, in words ("ana", "the crisis alarm").
+func (s *Service) Pause(ctx context.Context, by string) error {
+	return s.store.SetPaused(ctx, true, by)
+}
+
+// Resume publishes again; posts that fell due meanwhile go out at once.
+func (s *Service) Resume(ctx context.Context) error {
+	if err := s.store.SetPaused(ctx, false, ""); err != nil {
+		return err
+	}
+	s.queue.Wake()
+	return nil
+}
+
+// Paused says whether publishing is paused, since when and by whom.
+func (s *Service) Paused(ctx context.Context) (bool, time.Time, string, error) {
+	return s.store.Paused(ctx)
 }
 
 // Post returns post #id.

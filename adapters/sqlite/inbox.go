@@ -1,0 +1,590 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+var _ crier.InboxStore = (*DB)(nil)
+
+// AddComments stores new comments in their conversations and saves the
+// network's cursor, in one transaction.
+func (d *DB) AddComments(ctx context.Context, network string, cs []crier.Comment, cursor string, score func(crier.Comment) string) ([]crier.StoredComment, error) {
+	var added []crier.StoredComment
+	err := d.inTx(ctx, "store comments", func(tx *sql.Tx) error {
+		now := d.clock.Now().UnixMilli()
+		for _, c := range cs {
+			if c.RemoteID == "" || c.Text == "" && c.Kind != "quote" {
+				continue
+			}
+			c.Network = network
+			// crier's own replies and posts come back in some feeds: never
+			// relay them as comments.
+			var own int
+			if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM replies WHERE network = ? AND remote_id = ?)
+				+ (SELECT count(*) FROM deliveries WHERE target = ? AND remote_id = ?)`,
+				network, c.RemoteID, network, c.RemoteID).Scan(&own); err != nil {
+				return err
+			}
+			if own > 0 {
+				continue
+			}
+			var exists int
+			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM comments WHERE network = ? AND remote_id = ?", network, c.RemoteID).Scan(&exists); err != nil {
+				return err
+			}
+			if exists > 0 {
+				continue
+			}
+			convID, err := d.fileComment(ctx, tx, c)
+			if err != nil {
+				return err
+			}
+			sentiment := "neutral"
+			if score != nil {
+				sentiment = score(c)
+			}
+			created := c.CreatedAt
+			if created.IsZero() {
+				created = d.clock.Now()
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO comments (conversation_id, network, remote_id, url, kind, root_remote_id,
+				parent_id, author_id, author_handle, author_name, text, created_at, reply_ref, sentiment, stored_at, relay, relay_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
+				convID, network, c.RemoteID, c.URL, c.Kind, c.RootRemoteID, c.ParentID, c.AuthorID, c.AuthorHandle, c.AuthorName,
+				c.Text, created.UnixMilli(), c.ReplyRef, sentiment, now, now)
+			if err != nil {
+				return err
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				return err
+			}
+			c.CreatedAt = created.UTC()
+			added = append(added, crier.StoredComment{Comment: c, ID: id, ConversationID: convID, Sentiment: sentiment})
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO inbox_cursors (network, cursor, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (network) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`, network, cursor, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return added, nil
+}
+
+// fileComment returns the conversation c belongs to: the one under its root
+// post (crier's, when one of its deliveries is that post), opened when this
+// is its first comment and reopened when the team had answered or closed it.
+func (d *DB) fileComment(ctx context.Context, tx *sql.Tx, c crier.Comment) (int64, error) {
+	root := c.RootRemoteID
+	if root == "" {
+		root = c.ParentID
+	}
+	if root == "" {
+		root = c.RemoteID // a mention of no post: a conversation of its own
+	}
+	created := c.CreatedAt
+	if created.IsZero() {
+		created = d.clock.Now()
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx, "SELECT id FROM conversations WHERE network = ? AND root_remote_id = ?", c.Network, root).Scan(&id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		var postID sql.NullInt64
+		err := tx.QueryRowContext(ctx, "SELECT post_id FROM deliveries WHERE target = ? AND remote_id = ? LIMIT 1", c.Network, root).Scan(&postID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO conversations (network, root_remote_id, post_id, status, opened_at, last_customer_at)
+			VALUES (?, ?, ?, 'open', ?, ?)`, c.Network, root, postID, created.UnixMilli(), created.UnixMilli())
+		if err != nil {
+			return 0, err
+		}
+		return res.LastInsertId()
+	case err != nil:
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE conversations SET status = 'open', last_customer_at = max(last_customer_at, ?) WHERE id = ?`,
+		created.UnixMilli(), id)
+	return id, err
+}
+
+// InboxCursor returns the cursor saved for network.
+func (d *DB) InboxCursor(ctx context.Context, network string) (string, error) {
+	var cursor string
+	err := d.db.QueryRowContext(ctx, "SELECT cursor FROM inbox_cursors WHERE network = ?", network).Scan(&cursor)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("inbox cursor: %w", err)
+	}
+	return cursor, nil
+}
+
+// NextComment returns when the earliest comment waiting to be relayed is due.
+func (d *DB) NextComment(ctx context.Context) (time.Time, bool, error) {
+	var next sql.NullInt64
+	if err := d.db.QueryRowContext(ctx, "SELECT min(relay_at) FROM comments INDEXED BY comments_relay WHERE relay = 'pending'").Scan(&next); err != nil {
+		return time.Time{}, false, fmt.Errorf("next comment: %w", err)
+	}
+	return fromMS(next), next.Valid, nil
+}
+
+const commentColumns = `c.id, c.conversation_id, c.network, c.remote_id, c.url, c.kind, c.root_remote_id, c.parent_id,
+	c.author_id, c.author_handle, c.author_name, c.text, c.created_at, c.reply_ref, c.sentiment,
+	c.message_platform, c.message_channel, c.message_id`
+
+func scanComment(row scanner) (crier.StoredComment, error) {
+	var (
+		c       crier.StoredComment
+		created int64
+	)
+	err := row.Scan(&c.ID, &c.ConversationID, &c.Network, &c.RemoteID, &c.URL, &c.Kind, &c.RootRemoteID, &c.ParentID,
+		&c.AuthorID, &c.AuthorHandle, &c.AuthorName, &c.Text, &created, &c.ReplyRef, &c.Sentiment,
+		&c.Message.Platform, &c.Message.Channel, &c.Message.ID)
+	c.CreatedAt = time.UnixMilli(created).UTC()
+	return c, err
+}
+
+const conversationColumns = `v.id, v.network, v.root_remote_id, coalesce(v.post_id, 0), coalesce(p.text, ''),
+	coalesce((SELECT url FROM deliveries WHERE post_id = v.post_id AND target = v.network LIMIT 1), ''),
+	v.status, v.assignee_id, v.assignee_name, v.thread_platform, v.thread_channel, v.thread_id,
+	v.opened_at, v.last_customer_at, v.first_response_at, (SELECT count(*) FROM comments WHERE conversation_id = v.id)`
+
+const conversationFrom = ` FROM conversations v LEFT JOIN posts p ON p.id = v.post_id`
+
+func scanConversation(row scanner) (crier.Conversation, error) {
+	var (
+		v              crier.Conversation
+		opened, latest int64
+		first          sql.NullInt64
+	)
+	err := row.Scan(&v.ID, &v.Network, &v.RootRemoteID, &v.PostID, &v.PostText, &v.PostURL, &v.Status, &v.AssigneeID, &v.AssigneeName,
+		&v.Thread.Platform, &v.Thread.Channel, &v.Thread.ID, &opened, &latest, &first, &v.Comments)
+	v.OpenedAt, v.LastCustomerAt, v.FirstResponseAt = time.UnixMilli(opened).UTC(), time.UnixMilli(latest).UTC(), fromMS(first)
+	return v, err
+}
+
+// ClaimComments takes up to n comments waiting to be relayed, oldest first,
+// with their conversations.
+func (d *DB) ClaimComments(ctx context.Context, n int) ([]crier.CommentClaim, error) {
+	var out []crier.CommentClaim
+	err := d.inTx(ctx, "claim comments", func(tx *sql.Tx) error {
+		now := d.clock.Now().UnixMilli()
+		rows, err := tx.QueryContext(ctx, `UPDATE comments SET relay = 'relaying'
+			WHERE id IN (SELECT id FROM comments INDEXED BY comments_relay WHERE relay = 'pending' AND relay_at <= ? ORDER BY relay_at, id LIMIT ?)
+			RETURNING id`, now, n)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return err
+		}
+		rows, err = tx.QueryContext(ctx, "SELECT "+commentColumns+" FROM comments c WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY c.id", idList(ids))
+		if err != nil {
+			return err
+		}
+		var cs []crier.StoredComment
+		for rows.Next() {
+			c, err := scanComment(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			cs = append(cs, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, c := range cs {
+			v, err := scanConversation(tx.QueryRowContext(ctx, "SELECT "+conversationColumns+conversationFrom+" WHERE v.id = ?", c.ConversationID))
+			if err != nil {
+				return err
+			}
+			out = append(out, crier.CommentClaim{Comment: c, Conversation: v})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RecoverComments gives back comments a crash left being relayed.
+func (d *DB) RecoverComments(ctx context.Context) (int, error) {
+	var n int64
+	err := d.inTx(ctx, "recover comments", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE comments SET relay = 'pending', relay_at = ? WHERE relay = 'relaying'", d.clock.Now().UnixMilli())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// CommentRelayed records where a comment was relayed, and the
+// conversation's thread when this opened it; failed makes it due again at
+// retryAt.
+func (d *DB) CommentRelayed(ctx context.Context, id int64, thread, msg crier.MessageRef, retryAt time.Time, failed bool) error {
+	return d.inTx(ctx, "record relayed comment", func(tx *sql.Tx) error {
+		if thread.ID != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET thread_platform = ?, thread_channel = ?, thread_id = ?
+				WHERE id = (SELECT conversation_id FROM comments WHERE id = ?) AND thread_id = ''`,
+				thread.Platform, thread.Channel, thread.ID, id); err != nil {
+				return err
+			}
+		}
+		if failed {
+			_, err := tx.ExecContext(ctx, "UPDATE comments SET relay = 'pending', relay_at = ? WHERE id = ? AND relay = 'relaying'", ms(retryAt), id)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE comments SET relay = 'relayed', relay_at = NULL, message_platform = ?, message_channel = ?, message_id = ?
+			WHERE id = ?`, msg.Platform, msg.Channel, msg.ID, id)
+		return err
+	})
+}
+
+// ConversationByThread returns the conversation whose chat thread is ch's.
+func (d *DB) ConversationByThread(ctx context.Context, ch crier.ChannelRef) (*crier.Conversation, *crier.StoredComment, error) {
+	var v crier.Conversation
+	var latest *crier.StoredComment
+	err := d.inReadTx(ctx, "find conversation", func(tx *sql.Tx) error {
+		var err error
+		v, err = scanConversation(tx.QueryRowContext(ctx, "SELECT "+conversationColumns+conversationFrom+
+			" WHERE v.thread_platform = ? AND v.thread_channel = ? AND v.thread_id = ?", ch.Platform, ch.ID, ch.Thread))
+		if errors.Is(err, sql.ErrNoRows) {
+			return crier.Errorf(crier.ENOTFOUND, "this thread is not one of crier's comment threads")
+		}
+		if err != nil {
+			return err
+		}
+		latest, err = latestComment(ctx, tx, v.ID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &v, latest, nil
+}
+
+// Conversation returns conversation id with its latest comment.
+func (d *DB) Conversation(ctx context.Context, id int64) (*crier.Conversation, *crier.StoredComment, error) {
+	var v crier.Conversation
+	var latest *crier.StoredComment
+	err := d.inReadTx(ctx, "find conversation", func(tx *sql.Tx) error {
+		var err error
+		v, err = scanConversation(tx.QueryRowContext(ctx, "SELECT "+conversationColumns+conversationFrom+" WHERE v.id = ?", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return crier.Errorf(crier.ENOTFOUND, "there is no conversation %d", id)
+		}
+		if err != nil {
+			return err
+		}
+		latest, err = latestComment(ctx, tx, v.ID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &v, latest, nil
+}
+
+func latestComment(ctx context.Context, tx *sql.Tx, conversationID int64) (*crier.StoredComment, error) {
+	c, err := scanComment(tx.QueryRowContext(ctx, "SELECT "+commentColumns+" FROM comments c WHERE c.conversation_id = ? ORDER BY c.created_at DESC, c.id DESC LIMIT 1", conversationID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Comment returns comment id.
+func (d *DB) Comment(ctx context.Context, id int64) (*crier.StoredComment, error) {
+	c, err := scanComment(d.db.QueryRowContext(ctx, "SELECT "+commentColumns+" FROM comments c WHERE c.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, crier.Errorf(crier.ENOTFOUND, "there is no comment %d", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find comment: %w", err)
+	}
+	return &c, nil
+}
+
+// Conversations lists conversations by f, the one waiting longest first.
+func (d *DB) Conversations(ctx context.Context, f crier.InboxFilter) ([]crier.Conversation, error) {
+	statuses := f.Statuses
+	if len(statuses) == 0 {
+		statuses = []crier.ConversationStatus{crier.ConversationOpen, crier.ConversationWaiting}
+	}
+	q := "SELECT " + conversationColumns + conversationFrom + " WHERE v.status IN (" + strings.TrimSuffix(strings.Repeat("?,", len(statuses)), ",") + ")" +
+		" ORDER BY v.status = 'open' DESC, v.last_customer_at, v.id"
+	args := make([]any, 0, len(statuses)+1)
+	for _, s := range statuses {
+		args = append(args, s)
+	}
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := d.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	defer rows.Close()
+	var out []crier.Conversation
+	for rows.Next() {
+		v, err := scanConversation(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list conversations: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// Assign gives conversation id to a teammate.
+func (d *DB) Assign(ctx context.Context, id int64, userID, userName string) (*crier.Conversation, error) {
+	return d.updateConversation(ctx, id, "UPDATE conversations SET assignee_id = ?, assignee_name = ? WHERE id = ?", userID, userName, id)
+}
+
+// MarkHandled closes conversation id until the customer writes again.
+func (d *DB) MarkHandled(ctx context.Context, id int64) (*crier.Conversation, error) {
+	return d.updateConversation(ctx, id, "UPDATE conversations SET status = 'handled' WHERE id = ?", id)
+}
+
+func (d *DB) updateConversation(ctx context.Context, id int64, query string, args ...any) (*crier.Conversation, error) {
+	var v crier.Conversation
+	err := d.inTx(ctx, "update conversation", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				err = crier.Errorf(crier.ENOTFOUND, "there is no conversation %d", id)
+			}
+			return err
+		}
+		v, err = scanConversation(tx.QueryRowContext(ctx, "SELECT "+conversationColumns+conversationFrom+" WHERE v.id = ?", id))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// AddReply stores a reply due now, with its idempotency key.
+func (d *DB) AddReply(ctx context.Context, r *crier.Reply, key func(id int64) string) error {
+	return d.inTx(ctx, "store reply", func(tx *sql.Tx) error {
+		now := d.clock.Now()
+		res, err := tx.ExecContext(ctx, `INSERT INTO replies (conversation_id, comment_id, network, text, author_id, author_name, status,
+			next_at, asked_platform, asked_channel, asked_thread, asked_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
+			r.ConversationID, r.CommentID, r.Network, r.Text, r.AuthorID, r.AuthorName, now.UnixMilli(),
+			r.Asked.Platform, r.Asked.Channel, r.Asked.Thread, r.Asked.ID, now.UnixMilli())
+		if err != nil {
+			return err
+		}
+		if r.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		r.IdempotencyKey, r.Status, r.NextAt, r.CreatedAt = key(r.ID), crier.DeliveryPending, now.UTC(), now.UTC()
+		_, err = tx.ExecContext(ctx, "UPDATE replies SET idempotency_key = ? WHERE id = ?", r.IdempotencyKey, r.ID)
+		return err
+	})
+}
+
+// NextReply returns when the earliest pending reply is due.
+func (d *DB) NextReply(ctx context.Context) (time.Time, bool, error) {
+	var next sql.NullInt64
+	if err := d.db.QueryRowContext(ctx, "SELECT min(next_at) FROM replies INDEXED BY replies_next WHERE status = 'pending'").Scan(&next); err != nil {
+		return time.Time{}, false, fmt.Errorf("next reply: %w", err)
+	}
+	return fromMS(next), next.Valid, nil
+}
+
+const replyColumns = `id, conversation_id, comment_id, network, text, author_id, author_name, idempotency_key, status, attempts,
+	remote_id, url, last_error, unclear_at, next_at, asked_platform, asked_channel, asked_thread, asked_id, created_at`
+
+func scanReply(row scanner) (crier.Reply, error) {
+	var (
+		r             crier.Reply
+		unclear, next sql.NullInt64
+		created       int64
+	)
+	err := row.Scan(&r.ID, &r.ConversationID, &r.CommentID, &r.Network, &r.Text, &r.AuthorID, &r.AuthorName, &r.IdempotencyKey,
+		&r.Status, &r.Attempts, &r.RemoteID, &r.URL, &r.LastError, &unclear, &next,
+		&r.Asked.Platform, &r.Asked.Channel, &r.Asked.Thread, &r.Asked.ID, &created)
+	r.UnclearAt, r.NextAt, r.CreatedAt = fromMS(unclear), fromMS(next), time.UnixMilli(created).UTC()
+	return r, err
+}
+
+// ClaimReplies takes up to n pending replies due at or before now, with the
+// comments they answer.
+func (d *DB) ClaimReplies(ctx context.Context, now time.Time, n int) ([]crier.ReplyClaim, error) {
+	var out []crier.ReplyClaim
+	err := d.inTx(ctx, "claim replies", func(tx *sql.Tx) error {
+		at := now.UnixMilli()
+		rows, err := tx.QueryContext(ctx, `UPDATE replies SET status = 'publishing', attempts = attempts + 1, last_attempt_at = ?, next_at = NULL
+			WHERE id IN (SELECT id FROM replies INDEXED BY replies_next WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?)
+			RETURNING `+replyColumns, at, at, n)
+		if err != nil {
+			return err
+		}
+		var rs []crier.Reply
+		for rows.Next() {
+			r, err := scanReply(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			rs = append(rs, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range rs {
+			c, err := scanComment(tx.QueryRowContext(ctx, "SELECT "+commentColumns+" FROM comments c WHERE c.id = ?", r.CommentID))
+			if err != nil {
+				return err
+			}
+			out = append(out, crier.ReplyClaim{Reply: r, Comment: c})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RecoverReplies makes replies a crash left publishing pending again, due
+// now and unclear since their attempt.
+func (d *DB) RecoverReplies(ctx context.Context) (int, error) {
+	var n int64
+	err := d.inTx(ctx, "recover replies", func(tx *sql.Tx) error {
+		now := d.clock.Now().UnixMilli()
+		res, err := tx.ExecContext(ctx, `UPDATE replies SET status = 'pending', next_at = ?, unclear_at = coalesce(unclear_at, last_attempt_at, ?)
+			WHERE status = 'publishing'`, now, now)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// EndReplies records how attempts ended: a published reply moves its
+// conversation to waiting for the customer and sets its first response.
+func (d *DB) EndReplies(ctx context.Context, ends []crier.ReplyEnd) error {
+	if len(ends) == 0 {
+		return nil
+	}
+	return d.inTx(ctx, "record replies", func(tx *sql.Tx) error {
+		now := d.clock.Now().UnixMilli()
+		for _, e := range ends {
+			var (
+				res sql.Result
+				err error
+			)
+			switch {
+			case e.Released:
+				res, err = tx.ExecContext(ctx, "UPDATE replies SET status = 'pending', attempts = attempts - 1, next_at = ? WHERE id = ? AND status = 'publishing'",
+					msOrNow(e.NextAt, now), e.ID)
+			case e.Status == crier.DeliveryPublished:
+				res, err = tx.ExecContext(ctx, `UPDATE replies SET status = 'published', remote_id = ?, url = ?, last_error = '' WHERE id = ? AND status = 'publishing'`,
+					e.Result.RemoteID, e.Result.URL, e.ID)
+				if err == nil {
+					_, err = tx.ExecContext(ctx, `UPDATE conversations SET status = CASE WHEN status = 'open' THEN 'waiting' ELSE status END,
+						first_response_at = coalesce(first_response_at, ?) WHERE id = (SELECT conversation_id FROM replies WHERE id = ?)`, now, e.ID)
+				}
+			default:
+				var unclear, next any
+				if e.Unclear {
+					unclear = now
+				}
+				if e.Status == crier.DeliveryPending {
+					next = msOrNow(e.NextAt, now)
+				}
+				res, err = tx.ExecContext(ctx, `UPDATE replies SET status = ?, last_error = ?, unclear_at = coalesce(unclear_at, ?), next_at = ?
+					WHERE id = ? AND status = 'publishing'`, e.Status, e.Reason, unclear, next, e.ID)
+			}
+			if err != nil {
+				return fmt.Errorf("reply %d: %w", e.ID, err)
+			}
+			_ = res
+		}
+		return nil
+	})
+}
+
+func msOrNow(t time.Time, now int64) int64 {
+	if t.IsZero() {
+		return now
+	}
+	return t.UnixMilli()
+}
+
+// pause is the publishing pause as the settings table keeps it.
+type pause struct {
+	By    string `json:"by"`
+	Since int64  `json:"since"`
+}
+
+// Paused returns whether publishing is paused, since when and by whom.
+func (d *DB) Paused(ctx context.Context) (bool, time.Time, string, error) {
+	var v string
+	err := d.db.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = 'paused'").Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, time.Time{}, "", nil
+	}
+	if err != nil {
+		return false, time.Time{}, "", fmt.Errorf("read pause: %w", err)
+	}
+	var p pause
+	if err := json.Unmarshal([]byte(v), &p); err != nil {
+		return false, time.Time{}, "", fmt.Errorf("read pause: %w", err)
+	}
+	return true, time.UnixMilli(p.Since).UTC(), p.By, nil
+}
+
+// SetPaused pauses or resumes publishing.
+func (d *DB) SetPaused(ctx context.Context, paused bool, by string) error {
+	return d.inTx(ctx, "pause publishing", func(tx *sql.Tx) error {
+		if !paused {
+			_, err := tx.ExecContext(ctx, "DELETE FROM settings WHERE key = 'paused'")
+			return err
+		}
+		now := d.clock.Now().UnixMilli()
+		v, err := json.Marshal(pause{By: by, Since: now})
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ('paused', ?, ?)
+			ON CONFLICT (key) DO NOTHING`, string(v), now)
+		return err
+	})
+}

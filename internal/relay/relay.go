@@ -1,0 +1,320 @@
+// Package relay answers customers from chat: it reads comments from the
+// networks (polling each account, and streaming where the network offers a
+// stream), stores each once in its conversation, relays it into that
+// conversation's chat thread, and publishes what a teammate types in the
+// thread as a reply on the network, exactly once. Comments and replies are
+// queues in the job engine (jobs.DueQueue), as deliveries are.
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/jobs"
+)
+
+// Options configure a Service.
+type Options struct {
+	Jobs     *jobs.Engine // required
+	Store    crier.InboxStore
+	Networks []crier.Network // those that are a crier.Inbox are read; a crier.Replier answered
+	// Chats are the chat platforms by name ("slack", "discord", "shell").
+	Chats map[string]crier.Chat
+	// Channel is where a network's comments appear (bot.yaml inbox.channel,
+	// or inbox.channels for that network).
+	Channel func(network string) crier.ChannelRef
+	// MayReply says whether the person who typed in a thread holds the
+	// replier role.
+	MayReply func(r crier.ThreadReply) bool
+	// Installation is the store's random id, part of every reply's
+	// idempotency key.
+	Installation string
+	Poll         time.Duration // how often each network is read (default 30 s)
+	// Score labels a comment's text "positive", "neutral" or "negative";
+	// nil labels every comment neutral.
+	Score func(text string) string
+	// Crisis, when set, is told of every comment as it is stored and says
+	// when negative ones start a crisis episode; OnCrisis then raises the
+	// alarm.
+	Crisis   func(at time.Time, negative bool) (start bool)
+	OnCrisis func(ctx context.Context, network string, recent []crier.StoredComment)
+	Location func(crier.ChannelRef) *time.Location // for times in threads; nil or nil result: UTC
+	Clock    crier.Clock                           // nil: the system clock
+	Logger   *slog.Logger                          // nil discards
+}
+
+// Service runs the relay.
+type Service struct {
+	opts     Options
+	store    crier.InboxStore
+	clock    crier.Clock
+	log      *slog.Logger
+	networks map[string]crier.Network
+	comments *jobs.DueQueue[crier.CommentClaim, relayed]
+	replies  *jobs.DueQueue[crier.ReplyClaim, replyOutcome]
+
+	mu      sync.Mutex
+	cancel  context.CancelFunc
+	readers sync.WaitGroup
+	recent  []crier.StoredComment // negative comments, for the crisis alarm's list
+}
+
+// New registers the relay's queues with the job engine and its thread
+// handler with each chat. Start reads the networks.
+func New(opts Options) (*Service, error) {
+	if opts.Jobs == nil || opts.Store == nil || opts.Channel == nil {
+		return nil, errors.New("relay: job engine, store and channel are required")
+	}
+	if opts.Clock == nil {
+		opts.Clock = crier.SystemClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 30 * time.Second
+	}
+	if opts.MayReply == nil {
+		opts.MayReply = func(crier.ThreadReply) bool { return false }
+	}
+	s := &Service{opts: opts, store: opts.Store, clock: opts.Clock, log: opts.Logger, networks: map[string]crier.Network{}}
+	for _, n := range opts.Networks {
+		s.networks[n.Name()] = n
+	}
+	var err error
+	// One worker: comments reach each thread in the order they were written;
+	// the chat adapters pace each channel at its platform's limit.
+	s.comments, err = jobs.NewDueQueue(opts.Jobs, "relay", commentQueue{opts.Store}, jobs.DueWork[crier.CommentClaim, relayed]{
+		Work: s.relay, Release: func(c crier.CommentClaim) relayed { return relayed{id: c.Comment.ID, released: true} },
+		Record: s.recordRelayed,
+	}, jobs.DueOptions{Workers: 1, Batch: 20})
+	if err != nil {
+		return nil, err
+	}
+	s.replies, err = jobs.NewDueQueue(opts.Jobs, "reply", replyQueue{opts.Store}, jobs.DueWork[crier.ReplyClaim, replyOutcome]{
+		Work: s.reply, Release: func(c crier.ReplyClaim) replyOutcome {
+			return replyOutcome{end: crier.ReplyEnd{ID: c.Reply.ID, Released: true, NextAt: s.clock.Now()}}
+		},
+		Record: s.recordReplies, After: func(ctx context.Context, o replyOutcome) {
+			if o.after != nil {
+				o.after(ctx)
+			}
+		},
+	}, jobs.DueOptions{Workers: 10, Batch: 10})
+	if err != nil {
+		return nil, err
+	}
+	for _, ch := range opts.Chats {
+		ch.OnThreadReply(s.threadReply)
+	}
+	return s, nil
+}
+
+// Start reads every network that has an inbox, until Stop. The queues start
+// with the job engine.
+func (s *Service) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cancel != nil {
+		return nil
+	}
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	for _, n := range s.opts.Networks {
+		in, ok := n.(crier.Inbox)
+		if !ok {
+			continue
+		}
+		s.readers.Add(1)
+		go func() {
+			defer s.readers.Done()
+			s.poll(rctx, n.Name(), in)
+		}()
+		if st, ok := n.(crier.Streamer); ok {
+			s.readers.Add(1)
+			go func() {
+				defer s.readers.Done()
+				s.stream(rctx, n.Name(), st)
+			}()
+		}
+	}
+	return nil
+}
+
+// Stop stops reading the networks.
+func (s *Service) Stop() {
+	s.mu.Lock()
+	cancel := s.cancel
+	s.cancel = nil
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		s.readers.Wait()
+	}
+}
+
+// poll reads a network's inbox every Poll. The cursor lives in the store
+// and moves only with the comments it covers, so a poll that fails or a
+// crash loses nothing; the loop itself is a schedule, not work to keep.
+func (s *Service) poll(ctx context.Context, network string, in crier.Inbox) {
+	for {
+		if err := s.ReadOnce(ctx, network, in); err != nil && ctx.Err() == nil {
+			s.log.Warn("read comments", slog.String("network", network), slog.Any("error", err))
+		}
+		if crier.Sleep(ctx, s.clock, s.opts.Poll) != nil {
+			return
+		}
+	}
+}
+
+// stream takes comments a network pushes; when the stream drops it is
+// opened again after a pause (polling covers the gap).
+func (s *Service) stream(ctx context.Context, network string, st crier.Streamer) {
+	for {
+		err := st.Stream(ctx, func(c crier.Comment) {
+			cursor, err := s.store.InboxCursor(ctx, network)
+			if err == nil {
+				_, err = s.add(ctx, network, []crier.Comment{c}, cursor)
+			}
+			if err != nil && ctx.Err() == nil {
+				s.log.Warn("store a streamed comment; the next poll reads it", slog.String("network", network), slog.Any("error", err))
+			}
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("comment stream dropped; polling meanwhile", slog.String("network", network), slog.Any("error", err))
+		if crier.Sleep(ctx, s.clock, s.opts.Poll) != nil {
+			return
+		}
+	}
+}
+
+// ReadOnce reads one page of a network's new comments and stores them.
+func (s *Service) ReadOnce(ctx context.Context, network string, in crier.Inbox) error {
+	cursor, err := s.store.InboxCursor(ctx, network)
+	if err != nil {
+		return err
+	}
+	cs, next, err := in.Comments(ctx, cursor)
+	if err != nil {
+		return err
+	}
+	_, err = s.add(ctx, network, cs, next)
+	return err
+}
+
+// add stores comments and the new cursor, wakes the relay and tells the
+// crisis alarm.
+func (s *Service) add(ctx context.Context, network string, cs []crier.Comment, cursor string) ([]crier.StoredComment, error) {
+	score := func(c crier.Comment) string {
+		if s.opts.Score == nil {
+			return "neutral"
+		}
+		return s.opts.Score(c.Text)
+	}
+	added, err := s.store.AddComments(ctx, network, cs, cursor, score)
+	if err != nil {
+		return nil, err
+	}
+	if len(added) > 0 {
+		s.comments.Wake()
+	}
+	s.watch(ctx, network, added)
+	return added, nil
+}
+
+// watch tells the crisis alarm of new comments and raises it when they
+// start an episode.
+func (s *Service) watch(ctx context.Context, network string, added []crier.StoredComment) {
+	if s.opts.Crisis == nil {
+		return
+	}
+	for _, c := range added {
+		negative := c.Sentiment == "negative"
+		s.mu.Lock()
+		if negative {
+			s.recent = append(s.recent, c)
+			if len(s.recent) > 20 {
+				s.recent = s.recent[len(s.recent)-20:]
+			}
+		}
+		start := s.opts.Crisis(c.CreatedAt, negative)
+		recent := append([]crier.StoredComment(nil), s.recent...)
+		s.mu.Unlock()
+		if start && s.opts.OnCrisis != nil {
+			s.opts.OnCrisis(ctx, network, recent)
+		}
+	}
+}
+
+// WaitIdle returns when no comment waits to be relayed and no reply to be
+// published (bounded by ctx). Tests and the shell use it.
+func (s *Service) WaitIdle(ctx context.Context) error {
+	for {
+		a, err := s.comments.Idle(ctx, s.clock.Now())
+		if err != nil {
+			return err
+		}
+		b, err := s.replies.Idle(ctx, s.clock.Now())
+		if err != nil {
+			return err
+		}
+		if a && b {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for comments and replies: %w", ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+type commentQueue struct{ store crier.InboxStore }
+
+func (q commentQueue) Recover(ctx context.Context) (int, error) { return q.store.RecoverComments(ctx) }
+func (q commentQueue) Next(ctx context.Context) (time.Time, bool, error) {
+	return q.store.NextComment(ctx)
+}
+func (q commentQueue) Claim(ctx context.Context, _ time.Time, n int) ([]crier.CommentClaim, error) {
+	return q.store.ClaimComments(ctx, n)
+}
+
+type replyQueue struct{ store crier.InboxStore }
+
+func (q replyQueue) Recover(ctx context.Context) (int, error) { return q.store.RecoverReplies(ctx) }
+func (q replyQueue) Next(ctx context.Context) (time.Time, bool, error) {
+	return q.store.NextReply(ctx)
+}
+func (q replyQueue) Claim(ctx context.Context, now time.Time, n int) ([]crier.ReplyClaim, error) {
+	return q.store.ClaimReplies(ctx, now, n)
+}
+
+// unwanted returns what in text has no place in a reply: control characters
+// other than new line and tab, line and paragraph separators, and direction
+// overrides (text that reads in another order than it is stored).
+func unwanted(text string) string {
+	for _, r := range text {
+		switch {
+		case r == '\n' || r == '\t':
+		case unicode.IsControl(r):
+			return "a control character"
+		case r == '\u2028' || r == '\u2029':
+			return "a line or paragraph separator"
+		case r == '\u202D' || r == '\u202E':
+			return "a direction override"
+		}
+	}
+	return ""
+}
+
+// clip shortens s for a one-line mention.
+func clip(s string) string { return crier.Quote(strings.TrimSpace(s), 80) }

@@ -1,0 +1,311 @@
+package relay
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/timeparse"
+)
+
+// relayed is how relaying one comment ended.
+type relayed struct {
+	id       int64
+	thread   crier.MessageRef // the conversation's thread, when this comment opened it
+	msg      crier.MessageRef // the comment's message
+	failed   bool
+	retryAt  time.Time
+	released bool
+}
+
+// relay posts a comment into its conversation's chat thread, opening the
+// thread first when the conversation has none.
+func (s *Service) relay(ctx context.Context, c crier.CommentClaim) relayed {
+	out := relayed{id: c.Comment.ID}
+	if ctx.Err() != nil {
+		out.released = true
+		return out
+	}
+	ch := s.opts.Channel(c.Conversation.Network)
+	chat, ok := s.opts.Chats[ch.Platform]
+	if !ok {
+		s.log.Error("no chat for the inbox channel", slog.String("platform", ch.Platform))
+		out.failed, out.retryAt = true, s.clock.Now().Add(time.Hour)
+		return out
+	}
+	thread := c.Conversation.Thread
+	if thread.ID == "" {
+		ref, err := chat.Post(ctx, crier.ChannelRef{Platform: ch.Platform, ID: ch.ID}, s.header(c.Conversation))
+		if err != nil {
+			s.log.Warn("open a comment thread; trying again", slog.Any("error", err))
+			out.failed, out.retryAt = true, s.clock.Now().Add(30*time.Second)
+			return out
+		}
+		thread, out.thread = ref, ref
+	}
+	msg, err := chat.Post(ctx, crier.ChannelRef{Platform: thread.Platform, ID: thread.Channel, Thread: thread.ID}, s.commentMessage(c))
+	if err != nil {
+		s.log.Warn("relay a comment; trying again", slog.Int64("comment", c.Comment.ID), slog.Any("error", err))
+		out.failed, out.retryAt = true, s.clock.Now().Add(30*time.Second)
+		return out
+	}
+	out.msg = msg
+	return out
+}
+
+func (s *Service) recordRelayed(ctx context.Context, rs []relayed) error {
+	for _, r := range rs {
+		if r.released {
+			if err := s.store.CommentRelayed(ctx, r.id, crier.MessageRef{}, crier.MessageRef{}, s.clock.Now(), true); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := s.store.CommentRelayed(ctx, r.id, r.thread, r.msg, r.retryAt, r.failed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// header is the message that opens a conversation's thread: the post the
+// comments are about.
+func (s *Service) header(v crier.Conversation) crier.Message {
+	var text string
+	switch {
+	case v.PostID != 0:
+		text = fmt.Sprintf("💬 Post #%d on %s %s: comments on it appear in this thread; answer here to reply.", v.PostID, v.Network, crier.Quote(v.PostText, 100))
+	default:
+		text = fmt.Sprintf("💬 A conversation on %s about a post crier did not publish: comments appear in this thread; answer here to reply.", v.Network)
+	}
+	m := crier.Message{Text: text}
+	if v.PostURL != "" {
+		m.Lines = append(m.Lines, v.PostURL)
+	}
+	return m
+}
+
+// commentMessage is a relayed comment: who, where, when, what, and the
+// buttons a teammate answers with.
+func (s *Service) commentMessage(c crier.CommentClaim) crier.Message {
+	cm := c.Comment
+	who := cm.AuthorName
+	if who == "" {
+		who = cm.AuthorHandle
+	} else if cm.AuthorHandle != "" {
+		who += " (" + cm.AuthorHandle + ")"
+	}
+	if who == "" {
+		who = "someone"
+	}
+	var loc *time.Location
+	if s.opts.Location != nil {
+		loc = s.opts.Location(s.opts.Channel(cm.Network))
+	}
+	mood := ""
+	if cm.Sentiment == "negative" {
+		mood = " 😟"
+	}
+	m := crier.Message{Text: fmt.Sprintf("%s on %s, %s%s: %s", who, cm.Network, timeparse.Clock(cm.CreatedAt, loc, s.clock.Now(), false), mood, cm.Text)}
+	if cm.URL != "" {
+		m.Lines = append(m.Lines, cm.URL)
+	}
+	// Inbox buttons carry the conversation's number where post buttons
+	// carry the post's (commands/buttons.go).
+	id := c.Conversation.ID
+	m.Buttons = []crier.Button{
+		{Label: "Reply", Action: "reply", PostID: id, Command: fmt.Sprintf("/reply %d <your answer>", id)},
+		{Label: "Assign to me", Action: "take", PostID: id, Command: fmt.Sprintf("/inbox take %d", id)},
+		{Label: "Mark handled", Action: "done", PostID: id, Command: fmt.Sprintf("/inbox done %d", id)},
+	}
+	return m
+}
+
+// threadReply turns what a teammate typed in a conversation's thread into a
+// reply to its latest comment. Threads crier did not start are left alone.
+func (s *Service) threadReply(ctx context.Context, r crier.ThreadReply) {
+	ch := crier.ChannelRef{Platform: r.Platform, ID: r.Channel, Thread: r.Thread}
+	v, latest, err := s.store.ConversationByThread(ctx, ch)
+	if crier.ErrorCode(err) == crier.ENOTFOUND {
+		return
+	}
+	if err != nil {
+		s.log.Warn("find the thread's conversation", slog.Any("error", err))
+		return
+	}
+	if latest == nil {
+		return // a thread opened for a post nobody has commented on yet
+	}
+	asked := crier.MessageRef{Platform: r.Platform, Channel: r.Channel, Thread: r.Thread, ID: r.MessageID}
+	if _, err := s.Reply(ctx, v, latest, crier.User{ID: r.UserID}, r.Text, asked, s.opts.MayReply(r)); err != nil {
+		s.say(ctx, asked, "✗ "+crier.ErrorMessage(err))
+	}
+}
+
+// Reply stores text as an answer to comment c of conversation v, to be
+// published on c's network; a refusal is a one-line *crier.Error saying what
+// to do instead.
+func (s *Service) Reply(ctx context.Context, v *crier.Conversation, c *crier.StoredComment, who crier.User, text string, asked crier.MessageRef, may bool) (*crier.Reply, error) {
+	if !may {
+		return nil, crier.Errorf(crier.EFORBIDDEN, "Only people with the replier role can answer customers; ask an admin to add you under roles: replier in bot.yaml.")
+	}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, crier.Errorf(crier.EINVALID, "There is no text to send. Type your answer in the thread.")
+	}
+	if what := unwanted(text); what != "" {
+		return nil, crier.Errorf(crier.EINVALID, "The answer contains %s, which networks show wrongly or not at all. Remove it and send the answer again.", what)
+	}
+	n, ok := s.networks[c.Network]
+	if !ok {
+		return nil, crier.Errorf(crier.EINVALID, "%s is no longer in bot.yaml, so crier cannot answer there.", c.Network)
+	}
+	if _, ok := n.(crier.Replier); !ok {
+		return nil, crier.Errorf(crier.EINVALID, "crier cannot answer comments on %s; answer there directly.", c.Network)
+	}
+	count := n.Check(text)
+	for _, k := range append([]crier.Count{count}, count.Also...) {
+		if k.Over() > 0 {
+			return nil, crier.Errorf(crier.EINVALID, "The answer is %d %s too long for %s (%d/%d). Shorten it and send it again.", k.Over(), k.Unit, c.Network, k.Used, k.Limit)
+		}
+	}
+	rp := &crier.Reply{ConversationID: v.ID, CommentID: c.ID, Network: c.Network, Text: text, AuthorID: who.ID, AuthorName: who.Name, Asked: asked}
+	if err := s.store.AddReply(ctx, rp, func(id int64) string { return fmt.Sprintf("crier-%s-reply-%d", s.opts.Installation, id) }); err != nil {
+		return nil, err
+	}
+	s.replies.Wake()
+	return rp, nil
+}
+
+// say answers in the thread of the message a teammate typed.
+func (s *Service) say(ctx context.Context, asked crier.MessageRef, text string) {
+	chat, ok := s.opts.Chats[asked.Platform]
+	if !ok {
+		return
+	}
+	if _, err := chat.Post(ctx, crier.ChannelRef{Platform: asked.Platform, ID: asked.Channel, Thread: asked.Thread}, crier.Message{Text: text}); err != nil {
+		s.log.Warn("answer in the thread", slog.Any("error", err))
+	}
+}
+
+// replyOutcome is how one attempt to publish a reply ended, and what to say
+// once it is recorded.
+type replyOutcome struct {
+	end   crier.ReplyEnd
+	after func(ctx context.Context)
+}
+
+// replyDelay is the wait before retry number n of a reply.
+func replyDelay(n int) time.Duration {
+	switch {
+	case n <= 1:
+		return 10 * time.Second
+	case n == 2:
+		return 30 * time.Second
+	case n == 3:
+		return 2 * time.Minute
+	default:
+		return 10 * time.Minute
+	}
+}
+
+// maxReplyAttempts bounds the attempts at one reply.
+const maxReplyAttempts = 5
+
+// reply publishes one reply with its idempotency key, as an answer to the
+// comment, with the reference kept when the comment was read.
+func (s *Service) reply(ctx context.Context, c crier.ReplyClaim) replyOutcome {
+	rp := c.Reply
+	end := crier.ReplyEnd{ID: rp.ID}
+	if ctx.Err() != nil {
+		end.Released, end.NextAt = true, s.clock.Now()
+		return replyOutcome{end: end}
+	}
+	n := s.networks[rp.Network]
+	replier, ok := n.(crier.Replier)
+	if !ok {
+		end.Status, end.Reason = crier.DeliveryFailed, "the network cannot answer comments"
+		return replyOutcome{end: end, after: func(ctx context.Context) {
+			s.say(ctx, rp.Asked, fmt.Sprintf("✗ crier cannot answer on %s any more; answer there directly.", rp.Network))
+		}}
+	}
+	// An earlier attempt may have published and the network would not
+	// recognise a repeat: a person decides.
+	if !rp.UnclearAt.IsZero() {
+		if w, ok := n.(crier.KeyWindower); ok && s.clock.Now().Sub(rp.UnclearAt) >= w.KeyWindow() {
+			end.Status, end.Reason, end.Unclear = crier.DeliveryMaybe, "the earlier attempt got no answer", true
+			return replyOutcome{end: end, after: func(ctx context.Context) {
+				s.say(ctx, rp.Asked, fmt.Sprintf("❓ Your answer may or may not be on %s: the attempt got no answer, and trying again could post it twice. Check %s, and send it again if it is not there.", rp.Network, rp.Network))
+			}}
+		}
+	}
+	res, err := replier.Reply(ctx, crier.PublishRequest{
+		IdempotencyKey: rp.IdempotencyKey, Text: rp.Text, InReplyTo: c.Comment.RemoteID, InReplyToRef: c.Comment.ReplyRef,
+	})
+	if err == nil {
+		end.Status, end.Result = crier.DeliveryPublished, res
+		return replyOutcome{end: end, after: func(ctx context.Context) {
+			if chat, ok := s.opts.Chats[rp.Asked.Platform]; ok && rp.Asked.ID != "" {
+				if err := chat.React(ctx, rp.Asked, "white_check_mark"); err != nil {
+					s.log.Warn("mark the answer sent", slog.Any("error", err))
+				}
+			}
+			where := res.URL
+			if where == "" {
+				where = res.RemoteID
+			}
+			s.say(ctx, rp.Asked, fmt.Sprintf("✅ Sent to %s: %s", rp.Network, where))
+		}}
+	}
+	reason := crier.ErrorMessage(err)
+	unclear := crier.IsUnclear(err)
+	s.log.Warn("reply failed", slog.Int64("reply", rp.ID), slog.Bool("unclear", unclear), slog.Any("error", err))
+	if unclear {
+		if w, ok := n.(crier.KeyWindower); ok && w.KeyWindow() == 0 {
+			end.Status, end.Reason, end.Unclear = crier.DeliveryMaybe, reason, true
+			return replyOutcome{end: end, after: func(ctx context.Context) {
+				s.say(ctx, rp.Asked, fmt.Sprintf("❓ Your answer may or may not be on %s: %s Check %s, and send it again if it is not there.", rp.Network, sentence(reason), rp.Network))
+			}}
+		}
+	}
+	if crier.IsPermanent(err) || rp.Attempts >= maxReplyAttempts {
+		end.Status, end.Reason, end.Unclear = crier.DeliveryFailed, reason, unclear
+		return replyOutcome{end: end, after: func(ctx context.Context) {
+			s.say(ctx, rp.Asked, fmt.Sprintf("✗ Your answer was not sent to %s: %s", rp.Network, sentence(reason)))
+		}}
+	}
+	next := replyDelay(rp.Attempts)
+	if wait, limited := crier.RetryAfter(err); limited {
+		next = wait
+	}
+	if unclear {
+		next = max(next, 2*time.Minute)
+	}
+	end.Status, end.Reason, end.Unclear, end.NextAt = crier.DeliveryPending, reason, unclear, s.clock.Now().Add(next)
+	if rp.Attempts > 1 {
+		return replyOutcome{end: end}
+	}
+	return replyOutcome{end: end, after: func(ctx context.Context) {
+		s.say(ctx, rp.Asked, fmt.Sprintf("⚠ Your answer could not be sent to %s yet: %s crier tries again in %s.", rp.Network, sentence(reason), timeparse.Duration(next)))
+	}}
+}
+
+func (s *Service) recordReplies(ctx context.Context, os []replyOutcome) error {
+	ends := make([]crier.ReplyEnd, len(os))
+	for i, o := range os {
+		ends[i] = o.end
+	}
+	return s.store.EndReplies(ctx, ends)
+}
+
+// sentence ends a reason with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
+}
