@@ -178,6 +178,7 @@ func TestParseInboxRejects(t *testing.T) {
 		{"an unknown network in channels is refused", shell + "inbox:\n  channel: shell:inbox\n  channels:\n    mastodn: shell:fedi\n", `bot.yaml:6: inbox.channels.mastodn: unknown network (known: sandbox, fediverse); use a name from networks:`},
 		{"a bad channel in channels is refused", shell + "inbox:\n  channel: shell:inbox\n  channels:\n    sandbox: slack\n", `bot.yaml:6: inbox.channels.sandbox: "slack" names no platform; ` + channelSyntax},
 		{"a channel in channels on a platform not set up is refused", shell + "inbox:\n  channel: shell:inbox\n  channels:\n    sandbox: discord:723456789012345678\n", `bot.yaml:6: inbox.channels.sandbox: chat.discord is not set, so crier cannot post there; add chat.discord or use a platform that is set (shell)`},
+		{"a network with no channel in channels is refused", shell + "inbox:\n  channel: shell:inbox\n  channels:\n    sandbox:\n", `bot.yaml:6: inbox.channels.sandbox: empty; write <platform>:<channel id>, like slack:C0123456789, discord:123456789012345678 or shell:inbox`},
 		{"a duplicate network in channels is refused", shell + "inbox:\n  channel: shell:inbox\n  channels:\n    sandbox: shell:a\n    sandbox: shell:b\n", `bot.yaml:7: inbox.channels.sandbox: duplicate key (first on line 6)`},
 		{"a list where channels go is refused", shell + "inbox:\n  channel: shell:inbox\n  channels: [shell:a]\n", `bot.yaml:5: inbox.channels: expected a mapping of network names to channels like {mastodon: slack:C0123456789}, got a list`},
 
