@@ -123,6 +123,7 @@ type deliveryQueue struct{ store Store }
 func (q deliveryQueue) Recover(ctx context.Context) (int, error) {
 	return q.store.RecoverDeliveries(ctx)
 }
+
 // Next is the earliest due delivery; none while publishing is paused (a
 // resume wakes the queue).
 func (q deliveryQueue) Next(ctx context.Context) (time.Time, bool, error) {
