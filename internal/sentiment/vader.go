@@ -43,7 +43,7 @@ type lexiconRules struct {
 	so                    map[string]bool // words after "never" that intensify instead of negating
 }
 
-// polarity returns VADER's compound score (−1…+1) and whether any token was a lexicon word.
+// polarity returns VADER's compound score, −1 (most negative) … +1 (most positive).
 func (r *lexiconRules) polarity(text string) float64 {
 	var b strings.Builder
 	b.Grow(len(text) + 16)
