@@ -139,6 +139,7 @@ type buttonAction struct {
 	ask      bool   // a question comes first
 	verb     string // for a conversation button: the words before its number ("take")
 	bare     bool   // the number alone, without "#"
+	none     bool   // the command takes no words
 }
 
 var buttonActions = map[string]buttonAction{
@@ -151,6 +152,8 @@ var buttonActions = map[string]buttonAction{
 	"reply": {command: "reply", bare: true},
 	"take":  {command: "inbox", verb: "take"},
 	"done":  {command: "inbox", verb: "done"},
+	// The crisis alert's button; its number is the comment that raised it.
+	"pause": {command: "pause", none: true},
 }
 
 // Press resolves a pressed button's value. Post buttons (Publish now,
@@ -177,6 +180,8 @@ func (r *Router) Press(value string) (Press, error) {
 		return Press{Value: v, Command: act.command, Text: act.verb + " " + strconv.FormatInt(v.PostID, 10)}, nil
 	case act.bare:
 		return Press{Value: v, Command: act.command, Text: strconv.FormatInt(v.PostID, 10)}, nil
+	case act.none:
+		return Press{Value: v, Command: act.command}, nil
 	}
 	text := "#" + strconv.FormatInt(v.PostID, 10)
 	for _, w := range []string{v.Target, act.after} {

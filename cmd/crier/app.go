@@ -21,6 +21,7 @@ import (
 	"github.com/crier-bot/crier/internal/crier"
 	"github.com/crier-bot/crier/internal/jobs"
 	"github.com/crier-bot/crier/internal/publish"
+	"github.com/crier-bot/crier/internal/relay"
 	"github.com/crier-bot/crier/internal/timeparse"
 )
 
@@ -40,6 +41,7 @@ type app struct {
 	networks []crier.Network
 	closers  []func() error
 	pub      *publish.Service
+	relay    *relay.Service // nil when bot.yaml has no inbox
 	router   *commands.Router
 	log      *slog.Logger
 }
@@ -80,8 +82,15 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 	if err != nil {
 		return nil, err
 	}
+	var inbox commands.Inbox
+	if cfg.Inbox.On {
+		if a.relay, err = openRelay(cfg, engine, a.db, a.networks, ch.chat, clock, log); err != nil {
+			return nil, err
+		}
+		inbox = a.relay
+	}
 	a.router = commands.New(commands.Deps{
-		Publisher: a.pub,
+		Publisher: a.pub, Inbox: inbox,
 		Times: timeparse.New(timeparse.Options{
 			Languages: cfg.Languages, DateOrder: timeparse.DateOrder(cfg.DateOrder),
 		}),
@@ -116,7 +125,7 @@ func openNetwork(nc config.Network, ch chats, state crier.StateStore, clock crie
 		}
 		return ch.discord.Network(nc.Name, nc.Channel, nc.Limit, nc.Crosspost), noClose, nil
 	case "file":
-		n, err := file.Open(nc.Name, nc.Outbox, nc.Limit, clock)
+		n, err := file.New(file.Options{Name: nc.Name, Outbox: nc.Outbox, Inbox: nc.Inbox, Limit: nc.Limit, Clock: clock, Logger: log})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -170,7 +179,13 @@ func (a *app) refresh(ctx context.Context) {
 // at once).
 func (a *app) start(ctx context.Context) error {
 	a.refresh(ctx)
-	return a.pub.Start(ctx)
+	if err := a.pub.Start(ctx); err != nil {
+		return err
+	}
+	if a.relay != nil {
+		return a.relay.Start(ctx)
+	}
+	return nil
 }
 
 // stop finishes or cancels running publish attempts within grace, then
@@ -179,6 +194,9 @@ func (a *app) stop(grace time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	var errs []error
+	if a.relay != nil {
+		a.relay.Stop()
+	}
 	if a.pub != nil {
 		errs = append(errs, a.pub.Stop(ctx))
 	}
@@ -338,4 +356,20 @@ func (p platformChat) OnThreadReply(h crier.ThreadHandler) {
 	if p.fallback != nil {
 		p.fallback.OnThreadReply(h)
 	}
+}
+
+// openRelay builds the comment relay bot.yaml's inbox section asks for: its
+// queues join the job engine, so it must come before publishing starts it.
+func openRelay(cfg *config.Config, engine *jobs.Engine, db *sqlite.DB, networks []crier.Network, chat crier.Chat, clock crier.Clock, log *slog.Logger) (*relay.Service, error) {
+	may := func(r crier.ThreadReply) bool {
+		u := crier.User{ID: r.UserID, Roles: cfg.RolesFor(r.UserID, r.UserID)}
+		return u.Can(crier.RoleReplier)
+	}
+	return relay.New(relay.Options{
+		Jobs: engine, Store: db, Networks: networks, Chat: chat,
+		Channel: cfg.Inbox.ChannelFor, MayReply: may, Installation: db.Installation(),
+		Poll: cfg.Inbox.Poll, Alert: cfg.RoleMembers(crier.RoleAlert),
+		Location: func(crier.ChannelRef) *time.Location { return cfg.Location },
+		Clock:    clock, Logger: log.With(slog.String("part", "relay")),
+	})
 }

@@ -25,8 +25,9 @@ type Options struct {
 	Jobs     *jobs.Engine // required
 	Store    crier.InboxStore
 	Networks []crier.Network // those that are a crier.Inbox are read; a crier.Replier answered
-	// Chats are the chat platforms by name ("slack", "discord", "shell").
-	Chats map[string]crier.Chat
+	// Chat posts to every connected platform, by the channel's platform,
+	// and hands over what people type in threads.
+	Chat crier.Chat
 	// Channel is where a network's comments appear (bot.yaml inbox.channel,
 	// or inbox.channels for that network).
 	Channel func(network string) crier.ChannelRef
@@ -41,10 +42,10 @@ type Options struct {
 	// nil labels every comment neutral.
 	Score func(text string) string
 	// Crisis, when set, is told of every comment as it is stored and says
-	// when negative ones start a crisis episode; OnCrisis then raises the
-	// alarm.
-	Crisis   func(at time.Time, negative bool) (start bool)
-	OnCrisis func(ctx context.Context, network string, recent []crier.StoredComment)
+	// when negative ones start a crisis episode; crier then posts an alert
+	// in the inbox channel, naming Alert (the people with the alert role).
+	Crisis func(at time.Time, negative bool) (start bool)
+	Alert  []string
 	Location func(crier.ChannelRef) *time.Location // for times in threads; nil or nil result: UTC
 	Clock    crier.Clock                           // nil: the system clock
 	Logger   *slog.Logger                          // nil discards
@@ -69,8 +70,8 @@ type Service struct {
 // New registers the relay's queues with the job engine and its thread
 // handler with each chat. Start reads the networks.
 func New(opts Options) (*Service, error) {
-	if opts.Jobs == nil || opts.Store == nil || opts.Channel == nil {
-		return nil, errors.New("relay: job engine, store and channel are required")
+	if opts.Jobs == nil || opts.Store == nil || opts.Channel == nil || opts.Chat == nil {
+		return nil, errors.New("relay: job engine, store, chat and channel are required")
 	}
 	if opts.Clock == nil {
 		opts.Clock = crier.SystemClock{}
@@ -111,9 +112,7 @@ func New(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, ch := range opts.Chats {
-		ch.OnThreadReply(s.threadReply)
-	}
+	opts.Chat.OnThreadReply(s.threadReply)
 	return s, nil
 }
 
@@ -249,8 +248,8 @@ func (s *Service) watch(ctx context.Context, network string, added []crier.Store
 		start := s.opts.Crisis(c.CreatedAt, negative)
 		recent := append([]crier.StoredComment(nil), s.recent...)
 		s.mu.Unlock()
-		if start && s.opts.OnCrisis != nil {
-			s.opts.OnCrisis(ctx, network, recent)
+		if start {
+			s.alert(ctx, network, recent)
 		}
 	}
 }

@@ -30,12 +30,7 @@ func (s *Service) relay(ctx context.Context, c crier.CommentClaim) relayed {
 		return out
 	}
 	ch := s.opts.Channel(c.Conversation.Network)
-	chat, ok := s.opts.Chats[ch.Platform]
-	if !ok {
-		s.log.Error("no chat for the inbox channel", slog.String("platform", ch.Platform))
-		out.failed, out.retryAt = true, s.clock.Now().Add(time.Hour)
-		return out
-	}
+	chat := s.opts.Chat
 	thread := c.Conversation.Thread
 	if thread.ID == "" {
 		ref, err := chat.Post(ctx, crier.ChannelRef{Platform: ch.Platform, ID: ch.ID}, s.header(c.Conversation))
@@ -169,7 +164,11 @@ func (s *Service) Reply(ctx context.Context, v *crier.Conversation, c *crier.Sto
 	count := n.Check(text)
 	for _, k := range append([]crier.Count{count}, count.Also...) {
 		if k.Over() > 0 {
-			return nil, crier.Errorf(crier.EINVALID, "The answer is %d %s too long for %s (%d/%d). Shorten it and send it again.", k.Over(), k.Unit, c.Network, k.Used, k.Limit)
+			unit := k.Unit
+			if k.Over() == 1 {
+				unit = strings.TrimSuffix(unit, "s")
+			}
+			return nil, crier.Errorf(crier.EINVALID, "The answer is %d %s too long for %s (%d/%d). Shorten it and send it again.", k.Over(), unit, c.Network, k.Used, k.Limit)
 		}
 	}
 	rp := &crier.Reply{ConversationID: v.ID, CommentID: c.ID, Network: c.Network, Text: text, AuthorID: who.ID, AuthorName: who.Name, Asked: asked}
@@ -182,11 +181,7 @@ func (s *Service) Reply(ctx context.Context, v *crier.Conversation, c *crier.Sto
 
 // say answers in the thread of the message a teammate typed.
 func (s *Service) say(ctx context.Context, asked crier.MessageRef, text string) {
-	chat, ok := s.opts.Chats[asked.Platform]
-	if !ok {
-		return
-	}
-	if _, err := chat.Post(ctx, crier.ChannelRef{Platform: asked.Platform, ID: asked.Channel, Thread: asked.Thread}, crier.Message{Text: text}); err != nil {
+	if _, err := s.opts.Chat.Post(ctx, crier.ChannelRef{Platform: asked.Platform, ID: asked.Channel, Thread: asked.Thread}, crier.Message{Text: text}); err != nil {
 		s.log.Warn("answer in the thread", slog.Any("error", err))
 	}
 }
@@ -248,8 +243,8 @@ func (s *Service) reply(ctx context.Context, c crier.ReplyClaim) replyOutcome {
 	if err == nil {
 		end.Status, end.Result = crier.DeliveryPublished, res
 		return replyOutcome{end: end, after: func(ctx context.Context) {
-			if chat, ok := s.opts.Chats[rp.Asked.Platform]; ok && rp.Asked.ID != "" {
-				if err := chat.React(ctx, rp.Asked, "white_check_mark"); err != nil {
+			if rp.Asked.ID != "" {
+				if err := s.opts.Chat.React(ctx, rp.Asked, "white_check_mark"); err != nil {
 					s.log.Warn("mark the answer sent", slog.Any("error", err))
 				}
 			}
@@ -308,4 +303,36 @@ func sentence(s string) string {
 		return s
 	}
 	return s + "."
+}
+
+// alert posts a crisis alert in the network's inbox channel: who should
+// look, the latest negative comments, and a button that pauses publishing.
+func (s *Service) alert(ctx context.Context, network string, recent []crier.StoredComment) {
+	ch := s.opts.Channel(network)
+	who := "everyone"
+	if len(s.opts.Alert) > 0 {
+		who = strings.Join(s.opts.Alert, ", ")
+	}
+	m := crier.Message{Text: fmt.Sprintf("🚨 Negative comments are piling up on %s (%d recently, more than usual). %s: take a look; pause scheduled posts while you handle it?", network, len(recent), who)}
+	start := max(0, len(recent)-5)
+	for _, c := range recent[start:] {
+		m.Lines = append(m.Lines, fmt.Sprintf("%s on %s: %s", firstNonEmpty(c.AuthorName, c.AuthorHandle, "someone"), c.Network, crier.Quote(c.Text, 100)))
+	}
+	if len(recent) > 0 {
+		// The number is the comment that raised the alarm; the button
+		// pauses everything.
+		m.Buttons = []crier.Button{{Label: "Pause publishing", Action: "pause", PostID: recent[len(recent)-1].ID, Command: "/pause"}}
+	}
+	if _, err := s.opts.Chat.Post(ctx, crier.ChannelRef{Platform: ch.Platform, ID: ch.ID}, m); err != nil {
+		s.log.Warn("post the crisis alert", slog.Any("error", err))
+	}
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }

@@ -1,0 +1,253 @@
+package relay_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/adapters/file"
+	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/criertest"
+	"github.com/crier-bot/crier/internal/jobs"
+	"github.com/crier-bot/crier/internal/publish"
+	"github.com/crier-bot/crier/internal/relay"
+)
+
+var start = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+
+var inboxChannel = crier.ChannelRef{Platform: "shell", ID: "inbox"}
+
+// world is crier with the sandbox file network (outbox and inbox), a fake
+// chat, publishing and the relay, on a manual clock.
+type world struct {
+	clock    *crier.ManualClock
+	db       *sqlite.DB
+	chat     *criertest.Chat
+	pub      *publish.Service
+	relay    *relay.Service
+	outbox   string
+	inbox    string
+	repliers map[string]bool
+	sandbox  *file.Network
+}
+
+func setup(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := &world{clock: crier.NewManualClock(start), chat: &criertest.Chat{},
+		outbox: filepath.Join(dir, "outbox.jsonl"), inbox: filepath.Join(dir, "inbox.jsonl"), repliers: map[string]bool{"ana": true}}
+	var err error
+	w.db, err = sqlite.Open(ctx, filepath.Join(dir, "crier.db"), w.clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = w.db.Close() })
+	n, err := file.New(file.Options{Name: "sandbox", Outbox: w.outbox, Inbox: w.inbox, Limit: 100, Clock: w.clock})
+	require.NoError(t, err)
+	w.sandbox = n
+	t.Cleanup(func() { _ = n.Close() })
+	engine, err := jobs.New(ctx, jobs.Options{DB: w.db.SQL(), Clock: w.clock})
+	require.NoError(t, err)
+	w.pub, err = publish.New(ctx, publish.Options{Jobs: engine, Store: w.db, Networks: []crier.Network{n}, Chat: w.chat, Clock: w.clock})
+	require.NoError(t, err)
+	w.relay, err = relay.New(relay.Options{
+		Jobs: engine, Store: w.db, Networks: []crier.Network{n}, Chat: w.chat,
+		Channel:      func(string) crier.ChannelRef { return inboxChannel },
+		MayReply:     func(r crier.ThreadReply) bool { return w.repliers[r.UserID] },
+		Installation: w.db.Installation(), Poll: 30 * time.Second, Clock: w.clock,
+	})
+	require.NoError(t, err)
+	require.NoError(t, w.pub.Start(ctx))
+	require.NoError(t, w.relay.Start(ctx))
+	t.Cleanup(func() {
+		w.relay.Stop()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = w.pub.Stop(sctx)
+	})
+	return w
+}
+
+// comment appends a line to the inbox, as a customer's comment.
+func (w *world) comment(t *testing.T, line string) {
+	t.Helper()
+	f, err := os.OpenFile(w.inbox, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	require.NoError(t, err)
+	_, err = f.WriteString(line + "\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+}
+
+// poll reads the network as the poll loop does, and waits until what it
+// read is relayed.
+func (w *world) poll(t *testing.T) {
+	t.Helper()
+	require.NoError(t, w.relay.ReadOnce(context.Background(), "sandbox", w.sandbox))
+	w.idle(t)
+}
+
+func (w *world) idle(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, w.pub.WaitIdle(ctx))
+	require.NoError(t, w.relay.WaitIdle(ctx))
+}
+
+// publish schedules a post due now and waits until it is out.
+func (w *world) publish(t *testing.T, text string) *crier.Post {
+	t.Helper()
+	p := &crier.Post{Text: text, DueAt: w.clock.Now(), AuthorID: "ana", AuthorName: "ana", Origin: crier.ChannelRef{Platform: "shell", ID: "general"}}
+	_, err := w.pub.Schedule(context.Background(), p)
+	require.NoError(t, err)
+	w.idle(t)
+	return p
+}
+
+// inThread returns the messages posted in the thread of message ref.
+func (w *world) inThread(ref crier.MessageRef) []criertest.Posted {
+	var out []criertest.Posted
+	for _, m := range w.chat.Messages() {
+		if m.Channel.Thread == ref.ID && m.Channel.ID == ref.Channel {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (w *world) outboxLines(t *testing.T) []file.Record {
+	t.Helper()
+	recs, err := file.ReadOutbox(w.outbox)
+	require.NoError(t, err)
+	return recs
+}
+
+func TestACommentComesToItsPostsThreadAndTheAnswerGoesBack(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	p := w.publish(t, "Launch day is here!")
+	require.Len(t, w.outboxLines(t), 1)
+
+	w.comment(t, `{"id":"c1","post_id":"1","author":"bo","author_name":"Bo Lind","text":"Love it, but the link is broken"}`)
+	w.poll(t)
+
+	header := w.chat.Find(t, "💬 Post #1 on sandbox")
+	require.Equal(t, inboxChannel, header.Channel, "the thread starts in the inbox channel")
+	require.Contains(t, header.Text, "“Launch day is here!”")
+	thread := w.inThread(header.Ref)
+	require.Len(t, thread, 1)
+	require.Contains(t, thread[0].Text, "Bo Lind (bo) on sandbox, ")
+	require.Contains(t, thread[0].Text, ": Love it, but the link is broken")
+	require.Equal(t, []string{"Reply", "Assign to me", "Mark handled"}, labels(thread[0].Buttons))
+
+	vs, err := w.relay.Conversations(context.Background(), crier.InboxFilter{})
+	require.NoError(t, err)
+	require.Len(t, vs, 1)
+	require.Equal(t, crier.ConversationOpen, vs[0].Status)
+	require.Equal(t, p.ID, vs[0].PostID)
+
+	// A teammate answers in the thread.
+	w.chat.Reply(context.Background(), crier.ThreadReply{Platform: "shell", Channel: "inbox", Thread: header.Ref.ID, MessageID: "m9", UserID: "ana", Text: "Thanks Bo! Fixed now."})
+	w.idle(t)
+	recs := w.outboxLines(t)
+	require.Len(t, recs, 2)
+	require.Equal(t, "Thanks Bo! Fixed now.", recs[1].Text)
+	require.Equal(t, "inbox:c1", recs[1].InReplyTo, "the reply answers the comment")
+	require.Contains(t, texts(w.inThread(header.Ref)), "✅ Sent to sandbox: "+fileURL(w.outbox, recs[1].ID))
+
+	vs, err = w.relay.Conversations(context.Background(), crier.InboxFilter{})
+	require.NoError(t, err)
+	require.Equal(t, crier.ConversationWaiting, vs[0].Status, "answered: waiting for the customer")
+	require.False(t, vs[0].FirstResponseAt.IsZero())
+
+	// The customer writes again: the same thread, open again; read once.
+	w.comment(t, `{"id":"c2","in_reply_to":"c1","author":"bo","text":"Works, thanks"}`)
+	w.poll(t)
+	w.poll(t)
+	require.Len(t, w.inThread(header.Ref), 3, "one thread per post; each comment once")
+	vs, err = w.relay.Conversations(context.Background(), crier.InboxFilter{})
+	require.NoError(t, err)
+	require.Equal(t, crier.ConversationOpen, vs[0].Status)
+	require.Equal(t, 2, vs[0].Comments)
+}
+
+func TestOnlyRepliersAnswerAndOnlyInCriersThreads(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.publish(t, "Launch day is here!")
+	w.comment(t, `{"id":"c1","post_id":"1","author":"bo","text":"When does it ship?"}`)
+	w.poll(t)
+	header := w.chat.Find(t, "💬 Post #1 on sandbox")
+
+	w.chat.Reply(context.Background(), crier.ThreadReply{Platform: "shell", Channel: "inbox", Thread: header.Ref.ID, MessageID: "m1", UserID: "rui", Text: "Friday"})
+	w.chat.Reply(context.Background(), crier.ThreadReply{Platform: "shell", Channel: "inbox", Thread: "999", MessageID: "m2", UserID: "ana", Text: "not a comment thread"})
+	w.chat.Reply(context.Background(), crier.ThreadReply{Platform: "shell", Channel: "inbox", Thread: header.Ref.ID, MessageID: "m3", UserID: "ana", Text: strings.Repeat("a", 101)})
+	w.chat.Reply(context.Background(), crier.ThreadReply{Platform: "shell", Channel: "inbox", Thread: header.Ref.ID, MessageID: "m4", UserID: "ana", Text: "Fri\u202Eday"})
+	w.idle(t)
+
+	require.Len(t, w.outboxLines(t), 1, "nothing was sent")
+	got := texts(w.inThread(header.Ref))
+	require.Contains(t, got, "✗ Only people with the replier role can answer customers; ask an admin to add you under roles: replier in bot.yaml.")
+	require.Contains(t, got, "✗ The answer is 1 character too long for sandbox (101/100). Shorten it and send it again.")
+	require.Contains(t, got, "✗ The answer contains a direction override, which networks show wrongly or not at all. Remove it and send the answer again.")
+	for _, m := range w.chat.Messages() {
+		require.NotEqual(t, "999", m.Channel.Thread, "crier stays out of threads it did not start")
+	}
+}
+
+func TestPausedPublishingWaitsAndACommentStillArrives(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := setup(t)
+	w.publish(t, "First")
+	require.NoError(t, w.pub.Pause(ctx, "ana"))
+	p := &crier.Post{Text: "Second", DueAt: w.clock.Now(), Origin: crier.ChannelRef{Platform: "shell", ID: "general"}}
+	_, err := w.pub.Schedule(ctx, p)
+	require.NoError(t, err)
+	w.comment(t, `{"id":"c1","post_id":"1","author":"bo","text":"This is awful"}`)
+	w.poll(t)
+	require.Len(t, w.outboxLines(t), 1, "paused: the second post waits")
+	w.chat.Find(t, "💬 Post #1 on sandbox")
+	require.NoError(t, w.pub.Resume(ctx))
+	w.idle(t)
+	require.Len(t, w.outboxLines(t), 2)
+}
+
+func labels(bs []crier.Button) []string {
+	var out []string
+	for _, b := range bs {
+		out = append(out, b.Label)
+	}
+	return out
+}
+
+func texts(ms []criertest.Posted) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Text)
+	}
+	return out
+}
+
+func fileURL(outbox, id string) string { return "file://" + outbox + "#" + id }
+
+func TestThePollLoopReadsTheNetworkEveryPoll(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.publish(t, "Launch day is here!")
+	w.comment(t, `{"id":"c1","post_id":"1","author":"bo","text":"Nice"}`)
+	w.clock.Add(30 * time.Second)
+	require.Eventually(t, func() bool {
+		for _, m := range w.chat.Messages() {
+			if strings.HasPrefix(m.Text, "bo on sandbox") {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 5*time.Millisecond, "the comment is read at the next poll and relayed")
+}
