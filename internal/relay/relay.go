@@ -44,8 +44,8 @@ type Options struct {
 	// Crisis, when set, is told of every comment as it is stored and says
 	// when negative ones start a crisis episode; crier then posts an alert
 	// in the inbox channel, naming Alert (the people with the alert role).
-	Crisis func(at time.Time, negative bool) (start bool)
-	Alert  []string
+	Crisis   func(at time.Time, negative bool) (start bool)
+	Alert    []string
 	Location func(crier.ChannelRef) *time.Location // for times in threads; nil or nil result: UTC
 	Clock    crier.Clock                           // nil: the system clock
 	Logger   *slog.Logger                          // nil discards
