@@ -132,13 +132,16 @@ func (r *Router) inboxList(ctx context.Context, req Request, all bool) (Response
 			who = "on it: " + firstNonEmpty(v.AssigneeName, v.AssigneeID)
 		}
 		state := "open for " + timeparse.Duration(now.Sub(v.LastCustomerAt).Truncate(time.Minute))
+		if now.Sub(v.LastCustomerAt) < time.Minute {
+			state = "open, just in"
+		}
 		switch v.Status {
 		case crier.ConversationWaiting:
 			state = "answered, waiting for the customer"
 		case crier.ConversationHandled:
 			state = "handled"
 		}
-		lines = append(lines, fmt.Sprintf("%d  %s  %s  %s  (%d comments, %s)", v.ID, v.Network, state, about, v.Comments, who))
+		lines = append(lines, fmt.Sprintf("%d  %s  %s  %s  (%d %s, %s)", v.ID, v.Network, state, about, v.Comments, plural(v.Comments, "comment", "comments"), who))
 	}
 	return Response{Text: fmt.Sprintf("%d open, %d waiting for the customer:", open, len(vs)-open), Lines: lines}, nil
 }

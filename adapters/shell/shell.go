@@ -39,17 +39,20 @@ type Shell struct {
 	channel     crier.ChannelRef
 	interactive bool
 
-	mu       sync.Mutex        // one writer at a time: answers and notices interleave
-	last     int               // the number of the last message
-	threadOf map[string]string // message number → the thread it is in ("" at the top)
-	onThread crier.ThreadHandler
+	mu        sync.Mutex        // one writer at a time: answers and notices interleave
+	last      int               // the number of the last message
+	session   string            // prefix of this run's message ids ("" : the numbers alone)
+	threadOf  map[string]string // message id → the thread it is in ("" at the top)
+	channelOf map[string]string // message id → the channel it is in
+	onThread  crier.ThreadHandler
 }
 
 var _ crier.Chat = (*Shell)(nil)
 
 // New returns a shell reading in and writing out as user in channel.
 func New(in io.Reader, out io.Writer, user crier.User, channel string) *Shell {
-	s := &Shell{in: in, out: out, user: user, channel: crier.ChannelRef{Platform: Platform, ID: channel}, threadOf: map[string]string{}}
+	s := &Shell{in: in, out: out, user: user, channel: crier.ChannelRef{Platform: Platform, ID: channel},
+		threadOf: map[string]string{}, channelOf: map[string]string{}}
 	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		s.interactive = true
 	}
@@ -74,6 +77,36 @@ func (s *Shell) show(text string) {
 	s.print(text)
 }
 
+// UseSession makes the ids of this run's messages "<session>.<number>"
+// (people still type and see the numbers): threads the comment relay keeps
+// in the database then never collide with those of another run, whose
+// numbers started at 1 too.
+func (s *Shell) UseSession(session string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.session = session
+}
+
+// idOf is the id of message number n of this run.
+func (s *Shell) idOf(n string) string {
+	if s.session == "" {
+		return n
+	}
+	return s.session + "." + n
+}
+
+// numberOf is how a message id is shown: its number when it is this run's,
+// "an earlier message" otherwise.
+func (s *Shell) numberOf(id string) string {
+	if s.session == "" {
+		return "#" + id
+	}
+	if n, ok := strings.CutPrefix(id, s.session+"."); ok {
+		return "#" + n
+	}
+	return "an earlier message"
+}
+
 // Platform returns "shell".
 func (s *Shell) Platform() string { return Platform }
 
@@ -84,19 +117,24 @@ func (s *Shell) Platform() string { return Platform }
 func (s *Shell) Post(_ context.Context, ch crier.ChannelRef, m crier.Message) (crier.MessageRef, error) {
 	s.mu.Lock()
 	s.last++
-	id := strconv.Itoa(s.last)
+	num := strconv.Itoa(s.last)
+	id := s.idOf(num)
 	root := ch.Thread
 	if r := s.threadOf[root]; r != "" {
 		root = r // a reply to a reply is in the same thread
 	}
-	s.threadOf[id] = root
+	s.threadOf[id], s.channelOf[id] = root, ch.ID
+	re := ""
+	if root != "" {
+		re = s.numberOf(root)
+	}
 	s.mu.Unlock()
-	head := "[#" + id
+	head := "[#" + num
 	if ch.Platform == Platform && ch.ID != s.channel.ID {
 		head += " in #" + ch.ID // a Slack or Discord channel id means nothing here
 	}
-	if root != "" {
-		head += " re #" + root
+	if re != "" {
+		head += " re " + re
 	}
 	s.show(head + "] " + render(m))
 	return crier.MessageRef{Platform: Platform, Channel: ch.ID, ID: id, Thread: root}, nil
@@ -104,13 +142,19 @@ func (s *Shell) Post(_ context.Context, ch crier.ChannelRef, m crier.Message) (c
 
 // Update prints the message's new version under its number.
 func (s *Shell) Update(_ context.Context, ref crier.MessageRef, m crier.Message) error {
-	s.show("[#" + ref.ID + " now reads] " + render(m))
+	s.mu.Lock()
+	shown := s.numberOf(ref.ID)
+	s.mu.Unlock()
+	s.show("[" + shown + " now reads] " + render(m))
 	return nil
 }
 
 // React prints the reaction by its name.
 func (s *Shell) React(_ context.Context, ref crier.MessageRef, emoji string) error {
-	s.show("[#" + ref.ID + "] :" + strings.Trim(emoji, ":") + ":")
+	s.mu.Lock()
+	shown := s.numberOf(ref.ID)
+	s.mu.Unlock()
+	s.show("[" + shown + "] :" + strings.Trim(emoji, ":") + ":")
 	return nil
 }
 
@@ -146,16 +190,18 @@ func (s *Shell) reply(ctx context.Context, line string) (ok bool) {
 	}
 	text = strings.TrimSpace(text)
 	s.mu.Lock()
-	root, known := s.threadOf[num]
+	asked := s.idOf(num)
+	root, known := s.threadOf[asked]
+	channel := s.channelOf[asked]
 	h := s.onThread
 	var id string
 	if known && text != "" && h != nil {
 		if root == "" {
-			root = num
+			root = asked
 		}
 		s.last++ // the person's reply is numbered too, so it can be answered or reacted to
-		id = strconv.Itoa(s.last)
-		s.threadOf[id] = root
+		id = s.idOf(strconv.Itoa(s.last))
+		s.threadOf[id], s.channelOf[id] = root, channel
 	}
 	s.mu.Unlock()
 	switch {
@@ -166,7 +212,7 @@ func (s *Shell) reply(ctx context.Context, line string) (ok bool) {
 	case h == nil:
 		s.print("Nothing reads thread replies in this crier. Commands start with a slash, like /help.")
 	default:
-		h(ctx, crier.ThreadReply{Platform: Platform, Channel: s.channel.ID, Thread: root, MessageID: id, UserID: s.user.ID, Text: text})
+		h(ctx, crier.ThreadReply{Platform: Platform, Channel: channel, Thread: root, MessageID: id, UserID: s.user.ID, Text: text})
 	}
 	return true
 }

@@ -143,3 +143,24 @@ func TestChatNumbersMessagesAndAPersonAnswersOne(t *testing.T) {
 		"",
 	}, "\n"), out.String())
 }
+
+func TestThreadsOfAnEarlierRunAndOfAnotherChannelAreAnsweredWhereTheyAre(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	sh := shell.New(strings.NewReader("#1 Friday!\n#2 thanks\n"), &out, crier.User{ID: "you", Name: "you"}, "general")
+	sh.UseSession("r2")
+	ctx := context.Background()
+	header, err := sh.Post(ctx, crier.ChannelRef{Platform: "shell", ID: "inbox"}, crier.Message{Text: "💬 Post #1"})
+	require.NoError(t, err)
+	require.Equal(t, crier.MessageRef{Platform: "shell", Channel: "inbox", ID: "r2.1"}, header, "ids are this run's")
+	_, err = sh.Post(ctx, crier.ChannelRef{Platform: "shell", ID: "inbox", Thread: "r1.7"}, crier.Message{Text: "bo: when?"})
+	require.NoError(t, err)
+	var replies []crier.ThreadReply
+	sh.OnThreadReply(func(_ context.Context, r crier.ThreadReply) { replies = append(replies, r) })
+	require.NoError(t, sh.Run(ctx, router(t)))
+	require.Equal(t, []crier.ThreadReply{
+		{Platform: "shell", Channel: "inbox", Thread: "r2.1", MessageID: "r2.3", UserID: "you", Text: "Friday!"},
+		{Platform: "shell", Channel: "inbox", Thread: "r1.7", MessageID: "r2.4", UserID: "you", Text: "thanks"},
+	}, replies, "an answer goes to the message's channel and thread, also a thread of an earlier run")
+	require.Contains(t, out.String(), "[#2 in #inbox re an earlier message] bo: when?")
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/crier-bot/crier/internal/jobs"
 	"github.com/crier-bot/crier/internal/publish"
 	"github.com/crier-bot/crier/internal/relay"
+	"github.com/crier-bot/crier/internal/sentiment"
 	"github.com/crier-bot/crier/internal/timeparse"
 )
 
@@ -365,11 +366,24 @@ func openRelay(cfg *config.Config, engine *jobs.Engine, db *sqlite.DB, networks 
 		u := crier.User{ID: r.UserID, Roles: cfg.RolesFor(r.UserID, r.UserID)}
 		return u.Can(crier.RoleReplier)
 	}
-	return relay.New(relay.Options{
+	scorer, err := sentiment.New()
+	if err != nil {
+		return nil, err
+	}
+	opts := relay.Options{
 		Jobs: engine, Store: db, Networks: networks, Chat: chat,
 		Channel: cfg.Inbox.ChannelFor, MayReply: may, Installation: db.Installation(),
 		Poll: cfg.Inbox.Poll, Alert: cfg.RoleMembers(crier.RoleAlert),
+		Score:    func(text string) string { return string(scorer.Score(text).Label) },
 		Location: func(crier.ChannelRef) *time.Location { return cfg.Location },
 		Clock:    clock, Logger: log.With(slog.String("part", "relay")),
-	})
+	}
+	if c := cfg.Inbox.Crisis; !c.Off {
+		alarm, err := sentiment.NewAlarm(sentiment.AlarmOptions{Negative: c.Negative, Window: c.Window, Ratio: c.Ratio, Baseline: c.Baseline})
+		if err != nil {
+			return nil, err
+		}
+		opts.Crisis = alarm.Observe
+	}
+	return relay.New(opts)
 }

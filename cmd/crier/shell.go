@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +43,9 @@ func (m *Main) runShell(ctx context.Context, args []string) error {
 	// The shell gives no timezone of its own (a chat profile would): people
 	// in it get bot.yaml's timezone, or the one they set with /timezone.
 	sh := shell.New(m.Stdin, m.Stdout, crier.User{ID: u, Name: u, Roles: cfg.RolesFor(u, u)}, ch)
+	// Message ids unique to this run: the comment relay keeps threads
+	// across runs, and every run numbers its messages from 1.
+	sh.UseSession(strconv.FormatInt(m.Clock.Now().UnixNano(), 36))
 
 	// Slack networks publish through the Slack adapter even from the shell.
 	chs, err := newChats(cfg, m.Clock, log, crier.NopMetrics{}, sh)
@@ -57,12 +61,26 @@ func (m *Main) runShell(ctx context.Context, args []string) error {
 		_ = a.stop(time.Second)
 		return err
 	}
+	if a.relay != nil {
+		// Comments already waiting show before the first prompt.
+		rctx, cancel := context.WithTimeout(ctx, drainLimit)
+		if err := a.relay.ReadAll(rctx); err != nil {
+			log.Warn("read comments", slog.Any("error", err))
+		}
+		cancel()
+	}
 	runErr := sh.Run(ctx, a.router)
 	if ctx.Err() == nil {
-		// End of input: publish what is due, or soon due, before leaving.
+		// End of input: publish what is due, or soon due, before leaving,
+		// and relay what came in and send the answers typed.
 		dctx, cancel := context.WithTimeout(ctx, drainLimit)
 		if err := a.pub.WaitIdleWithin(dctx, drainAhead); err != nil {
 			log.Warn("stopped waiting for due posts; they go out at the next start", slog.Any("error", err))
+		}
+		if a.relay != nil {
+			if err := a.relay.ReadAll(dctx); err != nil {
+				log.Warn("stopped waiting for comments and replies; they go on at the next start", slog.Any("error", err))
+			}
 		}
 		cancel()
 	}

@@ -196,6 +196,24 @@ func (s *Service) stream(ctx context.Context, network string, st crier.Streamer)
 	}
 }
 
+// ReadAll reads every network that has an inbox once, and waits until what
+// it read is relayed (bounded by ctx). The shell calls it as it starts and
+// ends, so comments already waiting show without waiting for a poll.
+func (s *Service) ReadAll(ctx context.Context) error {
+	var errs []error
+	for _, n := range s.opts.Networks {
+		if in, ok := n.(crier.Inbox); ok {
+			if err := s.ReadOnce(ctx, n.Name(), in); err != nil {
+				errs = append(errs, fmt.Errorf("read comments on %s: %w", n.Name(), err))
+			}
+		}
+	}
+	if err := s.WaitIdle(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
 // ReadOnce reads one page of a network's new comments and stores them.
 func (s *Service) ReadOnce(ctx context.Context, network string, in crier.Inbox) error {
 	cursor, err := s.store.InboxCursor(ctx, network)

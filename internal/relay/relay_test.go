@@ -17,6 +17,7 @@ import (
 	"github.com/crier-bot/crier/internal/jobs"
 	"github.com/crier-bot/crier/internal/publish"
 	"github.com/crier-bot/crier/internal/relay"
+	"github.com/crier-bot/crier/internal/sentiment"
 )
 
 var start = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
@@ -37,7 +38,7 @@ type world struct {
 	sandbox  *file.Network
 }
 
-func setup(t *testing.T) *world {
+func setup(t *testing.T, more ...func(*relay.Options)) *world {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -55,12 +56,16 @@ func setup(t *testing.T) *world {
 	require.NoError(t, err)
 	w.pub, err = publish.New(ctx, publish.Options{Jobs: engine, Store: w.db, Networks: []crier.Network{n}, Chat: w.chat, Clock: w.clock})
 	require.NoError(t, err)
-	w.relay, err = relay.New(relay.Options{
+	ro := relay.Options{
 		Jobs: engine, Store: w.db, Networks: []crier.Network{n}, Chat: w.chat,
 		Channel:      func(string) crier.ChannelRef { return inboxChannel },
 		MayReply:     func(r crier.ThreadReply) bool { return w.repliers[r.UserID] },
 		Installation: w.db.Installation(), Poll: 30 * time.Second, Clock: w.clock,
-	})
+	}
+	for _, f := range more {
+		f(&ro)
+	}
+	w.relay, err = relay.New(ro)
 	require.NoError(t, err)
 	require.NoError(t, w.pub.Start(ctx))
 	require.NoError(t, w.relay.Start(ctx))
@@ -250,4 +255,41 @@ func TestThePollLoopReadsTheNetworkEveryPoll(t *testing.T) {
 		}
 		return false
 	}, 10*time.Second, 5*time.Millisecond, "the comment is read at the next poll and relayed")
+}
+
+func TestASpikeOfNegativeCommentsRaisesOneAlarm(t *testing.T) {
+	t.Parallel()
+	scorer, err := sentiment.New()
+	require.NoError(t, err)
+	alarm, err := sentiment.NewAlarm(sentiment.AlarmOptions{Negative: 3, Window: 30 * time.Minute, Ratio: 2, Baseline: 7 * 24 * time.Hour})
+	require.NoError(t, err)
+	w := setup(t, func(o *relay.Options) {
+		o.Score = func(text string) string { return string(scorer.Score(text).Label) }
+		o.Crisis = alarm.Observe
+		o.Alert = []string{"ana", "rui"}
+	})
+	w.publish(t, "Launch day is here!")
+	w.comment(t, `{"id":"c1","post_id":"1","author":"bo","text":"This is terrible, the app crashes all the time"}`)
+	w.comment(t, `{"id":"c2","post_id":"1","author":"cy","text":"Worst update ever. I hate it."}`)
+	w.comment(t, `{"id":"c3","post_id":"1","author":"di","text":"Péssimo, não funciona nada"}`)
+	w.comment(t, `{"id":"c4","post_id":"1","author":"ed","text":"Awful. Refund please."}`)
+	w.comment(t, `{"id":"c5","post_id":"1","author":"fi","text":"Love the new colours!"}`)
+	w.poll(t)
+
+	var alerts []criertest.Posted
+	for _, m := range w.chat.Messages() {
+		if strings.HasPrefix(m.Text, "🚨") {
+			alerts = append(alerts, m)
+		}
+	}
+	require.Len(t, alerts, 1, "one alert per episode")
+	a := alerts[0]
+	require.Equal(t, inboxChannel, a.Channel)
+	require.Contains(t, a.Text, "ana, rui")
+	require.Len(t, a.Buttons, 1)
+	require.Equal(t, "Pause publishing", a.Buttons[0].Label)
+	require.Equal(t, "/pause", a.Buttons[0].Command)
+	require.Contains(t, strings.Join(a.Lines, "\n"), "Péssimo, não funciona nada", "Portuguese counts too")
+	header := w.chat.Find(t, "💬 Post #1 on sandbox")
+	require.Contains(t, texts(w.inThread(header.Ref))[0], "😟", "a negative comment is marked")
 }
