@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -45,6 +46,19 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if sl != nil && cfg.Chat.Slack.Mode == "http" {
 		for pattern, h := range sl.Handlers() {
 			srv.Handle(pattern, h)
+		}
+	}
+	if srv != nil && a.relay != nil {
+		// Webhook networks send comments to crier: signed POSTs.
+		for _, n := range a.networks {
+			if wn, ok := n.(interface {
+				CommentHandler(func(context.Context, crier.Comment) error) http.Handler
+			}); ok {
+				name := n.Name()
+				srv.Handle("POST /webhooks/"+name+"/comments", wn.CommentHandler(func(ctx context.Context, c crier.Comment) error {
+					return a.relay.Take(ctx, name, c)
+				}))
+			}
 		}
 	}
 	// Slack and Discord may be down at start, or later: crier keeps running

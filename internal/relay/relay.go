@@ -173,24 +173,35 @@ func (s *Service) poll(ctx context.Context, network string, in crier.Inbox) {
 	}
 }
 
+// Take stores one comment a network sent by itself (a signed webhook
+// POST), as a streamed one: the network's read cursor stays where it is.
+func (s *Service) Take(ctx context.Context, network string, c crier.Comment) error {
+	cursor, err := s.store.InboxCursor(ctx, network)
+	if err != nil {
+		return err
+	}
+	_, err = s.add(ctx, network, []crier.Comment{c}, cursor)
+	return err
+}
+
 // stream takes comments a network pushes; when the stream drops it is
 // opened again after a pause (polling covers the gap).
 func (s *Service) stream(ctx context.Context, network string, st crier.Streamer) {
 	for {
 		err := st.Stream(ctx, func(c crier.Comment) {
-			cursor, err := s.store.InboxCursor(ctx, network)
-			if err == nil {
-				_, err = s.add(ctx, network, []crier.Comment{c}, cursor)
-			}
-			if err != nil && ctx.Err() == nil {
+			if err := s.Take(ctx, network, c); err != nil && ctx.Err() == nil {
 				s.log.Warn("store a streamed comment; the next poll reads it", slog.String("network", network), slog.Any("error", err))
 			}
 		})
 		if ctx.Err() != nil {
 			return
 		}
+		wait := s.opts.Poll
+		if crier.IsAuth(err) {
+			wait = 10 * s.opts.Poll // a refused token needs a person; polling says so too
+		}
 		s.log.Warn("comment stream dropped; polling meanwhile", slog.String("network", network), slog.Any("error", err))
-		if crier.Sleep(ctx, s.clock, s.opts.Poll) != nil {
+		if crier.Sleep(ctx, s.clock, wait) != nil {
 			return
 		}
 	}
