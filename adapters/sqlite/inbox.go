@@ -113,8 +113,11 @@ func (d *DB) fileComment(ctx context.Context, tx *sql.Tx, c crier.Comment) (int6
 	case err != nil:
 		return 0, err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE conversations SET status = 'open', last_customer_at = max(last_customer_at, ?) WHERE id = ?`,
-		created.UnixMilli(), id)
+	// Opened at publish time with no comment yet: its first comment opens it.
+	_, err = tx.ExecContext(ctx, `UPDATE conversations SET status = 'open',
+		opened_at = CASE WHEN EXISTS (SELECT 1 FROM comments WHERE conversation_id = conversations.id) THEN opened_at ELSE ? END,
+		last_customer_at = CASE WHEN EXISTS (SELECT 1 FROM comments WHERE conversation_id = conversations.id) THEN max(last_customer_at, ?) ELSE ? END
+		WHERE id = ?`, created.UnixMilli(), created.UnixMilli(), created.UnixMilli(), id)
 	return id, err
 }
 
@@ -265,14 +268,63 @@ func (d *DB) CommentRelayed(ctx context.Context, id int64, thread, msg crier.Mes
 	})
 }
 
-// ConversationByThread returns the conversation whose chat thread is ch's.
+// OpenConversation returns (opening it when needed) the conversation under
+// root on network.
+func (d *DB) OpenConversation(ctx context.Context, network, root string, postID int64) (*crier.Conversation, error) {
+	var v crier.Conversation
+	err := d.inTx(ctx, "open conversation", func(tx *sql.Tx) error {
+		now := d.clock.Now().UnixMilli()
+		var post any
+		if postID != 0 {
+			post = postID
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO conversations (network, root_remote_id, post_id, status, opened_at, last_customer_at)
+			VALUES (?, ?, ?, 'open', ?, ?) ON CONFLICT (network, root_remote_id) DO NOTHING`, network, root, post, now, now); err != nil {
+			return err
+		}
+		var err error
+		v, err = scanConversation(tx.QueryRowContext(ctx, "SELECT "+conversationColumns+conversationFrom+" WHERE v.network = ? AND v.root_remote_id = ?", network, root))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// SetThread records conversation id's chat thread unless it has one.
+func (d *DB) SetThread(ctx context.Context, id int64, thread crier.MessageRef) (*crier.Conversation, error) {
+	return d.updateConversation(ctx, id, `UPDATE conversations SET
+		thread_platform = CASE WHEN thread_id = '' THEN ? ELSE thread_platform END,
+		thread_channel = CASE WHEN thread_id = '' THEN ? ELSE thread_channel END,
+		thread_id = CASE WHEN thread_id = '' THEN ? ELSE thread_id END WHERE id = ?`,
+		thread.Platform, thread.Channel, thread.ID, id)
+}
+
+// PostThread returns the thread a conversation of post postID has in ch.
+func (d *DB) PostThread(ctx context.Context, postID int64, ch crier.ChannelRef) (crier.MessageRef, bool, error) {
+	ref := crier.MessageRef{Platform: ch.Platform, Channel: ch.ID}
+	err := d.db.QueryRowContext(ctx, `SELECT thread_id FROM conversations WHERE post_id = ? AND thread_platform = ? AND thread_channel = ?
+		AND thread_id != '' ORDER BY id LIMIT 1`, postID, ch.Platform, ch.ID).Scan(&ref.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return crier.MessageRef{}, false, nil
+	}
+	if err != nil {
+		return crier.MessageRef{}, false, fmt.Errorf("find the post's thread: %w", err)
+	}
+	return ref, true, nil
+}
+
+// ConversationByThread returns the conversation in ch's thread with the
+// latest comment.
 func (d *DB) ConversationByThread(ctx context.Context, ch crier.ChannelRef) (*crier.Conversation, *crier.StoredComment, error) {
 	var v crier.Conversation
 	var latest *crier.StoredComment
 	err := d.inReadTx(ctx, "find conversation", func(tx *sql.Tx) error {
 		var err error
 		v, err = scanConversation(tx.QueryRowContext(ctx, "SELECT "+conversationColumns+conversationFrom+
-			" WHERE v.thread_platform = ? AND v.thread_channel = ? AND v.thread_id = ?", ch.Platform, ch.ID, ch.Thread))
+			" WHERE v.thread_platform = ? AND v.thread_channel = ? AND v.thread_id = ? ORDER BY v.last_customer_at DESC, v.id DESC LIMIT 1",
+			ch.Platform, ch.ID, ch.Thread))
 		if errors.Is(err, sql.ErrNoRows) {
 			return crier.Errorf(crier.ENOTFOUND, "this thread is not one of crier's comment threads")
 		}
@@ -340,6 +392,7 @@ func (d *DB) Conversations(ctx context.Context, f crier.InboxFilter) ([]crier.Co
 		statuses = []crier.ConversationStatus{crier.ConversationOpen, crier.ConversationWaiting}
 	}
 	q := "SELECT " + conversationColumns + conversationFrom + " WHERE v.status IN (" + strings.TrimSuffix(strings.Repeat("?,", len(statuses)), ",") + ")" +
+		" AND EXISTS (SELECT 1 FROM comments WHERE conversation_id = v.id)" +
 		" ORDER BY v.status = 'open' DESC, v.last_customer_at, v.id"
 	args := make([]any, 0, len(statuses)+1)
 	for _, s := range statuses {

@@ -79,6 +79,13 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 		// guild and channel zones of chat.discord.guilds cannot apply:
 		// notices use the top-level timezone (loaded once, not per notice).
 		Location: func(crier.ChannelRef) *time.Location { return cfg.Location },
+		// The relay (made below, before anything runs) opens each
+		// published post's comment thread.
+		OnPublished: func(ctx context.Context, p *crier.Post, target string, res crier.PublishResult) {
+			if a.relay != nil {
+				a.relay.OpenThread(ctx, p, target, res)
+			}
+		},
 	})
 	if err != nil {
 		return nil, err

@@ -129,9 +129,20 @@ type InboxStore interface {
 	// comment back to be relayed at retryAt.
 	CommentRelayed(ctx context.Context, id int64, thread, msg MessageRef, retryAt time.Time, failed bool) error
 
-	// ConversationByThread returns the conversation whose chat thread is
-	// ch's thread (ch.Thread), with its latest comment; ENOTFOUND when crier
-	// started no such thread.
+	// OpenConversation returns the conversation under root on network,
+	// opening it (with no comment yet) when there is none: crier opens one
+	// for each post it publishes. postID is crier's post, 0 for none.
+	OpenConversation(ctx context.Context, network, root string, postID int64) (*Conversation, error)
+	// SetThread records the chat thread of conversation id, unless it has
+	// one already; the conversation comes back with its thread.
+	SetThread(ctx context.Context, id int64, thread MessageRef) (*Conversation, error)
+	// PostThread returns the thread another conversation of post postID
+	// already has in channel ch (ok false: none), so that comments from
+	// every network on one post share one thread.
+	PostThread(ctx context.Context, postID int64, ch ChannelRef) (thread MessageRef, ok bool, err error)
+	// ConversationByThread returns the conversation in ch's thread
+	// (ch.Thread) with the latest comment, and that comment; ENOTFOUND when
+	// crier started no such thread.
 	ConversationByThread(ctx context.Context, ch ChannelRef) (*Conversation, *StoredComment, error)
 	// Conversation returns conversation id with its latest comment.
 	Conversation(ctx context.Context, id int64) (*Conversation, *StoredComment, error)

@@ -44,6 +44,9 @@ type Options struct {
 	MaxAttempts    int           // attempts per delivery before giving up (default 8)
 	AttemptTimeout time.Duration // bound on one Network.Publish call (default 30 s)
 	Workers        int           // concurrent publish attempts (default 50)
+	// OnPublished, when set, is told of each delivery published, once it is
+	// recorded (the comment relay opens the post's thread).
+	OnPublished func(ctx context.Context, p *crier.Post, target string, res crier.PublishResult)
 	// Location gives the timezone notices to a channel use for times ("will
 	// try again at 09:05 CET"); nil or a nil result means UTC.
 	Location func(crier.ChannelRef) *time.Location

@@ -127,6 +127,9 @@ func (s *Service) attempt(ctx context.Context, c crier.Claim) (o outcome) {
 				s.notify(ctx, p, fmt.Sprintf("✓ crier can post to %s again.", dl.Target))
 			}
 			s.notify(ctx, p, s.publishedText(p, dl, res))
+			if s.opts.OnPublished != nil {
+				s.opts.OnPublished(ctx, p, dl.Target, res)
+			}
 		})
 	}
 

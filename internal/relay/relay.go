@@ -61,10 +61,11 @@ type Service struct {
 	comments *jobs.DueQueue[crier.CommentClaim, relayed]
 	replies  *jobs.DueQueue[crier.ReplyClaim, replyOutcome]
 
-	mu      sync.Mutex
-	cancel  context.CancelFunc
-	readers sync.WaitGroup
-	recent  []crier.StoredComment // negative comments, for the crisis alarm's list
+	threadMu sync.Mutex // one thread opened at a time
+	mu       sync.Mutex
+	cancel   context.CancelFunc
+	readers  sync.WaitGroup
+	recent   []crier.StoredComment // negative comments, for the crisis alarm's list
 }
 
 // New registers the relay's queues with the job engine and its thread

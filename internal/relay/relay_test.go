@@ -54,7 +54,12 @@ func setup(t *testing.T, more ...func(*relay.Options)) *world {
 	t.Cleanup(func() { _ = n.Close() })
 	engine, err := jobs.New(ctx, jobs.Options{DB: w.db.SQL(), Clock: w.clock})
 	require.NoError(t, err)
-	w.pub, err = publish.New(ctx, publish.Options{Jobs: engine, Store: w.db, Networks: []crier.Network{n}, Chat: w.chat, Clock: w.clock})
+	w.pub, err = publish.New(ctx, publish.Options{Jobs: engine, Store: w.db, Networks: []crier.Network{n}, Chat: w.chat, Clock: w.clock,
+		OnPublished: func(ctx context.Context, p *crier.Post, target string, res crier.PublishResult) {
+			if w.relay != nil {
+				w.relay.OpenThread(ctx, p, target, res)
+			}
+		}})
 	require.NoError(t, err)
 	ro := relay.Options{
 		Jobs: engine, Store: w.db, Networks: []crier.Network{n}, Chat: w.chat,
@@ -141,7 +146,7 @@ func TestACommentComesToItsPostsThreadAndTheAnswerGoesBack(t *testing.T) {
 	w.comment(t, `{"id":"c1","post_id":"1","author":"bo","author_name":"Bo Lind","text":"Love it, but the link is broken"}`)
 	w.poll(t)
 
-	header := w.chat.Find(t, "💬 Post #1 on sandbox")
+	header := w.chat.Find(t, "💬 Post #1 “")
 	require.Equal(t, inboxChannel, header.Channel, "the thread starts in the inbox channel")
 	require.Contains(t, header.Text, "“Launch day is here!”")
 	thread := w.inThread(header.Ref)
@@ -187,7 +192,7 @@ func TestOnlyRepliersAnswerAndOnlyInCriersThreads(t *testing.T) {
 	w.publish(t, "Launch day is here!")
 	w.comment(t, `{"id":"c1","post_id":"1","author":"bo","text":"When does it ship?"}`)
 	w.poll(t)
-	header := w.chat.Find(t, "💬 Post #1 on sandbox")
+	header := w.chat.Find(t, "💬 Post #1 “")
 
 	w.chat.Reply(context.Background(), crier.ThreadReply{Platform: "shell", Channel: "inbox", Thread: header.Ref.ID, MessageID: "m1", UserID: "rui", Text: "Friday"})
 	w.chat.Reply(context.Background(), crier.ThreadReply{Platform: "shell", Channel: "inbox", Thread: "999", MessageID: "m2", UserID: "ana", Text: "not a comment thread"})
@@ -217,7 +222,7 @@ func TestPausedPublishingWaitsAndACommentStillArrives(t *testing.T) {
 	w.comment(t, `{"id":"c1","post_id":"1","author":"bo","text":"This is awful"}`)
 	w.poll(t)
 	require.Len(t, w.outboxLines(t), 1, "paused: the second post waits")
-	w.chat.Find(t, "💬 Post #1 on sandbox")
+	w.chat.Find(t, "💬 Post #1 “")
 	require.NoError(t, w.pub.Resume(ctx))
 	w.idle(t)
 	require.Len(t, w.outboxLines(t), 2)
@@ -290,6 +295,29 @@ func TestASpikeOfNegativeCommentsRaisesOneAlarm(t *testing.T) {
 	require.Equal(t, "Pause publishing", a.Buttons[0].Label)
 	require.Equal(t, "/pause", a.Buttons[0].Command)
 	require.Contains(t, strings.Join(a.Lines, "\n"), "Péssimo, não funciona nada", "Portuguese counts too")
-	header := w.chat.Find(t, "💬 Post #1 on sandbox")
+	header := w.chat.Find(t, "💬 Post #1 “")
 	require.Contains(t, texts(w.inThread(header.Ref))[0], "😟", "a negative comment is marked")
+}
+
+func TestAPublishedPostOpensItsThreadAtOnce(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.publish(t, "Launch day is here!")
+	header := w.chat.Find(t, "💬 Post #1 “Launch day is here!” is out")
+	require.Equal(t, inboxChannel, header.Channel)
+	require.Equal(t, []string{fileURL(w.outbox, "1")}, header.Lines, "with the post on the network")
+	vs, err := w.relay.Conversations(context.Background(), crier.InboxFilter{})
+	require.NoError(t, err)
+	require.Empty(t, vs, "no comment yet: nothing for the inbox")
+
+	w.comment(t, `{"id":"c1","post_id":"1","author":"bo","text":"Nice"}`)
+	w.poll(t)
+	require.Len(t, w.inThread(header.Ref), 1, "the comment goes into the thread opened at publish")
+	n := 0
+	for _, m := range w.chat.Messages() {
+		if strings.HasPrefix(m.Text, "💬") {
+			n++
+		}
+	}
+	require.Equal(t, 1, n, "one thread per post")
 }

@@ -29,17 +29,16 @@ func (s *Service) relay(ctx context.Context, c crier.CommentClaim) relayed {
 		out.released = true
 		return out
 	}
-	ch := s.opts.Channel(c.Conversation.Network)
 	chat := s.opts.Chat
 	thread := c.Conversation.Thread
 	if thread.ID == "" {
-		ref, err := chat.Post(ctx, crier.ChannelRef{Platform: ch.Platform, ID: ch.ID}, s.header(c.Conversation))
+		v, err := s.ensureThread(ctx, c.Conversation)
 		if err != nil {
 			s.log.Warn("open a comment thread; trying again", slog.Any("error", err))
 			out.failed, out.retryAt = true, s.clock.Now().Add(30*time.Second)
 			return out
 		}
-		thread, out.thread = ref, ref
+		thread = v.Thread
 	}
 	msg, err := chat.Post(ctx, crier.ChannelRef{Platform: thread.Platform, ID: thread.Channel, Thread: thread.ID}, s.commentMessage(c))
 	if err != nil {
@@ -66,13 +65,59 @@ func (s *Service) recordRelayed(ctx context.Context, rs []relayed) error {
 	return nil
 }
 
+// OpenThread opens the thread of a post crier just published on network
+// (res is what the network said), so the team sees the post in the inbox
+// channel and its comments gather under it. A post published on several
+// networks whose comments go to one channel has one thread. When the chat
+// cannot be reached, the post's first comment opens it.
+func (s *Service) OpenThread(ctx context.Context, p *crier.Post, network string, res crier.PublishResult) {
+	if res.RemoteID == "" {
+		return
+	}
+	v, err := s.store.OpenConversation(ctx, network, res.RemoteID, p.ID)
+	if err == nil {
+		_, err = s.ensureThread(ctx, *v)
+	}
+	if err != nil {
+		s.log.Warn("open the post's comment thread; its first comment opens it", slog.Int64("post_id", p.ID), slog.Any("error", err))
+	}
+}
+
+// ensureThread gives conversation v a chat thread: the one its post has in
+// the channel already, or a new one opened with the post. One at a time, so
+// two networks' first comments do not open two threads.
+func (s *Service) ensureThread(ctx context.Context, v crier.Conversation) (*crier.Conversation, error) {
+	s.threadMu.Lock()
+	defer s.threadMu.Unlock()
+	cur, _, err := s.store.Conversation(ctx, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	if cur.Thread.ID != "" {
+		return cur, nil
+	}
+	ch := s.opts.Channel(cur.Network)
+	if cur.PostID != 0 {
+		if thread, ok, err := s.store.PostThread(ctx, cur.PostID, ch); err != nil {
+			return nil, err
+		} else if ok {
+			return s.store.SetThread(ctx, cur.ID, thread)
+		}
+	}
+	ref, err := s.opts.Chat.Post(ctx, crier.ChannelRef{Platform: ch.Platform, ID: ch.ID}, s.header(*cur))
+	if err != nil {
+		return nil, err
+	}
+	return s.store.SetThread(ctx, cur.ID, ref)
+}
+
 // header is the message that opens a conversation's thread: the post the
 // comments are about.
 func (s *Service) header(v crier.Conversation) crier.Message {
 	var text string
 	switch {
 	case v.PostID != 0:
-		text = fmt.Sprintf("💬 Post #%d on %s %s: comments on it appear in this thread; answer here to reply.", v.PostID, v.Network, crier.Quote(v.PostText, 100))
+		text = fmt.Sprintf("💬 Post #%d %s is out: comments on it appear in this thread; answer here to reply.", v.PostID, crier.Quote(v.PostText, 100))
 	default:
 		text = fmt.Sprintf("💬 A conversation on %s about a post crier did not publish: comments appear in this thread; answer here to reply.", v.Network)
 	}
