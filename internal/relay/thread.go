@@ -282,8 +282,11 @@ func (s *Service) reply(ctx context.Context, c crier.ReplyClaim) replyOutcome {
 			}}
 		}
 	}
+	// The reply's own time stands for the post's due time: networks that
+	// derive a record key from it (Bluesky) land every retry on one record.
 	res, err := replier.Reply(ctx, crier.PublishRequest{
 		IdempotencyKey: rp.IdempotencyKey, Text: rp.Text, InReplyTo: c.Comment.RemoteID, InReplyToRef: c.Comment.ReplyRef,
+		DueAt: rp.CreatedAt, StartedAt: rp.CreatedAt,
 	})
 	if err == nil {
 		end.Status, end.Result = crier.DeliveryPublished, res
