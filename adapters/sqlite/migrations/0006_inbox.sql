@@ -73,6 +73,11 @@ CREATE TABLE replies (
 );
 CREATE INDEX replies_next ON replies (next_at, id) WHERE status = 'pending';
 
+-- crier's own posts and replies, found by their id on the network: a comment
+-- that is one of them is never relayed (checked for every comment read).
+CREATE INDEX deliveries_remote ON deliveries (target, remote_id);
+CREATE INDEX replies_remote ON replies (network, remote_id);
+
 -- The network cursors of the relay (what was read up to), and crier-wide
 -- switches such as a publishing pause.
 CREATE TABLE inbox_cursors (
