@@ -25,6 +25,13 @@ func (d *DB) AddComments(ctx context.Context, network string, cs []crier.Comment
 				continue
 			}
 			c.Network = network
+			var exists int
+			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM comments WHERE network = ? AND remote_id = ?", network, c.RemoteID).Scan(&exists); err != nil {
+				return err
+			}
+			if exists > 0 {
+				continue
+			}
 			// crier's own replies and posts come back in some feeds: never
 			// relay them as comments.
 			var own int
@@ -34,13 +41,6 @@ func (d *DB) AddComments(ctx context.Context, network string, cs []crier.Comment
 				return err
 			}
 			if own > 0 {
-				continue
-			}
-			var exists int
-			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM comments WHERE network = ? AND remote_id = ?", network, c.RemoteID).Scan(&exists); err != nil {
-				return err
-			}
-			if exists > 0 {
 				continue
 			}
 			convID, err := d.fileComment(ctx, tx, c)
@@ -236,7 +236,8 @@ func (d *DB) ClaimComments(ctx context.Context, n int) ([]crier.CommentClaim, er
 func (d *DB) RecoverComments(ctx context.Context) (int, error) {
 	var n int64
 	err := d.inTx(ctx, "recover comments", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "UPDATE comments SET relay = 'pending', relay_at = ? WHERE relay = 'relaying'", d.clock.Now().UnixMilli())
+		// Their place in line is kept: a thread shows comments as written.
+		res, err := tx.ExecContext(ctx, "UPDATE comments SET relay = 'pending' WHERE relay = 'relaying'")
 		if err != nil {
 			return err
 		}

@@ -19,6 +19,7 @@ type relayed struct {
 	failed   bool
 	retryAt  time.Time
 	released bool
+	recorded bool // the relay recorded it already
 }
 
 // relay posts a comment into its conversation's chat thread, opening the
@@ -47,19 +48,29 @@ func (s *Service) relay(ctx context.Context, c crier.CommentClaim) relayed {
 		return out
 	}
 	out.msg = msg
+	// Recorded at once, not with the batch: a chat message has no
+	// idempotency key, so a crash between posting and recording shows the
+	// comment again, and this keeps that to the one comment.
+	if err := s.store.CommentRelayed(ctx, c.Comment.ID, crier.MessageRef{}, msg, time.Time{}, false); err != nil {
+		s.log.Warn("record a relayed comment; the batch records it", slog.Any("error", err))
+		return out
+	}
+	out.recorded = true
 	return out
 }
 
 func (s *Service) recordRelayed(ctx context.Context, rs []relayed) error {
 	for _, r := range rs {
-		if r.released {
+		switch {
+		case r.recorded:
+		case r.released:
 			if err := s.store.CommentRelayed(ctx, r.id, crier.MessageRef{}, crier.MessageRef{}, s.clock.Now(), true); err != nil {
 				return err
 			}
-			continue
-		}
-		if err := s.store.CommentRelayed(ctx, r.id, r.thread, r.msg, r.retryAt, r.failed); err != nil {
-			return err
+		default:
+			if err := s.store.CommentRelayed(ctx, r.id, r.thread, r.msg, r.retryAt, r.failed); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -1,0 +1,60 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+func TestCommentsAreStoredOnceAndCriersOwnAreNot(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := crier.NewManualClock(start)
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crier.db"), clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	p := newPost(crier.PostScheduled)
+	p.Targets = []string{"sandbox"}
+	require.NoError(t, db.CreatePost(ctx, p, &jobs{}))
+	cs := claim(t, db, p.DueAt)
+	end(t, db, crier.DeliveryEnd{ID: cs[0].Delivery.ID, Status: crier.DeliveryPublished, Result: crier.PublishResult{RemoteID: "1"}}, &jobs{})
+
+	at := start.Add(2 * time.Hour)
+	comments := []crier.Comment{
+		{RemoteID: "c1", RootRemoteID: "1", ParentID: "1", AuthorHandle: "bo", Text: "first", CreatedAt: at},
+		{RemoteID: "c2", RootRemoteID: "1", ParentID: "c1", AuthorHandle: "cy", Text: "second", CreatedAt: at.Add(time.Minute)},
+		{RemoteID: "1", Text: "crier's own post, read back"},
+	}
+	added, err := db.AddComments(ctx, "sandbox", comments, "cursor-1", nil)
+	require.NoError(t, err)
+	require.Len(t, added, 2, "crier's own post is not a comment")
+	again, err := db.AddComments(ctx, "sandbox", comments[:2], "cursor-2", nil)
+	require.NoError(t, err)
+	require.Empty(t, again, "each comment once")
+	cursor, err := db.InboxCursor(ctx, "sandbox")
+	require.NoError(t, err)
+	require.Equal(t, "cursor-2", cursor)
+	require.Equal(t, added[0].ConversationID, added[1].ConversationID, "one conversation under the post")
+	v, latest, err := db.Conversation(ctx, added[0].ConversationID)
+	require.NoError(t, err)
+	require.Equal(t, p.ID, v.PostID)
+	require.Equal(t, "c2", latest.RemoteID)
+
+	// A crash while relaying: the comments keep their place in line.
+	first, err := db.ClaimComments(ctx, 1)
+	require.NoError(t, err)
+	require.Equal(t, "c1", first[0].Comment.RemoteID)
+	clock.Add(time.Minute) // crier starts again a minute later
+	n, err := db.RecoverComments(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	next, err := db.ClaimComments(ctx, 1)
+	require.NoError(t, err)
+	require.Equal(t, "c1", next[0].Comment.RemoteID, "the interrupted comment is still first in line")
+}
