@@ -117,11 +117,14 @@ func (r *Router) inboxList(ctx context.Context, req Request, all bool) (Response
 		return Response{Text: "No open conversations: nobody is waiting for an answer.", Ephemeral: true}, nil
 	}
 	now := r.deps.Clock.Now()
-	open := 0
+	open, handled := 0, 0
 	var lines []string
 	for _, v := range vs {
-		if v.Status == crier.ConversationOpen {
+		switch v.Status {
+		case crier.ConversationOpen:
 			open++
+		case crier.ConversationHandled:
+			handled++
 		}
 		about := "a post crier did not publish"
 		if v.PostID != 0 {
@@ -143,7 +146,11 @@ func (r *Router) inboxList(ctx context.Context, req Request, all bool) (Response
 		}
 		lines = append(lines, fmt.Sprintf("%d  %s  %s  %s  (%d %s, %s)", v.ID, v.Network, state, about, v.Comments, plural(v.Comments, "comment", "comments"), who))
 	}
-	return Response{Text: fmt.Sprintf("%d open, %d waiting for the customer:", open, len(vs)-open), Lines: lines}, nil
+	head := fmt.Sprintf("%d open, %d waiting for the customer", open, len(vs)-open-handled)
+	if all {
+		head += fmt.Sprintf(", %d handled", handled)
+	}
+	return Response{Text: head + ":", Lines: lines}, nil
 }
 
 func (r *Router) reply(ctx context.Context, req Request) (Response, error) {

@@ -96,7 +96,21 @@ func (d *DB) fileComment(ctx context.Context, tx *sql.Tx, c crier.Comment) (int6
 		created = d.clock.Now()
 	}
 	var id int64
-	err := tx.QueryRowContext(ctx, "SELECT id FROM conversations WHERE network = ? AND root_remote_id = ?", c.Network, root).Scan(&id)
+	// An answer to a comment crier has, or to one of crier's replies, is in
+	// that conversation, whatever root the network names (Mastodon names
+	// only the parent).
+	err := tx.QueryRowContext(ctx, `SELECT conversation_id FROM comments WHERE network = ? AND remote_id = ?
+		UNION ALL SELECT conversation_id FROM replies WHERE network = ? AND remote_id = ? LIMIT 1`,
+		c.Network, c.ParentID, c.Network, c.ParentID).Scan(&id)
+	if err == nil && c.ParentID != "" {
+		_, err = tx.ExecContext(ctx, `UPDATE conversations SET status = 'open', last_customer_at = max(last_customer_at, ?) WHERE id = ?`,
+			created.UnixMilli(), id)
+		return id, err
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	err = tx.QueryRowContext(ctx, "SELECT id FROM conversations WHERE network = ? AND root_remote_id = ?", c.Network, root).Scan(&id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		var postID sql.NullInt64
@@ -324,7 +338,8 @@ func (d *DB) ConversationByThread(ctx context.Context, ch crier.ChannelRef) (*cr
 	err := d.inReadTx(ctx, "find conversation", func(tx *sql.Tx) error {
 		var err error
 		v, err = scanConversation(tx.QueryRowContext(ctx, "SELECT "+conversationColumns+conversationFrom+
-			" WHERE v.thread_platform = ? AND v.thread_channel = ? AND v.thread_id = ? ORDER BY v.last_customer_at DESC, v.id DESC LIMIT 1",
+			" WHERE v.thread_platform = ? AND v.thread_channel = ? AND v.thread_id = ?"+
+			" ORDER BY (SELECT max(id) FROM comments WHERE conversation_id = v.id AND relay = 'relayed') DESC NULLS LAST, v.id LIMIT 1",
 			ch.Platform, ch.ID, ch.Thread))
 		if errors.Is(err, sql.ErrNoRows) {
 			return crier.Errorf(crier.ENOTFOUND, "this thread is not one of crier's comment threads")
@@ -364,7 +379,9 @@ func (d *DB) Conversation(ctx context.Context, id int64) (*crier.Conversation, *
 }
 
 func latestComment(ctx context.Context, tx *sql.Tx, conversationID int64) (*crier.StoredComment, error) {
-	c, err := scanComment(tx.QueryRowContext(ctx, "SELECT "+commentColumns+" FROM comments c WHERE c.conversation_id = ? ORDER BY c.created_at DESC, c.id DESC LIMIT 1", conversationID))
+	// The latest the team has seen: relayed, in the order relayed (not by
+	// the time the network claims, which a customer's client sets).
+	c, err := scanComment(tx.QueryRowContext(ctx, "SELECT "+commentColumns+" FROM comments c WHERE c.conversation_id = ? AND c.relay = 'relayed' ORDER BY c.id DESC LIMIT 1", conversationID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -455,6 +472,19 @@ func (d *DB) updateConversation(ctx context.Context, id int64, query string, arg
 func (d *DB) AddReply(ctx context.Context, r *crier.Reply, key func(id int64) string) error {
 	return d.inTx(ctx, "store reply", func(tx *sql.Tx) error {
 		now := d.clock.Now()
+		if r.Asked.ID != "" {
+			// A chat platform may deliver one message twice (Slack retries
+			// an event it thinks was missed): one message, one reply.
+			got, err := scanReply(tx.QueryRowContext(ctx, "SELECT "+replyColumns+` FROM replies
+				WHERE asked_platform = ? AND asked_channel = ? AND asked_id = ?`, r.Asked.Platform, r.Asked.Channel, r.Asked.ID))
+			if err == nil {
+				*r = got
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO replies (conversation_id, comment_id, network, text, author_id, author_name, status,
 			next_at, asked_platform, asked_channel, asked_thread, asked_id, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
@@ -572,8 +602,12 @@ func (d *DB) EndReplies(ctx context.Context, ends []crier.ReplyEnd) error {
 				res, err = tx.ExecContext(ctx, `UPDATE replies SET status = 'published', remote_id = ?, url = ?, last_error = '' WHERE id = ? AND status = 'publishing'`,
 					e.Result.RemoteID, e.Result.URL, e.ID)
 				if err == nil {
-					_, err = tx.ExecContext(ctx, `UPDATE conversations SET status = CASE WHEN status = 'open' THEN 'waiting' ELSE status END,
-						first_response_at = coalesce(first_response_at, ?) WHERE id = (SELECT conversation_id FROM replies WHERE id = ?)`, now, e.ID)
+					// Waiting for the customer, unless they wrote again after
+					// the comment this answers.
+					_, err = tx.ExecContext(ctx, `UPDATE conversations SET
+						status = CASE WHEN status = 'open' AND NOT EXISTS (SELECT 1 FROM comments c, replies r
+							WHERE r.id = ? AND c.conversation_id = r.conversation_id AND c.id > r.comment_id) THEN 'waiting' ELSE status END,
+						first_response_at = coalesce(first_response_at, ?) WHERE id = (SELECT conversation_id FROM replies WHERE id = ?)`, e.ID, now, e.ID)
 				}
 			default:
 				var unclear, next any

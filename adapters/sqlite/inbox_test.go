@@ -27,7 +27,7 @@ func TestCommentsAreStoredOnceAndCriersOwnAreNot(t *testing.T) {
 
 	at := start.Add(2 * time.Hour)
 	comments := []crier.Comment{
-		{RemoteID: "c1", RootRemoteID: "1", ParentID: "1", AuthorHandle: "bo", Text: "first", CreatedAt: at},
+		{RemoteID: "c1", RootRemoteID: "1", ParentID: "1", AuthorHandle: "bo", Text: "first", CreatedAt: at.AddDate(1, 0, 0)},
 		{RemoteID: "c2", RootRemoteID: "1", ParentID: "c1", AuthorHandle: "cy", Text: "second", CreatedAt: at.Add(time.Minute)},
 		{RemoteID: "1", Text: "crier's own post, read back"},
 	}
@@ -44,7 +44,7 @@ func TestCommentsAreStoredOnceAndCriersOwnAreNot(t *testing.T) {
 	v, latest, err := db.Conversation(ctx, added[0].ConversationID)
 	require.NoError(t, err)
 	require.Equal(t, p.ID, v.PostID)
-	require.Equal(t, "c2", latest.RemoteID)
+	require.Nil(t, latest, "nothing relayed yet: nothing the team has seen to answer")
 
 	// A crash while relaying: the comments keep their place in line.
 	first, err := db.ClaimComments(ctx, 1)
@@ -57,4 +57,21 @@ func TestCommentsAreStoredOnceAndCriersOwnAreNot(t *testing.T) {
 	next, err := db.ClaimComments(ctx, 1)
 	require.NoError(t, err)
 	require.Equal(t, "c1", next[0].Comment.RemoteID, "the interrupted comment is still first in line")
+
+	// The latest comment is the latest relayed, whatever time its author's
+	// client claims: c1 says it was written next year.
+	rest, err := db.ClaimComments(ctx, 1)
+	require.NoError(t, err)
+	msg := crier.MessageRef{Platform: "shell", Channel: "inbox", ID: "9"}
+	require.NoError(t, db.CommentRelayed(ctx, rest[0].Comment.ID, crier.MessageRef{}, msg, time.Time{}, false))
+	require.NoError(t, db.CommentRelayed(ctx, next[0].Comment.ID, crier.MessageRef{}, msg, time.Time{}, false))
+	_, latest, err = db.Conversation(ctx, added[0].ConversationID)
+	require.NoError(t, err)
+	require.Equal(t, "c2", latest.RemoteID)
+
+	// A customer answering crier's reply stays in the conversation, though
+	// the network names only the parent (Mastodon).
+	more, err := db.AddComments(ctx, "sandbox", []crier.Comment{{RemoteID: "c3", ParentID: "c2", Text: "thanks"}}, "cursor-3", nil)
+	require.NoError(t, err)
+	require.Equal(t, added[0].ConversationID, more[0].ConversationID)
 }

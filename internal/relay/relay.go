@@ -275,7 +275,9 @@ func (s *Service) watch(ctx context.Context, network string, added []crier.Store
 				s.recent = s.recent[len(s.recent)-20:]
 			}
 		}
-		start := s.opts.Crisis(c.CreatedAt, negative)
+		// The time crier read it, not the time its author's client claims:
+		// one comment dated next year must not blind the alarm.
+		start := s.opts.Crisis(s.clock.Now(), negative)
 		recent := append([]crier.StoredComment(nil), s.recent...)
 		s.mu.Unlock()
 		if start {

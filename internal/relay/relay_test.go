@@ -321,3 +321,22 @@ func TestAPublishedPostOpensItsThreadAtOnce(t *testing.T) {
 	}
 	require.Equal(t, 1, n, "one thread per post")
 }
+
+func TestOneChatMessageIsOneReplyAndAnEmptyThreadSaysSo(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := setup(t)
+	w.publish(t, "Launch day is here!")
+	header := w.chat.Find(t, "💬 Post #1 “")
+	w.chat.Reply(ctx, crier.ThreadReply{Platform: "shell", Channel: "inbox", Thread: header.Ref.ID, MessageID: "m1", UserID: "ana", Text: "Anyone?"})
+	require.Contains(t, texts(w.inThread(header.Ref)), "✗ Nobody has commented on this post yet, so there is nothing to answer. Comments appear in this thread as they come.")
+
+	w.comment(t, `{"id":"c1","post_id":"1","author":"bo","text":"When?"}`)
+	w.poll(t)
+	// Slack delivers an event again when it thinks crier missed it.
+	answer := crier.ThreadReply{Platform: "shell", Channel: "inbox", Thread: header.Ref.ID, MessageID: "m2", UserID: "ana", Text: "Friday"}
+	w.chat.Reply(ctx, answer)
+	w.chat.Reply(ctx, answer)
+	w.idle(t)
+	require.Len(t, w.outboxLines(t), 2, "the post and one reply")
+}

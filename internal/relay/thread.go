@@ -187,10 +187,11 @@ func (s *Service) threadReply(ctx context.Context, r crier.ThreadReply) {
 		s.log.Warn("find the thread's conversation", slog.Any("error", err))
 		return
 	}
-	if latest == nil {
-		return // a thread opened for a post nobody has commented on yet
-	}
 	asked := crier.MessageRef{Platform: r.Platform, Channel: r.Channel, Thread: r.Thread, ID: r.MessageID}
+	if latest == nil {
+		s.say(ctx, asked, "✗ Nobody has commented on this post yet, so there is nothing to answer. Comments appear in this thread as they come.")
+		return
+	}
 	if _, err := s.Reply(ctx, v, latest, crier.User{ID: r.UserID}, r.Text, asked, s.opts.MayReply(r)); err != nil {
 		s.say(ctx, asked, "✗ "+crier.ErrorMessage(err))
 	}
@@ -372,7 +373,7 @@ func (s *Service) alert(ctx context.Context, network string, recent []crier.Stor
 	if len(s.opts.Alert) > 0 {
 		who = strings.Join(s.opts.Alert, ", ")
 	}
-	m := crier.Message{Text: fmt.Sprintf("🚨 Negative comments are piling up on %s (%d recently, more than usual). %s: take a look; pause scheduled posts while you handle it?", network, len(recent), who)}
+	m := crier.Message{Text: fmt.Sprintf("🚨 Negative comments are piling up on %s, more than usual. %s: take a look; pause scheduled posts while you handle it? The latest:", network, who)}
 	start := max(0, len(recent)-5)
 	for _, c := range recent[start:] {
 		m.Lines = append(m.Lines, fmt.Sprintf("%s on %s: %s", firstNonEmpty(c.AuthorName, c.AuthorHandle, "someone"), c.Network, crier.Quote(c.Text, 100)))

@@ -72,6 +72,8 @@ CREATE TABLE replies (
     created_at      INTEGER NOT NULL
 );
 CREATE INDEX replies_next ON replies (next_at, id) WHERE status = 'pending';
+-- One chat message is one reply, however often the platform delivers it.
+CREATE UNIQUE INDEX replies_asked ON replies (asked_platform, asked_channel, asked_id) WHERE asked_id != '';
 
 -- crier's own posts and replies, found by their id on the network: a comment
 -- that is one of them is never relayed (checked for every comment read).
