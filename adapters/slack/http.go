@@ -223,7 +223,7 @@ func (a *Adapter) event(ctx context.Context, payload []byte) {
 	h := a.onThread
 	a.mu.Unlock()
 	if h != nil {
-		h(ctx, crier.ThreadReply{Platform: Platform, Channel: e.Channel, Thread: e.ThreadTS, MessageID: e.TS, UserID: e.User, Text: e.Text})
+		h(ctx, crier.ThreadReply{Platform: Platform, Channel: e.Channel, Thread: e.ThreadTS, MessageID: e.TS, UserID: e.User, Text: typedText(e.Text)})
 	}
 }
 
