@@ -165,5 +165,5 @@ func TestThreadRepliesReachTheHandler(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	mu.Lock()
 	defer mu.Unlock()
-	require.Equal(t, []crier.ThreadReply{{Platform: "discord", Channel: launch, Thread: thread, MessageID: "2000000000000000001", UserID: "1900000000000000001", Text: "thanks!"}}, got)
+	require.Equal(t, []crier.ThreadReply{{Platform: "discord", Channel: launch, Thread: thread, MessageID: "2000000000000000001", UserID: "1900000000000000001", UserName: "x", Text: "thanks!"}}, got)
 }

@@ -200,19 +200,27 @@ func (a *Adapter) request(i *discordgo.Interaction, command, text string) comman
 	case i.User != nil:
 		u.ID, u.Name = i.User.ID, i.User.Username
 	}
-	for _, role := range crier.Roles() {
-		for _, m := range a.opts.Roles[role] {
-			if m == "*" || m == u.ID || slices.Contains(memberRoles, m) {
-				u.Roles = append(u.Roles, role)
-				break
-			}
-		}
-	}
+	u.Roles = a.rolesOf(u.ID, memberRoles)
 	return commands.Request{
 		Platform: Platform, User: u,
 		Channel: crier.ChannelRef{Platform: Platform, ID: i.ChannelID},
 		Command: strings.ToLower(command), Text: strings.TrimSpace(text),
 	}
+}
+
+// rolesOf is a person's roles in bot.yaml, by their user id and their
+// Discord roles in the guild.
+func (a *Adapter) rolesOf(userID string, memberRoles []string) []crier.Role {
+	var roles []crier.Role
+	for _, role := range crier.Roles() {
+		for _, m := range a.opts.Roles[role] {
+			if m == "*" || m == userID || slices.Contains(memberRoles, m) {
+				roles = append(roles, role)
+				break
+			}
+		}
+	}
+	return roles
 }
 
 func (a *Adapter) run(ctx context.Context, req commands.Request) commands.Response {

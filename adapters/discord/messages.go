@@ -39,7 +39,12 @@ func (a *Adapter) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 	h := a.onThread
 	a.mu.Unlock()
 	if h != nil {
-		h(context.Background(), crier.ThreadReply{Platform: Platform, Channel: info.parent, Thread: m.ChannelID, MessageID: m.ID, UserID: m.Author.ID, Text: m.Content})
+		var memberRoles []string
+		if m.Member != nil {
+			memberRoles = m.Member.Roles
+		}
+		h(context.Background(), crier.ThreadReply{Platform: Platform, Channel: info.parent, Thread: m.ChannelID, MessageID: m.ID,
+			UserID: m.Author.ID, UserName: m.Author.Username, Roles: a.rolesOf(m.Author.ID, memberRoles), Text: m.Content})
 	}
 }
 

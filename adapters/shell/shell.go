@@ -212,7 +212,8 @@ func (s *Shell) reply(ctx context.Context, line string) (ok bool) {
 	case h == nil:
 		s.print("Nothing reads thread replies in this crier. Commands start with a slash, like /help.")
 	default:
-		h(ctx, crier.ThreadReply{Platform: Platform, Channel: channel, Thread: root, MessageID: id, UserID: s.user.ID, Text: text})
+		h(ctx, crier.ThreadReply{Platform: Platform, Channel: channel, Thread: root, MessageID: id, UserID: s.user.ID,
+			UserName: s.user.Name, Roles: s.user.Roles, Text: text})
 	}
 	return true
 }

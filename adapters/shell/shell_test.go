@@ -122,8 +122,8 @@ func TestChatNumbersMessagesAndAPersonAnswersOne(t *testing.T) {
 	require.Equal(t, "6", other.ID)
 
 	require.Equal(t, []crier.ThreadReply{
-		{Platform: "shell", Channel: "general", Thread: "1", MessageID: "2", UserID: "you", Text: "when does it ship?"},
-		{Platform: "shell", Channel: "general", Thread: "1", MessageID: "4", UserID: "you", Text: "soon, thanks"},
+		{Platform: "shell", Channel: "general", Thread: "1", MessageID: "2", UserID: "you", UserName: "you", Text: "when does it ship?"},
+		{Platform: "shell", Channel: "general", Thread: "1", MessageID: "4", UserID: "you", UserName: "you", Text: "soon, thanks"},
 	}, replies, "#2 is in the thread of #1, so answering it answers in that thread")
 	require.Equal(t, strings.Join([]string{
 		"[#1] ✓ Post #1 published",
@@ -159,8 +159,8 @@ func TestThreadsOfAnEarlierRunAndOfAnotherChannelAreAnsweredWhereTheyAre(t *test
 	sh.OnThreadReply(func(_ context.Context, r crier.ThreadReply) { replies = append(replies, r) })
 	require.NoError(t, sh.Run(ctx, router(t)))
 	require.Equal(t, []crier.ThreadReply{
-		{Platform: "shell", Channel: "inbox", Thread: "r2.1", MessageID: "r2.3", UserID: "you", Text: "Friday!"},
-		{Platform: "shell", Channel: "inbox", Thread: "r1.7", MessageID: "r2.4", UserID: "you", Text: "thanks"},
+		{Platform: "shell", Channel: "inbox", Thread: "r2.1", MessageID: "r2.3", UserID: "you", UserName: "you", Text: "Friday!"},
+		{Platform: "shell", Channel: "inbox", Thread: "r1.7", MessageID: "r2.4", UserID: "you", UserName: "you", Text: "thanks"},
 	}, replies, "an answer goes to the message's channel and thread, also a thread of an earlier run")
 	require.Contains(t, out.String(), "[#2 in #inbox re an earlier message] bo: when?")
 }

@@ -223,7 +223,9 @@ func (a *Adapter) event(ctx context.Context, payload []byte) {
 	h := a.onThread
 	a.mu.Unlock()
 	if h != nil {
-		h(ctx, crier.ThreadReply{Platform: Platform, Channel: e.Channel, Thread: e.ThreadTS, MessageID: e.TS, UserID: e.User, Text: typedText(e.Text)})
+		u := a.user(ctx, e.User, "") // roles from user ids and user groups, as for commands
+		h(ctx, crier.ThreadReply{Platform: Platform, Channel: e.Channel, Thread: e.ThreadTS, MessageID: e.TS,
+			UserID: e.User, UserName: u.Name, Roles: u.Roles, Text: typedText(e.Text)})
 	}
 }
 

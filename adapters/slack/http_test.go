@@ -310,8 +310,8 @@ func TestThreadRepliesReachTheHandlerOnce(t *testing.T) {
 		byTS[m.MessageID] = m
 	}
 	require.Equal(t, map[string]crier.ThreadReply{
-		"2.0": {Platform: "slack", Channel: "C0LAUNCH1", Thread: "1.0", MessageID: "2.0", UserID: "U_ANA", Text: "Thanks, we fixed it!"},
-		"9.0": {Platform: "slack", Channel: "C0LAUNCH1", Thread: "1.0", MessageID: "9.0", UserID: "U_ANA", Text: "Thanks, we fixed it!"},
+		"2.0": {Platform: "slack", Channel: "C0LAUNCH1", Thread: "1.0", MessageID: "2.0", UserID: "U_ANA", Roles: []crier.Role{crier.RoleScheduler}, Text: "Thanks, we fixed it!"},
+		"9.0": {Platform: "slack", Channel: "C0LAUNCH1", Thread: "1.0", MessageID: "9.0", UserID: "U_ANA", Roles: []crier.Role{crier.RoleScheduler}, Text: "Thanks, we fixed it!"},
 	}, byTS)
 }
 

@@ -68,7 +68,11 @@ type ThreadReply struct {
 	Thread    string // the thread: Slack's parent ts, Discord's thread channel id
 	MessageID string // the reply itself: Slack's ts, Discord's message id
 	UserID    string
-	Text      string
+	UserName  string // "" when the chat did not say
+	// Roles are the person's roles as the chat resolved them from bot.yaml
+	// (user ids, Slack user groups, Discord roles); nil when it could not.
+	Roles []Role
+	Text  string
 }
 
 // ThreadHandler receives thread replies from every chat adapter.

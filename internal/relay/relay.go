@@ -32,7 +32,8 @@ type Options struct {
 	// or inbox.channels for that network).
 	Channel func(network string) crier.ChannelRef
 	// MayReply says whether the person who typed in a thread holds the
-	// replier role.
+	// replier role, when the chat did not resolve their roles itself
+	// (ThreadReply.Roles).
 	MayReply func(r crier.ThreadReply) bool
 	// Installation is the store's random id, part of every reply's
 	// idempotency key.

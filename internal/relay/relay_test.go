@@ -340,3 +340,18 @@ func TestOneChatMessageIsOneReplyAndAnEmptyThreadSaysSo(t *testing.T) {
 	w.idle(t)
 	require.Len(t, w.outboxLines(t), 2, "the post and one reply")
 }
+
+func TestARoleTheChatResolvedLetsAPersonAnswer(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.publish(t, "Launch day is here!")
+	w.comment(t, `{"id":"c1","post_id":"1","author":"bo","text":"When?"}`)
+	w.poll(t)
+	header := w.chat.Find(t, "💬 Post #1 “")
+	// rui is no replier by user id, but a Slack user group or Discord role
+	// the chat resolved makes him one.
+	w.chat.Reply(context.Background(), crier.ThreadReply{Platform: "shell", Channel: "inbox", Thread: header.Ref.ID, MessageID: "m1",
+		UserID: "rui", UserName: "Rui", Roles: []crier.Role{crier.RoleReplier}, Text: "Friday"})
+	w.idle(t)
+	require.Len(t, w.outboxLines(t), 2)
+}

@@ -192,7 +192,9 @@ func (s *Service) threadReply(ctx context.Context, r crier.ThreadReply) {
 		s.say(ctx, asked, "✗ Nobody has commented on this post yet, so there is nothing to answer. Comments appear in this thread as they come.")
 		return
 	}
-	if _, err := s.Reply(ctx, v, latest, crier.User{ID: r.UserID}, r.Text, asked, s.opts.MayReply(r)); err != nil {
+	who := crier.User{ID: r.UserID, Name: r.UserName, Roles: r.Roles}
+	may := who.Can(crier.RoleReplier) || s.opts.MayReply(r)
+	if _, err := s.Reply(ctx, v, latest, who, r.Text, asked, may); err != nil {
 		s.say(ctx, asked, "✗ "+crier.ErrorMessage(err))
 	}
 }
