@@ -48,6 +48,14 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 			srv.Handle(pattern, h)
 		}
 	}
+	if srv == nil && a.relay != nil {
+		for _, n := range a.networks {
+			if n.Kind() == "webhook" {
+				log.Warn("webhook comments cannot reach crier: set http.listen in bot.yaml so receivers can POST them to /webhooks/<network>/comments",
+					slog.String("network", n.Name()))
+			}
+		}
+	}
 	if srv != nil && a.relay != nil {
 		// Webhook networks send comments to crier: signed POSTs.
 		for _, n := range a.networks {

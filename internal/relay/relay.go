@@ -282,7 +282,11 @@ func (s *Service) watch(ctx context.Context, network string, added []crier.Store
 		recent := append([]crier.StoredComment(nil), s.recent...)
 		s.mu.Unlock()
 		if start {
-			s.alert(ctx, network, recent)
+			// Not bound to the request that brought the comment (a webhook
+			// sender may hang up): the alert still goes out.
+			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			s.alert(actx, network, recent)
+			cancel()
 		}
 	}
 }

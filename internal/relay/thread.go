@@ -82,7 +82,7 @@ func (s *Service) recordRelayed(ctx context.Context, rs []relayed) error {
 // networks whose comments go to one channel has one thread. When the chat
 // cannot be reached, the post's first comment opens it.
 func (s *Service) OpenThread(ctx context.Context, p *crier.Post, network string, res crier.PublishResult) {
-	if res.RemoteID == "" {
+	if res.RemoteID == "" || !s.hearsComments(network) {
 		return
 	}
 	v, err := s.store.OpenConversation(ctx, network, res.RemoteID, p.ID)
@@ -92,6 +92,19 @@ func (s *Service) OpenThread(ctx context.Context, p *crier.Post, network string,
 	if err != nil {
 		s.log.Warn("open the post's comment thread; its first comment opens it", slog.Int64("post_id", p.ID), slog.Any("error", err))
 	}
+}
+
+// hearsComments says whether comments can come from network: one crier
+// reads (an inbox or a stream), or a webhook, which sends them. A post to a
+// Slack or Discord channel gets none: its comments are already in chat.
+func (s *Service) hearsComments(network string) bool {
+	n, ok := s.networks[network]
+	if !ok {
+		return false
+	}
+	_, inbox := n.(crier.Inbox)
+	_, stream := n.(crier.Streamer)
+	return inbox || stream || n.Kind() == "webhook"
 }
 
 // ensureThread gives conversation v a chat thread: the one its post has in
