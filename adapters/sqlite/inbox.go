@@ -135,6 +135,25 @@ func (d *DB) fileComment(ctx context.Context, tx *sql.Tx, c crier.Comment) (int6
 	return id, err
 }
 
+// NegativeSince returns when each negative comment stored since then was
+// stored, oldest first.
+func (d *DB) NegativeSince(ctx context.Context, since time.Time) ([]time.Time, error) {
+	rows, err := d.db.QueryContext(ctx, "SELECT stored_at FROM comments WHERE sentiment = 'negative' AND stored_at >= ? ORDER BY stored_at", since.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("recent negative comments: %w", err)
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var at int64
+		if err := rows.Scan(&at); err != nil {
+			return nil, fmt.Errorf("recent negative comments: %w", err)
+		}
+		out = append(out, time.UnixMilli(at).UTC())
+	}
+	return out, rows.Err()
+}
+
 // InboxCursor returns the cursor saved for network.
 func (d *DB) InboxCursor(ctx context.Context, network string) (string, error) {
 	var cursor string

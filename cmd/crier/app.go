@@ -390,7 +390,7 @@ func openRelay(cfg *config.Config, engine *jobs.Engine, db *sqlite.DB, networks 
 		if err != nil {
 			return nil, err
 		}
-		opts.Crisis = alarm.Observe
+		opts.Crisis, opts.CrisisHistory = alarm.Observe, c.Baseline+c.Window
 	}
 	return relay.New(opts)
 }

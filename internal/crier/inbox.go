@@ -114,6 +114,9 @@ type InboxStore interface {
 	// it returns the comments stored now. score gives each new comment's
 	// sentiment.
 	AddComments(ctx context.Context, network string, cs []Comment, cursor string, score func(Comment) string) ([]StoredComment, error)
+	// NegativeSince returns when each negative comment stored since then
+	// was stored, oldest first: the crisis alarm's memory across restarts.
+	NegativeSince(ctx context.Context, since time.Time) ([]time.Time, error)
 	// InboxCursor returns the cursor saved for network ("" for none).
 	InboxCursor(ctx context.Context, network string) (string, error)
 

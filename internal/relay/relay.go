@@ -45,11 +45,17 @@ type Options struct {
 	// Crisis, when set, is told of every comment as it is stored and says
 	// when negative ones start a crisis episode; crier then posts an alert
 	// in the inbox channel, naming Alert (the people with the alert role).
-	Crisis   func(at time.Time, negative bool) (start bool)
-	Alert    []string
-	Location func(crier.ChannelRef) *time.Location // for times in threads; nil or nil result: UTC
-	Clock    crier.Clock                           // nil: the system clock
-	Logger   *slog.Logger                          // nil discards
+	Crisis func(at time.Time, negative bool) (start bool)
+	// CrisisHistory is how far back Start tells Crisis of the negative
+	// comments already stored (its baseline and window), so a restart
+	// neither forgets the usual rate nor alerts again for an episode
+	// already raised. Each Start does: Crisis is meant to be new with the
+	// process, as crier's alarm is.
+	CrisisHistory time.Duration
+	Alert         []string
+	Location      func(crier.ChannelRef) *time.Location // for times in threads; nil or nil result: UTC
+	Clock         crier.Clock                           // nil: the system clock
+	Logger        *slog.Logger                          // nil discards
 }
 
 // Service runs the relay.
@@ -125,6 +131,15 @@ func (s *Service) Start(ctx context.Context) error {
 	defer s.mu.Unlock()
 	if s.cancel != nil {
 		return nil
+	}
+	if s.opts.Crisis != nil && s.opts.CrisisHistory > 0 {
+		times, err := s.store.NegativeSince(ctx, s.clock.Now().Add(-s.opts.CrisisHistory))
+		if err != nil {
+			return fmt.Errorf("start the comment relay: %w", err)
+		}
+		for _, at := range times {
+			_ = s.opts.Crisis(at, true) // raised before the restart, if at all
+		}
 	}
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel

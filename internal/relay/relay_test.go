@@ -355,3 +355,43 @@ func TestARoleTheChatResolvedLetsAPersonAnswer(t *testing.T) {
 	w.idle(t)
 	require.Len(t, w.outboxLines(t), 2)
 }
+
+func TestTheCrisisAlarmRemembersAcrossARestart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	alarm, err := sentiment.NewAlarm(sentiment.AlarmOptions{Negative: 3, Window: 30 * time.Minute, Ratio: 2, Baseline: 7 * 24 * time.Hour})
+	require.NoError(t, err)
+	var observe func(time.Time, bool) bool = alarm.Observe
+	w := setup(t, func(o *relay.Options) {
+		o.Score = func(text string) string { return "negative" }
+		o.Crisis = func(at time.Time, negative bool) bool { return observe(at, negative) }
+		o.CrisisHistory = 7*24*time.Hour + 30*time.Minute
+	})
+	w.publish(t, "Launch day is here!")
+	for _, id := range []string{"c1", "c2", "c3"} {
+		w.comment(t, `{"id":"`+id+`","post_id":"1","author":"bo","text":"bad"}`)
+	}
+	w.poll(t)
+	alerts := func() int {
+		n := 0
+		for _, m := range w.chat.Messages() {
+			if strings.HasPrefix(m.Text, "🚨") {
+				n++
+			}
+		}
+		return n
+	}
+	require.Equal(t, 1, alerts())
+
+	// crier restarts: a new alarm, told of what is stored.
+	w.relay.Stop()
+	fresh, err := sentiment.NewAlarm(sentiment.AlarmOptions{Negative: 3, Window: 30 * time.Minute, Ratio: 2, Baseline: 7 * 24 * time.Hour})
+	require.NoError(t, err)
+	observe = fresh.Observe
+	require.NoError(t, w.relay.Start(ctx))
+	for _, id := range []string{"c4", "c5", "c6"} {
+		w.comment(t, `{"id":"`+id+`","post_id":"1","author":"bo","text":"still bad"}`)
+	}
+	w.poll(t)
+	require.Equal(t, 1, alerts(), "the same episode: no second alert after the restart")
+}
