@@ -233,7 +233,12 @@ func (s *Service) Reply(ctx context.Context, v *crier.Conversation, c *crier.Sto
 	if _, ok := n.(crier.Replier); !ok {
 		return nil, crier.Errorf(crier.EINVALID, "crier cannot answer comments on %s; answer there directly.", c.Network)
 	}
-	count := n.Check(text)
+	counted := text
+	if n.Kind() == "mastodon" && strings.HasPrefix(c.AuthorHandle, "@") && !strings.Contains(strings.ToLower(text), strings.ToLower(c.AuthorHandle)) {
+		// Mastodon puts the author's @handle first: it counts too.
+		counted = c.AuthorHandle + " " + text
+	}
+	count := n.Check(counted)
 	for _, k := range append([]crier.Count{count}, count.Also...) {
 		if k.Over() > 0 {
 			unit := k.Unit
