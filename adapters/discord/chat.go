@@ -160,9 +160,14 @@ func (a *Adapter) startThread(ctx context.Context, channelID, messageID, name st
 	if err != nil {
 		return "", fmt.Errorf("discord start thread: %w", err)
 	}
-	a.mu.Lock()
-	a.threads[th.ID] = threadInfo{owner: a.bot(), parent: channelID, isThread: true}
-	a.mu.Unlock()
+	// Before the gateway's Ready crier does not know its own user id: the
+	// thread is then looked up (owner_id) when someone writes in it, rather
+	// than kept as nobody's, which would drop every answer in it.
+	if bot := a.bot(); bot != "" {
+		a.mu.Lock()
+		a.threads[th.ID] = threadInfo{owner: bot, parent: channelID, isThread: true}
+		a.mu.Unlock()
+	}
 	return th.ID, nil
 }
 
