@@ -17,6 +17,7 @@ type Inbox interface {
 	Conversation(ctx context.Context, id int64) (*crier.Conversation, *crier.StoredComment, error)
 	Assign(ctx context.Context, id int64, userID, userName string) (*crier.Conversation, error)
 	MarkHandled(ctx context.Context, id int64) (*crier.Conversation, error)
+	ConversationComments(ctx context.Context, id int64, limit int) ([]crier.StoredComment, error)
 	Reply(ctx context.Context, v *crier.Conversation, c *crier.StoredComment, who crier.User, text string, asked crier.MessageRef, may bool) (*crier.Reply, error)
 }
 
@@ -44,6 +45,52 @@ func (r *Router) replyDef() Definition {
 		Role:     crier.RoleReplier,
 		Handler:  r.reply,
 	}
+}
+
+func (r *Router) threadDef() Definition {
+	return Definition{
+		Name:     "thread",
+		Usage:    "/thread <n>",
+		Summary:  "Read conversation n: its latest comments, oldest first, with who wrote them and when.",
+		Examples: []string{"/thread 3"},
+		Handler:  r.thread,
+	}
+}
+
+// threadRows is how many comments /thread shows.
+const threadRows = 10
+
+func (r *Router) thread(ctx context.Context, req Request) (Response, error) {
+	if r.deps.Inbox == nil {
+		return Response{}, r.noInbox()
+	}
+	id, err := conversationID(req.Text, "/thread 3")
+	if err != nil {
+		return Response{}, err
+	}
+	v, _, err := r.deps.Inbox.Conversation(ctx, id)
+	if err != nil {
+		return Response{}, inboxRefusal(err, id)
+	}
+	cs, err := r.deps.Inbox.ConversationComments(ctx, id, threadRows)
+	if err != nil {
+		return Response{}, err
+	}
+	about := "a post crier did not publish"
+	if v.PostID != 0 {
+		about = fmt.Sprintf("post #%d %s", v.PostID, crier.Quote(v.PostText, 60))
+	}
+	loc, now := r.location(req.User), r.deps.Clock.Now()
+	lines := make([]string, 0, len(cs)+1)
+	for _, c := range cs {
+		lines = append(lines, fmt.Sprintf("%s, %s: %s", firstNonEmpty(c.AuthorName, c.AuthorHandle, "someone"),
+			timeparse.Clock(c.CreatedAt, loc, now, false), c.Text))
+	}
+	if v.Comments > len(cs) {
+		lines = append([]string{fmt.Sprintf("(the latest %d of %d)", len(cs), v.Comments)}, lines...)
+	}
+	return Response{Text: fmt.Sprintf("Conversation %d on %s, about %s:", v.ID, v.Network, about), Lines: lines,
+		Ephemeral: true}, nil
 }
 
 func (r *Router) pauseDef() Definition {

@@ -45,6 +45,17 @@ func (f *fakeInbox) MarkHandled(_ context.Context, id int64) (*crier.Conversatio
 	return v, err
 }
 
+func (f *fakeInbox) ConversationComments(_ context.Context, id int64, limit int) ([]crier.StoredComment, error) {
+	if id != 3 {
+		return nil, nil
+	}
+	at := time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC)
+	return []crier.StoredComment{
+		{Comment: crier.Comment{AuthorName: "Bo", AuthorHandle: "bo", Text: "When?", CreatedAt: at}},
+		{Comment: crier.Comment{AuthorHandle: "cy", Text: "Me too", CreatedAt: at.Add(time.Minute)}},
+	}, nil
+}
+
 func (f *fakeInbox) Reply(_ context.Context, v *crier.Conversation, c *crier.StoredComment, who crier.User, text string, _ crier.MessageRef, may bool) (*crier.Reply, error) {
 	if !may {
 		return nil, crier.Errorf(crier.EFORBIDDEN, "not a replier")
@@ -80,6 +91,11 @@ func TestInboxListsTakesClosesAndAnswers(t *testing.T) {
 	require.Equal(t, "✓ Your answer to bo on mastodon is on its way.", say(replier, "reply", "3 Friday!").Text)
 	require.Equal(t, "✗ You need the replier role to use /reply. Ask whoever runs crier to add you under roles: in bot.yaml.", say(other, "reply", "3 Friday!").Text)
 	require.Equal(t, []string{"Friday!"}, in.replied)
+
+	resp = say(other, "thread", "3")
+	require.Equal(t, "Conversation 3 on mastodon, about post #12 “Launch day”:", resp.Text)
+	require.Equal(t, []string{"Bo, 07:00 UTC: When?", "cy, 07:01 UTC: Me too"}, resp.Lines)
+	require.Equal(t, "✗ Give the conversation's number from /inbox, like: /thread 3", say(other, "thread", "").Text)
 
 	off := commands.New(commands.Deps{Clock: crier.NewManualClock(now)})
 	resp = off.Handle(context.Background(), commands.Request{Platform: "shell", User: replier, Command: "inbox"})

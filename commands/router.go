@@ -124,7 +124,7 @@ func New(deps Deps) *Router {
 	r := &Router{deps: deps, byName: map[string]int{}, zones: newZoneIndex(tzZones())}
 	for _, d := range []Definition{
 		r.scheduleDef(), r.draftDef(), r.queueDef(), r.rescheduleDef(), r.cancelDef(),
-		r.publishedDef(), r.republishDef(), r.inboxDef(), r.replyDef(), r.pauseDef(), r.resumeDef(),
+		r.publishedDef(), r.republishDef(), r.inboxDef(), r.threadDef(), r.replyDef(), r.pauseDef(), r.resumeDef(),
 		r.timezoneDef(), r.helpDef(),
 	} {
 		r.byName[d.Name] = len(r.defs)

@@ -410,6 +410,25 @@ func latestComment(ctx context.Context, tx *sql.Tx, conversationID int64) (*crie
 	return &c, nil
 }
 
+// ConversationComments returns the latest limit comments of conversation
+// id, oldest first.
+func (d *DB) ConversationComments(ctx context.Context, id int64, limit int) ([]crier.StoredComment, error) {
+	rows, err := d.db.QueryContext(ctx, "SELECT "+commentColumns+" FROM (SELECT * FROM comments WHERE conversation_id = ? ORDER BY id DESC LIMIT ?) c ORDER BY c.id", id, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list comments: %w", err)
+	}
+	defer rows.Close()
+	var out []crier.StoredComment
+	for rows.Next() {
+		c, err := scanComment(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list comments: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // Comment returns comment id.
 func (d *DB) Comment(ctx context.Context, id int64) (*crier.StoredComment, error) {
 	c, err := scanComment(d.db.QueryRowContext(ctx, "SELECT "+commentColumns+" FROM comments c WHERE c.id = ?", id))

@@ -74,4 +74,8 @@ func TestCommentsAreStoredOnceAndCriersOwnAreNot(t *testing.T) {
 	more, err := db.AddComments(ctx, "sandbox", []crier.Comment{{RemoteID: "c3", ParentID: "c2", Text: "thanks"}}, "cursor-3", nil)
 	require.NoError(t, err)
 	require.Equal(t, added[0].ConversationID, more[0].ConversationID)
+
+	latest2, err := db.ConversationComments(ctx, added[0].ConversationID, 2)
+	require.NoError(t, err)
+	require.Equal(t, []string{"c2", "c3"}, []string{latest2[0].RemoteID, latest2[1].RemoteID}, "the latest two, oldest first")
 }

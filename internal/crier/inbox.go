@@ -149,6 +149,9 @@ type InboxStore interface {
 	ConversationByThread(ctx context.Context, ch ChannelRef) (*Conversation, *StoredComment, error)
 	// Conversation returns conversation id with its latest comment.
 	Conversation(ctx context.Context, id int64) (*Conversation, *StoredComment, error)
+	// ConversationComments returns the latest limit comments of
+	// conversation id, oldest first.
+	ConversationComments(ctx context.Context, id int64, limit int) ([]StoredComment, error)
 	// Comment returns comment id.
 	Comment(ctx context.Context, id int64) (*StoredComment, error)
 	// Conversations lists conversations by f, oldest waiting first.

@@ -25,3 +25,8 @@ func (s *Service) Assign(ctx context.Context, id int64, userID, userName string)
 func (s *Service) MarkHandled(ctx context.Context, id int64) (*crier.Conversation, error) {
 	return s.store.MarkHandled(ctx, id)
 }
+
+// ConversationComments returns the latest limit comments of conversation id.
+func (s *Service) ConversationComments(ctx context.Context, id int64, limit int) ([]crier.StoredComment, error) {
+	return s.store.ConversationComments(ctx, id, limit)
+}
