@@ -127,7 +127,7 @@ func TestReplyToOwnPostAndToDeletedComments(t *testing.T) {
 	req.InReplyTo = gone
 	_, err = b.net.Reply(ctx, req)
 	require.True(t, crier.IsPermanent(err), "%v", err)
-	require.Contains(t, crier.ErrorMessage(err), "no longer has the post being answered")
+	require.Contains(t, crier.ErrorMessage(err), "is no longer on Mastodon")
 }
 
 func TestRetryAfter(t *testing.T) {

@@ -117,7 +117,7 @@ func (n *Network) createFailed(what string, replyTo string, err error) error {
 			return n.authFailed(what, status, msg, err)
 		case status == http.StatusNotFound && replyTo != "":
 			return crier.Permanent(n.wrap(what, crier.Errorf(crier.EPERMANENT,
-				"Mastodon (%s) no longer has the post being answered (%s): it was deleted or is not visible to crier.", n.name, replyTo), err))
+				"The comment being answered is no longer on Mastodon (%s; %s): it was deleted or hidden, so there is nothing to reply to. Mark the conversation handled.", n.name, replyTo), err))
 		case status == http.StatusRequestEntityTooLarge:
 			return crier.Permanent(n.wrap(what, crier.Errorf(crier.EPERMANENT,
 				"Mastodon (%s) says the post is too large.", n.name), err))

@@ -50,7 +50,7 @@ func (n *Network) Reply(ctx context.Context, req crier.PublishRequest) (crier.Pu
 	if err != nil {
 		if status, _, ok := statusOf(err); ok && status == http.StatusNotFound {
 			return crier.PublishResult{}, crier.Permanent(n.wrap("reply", crier.Errorf(crier.EPERMANENT,
-				"Mastodon (%s) no longer has the post being answered (%s): it was deleted or is not visible to crier.", n.name, req.InReplyTo), err))
+				"The comment being answered is no longer on Mastodon (%s; %s): it was deleted or hidden, so there is nothing to reply to. Mark the conversation handled.", n.name, req.InReplyTo), err))
 		}
 		return crier.PublishResult{}, n.readFailed("read the post being answered", err)
 	}

@@ -20,7 +20,8 @@ import (
 // never retried in a loop; a wait that would outlast ctx's deadline is not
 // started: the 429 is the error.
 func (a *Adapter) post(ctx context.Context, channel, threadTS, text string, extra ...slackapi.MsgOption) (string, error) {
-	if err := a.limiter(channel).Wait(ctx); err != nil {
+	l := a.limiter(channel)
+	if err := l.Wait(ctx); err != nil {
 		return "", fmt.Errorf("slack post to %s: %w", channel, err)
 	}
 	opts := append([]slackapi.MsgOption{slackapi.MsgOptionText(text, false)}, extra...)
@@ -32,8 +33,20 @@ func (a *Adapter) post(ctx context.Context, channel, threadTS, text string, extr
 		var limited *slackapi.RateLimitedError
 		if errors.As(err, &limited) {
 			a.opts.Metrics.RateLimited(Platform)
+			// Slack says this channel is over its pace: the tokens saved
+			// up meanwhile are not Slack's to give, so the messages behind
+			// this one each wait a full interval (or they would each meet
+			// a 429 of their own).
+			if n := int(l.Tokens()); n > 0 {
+				l.ReserveN(time.Now(), n)
+			}
 			if d := max(limited.RetryAfter, time.Second); attempt == 0 && netcall.Fits(ctx, d) {
 				if err := crier.Sleep(ctx, a.opts.Clock, d); err != nil {
+					return "", fmt.Errorf("slack post to %s: %w", channel, err)
+				}
+				// The retry takes its turn like any message, so the one
+				// behind it does not follow at once.
+				if err := l.Wait(ctx); err != nil {
 					return "", fmt.Errorf("slack post to %s: %w", channel, err)
 				}
 				continue

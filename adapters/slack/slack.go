@@ -120,7 +120,9 @@ func New(opts Options) (*Adapter, error) {
 		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
 	if opts.PerChannel == 0 {
-		opts.PerChannel = 1
+		// Slack's "1 per second", with a margin: Slack measures the gaps
+		// as they arrive, a few milliseconds apart from how they left.
+		opts.PerChannel = rate.Every(1050 * time.Millisecond)
 	}
 	apiOpts := []slackapi.Option{slackapi.OptionHTTPClient(opts.HTTPClient)}
 	if opts.APIURL != "" {
