@@ -57,7 +57,10 @@ func (m *Main) runShell(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := a.start(ctx); err != nil {
+	// A stop asked for while crier starts (SIGTERM right after launch)
+	// waits for the start to finish, then stops as usual: a start cut
+	// short would report a failure that is none.
+	if err := a.start(context.WithoutCancel(ctx)); err != nil {
 		_ = a.stop(time.Second)
 		return err
 	}
