@@ -199,8 +199,36 @@ func chatMessage(m crier.Message) *discordgo.MessageSend {
 		}
 	}
 	send := &discordgo.MessageSend{Content: Content(resp), Components: renderButtons(resp.Buttons), AllowedMentions: noPings()}
+	// The people to notify, and only they: Discord user ids.
+	var users []string
+	for _, id := range m.Mention {
+		if isSnowflake(id) {
+			users = append(users, id)
+		}
+	}
+	if len(users) > 0 {
+		prefix := ""
+		for _, id := range users {
+			prefix += "<@" + id + "> "
+		}
+		send.Content = prefix + send.Content
+		send.AllowedMentions = &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}, Users: users}
+	}
 	if m.File != nil {
 		send.Files = []*discordgo.File{{Name: m.File.Name, ContentType: m.File.ContentType, Reader: bytes.NewReader(m.File.Data)}}
 	}
 	return send
+}
+
+// isSnowflake reports whether id looks like a Discord id: 17 to 20 digits.
+func isSnowflake(id string) bool {
+	if len(id) < 17 || len(id) > 20 {
+		return false
+	}
+	for _, c := range id {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -168,6 +168,9 @@ func (s *Shell) OnThreadReply(h crier.ThreadHandler) {
 // render is a message as the shell prints it.
 func render(m crier.Message) string {
 	text := m.Text
+	if len(m.Mention) > 0 {
+		text = "@" + strings.Join(m.Mention, " @") + " " + text
+	}
 	for _, l := range m.Lines {
 		text += "\n  " + l
 	}

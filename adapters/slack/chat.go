@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -31,10 +33,18 @@ func (a *Adapter) Platform() string { return Platform }
 func (a *Adapter) Post(ctx context.Context, ch crier.ChannelRef, m crier.Message) (crier.MessageRef, error) {
 	resp := messageResponse(m)
 	var opts []slackapi.MsgOption
-	if len(resp.Lines) > 0 || len(resp.Buttons) > 0 {
-		opts = append(opts, slackapi.MsgOptionBlocks(Blocks(resp)...))
+	text, mention := FallbackText(resp), mentions(m.Mention)
+	if mention != "" {
+		text = mention + " " + text
 	}
-	ts, err := a.post(ctx, ch.ID, ch.Thread, FallbackText(resp), opts...)
+	if len(resp.Lines) > 0 || len(resp.Buttons) > 0 || mention != "" {
+		blocks := Blocks(resp)
+		if mention != "" {
+			blocks = append([]slackapi.Block{section("crier_mention", mention)}, blocks...)
+		}
+		opts = append(opts, slackapi.MsgOptionBlocks(blocks...))
+	}
+	ts, err := a.post(ctx, ch.ID, ch.Thread, text, opts...)
 	if err != nil {
 		return crier.MessageRef{}, err
 	}
@@ -102,4 +112,25 @@ func messageResponse(m crier.Message) commands.Response {
 		}
 	}
 	return resp
+}
+
+// slackUser and slackGroup are the shapes of Slack user and user group ids.
+var (
+	slackUser  = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	slackGroup = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
+)
+
+// mentions renders the people a message notifies as Slack mentions; what is
+// not a Slack user or user group id (a name, "*") is left out.
+func mentions(ids []string) string {
+	var out []string
+	for _, id := range ids {
+		switch {
+		case slackUser.MatchString(id):
+			out = append(out, "<@"+id+">")
+		case slackGroup.MatchString(id):
+			out = append(out, "<!subteam^"+id+">")
+		}
+	}
+	return strings.Join(out, " ")
 }

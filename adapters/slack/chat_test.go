@@ -110,3 +110,20 @@ func TestChatAttachesAFileInTheSamePlace(t *testing.T) {
 		require.Equal(t, "posts per day", u.alt)
 	}
 }
+
+func TestChatNotifiesOnlyThePeopleAMessageMentions(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	chat := newChat(t, f)
+	_, err := chat.Post(context.Background(), crier.ChannelRef{Platform: "slack", ID: "C0LAUNCH1"}, crier.Message{
+		Mention: []string{"U0ANA", "S0SUPPORT", "ana", "*"}, Text: "🚨 Negative comments <!channel>",
+	})
+	require.NoError(t, err)
+	posts := f.postsCopy()
+	require.Len(t, posts, 1)
+	require.Equal(t, "<@U0ANA> <!subteam^S0SUPPORT> 🚨 Negative comments &lt;!channel&gt;", posts[0].Get("text"),
+		"the mentioned user and group are notified; names and * are not ids; the text notifies nobody")
+	var blocks []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(posts[0].Get("blocks")), &blocks))
+	require.Equal(t, "<@U0ANA> <!subteam^S0SUPPORT>", blocks[0]["text"].(map[string]any)["text"])
+}

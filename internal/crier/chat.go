@@ -34,6 +34,10 @@ type File struct {
 // Message is something crier posts by itself (not an answer to a command):
 // a notice, a comment relayed from a network, a digest.
 type Message struct {
+	// Mention are the people to notify, by their chat user id (Slack U…
+	// or a user group S…; Discord user id), shown before the text. Nothing
+	// else in a message notifies anyone: text is shown as it is.
+	Mention []string
 	Text    string
 	Lines   []string // detail lines, shown under the text
 	Buttons []Button

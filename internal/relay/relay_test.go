@@ -290,7 +290,7 @@ func TestASpikeOfNegativeCommentsRaisesOneAlarm(t *testing.T) {
 	require.Len(t, alerts, 1, "one alert per episode")
 	a := alerts[0]
 	require.Equal(t, inboxChannel, a.Channel)
-	require.Contains(t, a.Text, "ana, rui")
+	require.Equal(t, []string{"ana", "rui"}, a.Mention, "the alert role's people are notified")
 	require.Len(t, a.Buttons, 1)
 	require.Equal(t, "Pause publishing", a.Buttons[0].Label)
 	require.Equal(t, "/pause", a.Buttons[0].Command)

@@ -389,11 +389,13 @@ func sentence(s string) string {
 // look, the latest negative comments, and a button that pauses publishing.
 func (s *Service) alert(ctx context.Context, network string, recent []crier.StoredComment) {
 	ch := s.opts.Channel(network)
-	who := "everyone"
-	if len(s.opts.Alert) > 0 {
-		who = strings.Join(s.opts.Alert, ", ")
+	var mention []string
+	for _, who := range s.opts.Alert {
+		if who != "*" {
+			mention = append(mention, who)
+		}
 	}
-	m := crier.Message{Text: fmt.Sprintf("🚨 Negative comments are piling up on %s, more than usual. %s: take a look; pause scheduled posts while you handle it? The latest:", network, who)}
+	m := crier.Message{Mention: mention, Text: fmt.Sprintf("🚨 Negative comments are piling up on %s, more than usual. Take a look; pause scheduled posts while you handle it? The latest:", network)}
 	start := max(0, len(recent)-5)
 	for _, c := range recent[start:] {
 		m.Lines = append(m.Lines, fmt.Sprintf("%s on %s: %s", firstNonEmpty(c.AuthorName, c.AuthorHandle, "someone"), c.Network, crier.Quote(c.Text, 100)))
