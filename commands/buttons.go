@@ -140,6 +140,7 @@ type buttonAction struct {
 	verb     string // for a conversation button: the words before its number ("take")
 	bare     bool   // the number alone, without "#"
 	none     bool   // the command takes no words
+	ref      bool   // the button may name one of crier's things (a comment): "^<ref>" follows the number
 }
 
 var buttonActions = map[string]buttonAction{
@@ -149,7 +150,7 @@ var buttonActions = map[string]buttonAction{
 	"confirm_published": {command: "published", delivery: true},
 	"publish_again":     {command: "republish", delivery: true},
 	// The comment relay's buttons carry a conversation's number.
-	"reply": {command: "reply", bare: true},
+	"reply": {command: "reply", bare: true, ref: true},
 	"take":  {command: "inbox", verb: "take"},
 	"done":  {command: "inbox", verb: "done"},
 	// The crisis alert's button; its number is the comment that raised it.
@@ -170,7 +171,7 @@ func (r *Router) Press(value string) (Press, error) {
 	switch {
 	case !ok:
 		return Press{}, crier.Errorf(crier.EINVALID, "crier does not know that button any more. Type /queue to see your posts.")
-	case act.delivery != (v.Target != ""), v.Ref != "":
+	case act.delivery != (v.Target != ""), v.Ref != "" && !act.ref:
 		return Press{}, notOurs
 	case act.ask:
 		return Press{Value: v, Ask: v.Action}, nil
@@ -178,6 +179,8 @@ func (r *Router) Press(value string) (Press, error) {
 	switch {
 	case act.verb != "":
 		return Press{Value: v, Command: act.command, Text: act.verb + " " + strconv.FormatInt(v.PostID, 10)}, nil
+	case act.bare && v.Ref != "":
+		return Press{Value: v, Command: act.command, Text: strconv.FormatInt(v.PostID, 10) + " ^" + v.Ref}, nil
 	case act.bare:
 		return Press{Value: v, Command: act.command, Text: strconv.FormatInt(v.PostID, 10)}, nil
 	case act.none:

@@ -18,6 +18,7 @@ type Inbox interface {
 	Assign(ctx context.Context, id int64, userID, userName string) (*crier.Conversation, error)
 	MarkHandled(ctx context.Context, id int64) (*crier.Conversation, error)
 	ConversationComments(ctx context.Context, id int64, limit int) ([]crier.StoredComment, error)
+	Choose(ctx context.Context, platform, userID string, commentID int64) (*crier.StoredComment, *crier.Conversation, error)
 	Reply(ctx context.Context, v *crier.Conversation, c *crier.StoredComment, who crier.User, text string, asked crier.MessageRef, may bool) (*crier.Reply, error)
 }
 
@@ -212,6 +213,23 @@ func (r *Router) reply(ctx context.Context, req Request) (Response, error) {
 	v, latest, err := r.deps.Inbox.Conversation(ctx, id)
 	if err != nil {
 		return Response{}, inboxRefusal(err, id)
+	}
+	if ref, ok := strings.CutPrefix(strings.TrimSpace(text), "^"); ok {
+		// The Reply button of one comment: the person's next message in
+		// the thread answers that comment.
+		commentID, err := strconv.ParseInt(ref, 10, 64)
+		if err != nil || commentID <= 0 {
+			return Response{}, crier.Errorf(crier.EINVALID, "Type your answer after the conversation's number, like: /reply %d Thanks, it ships Friday!", id)
+		}
+		if !req.User.Can(crier.RoleReplier) {
+			return Response{}, crier.Errorf(crier.EFORBIDDEN, "You need the replier role to answer customers. Ask whoever runs crier to add you under roles: in bot.yaml.")
+		}
+		c, cv, err := r.deps.Inbox.Choose(ctx, req.Platform, req.User.ID, commentID)
+		if err != nil || cv.ID != id {
+			return Response{}, crier.Errorf(crier.ENOTFOUND, "That comment is not in conversation %d any more. Type /thread %d to see it.", id, id)
+		}
+		return Response{Text: fmt.Sprintf("Type your answer in the thread: it goes to %s's comment %s.",
+			firstNonEmpty(c.AuthorName, c.AuthorHandle, "the"), crier.Quote(c.Text, 60)), Ephemeral: true}, nil
 	}
 	if strings.TrimSpace(text) == "" {
 		return Response{Text: fmt.Sprintf("Type your answer in the conversation's thread, or: /reply %d <your answer>", id), Ephemeral: true}, nil

@@ -56,6 +56,13 @@ func (f *fakeInbox) ConversationComments(_ context.Context, id int64, limit int)
 	}, nil
 }
 
+func (f *fakeInbox) Choose(_ context.Context, _, _ string, commentID int64) (*crier.StoredComment, *crier.Conversation, error) {
+	if commentID != 7 {
+		return nil, nil, crier.Errorf(crier.ENOTFOUND, "no comment")
+	}
+	return &crier.StoredComment{ID: 7, Comment: crier.Comment{AuthorHandle: "bo", Text: "when?"}}, &f.convs[0], nil
+}
+
 func (f *fakeInbox) Reply(_ context.Context, v *crier.Conversation, c *crier.StoredComment, who crier.User, text string, _ crier.MessageRef, may bool) (*crier.Reply, error) {
 	if !may {
 		return nil, crier.Errorf(crier.EFORBIDDEN, "not a replier")
@@ -91,6 +98,8 @@ func TestInboxListsTakesClosesAndAnswers(t *testing.T) {
 	require.Equal(t, "✓ Your answer to bo on mastodon is on its way.", say(replier, "reply", "3 Friday!").Text)
 	require.Equal(t, "✗ You need the replier role to use /reply. Ask whoever runs crier to add you under roles: in bot.yaml.", say(other, "reply", "3 Friday!").Text)
 	require.Equal(t, []string{"Friday!"}, in.replied)
+	require.Equal(t, "Type your answer in the thread: it goes to bo's comment “when?”.", say(replier, "reply", "3 ^7").Text)
+	require.Equal(t, "✗ That comment is not in conversation 3 any more. Type /thread 3 to see it.", say(replier, "reply", "3 ^9").Text)
 
 	resp = say(other, "thread", "3")
 	require.Equal(t, "Conversation 3 on mastodon, about post #12 “Launch day”:", resp.Text)
@@ -106,10 +115,11 @@ func TestInboxButtonsRunTheirCommands(t *testing.T) {
 	t.Parallel()
 	r := commands.New(commands.Deps{})
 	for value, want := range map[string][2]string{
-		"crier:take:3":   {"inbox", "take 3"},
-		"crier:done:3":   {"inbox", "done 3"},
-		"crier:reply:3":  {"reply", "3"},
-		"crier:pause:41": {"pause", ""},
+		"crier:take:3":    {"inbox", "take 3"},
+		"crier:done:3":    {"inbox", "done 3"},
+		"crier:reply:3":   {"reply", "3"},
+		"crier:reply:3/7": {"reply", "3 ^7"},
+		"crier:pause:41":  {"pause", ""},
 	} {
 		p, err := r.Press(value)
 		require.NoError(t, err, value)

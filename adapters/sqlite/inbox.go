@@ -506,6 +506,62 @@ func (d *DB) updateConversation(ctx context.Context, id int64, query string, arg
 	return &v, nil
 }
 
+// ChooseComment records that userID's next message in the thread of
+// comment id's conversation answers that comment.
+func (d *DB) ChooseComment(ctx context.Context, platform, userID string, id int64) (*crier.StoredComment, *crier.Conversation, error) {
+	var (
+		c crier.StoredComment
+		v crier.Conversation
+	)
+	err := d.inTx(ctx, "choose comment", func(tx *sql.Tx) error {
+		var err error
+		c, err = scanComment(tx.QueryRowContext(ctx, "SELECT "+commentColumns+" FROM comments c WHERE c.id = ?", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return crier.Errorf(crier.ENOTFOUND, "there is no comment %d", id)
+		}
+		if err != nil {
+			return err
+		}
+		v, err = scanConversation(tx.QueryRowContext(ctx, "SELECT "+conversationColumns+conversationFrom+" WHERE v.id = ?", c.ConversationID))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO reply_choices (platform, user_id, channel, thread_id, comment_id, chosen_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, user_id, channel, thread_id)
+			DO UPDATE SET comment_id = excluded.comment_id, chosen_at = excluded.chosen_at`,
+			platform, userID, v.Thread.Channel, v.Thread.ID, id, d.clock.Now().UnixMilli())
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &c, &v, nil
+}
+
+// ChosenComment returns and forgets the comment userID chose to answer in
+// thread; nil when they chose none.
+func (d *DB) ChosenComment(ctx context.Context, platform, userID string, thread crier.MessageRef) (*crier.StoredComment, error) {
+	var c *crier.StoredComment
+	err := d.inTx(ctx, "find chosen comment", func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `DELETE FROM reply_choices WHERE platform = ? AND user_id = ? AND channel = ? AND thread_id = ?
+			RETURNING comment_id`, platform, userID, thread.Channel, thread.ID).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		got, err := scanComment(tx.QueryRowContext(ctx, "SELECT "+commentColumns+" FROM comments c WHERE c.id = ?", id))
+		if err != nil {
+			return err
+		}
+		c = &got
+		return nil
+	})
+	return c, err
+}
+
 // AddReply stores a reply due now, with its idempotency key.
 func (d *DB) AddReply(ctx context.Context, r *crier.Reply, key func(id int64) string) error {
 	return d.inTx(ctx, "store reply", func(tx *sql.Tx) error {

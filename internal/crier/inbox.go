@@ -161,6 +161,11 @@ type InboxStore interface {
 	// MarkHandled closes conversation id until the customer writes again.
 	MarkHandled(ctx context.Context, id int64) (*Conversation, error)
 
+	// ChooseComment records that a teammate's next message in the thread
+	// of comment id's conversation answers that comment; ChosenComment
+	// returns (and forgets) the choice, nil when there is none.
+	ChooseComment(ctx context.Context, platform, userID string, id int64) (*StoredComment, *Conversation, error)
+	ChosenComment(ctx context.Context, platform, userID string, thread MessageRef) (*StoredComment, error)
 	// AddReply stores a reply to a comment, due now, with its idempotency
 	// key (key gets the reply's id).
 	AddReply(ctx context.Context, r *Reply, key func(id int64) string) error

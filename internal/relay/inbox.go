@@ -30,3 +30,9 @@ func (s *Service) MarkHandled(ctx context.Context, id int64) (*crier.Conversatio
 func (s *Service) ConversationComments(ctx context.Context, id int64, limit int) ([]crier.StoredComment, error) {
 	return s.store.ConversationComments(ctx, id, limit)
 }
+
+// Choose makes userID's next message in the thread of comment id answer that
+// comment (its Reply button).
+func (s *Service) Choose(ctx context.Context, platform, userID string, id int64) (*crier.StoredComment, *crier.Conversation, error) {
+	return s.store.ChooseComment(ctx, platform, userID, id)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -394,4 +395,32 @@ func TestTheCrisisAlarmRemembersAcrossARestart(t *testing.T) {
 	}
 	w.poll(t)
 	require.Equal(t, 1, alerts(), "the same episode: no second alert after the restart")
+}
+
+func TestTheReplyButtonChoosesTheCommentTheNextMessageAnswers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := setup(t)
+	w.publish(t, "Launch day is here!")
+	w.comment(t, `{"id":"c1","post_id":"1","author":"bo","text":"When does it ship?"}`)
+	w.comment(t, `{"id":"c2","post_id":"1","author":"cy","text":"Love it"}`)
+	w.poll(t)
+	header := w.chat.Find(t, "💬 Post #1 “")
+	first := w.inThread(header.Ref)[0]
+	require.Equal(t, "Reply", first.Buttons[0].Label)
+	commentID, err := strconv.ParseInt(first.Buttons[0].Ref, 10, 64)
+	require.NoError(t, err, "the Reply button names its comment")
+
+	// ana presses Reply on bo's comment, then types in the thread.
+	c, _, err := w.relay.Choose(ctx, "shell", "ana", commentID)
+	require.NoError(t, err)
+	require.Equal(t, "When does it ship?", c.Text)
+	w.chat.Reply(ctx, crier.ThreadReply{Platform: "shell", Channel: "inbox", Thread: header.Ref.ID, MessageID: "m1", UserID: "ana", Text: "Friday, Bo"})
+	w.chat.Reply(ctx, crier.ThreadReply{Platform: "shell", Channel: "inbox", Thread: header.Ref.ID, MessageID: "m2", UserID: "ana", Text: "Thanks Cy"})
+	w.idle(t)
+	recs := w.outboxLines(t)
+	require.Len(t, recs, 3)
+	got := map[string]string{recs[1].Text: recs[1].InReplyTo, recs[2].Text: recs[2].InReplyTo}
+	require.Equal(t, map[string]string{"Friday, Bo": "inbox:c1", "Thanks Cy": "inbox:c2"}, got,
+		"the chosen comment first, then the latest again")
 }

@@ -181,7 +181,7 @@ func (s *Service) commentMessage(c crier.CommentClaim) crier.Message {
 	// carry the post's (commands/buttons.go).
 	id := c.Conversation.ID
 	m.Buttons = []crier.Button{
-		{Label: "Reply", Action: "reply", PostID: id, Command: fmt.Sprintf("/reply %d <your answer>", id)},
+		{Label: "Reply", Action: "reply", PostID: id, Ref: fmt.Sprintf("%d", cm.ID), Command: fmt.Sprintf("/reply %d <your answer>", id)},
 		{Label: "Assign to me", Action: "take", PostID: id, Command: fmt.Sprintf("/inbox take %d", id)},
 		{Label: "Mark handled", Action: "done", PostID: id, Command: fmt.Sprintf("/inbox done %d", id)},
 	}
@@ -200,6 +200,16 @@ func (s *Service) threadReply(ctx context.Context, r crier.ThreadReply) {
 		s.log.Warn("find the thread's conversation", slog.Any("error", err))
 		return
 	}
+	// A comment chosen with its Reply button is answered, not the latest.
+	chosen, err := s.store.ChosenComment(ctx, r.Platform, r.UserID, crier.MessageRef{Channel: r.Channel, ID: r.Thread})
+	if err != nil {
+		s.log.Warn("find the chosen comment", slog.Any("error", err))
+	}
+	if chosen != nil {
+		if cv, _, err := s.store.Conversation(ctx, chosen.ConversationID); err == nil {
+			v, latest = cv, chosen
+		}
+	}
 	asked := crier.MessageRef{Platform: r.Platform, Channel: r.Channel, Thread: r.Thread, ID: r.MessageID}
 	if latest == nil {
 		s.say(ctx, asked, "✗ Nobody has commented on this post yet, so there is nothing to answer. Comments appear in this thread as they come.")
@@ -208,6 +218,10 @@ func (s *Service) threadReply(ctx context.Context, r crier.ThreadReply) {
 	who := crier.User{ID: r.UserID, Name: r.UserName, Roles: r.Roles}
 	may := who.Can(crier.RoleReplier) || s.opts.MayReply(r)
 	if _, err := s.Reply(ctx, v, latest, who, r.Text, asked, may); err != nil {
+		if chosen != nil {
+			// Still the one to answer, once the answer is fixed.
+			_, _, _ = s.store.ChooseComment(ctx, r.Platform, r.UserID, chosen.ID)
+		}
 		s.say(ctx, asked, "✗ "+crier.ErrorMessage(err))
 	}
 }

@@ -75,6 +75,18 @@ CREATE INDEX replies_next ON replies (next_at, id) WHERE status = 'pending';
 -- One chat message is one reply, however often the platform delivers it.
 CREATE UNIQUE INDEX replies_asked ON replies (asked_platform, asked_channel, asked_id) WHERE asked_id != '';
 
+-- The comment a teammate chose to answer with its Reply button: their next
+-- message in that thread answers it (not the thread's latest comment).
+CREATE TABLE reply_choices (
+    platform   TEXT    NOT NULL,
+    user_id    TEXT    NOT NULL,
+    channel    TEXT    NOT NULL,
+    thread_id  TEXT    NOT NULL,
+    comment_id INTEGER NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+    chosen_at  INTEGER NOT NULL,
+    PRIMARY KEY (platform, user_id, channel, thread_id)
+);
+
 -- crier's own posts and replies, found by their id on the network: a comment
 -- that is one of them is never relayed (checked for every comment read).
 CREATE INDEX deliveries_remote ON deliveries (target, remote_id);
