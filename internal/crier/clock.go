@@ -29,6 +29,27 @@ func Sleep(ctx context.Context, c Clock, d time.Duration) error {
 	}
 }
 
+// SleepUntil waits on clock c until it shows t, or until ctx ends (then it
+// returns ctx.Err()). Unlike Sleep(t.Sub(c.Now())), a clock moved by a
+// test between reading the time and starting to wait cannot make the wait
+// overshoot t.
+func SleepUntil(ctx context.Context, c Clock, t time.Time) error {
+	ac, ok := c.(interface{ AfterAt(time.Time) <-chan time.Time })
+	if !ok {
+		return Sleep(ctx, c, t.Sub(c.Now()))
+	}
+	ch := ac.AfterAt(t)
+	select {
+	case <-ctx.Done():
+		if f, ok := c.(interface{ forget(<-chan time.Time) }); ok {
+			f.forget(ch)
+		}
+		return ctx.Err()
+	case <-ch:
+		return nil
+	}
+}
+
 // SystemClock is the real clock.
 type SystemClock struct{}
 
@@ -63,6 +84,20 @@ func (c *ManualClock) After(d time.Duration) <-chan time.Time {
 		return ch
 	}
 	c.waiters = append(c.waiters, waiter{at: c.now.Add(d), ch: ch})
+	return ch
+}
+
+// AfterAt returns a channel that receives the clock's time once Add or Set
+// moves it to t or beyond (at once when it is there already).
+func (c *ManualClock) AfterAt(t time.Time) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if !t.After(c.now) {
+		ch <- c.now
+		return ch
+	}
+	c.waiters = append(c.waiters, waiter{at: t, ch: ch})
 	return ch
 }
 

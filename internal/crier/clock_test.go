@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/crier-bot/crier/internal/crier"
 )
 
@@ -58,5 +60,30 @@ func TestASleepEndedByItsContextNoLongerWaits(t *testing.T) {
 	<-done
 	if n := c.Waiters(); n != 0 {
 		t.Fatalf("Waiters() = %d after the sleep ended", n)
+	}
+}
+
+// A wait until an instant ends at that instant however the clock moved
+// between reading it and starting to wait: Sleep(t - now) would overshoot
+// by as much as the clock moved (the due queue missed a retry that way).
+func TestSleepUntilEndsAtItsInstantWhateverTheClockDidMeanwhile(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	c := crier.NewManualClock(start)
+	due := start.Add(10 * time.Second)
+	c.Add(15 * time.Second) // the test moved the clock past it already
+	require.NoError(t, crier.SleepUntil(context.Background(), c, due), "returns at once")
+
+	c2 := crier.NewManualClock(start)
+	done := make(chan error, 1)
+	c2.Add(4 * time.Second) // moved after the caller read the time…
+	go func() { done <- crier.SleepUntil(context.Background(), c2, due) }()
+	require.Eventually(t, func() bool { return c2.Waiters() == 1 }, 5*time.Second, time.Millisecond)
+	c2.Add(6 * time.Second) // …so 6 more seconds reach the instant
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the wait overshot its instant")
 	}
 }

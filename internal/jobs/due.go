@@ -362,12 +362,14 @@ func (q *DueQueue[T, R]) claimLoop(ctx context.Context, items chan<- T) {
 			}
 			pause(ctx, time.Second)
 		case !ok:
-			q.sleep(ctx, q.opts.MaxSleep)
+			q.sleep(ctx, q.clock.Now().Add(q.opts.MaxSleep))
 		default:
-			wait := next.Sub(q.clock.Now())
+			now := q.clock.Now()
 			switch {
-			case wait > 0:
-				q.sleep(ctx, min(wait, q.opts.MaxSleep))
+			case next.After(now):
+				// Until the instant itself, not for a duration: a clock
+				// moved meanwhile (a test's) cannot push the wake-up past it.
+				q.sleep(ctx, minTime(next, now.Add(q.opts.MaxSleep)))
 			case len(got) == 0:
 				// Due, yet the claim found nothing: the clock went back
 				// between the two. Look again shortly. (A row that fell due
@@ -379,8 +381,9 @@ func (q *DueQueue[T, R]) claimLoop(ctx context.Context, items chan<- T) {
 	}
 }
 
-// sleep waits d on the clock, until Wake, or until ctx ends.
-func (q *DueQueue[T, R]) sleep(ctx context.Context, d time.Duration) {
+// sleep waits on the clock until it shows until, until Wake, or until ctx
+// ends.
+func (q *DueQueue[T, R]) sleep(ctx context.Context, until time.Time) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -394,7 +397,7 @@ func (q *DueQueue[T, R]) sleep(ctx context.Context, d time.Duration) {
 		case <-wctx.Done():
 		}
 	}()
-	if err := crier.Sleep(wctx, q.clock, d); err != nil && !errors.Is(err, context.Canceled) {
+	if err := crier.SleepUntil(wctx, q.clock, until); err != nil && !errors.Is(err, context.Canceled) {
 		q.log.Warn("wait for due work", slog.Any("error", err))
 	}
 }
@@ -508,4 +511,11 @@ func pause(ctx context.Context, d time.Duration) {
 	case <-t.C:
 	case <-ctx.Done():
 	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
