@@ -34,7 +34,9 @@ func Sleep(ctx context.Context, c Clock, d time.Duration) error {
 // test between reading the time and starting to wait cannot make the wait
 // overshoot t.
 func SleepUntil(ctx context.Context, c Clock, t time.Time) error {
-	ac, ok := c.(interface{ AfterAt(time.Time) <-chan time.Time })
+	ac, ok := c.(interface {
+		AfterAt(time.Time) <-chan time.Time
+	})
 	if !ok {
 		return Sleep(ctx, c, t.Sub(c.Now()))
 	}
