@@ -18,7 +18,7 @@ type Inbox interface {
 	Assign(ctx context.Context, id int64, userID, userName string) (*crier.Conversation, error)
 	MarkHandled(ctx context.Context, id int64) (*crier.Conversation, error)
 	ConversationComments(ctx context.Context, id int64, limit int) ([]crier.StoredComment, error)
-	Choose(ctx context.Context, platform, userID string, commentID int64) (*crier.StoredComment, *crier.Conversation, error)
+	Choose(ctx context.Context, platform, userID string, conversationID, commentID int64) (*crier.StoredComment, *crier.Conversation, error)
 	Reply(ctx context.Context, v *crier.Conversation, c *crier.StoredComment, who crier.User, text string, asked crier.MessageRef, may bool) (*crier.Reply, error)
 }
 
@@ -85,7 +85,7 @@ func (r *Router) thread(ctx context.Context, req Request) (Response, error) {
 	lines := make([]string, 0, len(cs)+1)
 	for _, c := range cs {
 		lines = append(lines, fmt.Sprintf("%s, %s: %s", firstNonEmpty(c.AuthorName, c.AuthorHandle, "someone"),
-			timeparse.Clock(c.CreatedAt, loc, now, false), c.Text))
+			timeparse.Clock(c.CreatedAt, loc, now, false), crier.Quote(c.Text, 200)))
 	}
 	if v.Comments > len(cs) {
 		lines = append([]string{fmt.Sprintf("(the latest %d of %d)", len(cs), v.Comments)}, lines...)
@@ -224,12 +224,19 @@ func (r *Router) reply(ctx context.Context, req Request) (Response, error) {
 		if !req.User.Can(crier.RoleReplier) {
 			return Response{}, crier.Errorf(crier.EFORBIDDEN, "You need the replier role to answer customers. Ask whoever runs crier to add you under roles: in bot.yaml.")
 		}
-		c, cv, err := r.deps.Inbox.Choose(ctx, req.Platform, req.User.ID, commentID)
-		if err != nil || cv.ID != id {
-			return Response{}, crier.Errorf(crier.ENOTFOUND, "That comment is not in conversation %d any more. Type /thread %d to see it.", id, id)
+		c, _, err := r.deps.Inbox.Choose(ctx, req.Platform, req.User.ID, id, commentID)
+		switch {
+		case crier.ErrorCode(err) == crier.ENOTFOUND:
+			return Response{}, crier.Errorf(crier.ENOTFOUND, "That comment is not in conversation %d's thread here. Type /thread %d to see the conversation.", id, id)
+		case err != nil:
+			return Response{}, err
 		}
-		return Response{Text: fmt.Sprintf("Type your answer in the thread: it goes to %s's comment %s.",
-			firstNonEmpty(c.AuthorName, c.AuthorHandle, "the"), crier.Quote(c.Text, 60)), Ephemeral: true}, nil
+		who := "the customer"
+		if n := firstNonEmpty(c.AuthorName, c.AuthorHandle); n != "" {
+			who = n
+		}
+		return Response{Text: fmt.Sprintf("Type your answer in the thread within 15 minutes: it goes to %s's comment %s.",
+			who, crier.Quote(c.Text, 60)), Ephemeral: true}, nil
 	}
 	if strings.TrimSpace(text) == "" {
 		return Response{Text: fmt.Sprintf("Type your answer in the conversation's thread, or: /reply %d <your answer>", id), Ephemeral: true}, nil

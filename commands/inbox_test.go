@@ -56,8 +56,8 @@ func (f *fakeInbox) ConversationComments(_ context.Context, id int64, limit int)
 	}, nil
 }
 
-func (f *fakeInbox) Choose(_ context.Context, _, _ string, commentID int64) (*crier.StoredComment, *crier.Conversation, error) {
-	if commentID != 7 {
+func (f *fakeInbox) Choose(_ context.Context, _, _ string, conversationID, commentID int64) (*crier.StoredComment, *crier.Conversation, error) {
+	if commentID != 7 || conversationID != 3 {
 		return nil, nil, crier.Errorf(crier.ENOTFOUND, "no comment")
 	}
 	return &crier.StoredComment{ID: 7, Comment: crier.Comment{AuthorHandle: "bo", Text: "when?"}}, &f.convs[0], nil
@@ -98,12 +98,12 @@ func TestInboxListsTakesClosesAndAnswers(t *testing.T) {
 	require.Equal(t, "✓ Your answer to bo on mastodon is on its way.", say(replier, "reply", "3 Friday!").Text)
 	require.Equal(t, "✗ You need the replier role to use /reply. Ask whoever runs crier to add you under roles: in bot.yaml.", say(other, "reply", "3 Friday!").Text)
 	require.Equal(t, []string{"Friday!"}, in.replied)
-	require.Equal(t, "Type your answer in the thread: it goes to bo's comment “when?”.", say(replier, "reply", "3 ^7").Text)
-	require.Equal(t, "✗ That comment is not in conversation 3 any more. Type /thread 3 to see it.", say(replier, "reply", "3 ^9").Text)
+	require.Equal(t, "Type your answer in the thread within 15 minutes: it goes to bo's comment “when?”.", say(replier, "reply", "3 ^7").Text)
+	require.Equal(t, "✗ That comment is not in conversation 3's thread here. Type /thread 3 to see the conversation.", say(replier, "reply", "3 ^9").Text)
 
 	resp = say(other, "thread", "3")
 	require.Equal(t, "Conversation 3 on mastodon, about post #12 “Launch day”:", resp.Text)
-	require.Equal(t, []string{"Bo, 07:00 UTC: When?", "cy, 07:01 UTC: Me too"}, resp.Lines)
+	require.Equal(t, []string{"Bo, 07:00 UTC: “When?”", "cy, 07:01 UTC: “Me too”"}, resp.Lines)
 	require.Equal(t, "✗ Give the conversation's number from /inbox, like: /thread 3", say(other, "thread", "").Text)
 
 	off := commands.New(commands.Deps{Clock: crier.NewManualClock(now)})

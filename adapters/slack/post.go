@@ -24,6 +24,9 @@ func (a *Adapter) post(ctx context.Context, channel, threadTS, text string, extr
 	if err := l.Wait(ctx); err != nil {
 		return "", fmt.Errorf("slack post to %s: %w", channel, err)
 	}
+	if err := a.afterRetryAfter(ctx, channel); err != nil {
+		return "", fmt.Errorf("slack post to %s: %w", channel, err)
+	}
 	opts := append([]slackapi.MsgOption{slackapi.MsgOptionText(text, false)}, extra...)
 	if threadTS != "" {
 		opts = append(opts, slackapi.MsgOptionTS(threadTS))
@@ -33,19 +36,20 @@ func (a *Adapter) post(ctx context.Context, channel, threadTS, text string, extr
 		var limited *slackapi.RateLimitedError
 		if errors.As(err, &limited) {
 			a.opts.Metrics.RateLimited(Platform)
-			// Slack says this channel is over its pace: the tokens saved
-			// up meanwhile are not Slack's to give, so the messages behind
-			// this one each wait a full interval (or they would each meet
-			// a 429 of their own).
-			if n := int(l.Tokens()); n > 0 {
-				l.ReserveN(time.Now(), n)
+
+			d := max(limited.RetryAfter, time.Second)
+			// Slack says this channel is over its pace: every message to
+			// it, this one and those behind it, waits out the Retry-After,
+			// then takes its turn (or each would meet a 429 of its own).
+			a.mu.Lock()
+			if until := a.opts.Clock.Now().Add(d); until.After(a.notBefore[channel]) {
+				a.notBefore[channel] = until
 			}
-			if d := max(limited.RetryAfter, time.Second); attempt == 0 && netcall.Fits(ctx, d) {
-				if err := crier.Sleep(ctx, a.opts.Clock, d); err != nil {
+			a.mu.Unlock()
+			if attempt == 0 && netcall.Fits(ctx, d) {
+				if err := a.afterRetryAfter(ctx, channel); err != nil {
 					return "", fmt.Errorf("slack post to %s: %w", channel, err)
 				}
-				// The retry takes its turn like any message, so the one
-				// behind it does not follow at once.
 				if err := l.Wait(ctx); err != nil {
 					return "", fmt.Errorf("slack post to %s: %w", channel, err)
 				}
@@ -58,6 +62,18 @@ func (a *Adapter) post(ctx context.Context, channel, threadTS, text string, extr
 		a.opts.Metrics.MessageSent(Platform)
 		return ts, nil
 	}
+}
+
+// afterRetryAfter waits, on crier's clock, until the last Retry-After Slack
+// gave for channel has passed.
+func (a *Adapter) afterRetryAfter(ctx context.Context, channel string) error {
+	a.mu.Lock()
+	until := a.notBefore[channel]
+	a.mu.Unlock()
+	if !until.After(a.opts.Clock.Now()) {
+		return nil
+	}
+	return crier.SleepUntil(ctx, a.opts.Clock, until)
 }
 
 func (a *Adapter) limiter(channel string) *rate.Limiter {

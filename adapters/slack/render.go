@@ -118,7 +118,7 @@ func ParseButtonValue(v string) (postID int64, target string, err error) {
 }
 
 func section(blockID, mrkdwn string) *slackapi.SectionBlock {
-	text := slackapi.NewTextBlockObject(slackapi.MarkdownType, mrkdwn, false, true)
+	text := slackapi.NewTextBlockObject(slackapi.MarkdownType, mrkdwn, false, false)
 	return slackapi.NewSectionBlock(text, nil, nil, slackapi.SectionBlockOptionBlockID(blockID))
 }
 

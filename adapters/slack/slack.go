@@ -83,6 +83,7 @@ type Adapter struct {
 	replays   map[string]time.Time // request signatures seen → until when
 	nextSweep time.Time
 	limiters  map[string]*rate.Limiter
+	notBefore map[string]time.Time // channel → when Slack's last Retry-After ends
 	onThread  crier.ThreadHandler
 	store     crier.ReplayStore                                // nil: replays in memory
 	sleep     func(ctx context.Context, d time.Duration) error // a test's hook between connection attempts; nil: crier.Sleep on the clock
@@ -135,7 +136,7 @@ func New(opts Options) (*Adapter, error) {
 	return &Adapter{
 		opts: opts, api: client, client: client, http: opts.HTTPClient, log: opts.Logger,
 		users: map[string]cachedUser{}, groups: map[string]cachedGroup{},
-		events: map[string]time.Time{}, replays: map[string]time.Time{}, limiters: map[string]*rate.Limiter{},
+		events: map[string]time.Time{}, replays: map[string]time.Time{}, limiters: map[string]*rate.Limiter{}, notBefore: map[string]time.Time{},
 		outage: &outage{reason: "Slack is not connected yet"},
 	}, nil
 }

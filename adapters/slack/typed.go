@@ -13,29 +13,22 @@ import (
 var slackMarkup = regexp.MustCompile(`<([^<>]*)>`)
 
 // typedText turns the text of a message a person typed in Slack back into
-// what they typed, for a network reply: the links and mentions Slack wrapped
-// in angle brackets become their visible words, and &amp; &lt; &gt; become
-// & < >. (A customer on Mastodon must not read "Q&amp;A".)
+// words for a network reply: links become their visible words; &amp; &lt;
+// &gt; become & < >. Slack's mentions of people, groups and channels become
+// their names without "@" (on Mastodon "@ana" would mention whoever holds
+// that name there), and @here, @channel and @everyone are dropped. (A
+// customer on Mastodon must not read "Q&amp;A".)
 func typedText(s string) string {
 	s = slackMarkup.ReplaceAllStringFunc(s, func(m string) string {
 		inner := m[1 : len(m)-1]
 		target, label, hasLabel := strings.Cut(inner, "|")
 		switch {
-		case strings.HasPrefix(target, "@"):
-			if hasLabel {
-				return "@" + strings.TrimPrefix(label, "@")
-			}
-			return target
-		case strings.HasPrefix(target, "#"):
-			if hasLabel {
-				return "#" + strings.TrimPrefix(label, "#")
-			}
-			return target
+		case strings.HasPrefix(target, "@"), strings.HasPrefix(target, "#"):
+			return strings.TrimLeft(label, "@#") // a person's or channel's name; "" without one
+		case strings.HasPrefix(target, "!subteam"):
+			return strings.TrimLeft(label, "@")
 		case strings.HasPrefix(target, "!"):
-			if hasLabel {
-				return label
-			}
-			return "@" + strings.TrimPrefix(target, "!")
+			return "" // @here, @channel, @everyone, dates: nothing for a customer
 		case hasLabel && (strings.Contains(target, label) || label == ""):
 			// A link Slack made of what was typed ("x.io" → http://x.io).
 			if label == "" {
@@ -48,5 +41,6 @@ func typedText(s string) string {
 			return strings.TrimPrefix(target, "mailto:")
 		}
 	})
+	s = strings.Join(strings.Fields(s), " ") // what a dropped mention leaves
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }

@@ -508,7 +508,7 @@ func (d *DB) updateConversation(ctx context.Context, id int64, query string, arg
 
 // ChooseComment records that userID's next message in the thread of
 // comment id's conversation answers that comment.
-func (d *DB) ChooseComment(ctx context.Context, platform, userID string, id int64) (*crier.StoredComment, *crier.Conversation, error) {
+func (d *DB) ChooseComment(ctx context.Context, platform, userID string, conversationID, id int64) (*crier.StoredComment, *crier.Conversation, error) {
 	var (
 		c crier.StoredComment
 		v crier.Conversation
@@ -516,8 +516,8 @@ func (d *DB) ChooseComment(ctx context.Context, platform, userID string, id int6
 	err := d.inTx(ctx, "choose comment", func(tx *sql.Tx) error {
 		var err error
 		c, err = scanComment(tx.QueryRowContext(ctx, "SELECT "+commentColumns+" FROM comments c WHERE c.id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return crier.Errorf(crier.ENOTFOUND, "there is no comment %d", id)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && c.ConversationID != conversationID {
+			return crier.Errorf(crier.ENOTFOUND, "there is no comment %d in conversation %d", id, conversationID)
 		}
 		if err != nil {
 			return err
@@ -525,6 +525,12 @@ func (d *DB) ChooseComment(ctx context.Context, platform, userID string, id int6
 		v, err = scanConversation(tx.QueryRowContext(ctx, "SELECT "+conversationColumns+conversationFrom+" WHERE v.id = ?", c.ConversationID))
 		if err != nil {
 			return err
+		}
+		if err != nil {
+			return err
+		}
+		if v.Thread.ID == "" || v.Thread.Platform != platform {
+			return crier.Errorf(crier.ENOTFOUND, "conversation %d has no thread on %s", conversationID, platform)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO reply_choices (platform, user_id, channel, thread_id, comment_id, chosen_at)
 			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, user_id, channel, thread_id)
@@ -544,8 +550,12 @@ func (d *DB) ChosenComment(ctx context.Context, platform, userID string, thread 
 	var c *crier.StoredComment
 	err := d.inTx(ctx, "find chosen comment", func(tx *sql.Tx) error {
 		var id int64
+		var at int64
 		err := tx.QueryRowContext(ctx, `DELETE FROM reply_choices WHERE platform = ? AND user_id = ? AND channel = ? AND thread_id = ?
-			RETURNING comment_id`, platform, userID, thread.Channel, thread.ID).Scan(&id)
+			RETURNING comment_id, chosen_at`, platform, userID, thread.Channel, thread.ID).Scan(&id, &at)
+		if err == nil && d.clock.Now().Sub(time.UnixMilli(at)) > crier.ChoiceLife {
+			return nil // chosen too long ago: the latest comment again
+		}
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}

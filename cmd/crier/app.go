@@ -95,6 +95,10 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 		if a.relay, err = openRelay(cfg, engine, a.db, a.networks, ch.chat, clock, log); err != nil {
 			return nil, err
 		}
+		// Before the webhook endpoint or the reading can bring a comment in.
+		if err := a.relay.Prime(ctx); err != nil {
+			return nil, err
+		}
 		inbox = a.relay
 	}
 	a.router = commands.New(commands.Deps{

@@ -85,9 +85,12 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		log.Info("listening", slog.String("url", srv.URL()))
 	}
 	// A stop asked for while crier starts (SIGTERM right after launch)
-	// waits for the start to finish, then stops as usual: a start cut
-	// short would report a failure that is none.
-	if err := a.start(context.WithoutCancel(ctx)); err != nil {
+	// waits for the start to finish (a minute at most), then stops as
+	// usual: a start cut short would report a failure that is none.
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	err = a.start(sctx)
+	scancel()
+	if err != nil {
 		_ = a.stop(time.Second)
 		return err
 	}

@@ -96,6 +96,11 @@ type ReplyClaim struct {
 	Comment StoredComment
 }
 
+// ChoiceLife is how long a comment chosen with its Reply button waits for
+// the answer: after it, a message in the thread answers the latest comment
+// again.
+const ChoiceLife = 15 * time.Minute
+
 // InboxFilter selects conversations for /inbox.
 type InboxFilter struct {
 	Statuses []ConversationStatus // none: open and waiting
@@ -164,7 +169,10 @@ type InboxStore interface {
 	// ChooseComment records that a teammate's next message in the thread
 	// of comment id's conversation answers that comment; ChosenComment
 	// returns (and forgets) the choice, nil when there is none.
-	ChooseComment(ctx context.Context, platform, userID string, id int64) (*StoredComment, *Conversation, error)
+	// The comment must be in conversation conversationID and that
+	// conversation must have a thread (ENOTFOUND otherwise); a choice is
+	// forgotten after ChoiceLife.
+	ChooseComment(ctx context.Context, platform, userID string, conversationID, id int64) (*StoredComment, *Conversation, error)
 	ChosenComment(ctx context.Context, platform, userID string, thread MessageRef) (*StoredComment, error)
 	// AddReply stores a reply to a comment, due now, with its idempotency
 	// key (key gets the reply's id).

@@ -33,6 +33,6 @@ func (s *Service) ConversationComments(ctx context.Context, id int64, limit int)
 
 // Choose makes userID's next message in the thread of comment id answer that
 // comment (its Reply button).
-func (s *Service) Choose(ctx context.Context, platform, userID string, id int64) (*crier.StoredComment, *crier.Conversation, error) {
-	return s.store.ChooseComment(ctx, platform, userID, id)
+func (s *Service) Choose(ctx context.Context, platform, userID string, conversationID, id int64) (*crier.StoredComment, *crier.Conversation, error) {
+	return s.store.ChooseComment(ctx, platform, userID, conversationID, id)
 }

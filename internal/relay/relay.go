@@ -46,11 +46,8 @@ type Options struct {
 	// when negative ones start a crisis episode; crier then posts an alert
 	// in the inbox channel, naming Alert (the people with the alert role).
 	Crisis func(at time.Time, negative bool) (start bool)
-	// CrisisHistory is how far back Start tells Crisis of the negative
-	// comments already stored (its baseline and window), so a restart
-	// neither forgets the usual rate nor alerts again for an episode
-	// already raised. Each Start does: Crisis is meant to be new with the
-	// process, as crier's alarm is.
+	// CrisisHistory is how far back Prime tells Crisis of the negative
+	// comments already stored (its baseline and window).
 	CrisisHistory time.Duration
 	Alert         []string
 	Location      func(crier.ChannelRef) *time.Location // for times in threads; nil or nil result: UTC
@@ -124,6 +121,24 @@ func New(opts Options) (*Service, error) {
 	return s, nil
 }
 
+// Prime tells the crisis alarm of the negative comments already stored
+// within CrisisHistory, so a restart neither forgets the usual rate nor
+// alerts again for an episode already raised. Call it once, before anything
+// can bring comments in (the webhook endpoint, Start).
+func (s *Service) Prime(ctx context.Context) error {
+	if s.opts.Crisis == nil || s.opts.CrisisHistory <= 0 {
+		return nil
+	}
+	times, err := s.store.NegativeSince(ctx, s.clock.Now().Add(-s.opts.CrisisHistory))
+	if err != nil {
+		return fmt.Errorf("prime the crisis alarm: %w", err)
+	}
+	for _, at := range times {
+		_ = s.opts.Crisis(at, true) // raised before the restart, if at all
+	}
+	return nil
+}
+
 // Start reads every network that has an inbox, until Stop. The queues start
 // with the job engine.
 func (s *Service) Start(ctx context.Context) error {
@@ -131,15 +146,6 @@ func (s *Service) Start(ctx context.Context) error {
 	defer s.mu.Unlock()
 	if s.cancel != nil {
 		return nil
-	}
-	if s.opts.Crisis != nil && s.opts.CrisisHistory > 0 {
-		times, err := s.store.NegativeSince(ctx, s.clock.Now().Add(-s.opts.CrisisHistory))
-		if err != nil {
-			return fmt.Errorf("start the comment relay: %w", err)
-		}
-		for _, at := range times {
-			_ = s.opts.Crisis(at, true) // raised before the restart, if at all
-		}
 	}
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel

@@ -389,6 +389,7 @@ func TestTheCrisisAlarmRemembersAcrossARestart(t *testing.T) {
 	fresh, err := sentiment.NewAlarm(sentiment.AlarmOptions{Negative: 3, Window: 30 * time.Minute, Ratio: 2, Baseline: 7 * 24 * time.Hour})
 	require.NoError(t, err)
 	observe = fresh.Observe
+	require.NoError(t, w.relay.Prime(ctx))
 	require.NoError(t, w.relay.Start(ctx))
 	for _, id := range []string{"c4", "c5", "c6"} {
 		w.comment(t, `{"id":"`+id+`","post_id":"1","author":"bo","text":"still bad"}`)
@@ -412,7 +413,7 @@ func TestTheReplyButtonChoosesTheCommentTheNextMessageAnswers(t *testing.T) {
 	require.NoError(t, err, "the Reply button names its comment")
 
 	// ana presses Reply on bo's comment, then types in the thread.
-	c, _, err := w.relay.Choose(ctx, "shell", "ana", commentID)
+	c, _, err := w.relay.Choose(ctx, "shell", "ana", first.Buttons[0].PostID, commentID)
 	require.NoError(t, err)
 	require.Equal(t, "When does it ship?", c.Text)
 	w.chat.Reply(ctx, crier.ThreadReply{Platform: "shell", Channel: "inbox", Thread: header.Ref.ID, MessageID: "m1", UserID: "ana", Text: "Friday, Bo"})
@@ -423,4 +424,15 @@ func TestTheReplyButtonChoosesTheCommentTheNextMessageAnswers(t *testing.T) {
 	got := map[string]string{recs[1].Text: recs[1].InReplyTo, recs[2].Text: recs[2].InReplyTo}
 	require.Equal(t, map[string]string{"Friday, Bo": "inbox:c1", "Thanks Cy": "inbox:c2"}, got,
 		"the chosen comment first, then the latest again")
+
+	// A choice nobody used for a quarter of an hour is forgotten.
+	_, _, err = w.relay.Choose(ctx, "shell", "ana", first.Buttons[0].PostID, commentID)
+	require.NoError(t, err)
+	w.clock.Add(crier.ChoiceLife + time.Minute)
+	w.chat.Reply(ctx, crier.ThreadReply{Platform: "shell", Channel: "inbox", Thread: header.Ref.ID, MessageID: "m3", UserID: "ana", Text: "Later"})
+	w.idle(t)
+	recs = w.outboxLines(t)
+	require.Equal(t, "inbox:c2", recs[len(recs)-1].InReplyTo, "the latest comment again")
+	_, _, err = w.relay.Choose(ctx, "shell", "ana", first.Buttons[0].PostID+1, commentID)
+	require.Error(t, err, "a comment of another conversation cannot be chosen here")
 }

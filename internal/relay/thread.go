@@ -218,9 +218,9 @@ func (s *Service) threadReply(ctx context.Context, r crier.ThreadReply) {
 	who := crier.User{ID: r.UserID, Name: r.UserName, Roles: r.Roles}
 	may := who.Can(crier.RoleReplier) || s.opts.MayReply(r)
 	if _, err := s.Reply(ctx, v, latest, who, r.Text, asked, may); err != nil {
-		if chosen != nil {
-			// Still the one to answer, once the answer is fixed.
-			_, _, _ = s.store.ChooseComment(ctx, r.Platform, r.UserID, chosen.ID)
+		if chosen != nil && crier.ErrorCode(err) == crier.EINVALID {
+			// Still the one to answer, once the person fixes the answer.
+			_, _, _ = s.store.ChooseComment(ctx, r.Platform, r.UserID, chosen.ConversationID, chosen.ID)
 		}
 		s.say(ctx, asked, "✗ "+crier.ErrorMessage(err))
 	}
@@ -248,7 +248,7 @@ func (s *Service) Reply(ctx context.Context, v *crier.Conversation, c *crier.Sto
 		return nil, crier.Errorf(crier.EINVALID, "crier cannot answer comments on %s; answer there directly.", c.Network)
 	}
 	counted := text
-	if n.Kind() == "mastodon" && strings.HasPrefix(c.AuthorHandle, "@") && !strings.Contains(strings.ToLower(text), strings.ToLower(c.AuthorHandle)) {
+	if n.Kind() == "mastodon" && strings.HasPrefix(c.AuthorHandle, "@") && !mentions(text, c.AuthorHandle) {
 		// Mastodon puts the author's @handle first: it counts too.
 		counted = c.AuthorHandle + " " + text
 	}
@@ -431,4 +431,26 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// mentions reports whether text mentions handle ("@ana@example.social") as a
+// whole word: "@anabel" is not "@ana".
+func mentions(text, handle string) bool {
+	lower, h := strings.ToLower(text), strings.ToLower(handle)
+	for i := strings.Index(lower, h); i >= 0; {
+		end := i + len(h)
+		if end == len(lower) || !isHandleRune(rune(lower[end])) {
+			return true
+		}
+		next := strings.Index(lower[end:], h)
+		if next < 0 {
+			return false
+		}
+		i = end + next
+	}
+	return false
+}
+
+func isHandleRune(r rune) bool {
+	return r == '_' || r == '.' || r == '-' || r == '@' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z'
 }
