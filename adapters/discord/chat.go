@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -43,7 +45,11 @@ func (a *Adapter) Post(ctx context.Context, ch crier.ChannelRef, m crier.Message
 		}
 		target = ch.Thread
 	}
-	id, err := a.send(ctx, target, chatMessage(m))
+	var roles map[string]bool
+	if len(m.Mention) > 0 {
+		roles = a.guildRoles(ctx, ch.ID)
+	}
+	id, err := a.send(ctx, target, chatMessage(m, roles))
 	if err != nil {
 		return crier.MessageRef{}, err
 	}
@@ -53,7 +59,7 @@ func (a *Adapter) Post(ctx context.Context, ch crier.ChannelRef, m crier.Message
 // Update replaces a message's content and buttons; an update without
 // buttons removes the old ones.
 func (a *Adapter) Update(ctx context.Context, ref crier.MessageRef, m crier.Message) error {
-	send := chatMessage(crier.Message{Text: m.Text, Lines: m.Lines, Buttons: m.Buttons})
+	send := chatMessage(crier.Message{Text: m.Text, Lines: m.Lines, Buttons: m.Buttons}, nil)
 	if send.Components == nil {
 		send.Components = []discordgo.MessageComponent{}
 	}
@@ -189,7 +195,9 @@ func threadName(text string) string {
 }
 
 // chatMessage is the message m is posted as.
-func chatMessage(m crier.Message) *discordgo.MessageSend {
+// chatMessage renders m; roles are the ids in its guild that are roles (a
+// mention of one is a role mention), nil when unknown.
+func chatMessage(m crier.Message, roles map[string]bool) *discordgo.MessageSend {
 	resp := commands.Response{Text: m.Text, Lines: append([]string(nil), m.Lines...)}
 	for _, b := range m.Buttons {
 		if _, ok := customID(b); ok {
@@ -199,20 +207,24 @@ func chatMessage(m crier.Message) *discordgo.MessageSend {
 		}
 	}
 	send := &discordgo.MessageSend{Content: Content(resp), Components: renderButtons(resp.Buttons), AllowedMentions: noPings()}
-	// The people to notify, and only they: Discord user ids.
-	var users []string
+	// The people to notify, and only they: Discord user ids, and role ids
+	// (bot.yaml's roles may list a Discord role).
+	var users, roleIDs []string
+	prefix := ""
 	for _, id := range m.Mention {
-		if isSnowflake(id) {
+		switch {
+		case !isSnowflake(id):
+		case roles[id]:
+			roleIDs = append(roleIDs, id)
+			prefix += "<@&" + id + "> "
+		default:
 			users = append(users, id)
-		}
-	}
-	if len(users) > 0 {
-		prefix := ""
-		for _, id := range users {
 			prefix += "<@" + id + "> "
 		}
+	}
+	if prefix != "" {
 		send.Content = prefix + send.Content
-		send.AllowedMentions = &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}, Users: users}
+		send.AllowedMentions = &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}, Users: users, Roles: roleIDs}
 	}
 	if m.File != nil {
 		send.Files = []*discordgo.File{{Name: m.File.Name, ContentType: m.File.ContentType, Reader: bytes.NewReader(m.File.Data)}}
@@ -231,4 +243,41 @@ func isSnowflake(id string) bool {
 		}
 	}
 	return true
+}
+
+// rolesTTL is how long a guild's role ids are kept.
+const rolesTTL = time.Hour
+
+type cachedRoles struct {
+	ids     map[string]bool
+	fetched time.Time
+}
+
+// guildRoles returns the role ids of the guild channelID is in (cached an
+// hour); nil when Discord cannot say, and mentions are then of users.
+func (a *Adapter) guildRoles(ctx context.Context, channelID string) map[string]bool {
+	ch, err := a.s.Channel(channelID, discordgo.WithContext(ctx))
+	if err != nil || ch.GuildID == "" {
+		return nil
+	}
+	now := a.opts.Clock.Now()
+	a.mu.Lock()
+	c, ok := a.roles[ch.GuildID]
+	a.mu.Unlock()
+	if ok && now.Sub(c.fetched) < rolesTTL {
+		return c.ids
+	}
+	rs, err := a.s.GuildRoles(ch.GuildID, discordgo.WithContext(ctx))
+	if err != nil {
+		a.log.Warn("discord roles of the guild; mentions are of users", slog.Any("error", err))
+		return nil
+	}
+	ids := make(map[string]bool, len(rs))
+	for _, r := range rs {
+		ids[r.ID] = true
+	}
+	a.mu.Lock()
+	a.roles[ch.GuildID] = cachedRoles{ids: ids, fetched: now}
+	a.mu.Unlock()
+	return ids
 }

@@ -99,13 +99,14 @@ func TestChatNotifiesOnlyThePeopleAMessageMentions(t *testing.T) {
 	f := newFakeDiscord(t)
 	a := newAdapter(t, f, newWorld(t), "")
 	_, err := a.Post(context.Background(), crier.ChannelRef{Platform: "discord", ID: launch}, crier.Message{
-		Mention: []string{"190000000000000001", "ana"}, Text: "🚨 Negative comments @everyone",
+		Mention: []string{"190000000000000001", supportRole, "ana"}, Text: "🚨 Negative comments @everyone",
 	})
 	require.NoError(t, err)
 	posts := f.callsTo("POST /channels/" + launch + "/messages")
 	require.Len(t, posts, 1)
-	require.True(t, strings.HasPrefix(posts[0].Body["content"].(string), "<@190000000000000001> "), posts[0].Body["content"])
+	require.True(t, strings.HasPrefix(posts[0].Body["content"].(string), "<@190000000000000001> <@&"+supportRole+"> "), posts[0].Body["content"])
 	allowed := posts[0].Body["allowed_mentions"].(map[string]any)
 	require.Equal(t, []any{}, allowed["parse"], "@everyone in the text pings nobody")
 	require.Equal(t, []any{"190000000000000001"}, allowed["users"], "only the mentioned user")
+	require.Equal(t, []any{supportRole}, allowed["roles"], "and the mentioned role, as a role")
 }

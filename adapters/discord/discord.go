@@ -64,6 +64,7 @@ type Adapter struct {
 	router    *commands.Router
 	onThread  crier.ThreadHandler
 	threads   map[string]threadInfo         // threads crier started (known without asking)
+	roles     map[string]cachedRoles        // guild → its role ids, for role mentions
 	channels  map[string]*discordgo.Channel // channels looked up, cached
 	limiters  map[string]*rate.Limiter
 	seen      map[string]time.Time // HTTP interaction signatures seen → until when (without a replay store)
@@ -122,7 +123,7 @@ func New(opts Options) (*Adapter, error) {
 	s.ShouldReconnectOnError = true
 	s.StateEnabled = true
 	a := &Adapter{opts: opts, s: s, log: opts.Logger, router: opts.Router,
-		threads: map[string]threadInfo{}, channels: map[string]*discordgo.Channel{}, limiters: map[string]*rate.Limiter{}, seen: map[string]time.Time{},
+		threads: map[string]threadInfo{}, roles: map[string]cachedRoles{}, channels: map[string]*discordgo.Channel{}, limiters: map[string]*rate.Limiter{}, seen: map[string]time.Time{},
 		down: map[string]string{partRegister: "Discord: crier's commands are not registered yet", partGateway: "Discord: the gateway is not connected yet"}}
 	s.AddHandler(a.onInteraction)
 	s.AddHandler(a.onMessage)

@@ -28,13 +28,15 @@ import (
 )
 
 const (
-	appID  = "1100000000000000001"
-	botID  = "1100000000000000002"
-	guild  = "1200000000000000001"
-	launch = "1300000000000000001" // a text channel
-	news   = "1300000000000000002" // an announcement channel
-	thread = "1300000000000000003" // a thread crier started
-	other  = "1300000000000000004" // a thread someone else started
+	appID = "1100000000000000001"
+	botID = "1100000000000000002"
+	guild = "1200000000000000001"
+	// supportRole is a role of the guild; bot.yaml may list it under a role.
+	supportRole = "1210000000000000001"
+	launch      = "1300000000000000001" // a text channel
+	news        = "1300000000000000002" // an announcement channel
+	thread      = "1300000000000000003" // a thread crier started
+	other       = "1300000000000000004" // a thread someone else started
 )
 
 // call is one REST request the fake received.
@@ -199,6 +201,13 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(204)
 	case strings.HasPrefix(path, "/webhooks/"):
 		f.json(w, 200, map[string]any{"id": "1500000000000000001", "channel_id": launch, "content": ""})
+	case r.Method == http.MethodGet && len(parts) == 3 && parts[0] == "guilds" && parts[1] == guild && parts[2] == "roles":
+		// GET /guilds/{guild.id}/roles: the guild's roles (Discord's API
+		// reference, Guild resource), @everyone's id being the guild's.
+		f.json(w, 200, []any{
+			map[string]any{"id": guild, "name": "@everyone"},
+			map[string]any{"id": supportRole, "name": "support"},
+		})
 	case r.Method == http.MethodGet && len(parts) == 2 && parts[0] == "channels":
 		f.channel(w, parts[1])
 	case r.Method == http.MethodPost && len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages":
