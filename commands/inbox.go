@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -84,7 +85,7 @@ func (r *Router) thread(ctx context.Context, req Request) (Response, error) {
 	loc, now := r.location(req.User), r.deps.Clock.Now()
 	lines := make([]string, 0, len(cs)+1)
 	for _, c := range cs {
-		lines = append(lines, fmt.Sprintf("%s, %s: %s", firstNonEmpty(c.AuthorName, c.AuthorHandle, "someone"),
+		lines = append(lines, fmt.Sprintf("%s, %s: %s", cmp.Or(c.AuthorName, c.AuthorHandle, "someone"),
 			timeparse.Clock(c.CreatedAt, loc, now, false), crier.Quote(c.Text, 200)))
 	}
 	if v.Comments > len(cs) {
@@ -180,7 +181,7 @@ func (r *Router) inboxList(ctx context.Context, req Request, all bool) (Response
 		}
 		who := "nobody on it"
 		if v.AssigneeName != "" || v.AssigneeID != "" {
-			who = "on it: " + firstNonEmpty(v.AssigneeName, v.AssigneeID)
+			who = "on it: " + cmp.Or(v.AssigneeName, v.AssigneeID)
 		}
 		state := "open for " + timeparse.Duration(now.Sub(v.LastCustomerAt).Truncate(time.Minute))
 		if now.Sub(v.LastCustomerAt) < time.Minute {
@@ -232,7 +233,7 @@ func (r *Router) reply(ctx context.Context, req Request) (Response, error) {
 			return Response{}, err
 		}
 		who := "the customer"
-		if n := firstNonEmpty(c.AuthorName, c.AuthorHandle); n != "" {
+		if n := cmp.Or(c.AuthorName, c.AuthorHandle); n != "" {
 			who = n
 		}
 		return Response{Text: fmt.Sprintf("Type your answer in the thread within 15 minutes: it goes to %s's comment %s.",
@@ -252,7 +253,7 @@ func (r *Router) reply(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	return Response{Text: fmt.Sprintf("✓ Your answer to %s on %s is on its way.", firstNonEmpty(latest.AuthorHandle, latest.AuthorName, "the comment"), rp.Network)}, nil
+	return Response{Text: fmt.Sprintf("✓ Your answer to %s on %s is on its way.", cmp.Or(latest.AuthorHandle, latest.AuthorName, "the comment"), rp.Network)}, nil
 }
 
 func (r *Router) pause(ctx context.Context, req Request) (Response, error) {
@@ -293,13 +294,4 @@ func inboxRefusal(err error, id int64) error {
 	return err
 }
 
-func name(u crier.User) string { return firstNonEmpty(u.Name, u.ID, "someone") }
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
-}
+func name(u crier.User) string { return cmp.Or(u.Name, u.ID, "someone") }

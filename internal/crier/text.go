@@ -11,3 +11,13 @@ func Quote(text string, max int) string {
 	}
 	return "\u201c" + text + "\u201d"
 }
+
+// Sentence ends a reason with a full stop, so a notice that puts it
+// mid-message reads as sentences.
+func Sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
+}

@@ -166,9 +166,9 @@ func (s *Service) attempt(ctx context.Context, c crier.Claim) (o outcome) {
 	if final {
 		var text string
 		if crier.IsPermanent(perr) {
-			text = fmt.Sprintf("✗ Post #%d was not published to %s: %s This will not fix itself, so crier stopped trying.", p.ID, dl.Target, sentence(reason))
+			text = fmt.Sprintf("✗ Post #%d was not published to %s: %s This will not fix itself, so crier stopped trying.", p.ID, dl.Target, crier.Sentence(reason))
 		} else {
-			text = fmt.Sprintf("✗ Post #%d was not published to %s: %s crier gave up after %d attempts; schedule it again when %s works.", p.ID, dl.Target, sentence(reason), dl.Attempts, dl.Target)
+			text = fmt.Sprintf("✗ Post #%d was not published to %s: %s crier gave up after %d attempts; schedule it again when %s works.", p.ID, dl.Target, crier.Sentence(reason), dl.Attempts, dl.Target)
 		}
 		return end(crier.DeliveryEnd{Status: crier.DeliveryFailed, Reason: reason, Unclear: unclear, Counted: counted},
 			func(ctx context.Context) { s.notify(ctx, p, text) })
@@ -194,15 +194,15 @@ func (s *Service) attempt(ctx context.Context, c crier.Claim) (o outcome) {
 	case crier.IsAuth(perr):
 		// Said once per network until a publish works again, not per post.
 		if s.authFailed(dl.Target) {
-			text = fmt.Sprintf("✗ crier cannot post to %s: %s Posts for %s wait and are retried; crier says this once, and again when it works.", dl.Target, sentence(reason), dl.Target)
+			text = fmt.Sprintf("✗ crier cannot post to %s: %s Posts for %s wait and are retried; crier says this once, and again when it works.", dl.Target, crier.Sentence(reason), dl.Target)
 		}
 	case limited && dl.Attempts == 1:
 		text = fmt.Sprintf("⚠ Post #%d could not be published to %s yet: %s crier will retry at %s (in %s).",
-			p.ID, dl.Target, sentence(reason), s.at(p, now.Add(next), next < 5*time.Minute), timeparse.Duration(next))
+			p.ID, dl.Target, crier.Sentence(reason), s.at(p, now.Add(next), next < 5*time.Minute), timeparse.Duration(next))
 	case n == 1 && !limited:
 		// Report the first failure; later retries stay quiet until the outcome.
 		text = fmt.Sprintf("⚠ Post #%d could not be published to %s yet: %s crier will retry at %s (in %s, attempt %d of %d).",
-			p.ID, dl.Target, sentence(reason), s.at(p, now.Add(next), next < 5*time.Minute), timeparse.Duration(next), n+1, s.opts.MaxAttempts)
+			p.ID, dl.Target, crier.Sentence(reason), s.at(p, now.Add(next), next < 5*time.Minute), timeparse.Duration(next), n+1, s.opts.MaxAttempts)
 	}
 	if text == "" {
 		return end(retry, nil)
@@ -308,15 +308,6 @@ func keyWindow(n crier.Network) (window time.Duration, limited bool) {
 func keyForgotten(n crier.Network, since, now time.Time) bool {
 	window, limited := keyWindow(n)
 	return limited && now.Sub(since) >= window
-}
-
-// sentence ends a reason with a full stop, so notices read as sentences.
-func sentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
-		return s
-	}
-	return s + "."
 }
 
 // at renders an instant in the origin channel's timezone (see

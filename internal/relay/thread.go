@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -356,14 +357,14 @@ func (s *Service) reply(ctx context.Context, c crier.ReplyClaim) replyOutcome {
 		if w, ok := n.(crier.KeyWindower); ok && w.KeyWindow() == 0 {
 			end.Status, end.Reason, end.Unclear = crier.DeliveryMaybe, reason, true
 			return replyOutcome{end: end, after: func(ctx context.Context) {
-				s.say(ctx, rp.Asked, fmt.Sprintf("❓ Your answer may or may not be on %s: %s Check %s, and send it again if it is not there.", rp.Network, sentence(reason), rp.Network))
+				s.say(ctx, rp.Asked, fmt.Sprintf("❓ Your answer may or may not be on %s: %s Check %s, and send it again if it is not there.", rp.Network, crier.Sentence(reason), rp.Network))
 			}}
 		}
 	}
 	if crier.IsPermanent(err) || rp.Attempts >= maxReplyAttempts {
 		end.Status, end.Reason, end.Unclear = crier.DeliveryFailed, reason, unclear
 		return replyOutcome{end: end, after: func(ctx context.Context) {
-			s.say(ctx, rp.Asked, fmt.Sprintf("✗ Your answer was not sent to %s: %s", rp.Network, sentence(reason)))
+			s.say(ctx, rp.Asked, fmt.Sprintf("✗ Your answer was not sent to %s: %s", rp.Network, crier.Sentence(reason)))
 		}}
 	}
 	next := replyDelay(rp.Attempts)
@@ -378,7 +379,7 @@ func (s *Service) reply(ctx context.Context, c crier.ReplyClaim) replyOutcome {
 		return replyOutcome{end: end}
 	}
 	return replyOutcome{end: end, after: func(ctx context.Context) {
-		s.say(ctx, rp.Asked, fmt.Sprintf("⚠ Your answer could not be sent to %s yet: %s crier tries again in %s.", rp.Network, sentence(reason), timeparse.Duration(next)))
+		s.say(ctx, rp.Asked, fmt.Sprintf("⚠ Your answer could not be sent to %s yet: %s crier tries again in %s.", rp.Network, crier.Sentence(reason), timeparse.Duration(next)))
 	}}
 }
 
@@ -388,15 +389,6 @@ func (s *Service) recordReplies(ctx context.Context, os []replyOutcome) error {
 		ends[i] = o.end
 	}
 	return s.store.EndReplies(ctx, ends)
-}
-
-// sentence ends a reason with a full stop.
-func sentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
-		return s
-	}
-	return s + "."
 }
 
 // alert posts a crisis alert in the network's inbox channel: who should
@@ -412,7 +404,7 @@ func (s *Service) alert(ctx context.Context, network string, recent []crier.Stor
 	m := crier.Message{Mention: mention, Text: fmt.Sprintf("🚨 Negative comments are piling up on %s, more than usual. Take a look; pause scheduled posts while you handle it? The latest:", network)}
 	start := max(0, len(recent)-5)
 	for _, c := range recent[start:] {
-		m.Lines = append(m.Lines, fmt.Sprintf("%s on %s: %s", firstNonEmpty(c.AuthorName, c.AuthorHandle, "someone"), c.Network, crier.Quote(c.Text, 100)))
+		m.Lines = append(m.Lines, fmt.Sprintf("%s on %s: %s", cmp.Or(c.AuthorName, c.AuthorHandle, "someone"), c.Network, crier.Quote(c.Text, 100)))
 	}
 	if len(recent) > 0 {
 		// The number is the comment that raised the alarm; the button
@@ -422,15 +414,6 @@ func (s *Service) alert(ctx context.Context, network string, recent []crier.Stor
 	if _, err := s.opts.Chat.Post(ctx, crier.ChannelRef{Platform: ch.Platform, ID: ch.ID}, m); err != nil {
 		s.log.Warn("post the crisis alert", slog.Any("error", err))
 	}
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // mentions reports whether text mentions handle ("@ana@example.social") as a
