@@ -40,18 +40,7 @@ func findDeliveries(ctx context.Context, tx *sql.Tx, postID int64) ([]crier.Deli
 	return scanDeliveries(rows)
 }
 
-func scanDeliveries(rows *sql.Rows) ([]crier.Delivery, error) {
-	defer rows.Close()
-	var ds []crier.Delivery
-	for rows.Next() {
-		dl, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		ds = append(ds, dl)
-	}
-	return ds, rows.Err()
-}
+func scanDeliveries(rows *sql.Rows) ([]crier.Delivery, error) { return collect(rows, scanDelivery) }
 
 // idList is ids as a JSON array, for "IN (SELECT value FROM json_each(?))":
 // one statement for a whole batch, whatever its size.
@@ -237,15 +226,9 @@ func (d *DB) EndDeliveries(ctx context.Context, ends []crier.DeliveryEnd, r crie
 			if err != nil {
 				return err
 			}
-			defer res.Close()
-			for res.Next() {
-				var id int64
-				if err := res.Scan(&id); err != nil {
-					return err
-				}
-				postIDs = append(postIDs, id)
-			}
-			return res.Err()
+			ids, err := collect(res, scanInt64)
+			postIDs = append(postIDs, ids...)
+			return err
 		}
 		if len(published) > 0 {
 			if err := run(published, `UPDATE deliveries SET status = 'published', remote_id = e.remote, url = e.url,
@@ -346,17 +329,8 @@ func (d *DB) Unasked(ctx context.Context) ([]*crier.Post, error) {
 		if err != nil {
 			return err
 		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		ids, err := collect(rows, scanInt64)
+		if err != nil {
 			return err
 		}
 		for _, id := range ids {

@@ -142,16 +142,15 @@ func (d *DB) NegativeSince(ctx context.Context, since time.Time) ([]time.Time, e
 	if err != nil {
 		return nil, fmt.Errorf("recent negative comments: %w", err)
 	}
-	defer rows.Close()
-	var out []time.Time
-	for rows.Next() {
-		var at int64
-		if err := rows.Scan(&at); err != nil {
-			return nil, fmt.Errorf("recent negative comments: %w", err)
-		}
-		out = append(out, time.UnixMilli(at).UTC())
+	ats, err := collect(rows, scanInt64)
+	if err != nil {
+		return nil, fmt.Errorf("recent negative comments: %w", err)
 	}
-	return out, rows.Err()
+	out := make([]time.Time, len(ats))
+	for i, at := range ats {
+		out[i] = time.UnixMilli(at).UTC()
+	}
+	return out, nil
 }
 
 // InboxCursor returns the cursor saved for network.
@@ -223,40 +222,26 @@ func (d *DB) ClaimComments(ctx context.Context, n int) ([]crier.CommentClaim, er
 		if err != nil {
 			return err
 		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(ids) == 0 {
+		ids, err := collect(rows, scanInt64)
+		if err != nil || len(ids) == 0 {
 			return err
 		}
 		rows, err = tx.QueryContext(ctx, "SELECT "+commentColumns+" FROM comments c WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY c.id", idList(ids))
 		if err != nil {
 			return err
 		}
-		var cs []crier.StoredComment
-		for rows.Next() {
-			c, err := scanComment(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			cs = append(cs, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		cs, err := collect(rows, scanComment)
+		if err != nil {
 			return err
 		}
+		convs := map[int64]crier.Conversation{} // a burst is mostly one conversation's
 		for _, c := range cs {
-			v, err := scanConversation(tx.QueryRowContext(ctx, "SELECT "+conversationColumns+conversationFrom+" WHERE v.id = ?", c.ConversationID))
-			if err != nil {
-				return err
+			v, ok := convs[c.ConversationID]
+			if !ok {
+				if v, err = scanConversation(tx.QueryRowContext(ctx, "SELECT "+conversationColumns+conversationFrom+" WHERE v.id = ?", c.ConversationID)); err != nil {
+					return err
+				}
+				convs[c.ConversationID] = v
 			}
 			out = append(out, crier.CommentClaim{Comment: c, Conversation: v})
 		}
@@ -417,16 +402,11 @@ func (d *DB) ConversationComments(ctx context.Context, id int64, limit int) ([]c
 	if err != nil {
 		return nil, fmt.Errorf("list comments: %w", err)
 	}
-	defer rows.Close()
-	var out []crier.StoredComment
-	for rows.Next() {
-		c, err := scanComment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list comments: %w", err)
-		}
-		out = append(out, c)
+	out, err := collect(rows, scanComment)
+	if err != nil {
+		return nil, fmt.Errorf("list comments: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Comment returns comment id.
@@ -462,16 +442,11 @@ func (d *DB) Conversations(ctx context.Context, f crier.InboxFilter) ([]crier.Co
 	if err != nil {
 		return nil, fmt.Errorf("list conversations: %w", err)
 	}
-	defer rows.Close()
-	var out []crier.Conversation
-	for rows.Next() {
-		v, err := scanConversation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list conversations: %w", err)
-		}
-		out = append(out, v)
+	out, err := collect(rows, scanConversation)
+	if err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Assign gives conversation id to a teammate.
@@ -643,17 +618,8 @@ func (d *DB) ClaimReplies(ctx context.Context, now time.Time, n int) ([]crier.Re
 		if err != nil {
 			return err
 		}
-		var rs []crier.Reply
-		for rows.Next() {
-			r, err := scanReply(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			rs = append(rs, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		rs, err := collect(rows, scanReply)
+		if err != nil {
 			return err
 		}
 		for _, r := range rs {
