@@ -16,6 +16,7 @@ import (
 	"github.com/crier-bot/crier/adapters/slack"
 	"github.com/crier-bot/crier/internal/config"
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/timeparse"
 )
 
 func (m *Main) runCheck(ctx context.Context, args []string) (err error) {
@@ -84,6 +85,13 @@ func (m *Main) runCheck(ctx context.Context, args []string) (err error) {
 		}
 	}
 	fmt.Fprintf(w, "publish:   up to %d attempts, %s each\n", cfg.Publish.MaxAttempts, cfg.Publish.AttemptTimeout)
+	if in := cfg.Inbox; in.On {
+		alarm := "off"
+		if c := in.Crisis; !c.Off {
+			alarm = fmt.Sprintf("%d negative comments within %s, %g× the usual", c.Negative, timeparse.Duration(c.Window), c.Ratio)
+		}
+		fmt.Fprintf(w, "inbox:     comments in %s:%s, networks read every %s; crisis alarm: %s\n", in.Channel.Platform, in.Channel.ID, timeparse.Duration(in.Poll), alarm)
+	}
 	if len(failed) > 0 {
 		return crier.Errorf(crier.EINVALID, "crier could not use %s; see above for why", strings.Join(failed, ", "))
 	}

@@ -197,6 +197,11 @@ func TestCheck(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "is valid.")
 	require.Contains(t, out, "network:   sandbox (file): posts appended to ")
+	require.NotContains(t, out, "inbox:", "no inbox section: no relay")
+
+	code, out, errOut = run(t, nil, "", "check", "-config", writeConfig(t, testConfig+"inbox:\n  channel: shell:inbox\n  crisis: off\n"))
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "inbox:     comments in shell:inbox, networks read every 30 s; crisis alarm: off\n")
 
 	bad := strings.Replace(testConfig, "kind: file", "kind: mastodn", 1)
 	code, _, errOut = run(t, nil, "", "check", "-config", writeConfig(t, bad))
