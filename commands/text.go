@@ -3,7 +3,6 @@ package commands
 import (
 	"fmt"
 	"strings"
-	"unicode"
 
 	"github.com/crier-bot/crier/internal/crier"
 )
@@ -18,29 +17,16 @@ func newLines(s string) string {
 }
 
 // unwanted says what r is and what to do about it when it has no place in
-// what a person types: control characters other than new line and tab (C0,
-// DEL, C1: invisible, and refused by the store or passed on to networks as
-// is), the Unicode line and paragraph separators (line breaks that chat and
-// networks show differently, or not at all), and the direction overrides
-// (U+202D, U+202E), which make text read in another order than it is stored
-// ("Trojan Source"). Right-to-left marks, embeddings and isolates stay:
-// Arabic and Hebrew text needs them, and they reorder nothing by force. So
-// do joiners (emoji need them).
+// a command (crier.Unwanted).
 func unwanted(r rune) (what, fix string, bad bool) {
-	const remove = "Remove it and send the command again."
-	switch {
-	case r == '\n' || r == '\t':
+	what = crier.Unwanted(r)
+	switch what {
+	case "":
 		return "", "", false
-	case unicode.IsControl(r):
-		return "a control character", remove, true
-	case r == '\u2028':
-		return "a line separator", "Use an ordinary new line instead and send the command again.", true
-	case r == '\u2029':
-		return "a paragraph separator", "Use an ordinary new line instead and send the command again.", true
-	case r == '\u202D' || r == '\u202E':
-		return "a direction override", remove, true
+	case "a line separator", "a paragraph separator":
+		return what, "Use an ordinary new line instead and send the command again.", true
 	}
-	return "", "", false
+	return what, "Remove it and send the command again.", true
 }
 
 // refuseUnwanted returns an error naming the first character of text that

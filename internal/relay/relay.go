@@ -11,10 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/crier-bot/crier/internal/crier"
 	"github.com/crier-bot/crier/internal/jobs"
@@ -355,23 +353,13 @@ func (q replyQueue) Claim(ctx context.Context, now time.Time, n int) ([]crier.Re
 	return q.store.ClaimReplies(ctx, now, n)
 }
 
-// unwanted returns what in text has no place in a reply: control characters
-// other than new line and tab, line and paragraph separators, and direction
-// overrides (text that reads in another order than it is stored).
+// unwanted returns what in text has no place in a reply (crier.Unwanted),
+// "" when nothing.
 func unwanted(text string) string {
 	for _, r := range text {
-		switch {
-		case r == '\n' || r == '\t':
-		case unicode.IsControl(r):
-			return "a control character"
-		case r == '\u2028' || r == '\u2029':
-			return "a line or paragraph separator"
-		case r == '\u202D' || r == '\u202E':
-			return "a direction override"
+		if what := crier.Unwanted(r); what != "" {
+			return what
 		}
 	}
 	return ""
 }
-
-// clip shortens s for a one-line mention.
-func clip(s string) string { return crier.Quote(strings.TrimSpace(s), 80) }
