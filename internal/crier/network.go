@@ -3,6 +3,8 @@ package crier
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -29,6 +31,23 @@ type Count struct {
 	// Also holds further limits the same text must fit: Bluesky counts 300
 	// graphemes and, separately, 3000 bytes.
 	Also []Count
+}
+
+// Overs says, for network, by how much the text is over each limit it
+// breaks ("3 characters too long for mastodon (503/500)"); none when it
+// fits every one.
+func (c Count) Overs(network string) []string {
+	var out []string
+	for _, k := range append([]Count{c}, c.Also...) {
+		if n := k.Over(); n > 0 {
+			unit := k.Unit
+			if n == 1 {
+				unit = strings.TrimSuffix(unit, "s")
+			}
+			out = append(out, fmt.Sprintf("%d %s too long for %s (%d/%d)", n, unit, network, k.Used, k.Limit))
+		}
+	}
+	return out
 }
 
 // Over returns by how much the text is over the limit (0 when it fits).

@@ -234,15 +234,7 @@ func (s *Service) Check(text string, targets []string) ([]Preview, error) {
 		}
 		c := n.Check(text)
 		out = append(out, Preview{Target: t, Count: c})
-		for _, c := range append([]crier.Count{c}, c.Also...) {
-			if c.Over() > 0 {
-				unit := c.Unit
-				if c.Over() == 1 {
-					unit = strings.TrimSuffix(unit, "s")
-				}
-				over = append(over, fmt.Sprintf("%d %s too long for %s (%d/%d)", c.Over(), unit, t, c.Used, c.Limit))
-			}
-		}
+		over = append(over, c.Overs(t)...)
 	}
 	if len(over) > 0 {
 		return out, crier.Errorf(crier.EINVALID, "The text is %s. Shorten it and try again.", strings.Join(over, ", and "))

@@ -253,15 +253,8 @@ func (s *Service) Reply(ctx context.Context, v *crier.Conversation, c *crier.Sto
 		// Mastodon puts the author's @handle first: it counts too.
 		counted = c.AuthorHandle + " " + text
 	}
-	count := n.Check(counted)
-	for _, k := range append([]crier.Count{count}, count.Also...) {
-		if k.Over() > 0 {
-			unit := k.Unit
-			if k.Over() == 1 {
-				unit = strings.TrimSuffix(unit, "s")
-			}
-			return nil, crier.Errorf(crier.EINVALID, "The answer is %d %s too long for %s (%d/%d). Shorten it and send it again.", k.Over(), unit, c.Network, k.Used, k.Limit)
-		}
+	if over := n.Check(counted).Overs(c.Network); len(over) > 0 {
+		return nil, crier.Errorf(crier.EINVALID, "The answer is %s. Shorten it and send it again.", strings.Join(over, ", and "))
 	}
 	rp := &crier.Reply{ConversationID: v.ID, CommentID: c.ID, Network: c.Network, Text: text, AuthorID: who.ID, AuthorName: who.Name, Asked: asked}
 	if err := s.store.AddReply(ctx, rp, func(id int64) string { return fmt.Sprintf("crier-%s-reply-%d", s.opts.Installation, id) }); err != nil {
