@@ -60,6 +60,15 @@ func (n *Network) Reply(ctx context.Context, req crier.PublishRequest) (crier.Pu
 	return n.post(ctx, "reply", req, narrower(n.visibility, parent.Visibility))
 }
 
+// CheckReply counts an answer to a comment as Reply will send it: with the
+// comment's author mentioned first, unless the text mentions them already.
+func (n *Network) CheckReply(text string, to crier.Comment) crier.Count {
+	if acct := strings.TrimPrefix(to.AuthorHandle, "@"); acct != "" && !n.mentions(text, acct) {
+		text = "@" + acct + " " + text
+	}
+	return n.Check(text)
+}
+
 // post creates the status.
 func (n *Network) post(ctx context.Context, what string, req crier.PublishRequest, visibility string) (crier.PublishResult, error) {
 	if !utf8.ValidString(req.Text) {

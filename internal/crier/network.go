@@ -108,6 +108,13 @@ type Replier interface {
 	Reply(ctx context.Context, req PublishRequest) (PublishResult, error)
 }
 
+// ReplyChecker is a network that counts an answer differently from a post
+// (Mastodon puts the answered author's @handle first).
+type ReplyChecker interface {
+	// CheckReply counts text as the network will when it answers to.
+	CheckReply(text string, to Comment) Count
+}
+
 // Account is who crier posts as on a network, for `crier check`.
 type Account struct {
 	Name     string   // "@crier@mastodon.social", "crier.bsky.social", "https://hooks.example.com/…"

@@ -248,12 +248,11 @@ func (s *Service) Reply(ctx context.Context, v *crier.Conversation, c *crier.Sto
 	if _, ok := n.(crier.Replier); !ok {
 		return nil, crier.Errorf(crier.EINVALID, "crier cannot answer comments on %s; answer there directly.", c.Network)
 	}
-	counted := text
-	if n.Kind() == "mastodon" && strings.HasPrefix(c.AuthorHandle, "@") && !mentions(text, c.AuthorHandle) {
-		// Mastodon puts the author's @handle first: it counts too.
-		counted = c.AuthorHandle + " " + text
+	count := n.Check(text)
+	if rc, ok := n.(crier.ReplyChecker); ok {
+		count = rc.CheckReply(text, c.Comment) // Mastodon's @handle first counts too
 	}
-	if over := n.Check(counted).Overs(c.Network); len(over) > 0 {
+	if over := count.Overs(c.Network); len(over) > 0 {
 		return nil, crier.Errorf(crier.EINVALID, "The answer is %s. Shorten it and send it again.", strings.Join(over, ", and "))
 	}
 	rp := &crier.Reply{ConversationID: v.ID, CommentID: c.ID, Network: c.Network, Text: text, AuthorID: who.ID, AuthorName: who.Name, Asked: asked}
@@ -407,26 +406,4 @@ func (s *Service) alert(ctx context.Context, network string, recent []crier.Stor
 	if _, err := s.opts.Chat.Post(ctx, crier.ChannelRef{Platform: ch.Platform, ID: ch.ID}, m); err != nil {
 		s.log.Warn("post the crisis alert", slog.Any("error", err))
 	}
-}
-
-// mentions reports whether text mentions handle ("@ana@example.social") as a
-// whole word: "@anabel" is not "@ana".
-func mentions(text, handle string) bool {
-	lower, h := strings.ToLower(text), strings.ToLower(handle)
-	for i := strings.Index(lower, h); i >= 0; {
-		end := i + len(h)
-		if end == len(lower) || !isHandleRune(rune(lower[end])) {
-			return true
-		}
-		next := strings.Index(lower[end:], h)
-		if next < 0 {
-			return false
-		}
-		i = end + next
-	}
-	return false
-}
-
-func isHandleRune(r rune) bool {
-	return r == '_' || r == '.' || r == '-' || r == '@' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z'
 }
