@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -114,32 +112,10 @@ func (f *pacingSlackAPI) posted() ([]pacedMessage, []pacedMessage) {
 	return slices.Clone(f.messages), slices.Clone(f.limited)
 }
 
-// startPacingRun starts `crier run` with inboxSlackConfig against api (a
-// new port each time a port is taken) and waits for /healthz.
+// startPacingRun starts `crier run` against api (startSlackRun).
 func startPacingRun(tb testing.TB, api *pacingSlackAPI, dir string) *crierRun {
 	tb.Helper()
-	cfg := filepath.Join(dir, "bot.yaml")
-	for attempt := 0; ; attempt++ {
-		addr := freeAddr(tb)
-		if err := os.WriteFile(cfg, []byte(inboxSlackConfig(api.srv.URL, addr)), 0o600); err != nil {
-			tb.Fatal(err)
-		}
-		c := &crierRun{url: "http://" + addr, config: cfg, stderr: &syncBuffer{}, done: make(chan int, 1)}
-		ctx, cancel := context.WithCancel(context.Background())
-		c.cancel = cancel
-		m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: c.stderr, Getenv: os.LookupEnv}
-		go func() { c.done <- m.Run(ctx, []string{"run", "-config", cfg, "-log-level", "warn"}) }()
-		up, code := c.waitHealthy(15 * time.Second)
-		if up {
-			tb.Cleanup(func() { c.stop() })
-			return c
-		}
-		cancel()
-		if code != 0 && strings.Contains(c.stderr.String(), "address already in use") && attempt < 3 {
-			continue
-		}
-		tb.Fatalf("crier run did not come up (exit %d): %s", code, c.stderr.String())
-	}
+	return startSlackRun(tb, api.srv.URL, dir)
 }
 
 // BenchmarkRelayPacing measures how fast `crier run` relays a burst of

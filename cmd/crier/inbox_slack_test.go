@@ -191,10 +191,18 @@ publish:
 // for /healthz.
 func startInboxSlack(t *testing.T, api *inboxSlackAPI, dir string) *crierRun {
 	t.Helper()
+	return startSlackRun(t, api.srv.URL, dir)
+}
+
+// startSlackRun starts `crier run` with inboxSlackConfig against the Slack
+// API at apiURL, in dir, on a new port each time a port is taken, and waits
+// for /healthz.
+func startSlackRun(tb testing.TB, apiURL, dir string) *crierRun {
+	tb.Helper()
 	cfg := filepath.Join(dir, "bot.yaml")
 	for attempt := 0; ; attempt++ {
-		addr := freeAddr(t)
-		require.NoError(t, os.WriteFile(cfg, []byte(inboxSlackConfig(api.srv.URL, addr)), 0o600))
+		addr := freeAddr(tb)
+		require.NoError(tb, os.WriteFile(cfg, []byte(inboxSlackConfig(apiURL, addr)), 0o600))
 		c := &crierRun{url: "http://" + addr, config: cfg, stderr: &syncBuffer{}, done: make(chan int, 1)}
 		ctx, cancel := context.WithCancel(context.Background())
 		c.cancel = cancel
@@ -202,14 +210,14 @@ func startInboxSlack(t *testing.T, api *inboxSlackAPI, dir string) *crierRun {
 		go func() { c.done <- m.Run(ctx, []string{"run", "-config", cfg, "-log-level", "warn"}) }()
 		up, code := c.waitHealthy(15 * time.Second)
 		if up {
-			t.Cleanup(func() { c.stop() })
+			tb.Cleanup(func() { c.stop() })
 			return c
 		}
 		cancel()
 		if code != 0 && strings.Contains(c.stderr.String(), "address already in use") && attempt < 3 {
 			continue
 		}
-		t.Fatalf("crier run did not come up (exit %d): %s", code, c.stderr.String())
+		tb.Fatalf("crier run did not come up (exit %d): %s", code, c.stderr.String())
 	}
 }
 
