@@ -1,6 +1,9 @@
 package crier
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Button is an action offered with a response or a message. Pressing it runs
 // Command as the person who pressed it (their roles apply), so a platform
@@ -42,6 +45,11 @@ type Message struct {
 	Lines   []string // detail lines, shown under the text
 	Buttons []Button
 	File    *File // nil: no attachment
+	// Key, when set, names this message for good: a Post retried with the
+	// same Key after a crash or a timeout must not show the message twice.
+	// Adapters carry it where people do not see it (Slack's message
+	// metadata, Discord's nonce), and a MessageFinder finds it again.
+	Key string
 }
 
 // Chat is a chat platform crier posts to and reads thread replies from.
@@ -62,6 +70,17 @@ type Chat interface {
 	// OnThreadReply sets the handler of what people type in threads crier
 	// started.
 	OnThreadReply(h ThreadHandler)
+}
+
+// MessageFinder is a Chat that can find a message it posted with a Key.
+// Chat messages have no idempotency key a platform keeps for good, so before
+// posting again a message whose earlier attempt may have got through (a
+// crash, a timeout), the relay asks.
+type MessageFinder interface {
+	// FindMessage looks in ch (in its thread when ch.Thread is set) for a
+	// message crier posted since since with m's Key, and returns its
+	// reference; ok is false when there is none.
+	FindMessage(ctx context.Context, ch ChannelRef, m Message, since time.Time) (ref MessageRef, ok bool, err error)
 }
 
 // ThreadReply is a message a person typed in a thread crier started, on any
