@@ -30,6 +30,9 @@ func (a *Adapter) Platform() string { return Platform }
 // files.uploadV2 steps (Slack answers an upload with the file, not with a
 // message to refer to). When the text was posted and the file was not, the
 // reference is returned with the error.
+//
+// A message with a Key carries it as message metadata (event_type
+// "crier_message"), which people do not see, for FindMessage to find.
 func (a *Adapter) Post(ctx context.Context, ch crier.ChannelRef, m crier.Message) (crier.MessageRef, error) {
 	resp := messageResponse(m)
 	var opts []slackapi.MsgOption
@@ -43,6 +46,9 @@ func (a *Adapter) Post(ctx context.Context, ch crier.ChannelRef, m crier.Message
 			blocks = append([]slackapi.Block{section("crier_mention", mention)}, blocks...)
 		}
 		opts = append(opts, slackapi.MsgOptionBlocks(blocks...))
+	}
+	if m.Key != "" {
+		opts = append(opts, keyMetadata(m.Key))
 	}
 	ts, err := a.post(ctx, ch.ID, ch.Thread, text, opts...)
 	if err != nil {

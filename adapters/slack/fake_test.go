@@ -2,6 +2,7 @@ package slack_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -37,6 +38,22 @@ import (
 // (docs.slack.dev/reference/methods: their arguments, answers and error
 // codes message_not_found, already_reacted, file_not_found) and slack-go
 // v0.36.0's files.go, which crier drives.
+//
+// conversations.history and conversations.replies follow Slack's method
+// reference (docs.slack.dev/reference/methods/conversations.history and
+// .../conversations.replies) and its pagination guide: a bot reads only
+// channels it is a member of (not_in_channel); history lists a channel's
+// top-level messages newest first (thread replies only live in their
+// thread), replies lists a thread's parent and its replies oldest first
+// (thread_not_found for an unknown ts); both keep only messages after
+// oldest (at oldest too when inclusive), return a message's metadata only
+// when include_all_metadata is set (chat.postMessage's metadata argument,
+// {event_type, event_payload}, as sent), and return pages of at most
+// pageSize messages even when limit asks for more (the reference allows
+// fewer than limit before the end), with has_more and
+// response_metadata.next_cursor ("" on the last page; an unknown cursor is
+// invalid_cursor). A message's ts is the fake's now (real time unless a
+// test sets it) in seconds, with a sequence number as its fraction.
 type fakeSlack struct {
 	*slacktest.Server
 
@@ -62,6 +79,11 @@ type fakeSlack struct {
 	reactions   []url.Values
 	uploads     map[string]fakeUpload // file id → the upload
 	shared      []url.Values          // files.completeUploadExternal calls that shared files
+	at          time.Time             // the time new messages' ts tell; zero: time.Now()
+	pageSize    int                   // most messages in a history or replies page; 0 means 3
+	limitReads  int                   // answer this many history/replies calls with 429 first
+	reads       []url.Values          // conversations.history and conversations.replies calls
+	stripMeta   bool                  // drop include_all_metadata from reads, as a client that does not send it
 
 	upgrader websocket.Upgrader
 	conns    chan *websocket.Conn
@@ -77,6 +99,7 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 		c.Handle("/usergroups.users.list", f.groupMembers)
 		c.Handle("/chat.postMessage", f.postMessage)
 		c.Handle("/conversations.history", f.history)
+		c.Handle("/conversations.replies", f.replies)
 		c.Handle("/conversations.join", f.join)
 		c.Handle("/views.open", f.viewsOpen)
 		c.Handle("/chat.postEphemeral", f.postEphemeral)
@@ -172,7 +195,11 @@ func (f *fakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.posts = append(f.posts, r.Form)
-	ts := fmt.Sprintf("%d.%06d", time.Now().Unix(), len(f.posts))
+	now := f.at
+	if now.IsZero() {
+		now = time.Now()
+	}
+	ts := fmt.Sprintf("%d.%06d", now.Unix(), len(f.posts))
 	r.Form.Set("_ts", ts)
 	if f.loseNext {
 		f.loseNext = false
@@ -201,35 +228,131 @@ func (f *fakeSlack) join(w http.ResponseWriter, r *http.Request) {
 }
 
 // history answers conversations.history as Slack does for a bot token: only
-// in channels it is a member of, newest first, from oldest on, with metadata
-// when include_all_metadata is set.
+// in channels it is a member of, top-level messages newest first.
 func (f *fakeSlack) history(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.members[r.Form.Get("channel")] {
-		writeJSON(w, map[string]any{"ok": false, "error": "not_in_channel"})
+	if !f.read(w, r) {
 		return
 	}
-	oldest, _ := strconv.ParseFloat(r.Form.Get("oldest"), 64)
-	var msgs []map[string]any
+	var msgs []url.Values
 	for i := len(f.posts) - 1; i >= 0; i-- {
 		p := f.posts[i]
-		if p.Get("channel") != r.Form.Get("channel") {
+		if p.Get("channel") == r.Form.Get("channel") && (p.Get("thread_ts") == "" || p.Get("reply_broadcast") == "true") {
+			msgs = append(msgs, p)
+		}
+	}
+	f.page(w, r, msgs)
+}
+
+// replies answers conversations.replies: the thread's parent and its
+// replies, oldest first.
+func (f *fakeSlack) replies(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.read(w, r) {
+		return
+	}
+	ts := r.Form.Get("ts")
+	parent := f.message(r.Form.Get("channel"), ts)
+	if parent == nil || parent.Get("thread_ts") != "" {
+		writeJSON(w, map[string]any{"ok": false, "error": "thread_not_found"})
+		return
+	}
+	msgs := []url.Values{parent}
+	for _, p := range f.posts {
+		if p.Get("channel") == r.Form.Get("channel") && p.Get("thread_ts") == ts {
+			msgs = append(msgs, p)
+		}
+	}
+	f.page(w, r, msgs)
+}
+
+// read records a history or replies call and answers what Slack answers
+// before reading: 429 while limitReads lasts, not_in_channel outside the
+// bot's channels. It reports whether to go on.
+func (f *fakeSlack) read(w http.ResponseWriter, r *http.Request) bool {
+	if f.stripMeta {
+		r.Form.Del("include_all_metadata")
+	}
+	f.reads = append(f.reads, r.Form)
+	if f.limitReads > 0 {
+		f.limitReads--
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+		writeJSON(w, map[string]any{"ok": false, "error": "ratelimited"})
+		return false
+	}
+	if !f.members[r.Form.Get("channel")] {
+		writeJSON(w, map[string]any{"ok": false, "error": "not_in_channel"})
+		return false
+	}
+	return true
+}
+
+// page answers one page of msgs (in the order Slack lists them) after
+// oldest, from the cursor on.
+func (f *fakeSlack) page(w http.ResponseWriter, r *http.Request, msgs []url.Values) {
+	oldest, _ := strconv.ParseFloat(r.Form.Get("oldest"), 64)
+	inclusive := r.Form.Get("inclusive") == "1" || r.Form.Get("inclusive") == "true"
+	withMeta := r.Form.Get("include_all_metadata") == "1" || r.Form.Get("include_all_metadata") == "true"
+	var kept []map[string]any
+	for _, p := range msgs {
+		ts, _ := strconv.ParseFloat(p.Get("_ts"), 64)
+		if ts < oldest || (ts == oldest && !inclusive) {
 			continue
 		}
-		if ts, _ := strconv.ParseFloat(p.Get("_ts"), 64); ts < oldest {
-			continue
+		m := map[string]any{"type": "message", "text": p.Get("text"), "ts": p.Get("_ts"), "user": botUserID, "bot_id": "B0CRIER"}
+		if p.Get("thread_ts") != "" {
+			m["thread_ts"] = p.Get("thread_ts")
+			m["parent_user_id"] = botUserID
 		}
-		m := map[string]any{"type": "message", "text": p.Get("text"), "ts": p.Get("_ts"), "user": botUserID}
-		if (r.Form.Get("include_all_metadata") == "true" || r.Form.Get("include_all_metadata") == "1") && p.Get("metadata") != "" {
+		if withMeta && p.Get("metadata") != "" {
 			var md map[string]any
 			_ = json.Unmarshal([]byte(p.Get("metadata")), &md)
 			m["metadata"] = md
 		}
-		msgs = append(msgs, m)
+		kept = append(kept, m)
 	}
-	writeJSON(w, map[string]any{"ok": true, "messages": msgs, "has_more": false})
+	start := 0
+	if c := r.Form.Get("cursor"); c != "" {
+		var ok bool
+		if start, ok = decodeCursor(c); !ok || start <= 0 || start > len(kept) {
+			writeJSON(w, map[string]any{"ok": false, "error": "invalid_cursor"})
+			return
+		}
+	}
+	size := f.pageSize
+	if size == 0 {
+		size = 3
+	}
+	if limit, err := strconv.Atoi(r.Form.Get("limit")); err == nil && limit > 0 && limit < size {
+		size = limit
+	}
+	end := min(start+size, len(kept))
+	next := ""
+	if end < len(kept) {
+		next = base64.StdEncoding.EncodeToString([]byte("next:" + strconv.Itoa(end)))
+	}
+	writeJSON(w, map[string]any{"ok": true, "messages": kept[start:end], "has_more": next != "",
+		"response_metadata": map[string]any{"next_cursor": next}})
+}
+
+// decodeCursor reads a next_cursor the fake gave: the offset of the next
+// page's first message.
+func decodeCursor(c string) (int, bool) {
+	raw, err := base64.StdEncoding.DecodeString(c)
+	if err != nil {
+		return 0, false
+	}
+	n, ok := strings.CutPrefix(string(raw), "next:")
+	if !ok {
+		return 0, false
+	}
+	i, err := strconv.Atoi(n)
+	return i, err == nil
 }
 
 // viewsOpen records the modal crier opens; Slack requires a trigger_id.

@@ -60,6 +60,8 @@ type slackAPI interface {
 	UpdateMessageContext(ctx context.Context, channel, ts string, options ...slackapi.MsgOption) (string, string, string, error)
 	AddReactionContext(ctx context.Context, name string, item slackapi.ItemRef) error
 	UploadFileContext(ctx context.Context, params slackapi.UploadFileParameters) (*slackapi.FileSummary, error)
+	GetConversationRepliesContext(ctx context.Context, params *slackapi.GetConversationRepliesParameters) ([]slackapi.Message, bool, string, error)
+	GetConversationHistoryContext(ctx context.Context, params *slackapi.GetConversationHistoryParameters) (*slackapi.GetConversationHistoryResponse, error)
 }
 
 // Adapter is crier on one Slack workspace.
