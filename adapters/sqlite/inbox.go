@@ -43,6 +43,21 @@ func (d *DB) AddComments(ctx context.Context, network string, cs []crier.Comment
 			if own > 0 {
 				continue
 			}
+			// One of crier's answers echoed back before crier recorded its
+			// id (a receiver forwarding every new message as it stores it):
+			// under the comment it answers, with its text (Mastodon puts
+			// the @handle in front).
+			if c.ParentID != "" {
+				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM replies r JOIN comments a ON a.id = r.comment_id
+					WHERE r.network = ?1 AND a.network = ?1 AND a.remote_id = ?2 AND r.status IN ('pending', 'publishing', 'maybe') AND r.remote_id = ''
+					AND (r.text = ?3 OR (length(?3) > length(r.text) AND substr(?3, length(?3) - length(r.text) + 1) = r.text))`,
+					network, c.ParentID, strings.TrimSpace(c.Text)).Scan(&own); err != nil {
+					return err
+				}
+				if own > 0 {
+					continue
+				}
+			}
 			convID, err := d.fileComment(ctx, tx, c)
 			if err != nil {
 				return err
@@ -216,15 +231,30 @@ func (d *DB) ClaimComments(ctx context.Context, n int) ([]crier.CommentClaim, er
 	var out []crier.CommentClaim
 	err := d.inTx(ctx, "claim comments", func(tx *sql.Tx) error {
 		now := d.clock.Now().UnixMilli()
-		rows, err := tx.QueryContext(ctx, `UPDATE comments SET relay = 'relaying'
+		rows, err := tx.QueryContext(ctx, `UPDATE comments SET relay = 'relaying', relay_tries = relay_tries + 1,
+			relay_started_at = coalesce(relay_started_at, ?)
 			WHERE id IN (SELECT id FROM comments INDEXED BY comments_relay WHERE relay = 'pending' AND relay_at <= ? ORDER BY relay_at, id LIMIT ?)
-			RETURNING id`, now, n)
+			RETURNING id, relay_tries, relay_started_at`, now, now, n)
 		if err != nil {
 			return err
 		}
-		ids, err := collect(rows, scanInt64)
-		if err != nil || len(ids) == 0 {
+		type claimed struct {
+			id, tries, started int64
+		}
+		got, err := collect(rows, func(row scanner) (claimed, error) {
+			var c claimed
+			return c, row.Scan(&c.id, &c.tries, &c.started)
+		})
+		if err != nil || len(got) == 0 {
 			return err
+		}
+		ids := make([]int64, len(got))
+		tried := map[int64]time.Time{}
+		for i, c := range got {
+			ids[i] = c.id
+			if c.tries > 1 {
+				tried[c.id] = time.UnixMilli(c.started).UTC()
+			}
 		}
 		rows, err = tx.QueryContext(ctx, "SELECT "+commentColumns+" FROM comments c WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY c.id", idList(ids))
 		if err != nil {
@@ -243,7 +273,7 @@ func (d *DB) ClaimComments(ctx context.Context, n int) ([]crier.CommentClaim, er
 				}
 				convs[c.ConversationID] = v
 			}
-			out = append(out, crier.CommentClaim{Comment: c, Conversation: v})
+			out = append(out, crier.CommentClaim{Comment: c, Conversation: v, TriedSince: tried[c.ID]})
 		}
 		return nil
 	})
@@ -309,6 +339,30 @@ func (d *DB) OpenConversation(ctx context.Context, network, root string, postID 
 		return nil, err
 	}
 	return &v, nil
+}
+
+// StartThread records that crier is about to post the message opening
+// conversation id's thread, and returns when the first attempt began when
+// this is not it.
+func (d *DB) StartThread(ctx context.Context, id int64) (time.Time, error) {
+	var before sql.NullInt64
+	err := d.inTx(ctx, "start thread", func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, "SELECT thread_started_at FROM conversations WHERE id = ?", id).Scan(&before); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return crier.Errorf(crier.ENOTFOUND, "there is no conversation %d", id)
+			}
+			return err
+		}
+		if before.Valid {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE conversations SET thread_started_at = ? WHERE id = ?", d.clock.Now().UnixMilli(), id)
+		return err
+	})
+	if err != nil {
+		return time.Time{}, err
+	}
+	return fromMS(before), nil
 }
 
 // SetThread records conversation id's chat thread unless it has one.

@@ -50,6 +50,8 @@ func TestCommentsAreStoredOnceAndCriersOwnAreNot(t *testing.T) {
 	first, err := db.ClaimComments(ctx, 1)
 	require.NoError(t, err)
 	require.Equal(t, "c1", first[0].Comment.RemoteID)
+	require.True(t, first[0].TriedSince.IsZero(), "the first attempt: nothing to look for")
+	claimedAt := clock.Now()
 	clock.Add(time.Minute) // crier starts again a minute later
 	n, err := db.RecoverComments(ctx)
 	require.NoError(t, err)
@@ -57,6 +59,16 @@ func TestCommentsAreStoredOnceAndCriersOwnAreNot(t *testing.T) {
 	next, err := db.ClaimComments(ctx, 1)
 	require.NoError(t, err)
 	require.Equal(t, "c1", next[0].Comment.RemoteID, "the interrupted comment is still first in line")
+	require.True(t, claimedAt.Equal(next[0].TriedSince), "the relay looks for the message since the first attempt: %v", next[0].TriedSince)
+
+	// The thread: the first attempt to open it, then one after it.
+	since, err := db.StartThread(ctx, v.ID)
+	require.NoError(t, err)
+	require.True(t, since.IsZero())
+	clock.Add(time.Minute)
+	since, err = db.StartThread(ctx, v.ID)
+	require.NoError(t, err)
+	require.True(t, claimedAt.Add(time.Minute).Equal(since), "since the first attempt: %v", since)
 
 	// The latest comment is the latest relayed, whatever time its author's
 	// client claims: c1 says it was written next year.

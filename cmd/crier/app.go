@@ -334,7 +334,10 @@ type platformChat struct {
 	fallback  crier.Chat
 }
 
-var _ crier.Chat = platformChat{}
+var (
+	_ crier.Chat          = platformChat{}
+	_ crier.MessageFinder = platformChat{}
+)
 
 func (p platformChat) to(platform string) crier.Chat {
 	if c, ok := p.platforms[platform]; ok && c != nil {
@@ -356,6 +359,15 @@ func (p platformChat) Update(ctx context.Context, ref crier.MessageRef, m crier.
 
 func (p platformChat) React(ctx context.Context, ref crier.MessageRef, emoji string) error {
 	return p.to(ref.Platform).React(ctx, ref, emoji)
+}
+
+// FindMessage asks the channel's platform, when it can look; otherwise
+// nothing is found.
+func (p platformChat) FindMessage(ctx context.Context, ch crier.ChannelRef, m crier.Message, since time.Time) (crier.MessageRef, bool, error) {
+	if f, ok := p.to(ch.Platform).(crier.MessageFinder); ok {
+		return f.FindMessage(ctx, ch, m, since)
+	}
+	return crier.MessageRef{}, false, nil
 }
 
 // OnThreadReply hands h to every platform (and the fallback).

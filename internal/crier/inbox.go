@@ -88,6 +88,11 @@ type ReplyEnd struct {
 type CommentClaim struct {
 	Comment      StoredComment
 	Conversation Conversation
+	// TriedSince is when the first attempt to relay the comment began,
+	// when this is not the first: that attempt may have posted the message
+	// (a crash, a timeout), so the relay looks for it before posting.
+	// Zero on the first attempt.
+	TriedSince time.Time
 }
 
 // ReplyClaim is a reply to publish, with the comment it answers.
@@ -141,6 +146,10 @@ type InboxStore interface {
 	// opening it (with no comment yet) when there is none: crier opens one
 	// for each post it publishes. postID is crier's post, 0 for none.
 	OpenConversation(ctx context.Context, network, root string, postID int64) (*Conversation, error)
+	// StartThread records that crier is about to post the message that
+	// opens conversation id's thread, and returns when an earlier attempt
+	// began (zero when none did): that attempt may have posted it.
+	StartThread(ctx context.Context, id int64) (triedSince time.Time, err error)
 	// SetThread records the chat thread of conversation id, unless it has
 	// one already; the conversation comes back with its thread.
 	SetThread(ctx context.Context, id int64, thread MessageRef) (*Conversation, error)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/crier-bot/crier/internal/crier"
 )
@@ -25,10 +26,14 @@ type Chat struct {
 	posted  []Posted
 	updates []Posted
 	down    bool
+	lost    map[string]int // answers to lose per channel: the message is posted, the caller hears an error
 	handler crier.ThreadHandler
 }
 
-var _ crier.Chat = (*Chat)(nil)
+var (
+	_ crier.Chat          = (*Chat)(nil)
+	_ crier.MessageFinder = (*Chat)(nil)
+)
 
 // Platform is "shell".
 func (c *Chat) Platform() string { return "shell" }
@@ -42,7 +47,39 @@ func (c *Chat) Post(_ context.Context, ch crier.ChannelRef, m crier.Message) (cr
 	}
 	ref := crier.MessageRef{Platform: ch.Platform, Channel: ch.ID, ID: fmt.Sprint(len(c.posted) + 1), Thread: ch.Thread}
 	c.posted = append(c.posted, Posted{Channel: ch, Ref: ref, Message: m})
+	if c.lost[ch.ID] > 0 {
+		c.lost[ch.ID]--
+		return crier.MessageRef{}, errors.New("chat did not answer in time")
+	}
 	return ref, nil
+}
+
+// LoseAnswers makes the next n posts to channel (and its threads) get
+// through while the caller hears an error, as when a chat's answer times
+// out.
+func (c *Chat) LoseAnswers(channel string, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lost == nil {
+		c.lost = map[string]int{}
+	}
+	c.lost[channel] = n
+}
+
+// FindMessage finds a message posted to ch (its thread) with m's Key, as
+// Slack's metadata and Discord's nonce let crier do.
+func (c *Chat) FindMessage(_ context.Context, ch crier.ChannelRef, m crier.Message, _ time.Time) (crier.MessageRef, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.down {
+		return crier.MessageRef{}, false, errors.New("chat is down")
+	}
+	for _, p := range c.posted {
+		if m.Key != "" && p.Key == m.Key && p.Channel.ID == ch.ID && p.Channel.Thread == ch.Thread {
+			return p.Ref, true, nil
+		}
+	}
+	return crier.MessageRef{}, false, nil
 }
 
 // Update records the new content of a message.

@@ -131,6 +131,17 @@ func (w *world) inThread(ref crier.MessageRef) []criertest.Posted {
 	return out
 }
 
+// inChannel returns the messages posted in a channel and its threads.
+func (w *world) inChannel(id string) []criertest.Posted {
+	var out []criertest.Posted
+	for _, m := range w.chat.Messages() {
+		if m.Channel.ID == id {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 func (w *world) outboxLines(t *testing.T) []file.Record {
 	t.Helper()
 	recs, err := file.ReadOutbox(w.outbox)
@@ -435,4 +446,34 @@ func TestTheReplyButtonChoosesTheCommentTheNextMessageAnswers(t *testing.T) {
 	require.Equal(t, "inbox:c2", recs[len(recs)-1].InReplyTo, "the latest comment again")
 	_, _, err = w.relay.Choose(ctx, "shell", "ana", first.Buttons[0].PostID+1, commentID)
 	require.Error(t, err, "a comment of another conversation cannot be chosen here")
+}
+
+// A chat that posted a message but whose answer was lost (a timeout, or a
+// crash before crier recorded it): the next attempt finds the message by its
+// key instead of posting it again, for the thread's header and for a comment.
+func TestAMessageWhoseAnswerWasLostIsFoundNotPostedAgain(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.chat.LoseAnswers("inbox", 1) // the header posted when the post is published
+	w.publish(t, "Launch day is here!")
+	require.Len(t, w.inChannel("inbox"), 1, "the header got through; crier did not hear so")
+
+	w.chat.LoseAnswers("inbox", 1) // the comment's message
+	w.comment(t, `{"id":"c1","post_id":"1","author":"bo","text":"When does it ship?"}`)
+	w.poll(t)
+	w.clock.Add(time.Minute) // the relay's retry
+	w.idle(t)
+
+	require.Len(t, w.inChannel("inbox"), 2, "one header and one comment, each once: %q", w.chat.Texts())
+	header := w.chat.Find(t, "💬 Post #1 “")
+	thread := w.inThread(header.Ref)
+	require.Len(t, thread, 1)
+	require.Contains(t, thread[0].Text, "When does it ship?")
+
+	// The thread is the header found: an answer there goes to the customer.
+	w.chat.Reply(context.Background(), crier.ThreadReply{Platform: "shell", Channel: "inbox", Thread: header.Ref.ID, MessageID: "m1", UserID: "ana", Text: "Friday!"})
+	w.idle(t)
+	recs := w.outboxLines(t)
+	require.Len(t, recs, 2)
+	require.Equal(t, "inbox:c1", recs[1].InReplyTo)
 }

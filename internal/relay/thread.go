@@ -42,16 +42,21 @@ func (s *Service) relay(ctx context.Context, c crier.CommentClaim) relayed {
 		}
 		thread = v.Thread
 	}
-	msg, err := chat.Post(ctx, crier.ChannelRef{Platform: thread.Platform, ID: thread.Channel, Thread: thread.ID}, s.commentMessage(c))
+	where := crier.ChannelRef{Platform: thread.Platform, ID: thread.Channel, Thread: thread.ID}
+	m := s.commentMessage(c)
+	msg, found, err := s.find(ctx, where, m, c.TriedSince)
+	if err == nil && !found {
+		msg, err = chat.Post(ctx, where, m)
+	}
 	if err != nil {
 		s.log.Warn("relay a comment; trying again", slog.Int64("comment", c.Comment.ID), slog.Any("error", err))
 		out.failed, out.retryAt = true, s.clock.Now().Add(30*time.Second)
 		return out
 	}
 	out.msg = msg
-	// Recorded at once, not with the batch: a chat message has no
-	// idempotency key, so a crash between posting and recording shows the
-	// comment again, and this keeps that to the one comment.
+	// Recorded at once, not with the batch: a crash between posting and
+	// recording makes the next attempt look for the message (find), and
+	// this keeps that to the one comment.
 	if err := s.store.CommentRelayed(ctx, c.Comment.ID, crier.MessageRef{}, msg, time.Time{}, false); err != nil {
 		s.log.Warn("record a relayed comment; the batch records it", slog.Any("error", err))
 		return out
@@ -129,11 +134,41 @@ func (s *Service) ensureThread(ctx context.Context, v crier.Conversation) (*crie
 			return s.store.SetThread(ctx, cur.ID, thread)
 		}
 	}
-	ref, err := s.opts.Chat.Post(ctx, crier.ChannelRef{Platform: ch.Platform, ID: ch.ID}, s.header(*cur))
+	since, err := s.store.StartThread(ctx, cur.ID)
+	if err != nil {
+		return nil, err
+	}
+	where, m := crier.ChannelRef{Platform: ch.Platform, ID: ch.ID}, s.header(*cur)
+	ref, found, err := s.find(ctx, where, m, since)
+	if err == nil && !found {
+		ref, err = s.opts.Chat.Post(ctx, where, m)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return s.store.SetThread(ctx, cur.ID, ref)
+}
+
+// find looks for message m in where when an earlier attempt to post it began
+// at since (zero: there was none, and nothing is looked for). A chat that
+// cannot look (no crier.MessageFinder) finds nothing: the message is posted
+// again.
+func (s *Service) find(ctx context.Context, where crier.ChannelRef, m crier.Message, since time.Time) (crier.MessageRef, bool, error) {
+	if since.IsZero() {
+		return crier.MessageRef{}, false, nil
+	}
+	f, ok := s.opts.Chat.(crier.MessageFinder)
+	if !ok {
+		return crier.MessageRef{}, false, nil
+	}
+	ref, found, err := f.FindMessage(ctx, where, m, since)
+	if err != nil {
+		return crier.MessageRef{}, false, fmt.Errorf("look for a message an earlier attempt may have posted: %w", err)
+	}
+	if found {
+		s.log.Info("found the message an earlier attempt posted; not posting it again", slog.String("key", m.Key))
+	}
+	return ref, found, nil
 }
 
 // header is the message that opens a conversation's thread: the post the
@@ -146,7 +181,7 @@ func (s *Service) header(v crier.Conversation) crier.Message {
 	default:
 		text = fmt.Sprintf("💬 A conversation on %s about a post crier did not publish: comments appear in this thread; answer here to reply.", v.Network)
 	}
-	m := crier.Message{Text: text}
+	m := crier.Message{Text: text, Key: fmt.Sprintf("crier-%s-thread-%d", s.opts.Installation, v.ID)}
 	if v.PostURL != "" {
 		m.Lines = append(m.Lines, v.PostURL)
 	}
@@ -170,11 +205,20 @@ func (s *Service) commentMessage(c crier.CommentClaim) crier.Message {
 	if s.opts.Location != nil {
 		loc = s.opts.Location(s.opts.Channel(cm.Network))
 	}
+	// Rendered as at the first attempt, so a message looked for after it
+	// reads the same.
+	now := s.clock.Now()
+	if !c.TriedSince.IsZero() {
+		now = c.TriedSince
+	}
 	mood := ""
 	if cm.Sentiment == "negative" {
 		mood = " 😟"
 	}
-	m := crier.Message{Text: fmt.Sprintf("%s on %s, %s%s: %s", who, cm.Network, timeparse.Clock(cm.CreatedAt, loc, s.clock.Now(), false), mood, cm.Text)}
+	m := crier.Message{
+		Text: fmt.Sprintf("%s on %s, %s%s: %s", who, cm.Network, timeparse.Clock(cm.CreatedAt, loc, now, false), mood, cm.Text),
+		Key:  fmt.Sprintf("crier-%s-comment-%d", s.opts.Installation, cm.ID),
+	}
 	if cm.URL != "" {
 		m.Lines = append(m.Lines, cm.URL)
 	}
