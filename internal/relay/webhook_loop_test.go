@@ -87,6 +87,20 @@ func TestAWebhookCommentComesToItsPostsThreadAndTheAnswerGoesBack(t *testing.T) 
 	l.idle(t)
 	require.Len(t, l.inThread(header.Ref), 1, "a comment sent twice is relayed once")
 
+	// The receiver forwards every new message on its platform to crier,
+	// crier's own answer too, before it answers crier's POST: crier has not
+	// recorded the answer's id yet, and still must not relay it.
+	receiver.OnStore(func(d webhooktest.Delivery) {
+		if d.Payload.Type != "reply" {
+			return
+		}
+		echo, err := json.Marshal(map[string]any{"id": d.RemoteID, "parent_id": d.Payload.InReplyTo, "author_id": "crier-bot",
+			"author_handle": "@crier", "text": d.Payload.Text})
+		if err == nil {
+			code, msg := sendSigned(t, endpoint.Client(), endpoint.URL, clock, string(echo))
+			require.Equal(t, http.StatusNoContent, code, msg)
+		}
+	})
 	l.answer(t, header.Ref, "Thanks Bo! Fixed now.")
 	ds = receiver.Deliveries()
 	require.Len(t, ds, 2, "the post and one answer; the thread says: %q", texts(l.inThread(header.Ref)))
@@ -100,6 +114,13 @@ func TestAWebhookCommentComesToItsPostsThreadAndTheAnswerGoesBack(t *testing.T) 
 	require.NoError(t, webhook.Verify(loopSecret, reply.Header, reply.Body, clock.Now()), "the answer is signed")
 	require.Equal(t, 1, receiver.CreatesByKey()[reply.Key], "published once")
 	require.Contains(t, texts(l.inThread(header.Ref)), "✅ Sent to hook: "+reply.URL)
+	relayed := 0
+	for _, m := range texts(l.inThread(header.Ref)) {
+		if strings.Contains(m, " on hook, ") {
+			relayed++
+		}
+	}
+	require.Equal(t, 1, relayed, "only the customer's comment is relayed; crier's own answer, echoed back, is not: %q", texts(l.inThread(header.Ref)))
 	vs, err = l.relay.Conversations(t.Context(), crier.InboxFilter{})
 	require.NoError(t, err)
 	require.Equal(t, crier.ConversationWaiting, vs[0].Status, "answered: waiting for the customer")

@@ -107,6 +107,7 @@ type Server struct {
 	pings      int
 	refused    int
 	faulted    map[Fault]int
+	onStore    func(Delivery)
 }
 
 // New starts a receiver that checks signatures made with secret.
@@ -143,6 +144,15 @@ func (s *Server) SetClock(c crier.Clock) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.clock = c
+}
+
+// OnStore sets a function called with each new delivery after it is stored
+// and before it is answered, as a receiver that forwards every new message
+// on its platform (crier's own included) to crier's comment endpoint.
+func (s *Server) OnStore(f func(Delivery)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onStore = f
 }
 
 // SetDedupe turns deduplication by Idempotency-Key on (the default) or off;
@@ -317,6 +327,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.creates[key]++
 		if !ok {
 			s.stored[key] = ans
+		}
+		if f := s.onStore; f != nil {
+			d := s.deliveries[len(s.deliveries)-1]
+			s.mu.Unlock()
+			f(d)
+			s.mu.Lock()
 		}
 	}
 	s.mu.Unlock()
