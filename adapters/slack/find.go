@@ -38,7 +38,8 @@ func keyMetadata(key string) slackapi.MsgOption {
 // crier.RateLimitError with Slack's Retry-After, for the caller to retry.
 //
 // Slack lets crier read only channels it is a member of (not_in_channel
-// otherwise), with the channels:history or groups:history scope.
+// otherwise), with the channels:history or groups:history scope: crier joins
+// a public channel it posted in without joining, and reads again.
 func (a *Adapter) FindMessage(ctx context.Context, ch crier.ChannelRef, m crier.Message, since time.Time) (crier.MessageRef, bool, error) {
 	if m.Key == "" {
 		return crier.MessageRef{}, false, nil
@@ -49,9 +50,21 @@ func (a *Adapter) FindMessage(ctx context.Context, ch crier.ChannelRef, m crier.
 		from = float64(since.Add(-findSkew).Unix())
 		oldest = strconv.FormatInt(int64(from), 10)
 	}
-	cursor := ""
+	cursor, joined := "", false
 	for {
 		msgs, next, err := a.readPage(ctx, ch, oldest, cursor)
+		var se slackapi.SlackErrorResponse
+		if err != nil && !joined && errors.As(err, &se) && se.Err == "not_in_channel" {
+			// crier may post in a public channel it has not joined
+			// (chat:write.public) but not read it: it joins
+			// (channels:join) and reads again. A private channel it could
+			// not have posted in without an invitation.
+			joined = true
+			if _, _, _, jerr := a.client.JoinConversationContext(ctx, ch.ID); jerr != nil {
+				return crier.MessageRef{}, false, fmt.Errorf("slack join %s to look for a message: %w", ch.ID, jerr)
+			}
+			continue
+		}
 		if err != nil {
 			return crier.MessageRef{}, false, a.findErr(ch, err)
 		}

@@ -272,14 +272,24 @@ func TestFindMessageTurnsA429IntoARateLimitError(t *testing.T) {
 	require.True(t, ok, "the retry finds it")
 }
 
-func TestFindMessageReportsAChannelItCannotRead(t *testing.T) {
+func TestFindMessageJoinsAPublicChannelItPostedInWithoutJoining(t *testing.T) {
 	t.Parallel()
 	f := newFakeSlack(t)
 	a := newFinder(t, f, "C0ALERTS1", t0)
 	_, ok, err := a.FindMessage(context.Background(), crier.ChannelRef{Platform: "slack", ID: "C0NOTIN01"}, crier.Message{Key: "thread-1"}, t0)
+	require.NoError(t, err, "crier joins the public channel and reads it")
+	require.False(t, ok)
+	f.mu.Lock()
+	member := f.members["C0NOTIN01"]
+	f.mu.Unlock()
+	require.True(t, member, "joined")
+
+	f.mu.Lock()
+	f.private["C0SECRET1"] = true
+	f.mu.Unlock()
+	_, ok, err = a.FindMessage(context.Background(), crier.ChannelRef{Platform: "slack", ID: "C0SECRET1"}, crier.Message{Key: "thread-1"}, t0)
 	require.False(t, ok)
 	var se slackapi.SlackErrorResponse
-	require.True(t, errors.As(err, &se))
-	require.Equal(t, "not_in_channel", se.Err)
-	require.Contains(t, err.Error(), "C0NOTIN01")
+	require.True(t, errors.As(err, &se), "a private channel crier is not in is an error, not 'not found': %v", err)
+	require.Contains(t, err.Error(), "C0SECRET1")
 }

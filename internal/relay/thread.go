@@ -37,7 +37,7 @@ func (s *Service) relay(ctx context.Context, c crier.CommentClaim) relayed {
 		v, err := s.ensureThread(ctx, c.Conversation)
 		if err != nil {
 			s.log.Warn("open a comment thread; trying again", slog.Any("error", err))
-			out.failed, out.retryAt = true, s.clock.Now().Add(30*time.Second)
+			out.failed, out.retryAt = true, s.clock.Now().Add(relayRetry(err))
 			return out
 		}
 		thread = v.Thread
@@ -50,7 +50,7 @@ func (s *Service) relay(ctx context.Context, c crier.CommentClaim) relayed {
 	}
 	if err != nil {
 		s.log.Warn("relay a comment; trying again", slog.Int64("comment", c.Comment.ID), slog.Any("error", err))
-		out.failed, out.retryAt = true, s.clock.Now().Add(30*time.Second)
+		out.failed, out.retryAt = true, s.clock.Now().Add(relayRetry(err))
 		return out
 	}
 	out.msg = msg
@@ -63,6 +63,15 @@ func (s *Service) relay(ctx context.Context, c crier.CommentClaim) relayed {
 	}
 	out.recorded = true
 	return out
+}
+
+// relayRetry is the wait before relaying a comment again after err: 30
+// seconds, or what a chat that asked crier to slow down said.
+func relayRetry(err error) time.Duration {
+	if wait, limited := crier.RetryAfter(err); limited {
+		return max(wait, time.Second)
+	}
+	return 30 * time.Second
 }
 
 func (s *Service) recordRelayed(ctx context.Context, rs []relayed) error {
