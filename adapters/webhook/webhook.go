@@ -306,7 +306,11 @@ func (n *Network) deliver(ctx context.Context, typ string, req crier.PublishRequ
 	if err != nil {
 		return crier.PublishResult{}, err
 	}
-	if err := n.refusal(resp, true); err != nil {
+	what := "the post"
+	if typ == "reply" {
+		what = "the answer"
+	}
+	if err := n.refusal(resp, what); err != nil {
 		n.log.Debug("webhook refused", slog.String(logNetwork, n.name), slog.String(logURL, n.where),
 			slog.Int(logStatus, resp.status), slog.String(logKey, req.IdempotencyKey))
 		return crier.PublishResult{}, err
@@ -372,7 +376,7 @@ func (n *Network) Verify(ctx context.Context) (crier.Account, error) {
 	if err != nil {
 		return crier.Account{}, err
 	}
-	if err := n.refusal(resp, false); err != nil {
+	if err := n.refusal(resp, ""); err != nil {
 		return crier.Account{}, err
 	}
 	acct := crier.Account{Name: n.where, Limits: strconv.Itoa(n.limit) + " characters"}
@@ -454,10 +458,11 @@ func (n *Network) transportError(event, key string, err error) error {
 		"The webhook at %s cannot be reached (%s).", n.where, why), err)
 }
 
-// refusal returns nil for a 2xx answer and explains any other. create says
-// the request was a post or reply (whose 5xx is unclear) rather than a ping.
-func (n *Network) refusal(r response, create bool) error {
-	s := r.status
+// refusal returns nil for a 2xx answer and explains any other. what is
+// "the post" or "the answer" for a request that creates one (whose 5xx is
+// unclear), "" for a ping.
+func (n *Network) refusal(r response, what string) error {
+	s, create := r.status, what != ""
 	switch {
 	case s >= 200 && s < 300:
 		return nil
@@ -486,7 +491,6 @@ func (n *Network) refusal(r response, create bool) error {
 		}
 		return crier.Errorf(crier.EUNAVAIL, "The webhook for %s answered %s.", n.name, statusText(s))
 	case s >= 400:
-		what := "the post"
 		if !create {
 			what = "crier's ping"
 		}

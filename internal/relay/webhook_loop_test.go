@@ -125,3 +125,40 @@ func TestAWebhookCommentComesToItsPostsThreadAndTheAnswerGoesBack(t *testing.T) 
 	require.NoError(t, err)
 	require.Equal(t, crier.ConversationWaiting, vs[0].Status, "answered: waiting for the customer")
 }
+
+// A receiver whose comment was deleted meanwhile refuses the answer with
+// 422 and a line saying why (README, "The webhook request"): the thread
+// says so in one line, and crier does not try again.
+func TestAnAnswerToAWebhookCommentDeletedMeanwhileFailsOnceWithOneLine(t *testing.T) {
+	t.Parallel()
+	clock := crier.NewManualClock(start)
+	receiver := webhooktest.New(loopSecret)
+	t.Cleanup(receiver.Close)
+	receiver.SetClock(clock)
+	n, err := webhook.New(webhook.Options{Name: "hook", URL: receiver.URL, Secret: loopSecret, Deduplicates: true,
+		RatePerSecond: float64(rate.Inf), HTTPClient: &http.Client{Transport: receiver.Client().Transport}, Clock: clock})
+	require.NoError(t, err)
+	l := newNetLoop(t, clock, n)
+	l.publish(t, "Launch day is here!")
+	post := receiver.Deliveries()[0]
+	header := l.chat.Find(t, "💬 Post #1 “Launch day is here!” is out")
+	require.NoError(t, l.relay.Take(t.Context(), "hook", crier.Comment{RemoteID: "c-1", ParentID: post.RemoteID, AuthorHandle: "@bo", Text: "Where is the link?"}))
+	l.idle(t)
+	require.Len(t, l.inThread(header.Ref), 1)
+
+	receiver.SetStatus(http.StatusUnprocessableEntity, "That comment was deleted.\n")
+	l.answer(t, header.Ref, "Here it is: example.com")
+	thread := l.inThread(header.Ref)
+	require.Len(t, thread, 2, "%q", texts(thread))
+	said := thread[1].Text
+	require.Equal(t, "✗ Your answer was not sent to hook: The webhook for hook refused the answer with 422 Unprocessable Entity: That comment was deleted.", said)
+	rows := replyRows(t, l.db)
+	require.Len(t, rows, 1)
+	require.Equal(t, "failed", rows[0].Status)
+	require.Equal(t, 1, rows[0].Attempts, "a refused answer is not tried again")
+	for range 3 {
+		clock.Add(time.Hour)
+		l.idle(t)
+	}
+	require.Len(t, l.inThread(header.Ref), 2, "nothing more is said")
+}
