@@ -36,7 +36,9 @@ const (
 // message's content, escaped and cut like every answer, the buttons are in
 // action rows, and nothing pings anyone. A button that cannot be made is
 // offered as the command to type instead; a file is attached to the message
-// itself.
+// itself. A message with a Key carries its Nonce, with enforce_nonce: posted
+// again within Discord's few minutes, it is not shown twice (a message with
+// a file is sent without a nonce).
 func (a *Adapter) Post(ctx context.Context, ch crier.ChannelRef, m crier.Message) (crier.MessageRef, error) {
 	target := ch.ID
 	if ch.Thread != "" {
@@ -49,7 +51,11 @@ func (a *Adapter) Post(ctx context.Context, ch crier.ChannelRef, m crier.Message
 	if len(m.Mention) > 0 {
 		roles = a.guildRoles(ctx, ch.ID)
 	}
-	id, err := a.send(ctx, target, chatMessage(m, roles))
+	nonce := ""
+	if m.Key != "" {
+		nonce = Nonce(m.Key)
+	}
+	id, err := a.send(ctx, target, chatMessage(m, roles), nonce)
 	if err != nil {
 		return crier.MessageRef{}, err
 	}

@@ -110,3 +110,56 @@ func TestChatNotifiesOnlyThePeopleAMessageMentions(t *testing.T) {
 	require.Equal(t, []any{"190000000000000001"}, allowed["users"], "only the mentioned user")
 	require.Equal(t, []any{supportRole}, allowed["roles"], "and the mentioned role, as a role")
 }
+
+func TestChatKeyedPostRetriedIsPostedOnce(t *testing.T) {
+	t.Parallel()
+	f := newFakeDiscord(t)
+	a := newAdapter(t, f, newWorld(t), "")
+	ctx := context.Background()
+	m := crier.Message{Text: "Ana (@ana) on mastodon, 09:00: love it", Lines: []string{"https://example.social/@ana/1"},
+		Buttons: []crier.Button{{Label: "Reply", Action: "reply", PostID: 7, Ref: "1", Command: "/reply 7 <your answer>"}},
+		Key:     "crier-test-comment-1"}
+	first, err := a.Post(ctx, crier.ChannelRef{Platform: "discord", ID: launch}, m)
+	require.NoError(t, err)
+	// The answer was lost (a timeout, a crash): the relay posts again.
+	again, err := a.Post(ctx, crier.ChannelRef{Platform: "discord", ID: launch}, m)
+	require.NoError(t, err)
+	require.Equal(t, first, again, "the same message")
+	require.Len(t, f.messagesIn(launch), 1, "the channel shows it once")
+	posts := f.callsTo("POST /channels/" + launch + "/messages")
+	require.Len(t, posts, 2)
+	body := posts[1].Body
+	require.Equal(t, discord.Nonce(m.Key), body["nonce"])
+	require.Equal(t, true, body["enforce_nonce"])
+	require.Equal(t, []any{}, body["allowed_mentions"].(map[string]any)["parse"])
+	require.NotEmpty(t, body["components"], "the buttons go with it")
+
+	// Another key is another message.
+	_, err = a.Post(ctx, crier.ChannelRef{Platform: "discord", ID: launch}, crier.Message{Text: "another", Key: "crier-test-comment-2"})
+	require.NoError(t, err)
+	require.Len(t, f.messagesIn(launch), 2)
+}
+
+func TestChatRelayedTextInAThreadPingsNobody(t *testing.T) {
+	t.Parallel()
+	f := newFakeDiscord(t)
+	a := newAdapter(t, f, newWorld(t), "")
+	ctx := context.Background()
+	header, err := a.Post(ctx, crier.ChannelRef{Platform: "discord", ID: inbox}, crier.Message{Text: "💬 Post #1 is out", Key: "crier-test-thread-1"})
+	require.NoError(t, err)
+	text := "Mallory on mastodon, 09:00: @everyone <@&123456789012345678> <!channel> look here"
+	_, err = a.Post(ctx, crier.ChannelRef{Platform: "discord", ID: inbox, Thread: header.ID}, crier.Message{Text: text, Key: "crier-test-comment-1"})
+	require.NoError(t, err)
+	posts := f.callsTo("POST /channels/" + header.ID + "/messages")
+	require.Len(t, posts, 1)
+	body := posts[0].Body
+	require.Equal(t, discord.Nonce("crier-test-comment-1"), body["nonce"], "a relayed message is keyed")
+	allowed := body["allowed_mentions"].(map[string]any)
+	require.Equal(t, []any{}, allowed["parse"], "@everyone, @here and roles in the text ping nobody")
+	require.Empty(t, allowed["users"])
+	require.Empty(t, allowed["roles"])
+	content := body["content"].(string)
+	require.Contains(t, content, `\<@&123456789012345678>`, "the role mention is escaped: it shows as text")
+	require.Contains(t, content, `\<!channel>`)
+	require.NotContains(t, content, "@everyone", "nor is @everyone a mention")
+}

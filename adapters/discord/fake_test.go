@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +38,7 @@ const (
 	news        = "1300000000000000002" // an announcement channel
 	thread      = "1300000000000000003" // a thread crier started
 	other       = "1300000000000000004" // a thread someone else started
+	inbox       = "1300000000000000005" // a text channel with no thread yet
 )
 
 // call is one REST request the fake received.
@@ -71,6 +73,41 @@ type failure struct {
 // answers 204 (10014 Unknown Emoji for a name that is no emoji), and a
 // message with files is multipart/form-data with payload_json and
 // files[n].
+//
+// Checked against discord/discord-api-docs (developers/resources/message.mdx,
+// channel.mdx, guild.mdx, developers/topics/threads.mdx and
+// opcodes-and-status-codes.mdx, as of August 2026):
+//   - Create Message: with nonce and enforce_nonce, "if another message was
+//     created by the same author with the same nonce, that message will be
+//     returned" within "the past few minutes" (no number given; the fake
+//     keeps nonceWindow). The nonce is in the create answer ("Value will
+//     appear in the Message Create event"), and not in messages read back:
+//     the docs promise it nowhere else, and Discord does not keep it
+//     (Rapptz/discord.py#2451: only the message returned by send has it).
+//   - Get Channel Messages: "an array of message objects from newest to
+//     oldest"; before/after/around are exclusive; limit 1-100, default 50.
+//     With after, the fake returns the messages right after that id (newest
+//     first), which is how paging forward works on Discord. Message ids are
+//     snowflakes of the fake's clock (reference.md, Snowflakes).
+//   - Threads (threads.mdx, "Active & Archived Threads"): "Sending a message
+//     will automatically unarchive the thread, unless the thread has been
+//     locked by a moderator"; a locked archived thread refuses with 50083
+//     ("Tried to perform an operation on an archived thread"), a locked one
+//     with 160005 "Thread is locked" (the docs give no status: 400 here).
+//     Editing a message in an archived thread is 50083 too.
+//   - The guild's active thread limit (threads.mdx: "guilds are capped at a
+//     certain number of active threads"; channel.mdx: once reached "threads
+//     cannot be created or unarchived"): starting, unarchiving or posting
+//     into an archived thread at the limit is 160006 "Maximum number of
+//     active threads reached". activeThreads is the limit (1,000 on Discord;
+//     a test lowers it).
+//   - Modify Channel on a thread (channel.mdx; threads.mdx "Editing a thread
+//     to change the name, archived ... requires MANAGE_THREADS or that the
+//     current user is the thread creator"): the bot may archive and unarchive
+//     the threads it started; others are 50013 Missing Permissions.
+//   - List Active Guild Threads: "Threads are ordered by their id, in
+//     descending order", as {threads, members}, each with thread_metadata
+//     and last_message_id.
 type fakeDiscord struct {
 	srv *httptest.Server
 	// prefix is where the API is served when set ("/proxy/api/v10/", as a
@@ -78,15 +115,20 @@ type fakeDiscord struct {
 	// under /api/vN/ (any version, as Discord does) and at the root.
 	prefix string
 
-	mu       sync.Mutex
-	calls    []call
-	nonces   map[string]string // nonce → message id
-	nextID   int
-	messages map[string]string // message id → its channel
-	started  map[string]string // threads started on a message (same id) → parent channel
-	edits    map[string]string // message id → its content after the last edit
-	limitNxt int
-	identify map[string]any
+	mu    sync.Mutex
+	calls []call
+	// clock stamps messages: their ids are snowflakes of its time, and
+	// nonces are remembered for nonceWindow of it.
+	clock    *crier.ManualClock
+	nonces   map[string]sentNonce    // author + "/" + nonce → the message it created
+	lastID   uint64                  // the last snowflake given out
+	messages map[string]*fakeMessage // message id → the message
+	threads  map[string]*fakeThread  // thread id → the thread (started on a message: the message's id)
+	edits    map[string]string       // message id → its content after the last edit
+	// activeThreads is the guild's limit of active threads (Discord: 1,000).
+	activeThreads int
+	limitNxt      int
+	identify      map[string]any
 	// failCommands are the answers to the next command registrations
 	// (PUT …/commands), one each, before they succeed.
 	failCommands []failure
@@ -101,7 +143,12 @@ type fakeDiscord struct {
 
 func newFakeDiscord(t *testing.T) *fakeDiscord {
 	t.Helper()
-	f := &fakeDiscord{nonces: map[string]string{}, messages: map[string]string{}, started: map[string]string{}, edits: map[string]string{}, nextID: 1400000000000000000, ready: make(chan struct{})}
+	f := &fakeDiscord{nonces: map[string]sentNonce{}, messages: map[string]*fakeMessage{}, edits: map[string]string{},
+		threads: map[string]*fakeThread{
+			thread: {parent: launch, owner: botID},
+			other:  {parent: launch, owner: "1999"},
+		},
+		clock: crier.NewManualClock(time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)), activeThreads: 1000, ready: make(chan struct{})}
 	f.upgrader.CheckOrigin = func(*http.Request) bool { return true }
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
@@ -208,8 +255,16 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 			map[string]any{"id": guild, "name": "@everyone"},
 			map[string]any{"id": supportRole, "name": "support"},
 		})
+	case r.Method == http.MethodGet && path == "/users/@me":
+		f.json(w, 200, map[string]any{"id": botID, "username": "crier", "bot": true})
+	case r.Method == http.MethodGet && len(parts) == 4 && parts[0] == "guilds" && parts[1] == guild && parts[2] == "threads" && parts[3] == "active":
+		f.listActiveThreads(w)
 	case r.Method == http.MethodGet && len(parts) == 2 && parts[0] == "channels":
 		f.channel(w, parts[1])
+	case r.Method == http.MethodPatch && len(parts) == 2 && parts[0] == "channels":
+		f.modifyThread(w, parts[1], body)
+	case r.Method == http.MethodGet && len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages":
+		f.listMessages(w, parts[1], r.URL.Query())
 	case r.Method == http.MethodPost && len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages":
 		f.createMessage(w, parts[1], body)
 	case r.Method == http.MethodPost && len(parts) == 5 && parts[4] == "crosspost":
@@ -225,79 +280,322 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// Discord's epoch, the start of a snowflake's timestamp (docs/reference.md,
+// Snowflakes: milliseconds since 2015-01-01, shifted left 22 bits).
+const discordEpoch = 1420070400000
+
+// nonceWindow is how long the fake remembers a nonce: Discord says "the past
+// few minutes" and gives no number.
+const nonceWindow = 3 * time.Minute
+
+// fakeMessage is a message the fake holds.
+type fakeMessage struct {
+	id, channel, author, content, nonce string
+	components                          any
+}
+
+// object is the message as Discord's REST API returns it: GET has no nonce
+// (only the create answer and the gateway's Message Create carry it), and
+// no guild_id (only gateway messages carry one).
+func (m *fakeMessage) object(withNonce bool) map[string]any {
+	o := map[string]any{"id": m.id, "channel_id": m.channel, "type": 0, "content": m.content,
+		"author": map[string]any{"id": m.author, "username": "crier", "bot": m.author == botID}}
+	if m.components != nil {
+		o["components"] = m.components
+	}
+	if withNonce && m.nonce != "" {
+		o["nonce"] = m.nonce
+	}
+	return o
+}
+
+// sentNonce is the message a nonce created, and when.
+type sentNonce struct {
+	id string
+	at time.Time
+}
+
+// fakeThread is a thread: its parent channel, who started it, the last
+// message in it, and its thread_metadata.
+type fakeThread struct {
+	parent, owner, lastMessage string
+	archived, locked           bool
+}
+
+func (f *fakeDiscord) isTextChannel(id string) bool { return id == launch || id == news || id == inbox }
+
+// activeCount is the number of threads in the guild that are not archived.
+func (f *fakeDiscord) activeCount() int {
+	n := 0
+	for _, th := range f.threads {
+		if !th.archived {
+			n++
+		}
+	}
+	return n
+}
+
+// snowflake is a new message id: the time, and one more than the last id
+// when two arrive in the same millisecond.
+func (f *fakeDiscord) snowflake(t time.Time) string {
+	id := uint64(t.UnixMilli()-discordEpoch) << 22
+	if id <= f.lastID {
+		id = f.lastID + 1
+	}
+	f.lastID = id
+	return strconv.FormatUint(id, 10)
+}
+
+func (f *fakeDiscord) threadObject(id string, th *fakeThread) map[string]any {
+	o := map[string]any{"id": id, "type": 11, "guild_id": guild, "parent_id": th.parent, "owner_id": th.owner,
+		"thread_metadata": map[string]any{"archived": th.archived, "locked": th.locked, "auto_archive_duration": 10080}}
+	if th.lastMessage != "" {
+		o["last_message_id"] = th.lastMessage
+	}
+	return o
+}
+
 func (f *fakeDiscord) channel(w http.ResponseWriter, id string) {
 	f.mu.Lock()
-	parent, started := f.started[id]
-	f.mu.Unlock()
-	if started {
-		f.json(w, 200, map[string]any{"id": id, "type": 11, "guild_id": guild, "parent_id": parent, "owner_id": botID})
+	defer f.mu.Unlock()
+	if th, ok := f.threads[id]; ok {
+		f.json(w, 200, f.threadObject(id, th))
 		return
 	}
 	switch id {
-	case launch:
+	case launch, inbox:
 		f.json(w, 200, map[string]any{"id": id, "type": 0, "guild_id": guild})
 	case news:
 		f.json(w, 200, map[string]any{"id": id, "type": 5, "guild_id": guild})
-	case thread:
-		f.json(w, 200, map[string]any{"id": id, "type": 11, "guild_id": guild, "parent_id": launch, "owner_id": botID})
-	case other:
-		f.json(w, 200, map[string]any{"id": id, "type": 11, "guild_id": guild, "parent_id": launch, "owner_id": "1999"})
 	default:
 		f.json(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
 	}
 }
 
-// createMessage honours nonce + enforce_nonce as Discord does: the same
-// nonce again returns the first message.
+// createMessage posts a message. A message to an archived thread unarchives
+// it, unless it is locked (50083) or the guild is at its active thread limit
+// (160006); a locked thread takes no message from crier (160005). With
+// nonce and enforce_nonce, the same author's same nonce within the window
+// returns the message it created.
 func (f *fakeDiscord) createMessage(w http.ResponseWriter, channel string, body map[string]any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, started := f.started[channel]; !started && channel != launch && channel != news && channel != thread && channel != other {
+	th, isThread := f.threads[channel]
+	if !isThread && !f.isTextChannel(channel) {
 		f.json(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
 		return
 	}
-	if nonce, _ := body["nonce"].(string); nonce != "" && body["enforce_nonce"] == true {
-		if id, ok := f.nonces[nonce]; ok {
-			f.json(w, 200, map[string]any{"id": id, "channel_id": channel, "content": body["content"]})
+	if isThread {
+		switch {
+		case th.archived && th.locked:
+			f.json(w, 400, map[string]any{"message": "Thread is archived", "code": 50083})
+			return
+		case th.locked:
+			f.json(w, 400, map[string]any{"message": "Thread is locked", "code": 160005})
+			return
+		case th.archived && f.activeCount() >= f.activeThreads:
+			f.json(w, 400, map[string]any{"message": "Maximum number of active threads reached", "code": 160006})
 			return
 		}
 	}
-	f.nextID++
-	id := fmt.Sprint(f.nextID)
-	if nonce, _ := body["nonce"].(string); nonce != "" {
-		f.nonces[nonce] = id
+	now := f.clock.Now()
+	nonce, _ := body["nonce"].(string)
+	if nonce != "" && body["enforce_nonce"] == true {
+		if sent, ok := f.nonces[botID+"/"+nonce]; ok && now.Sub(sent.at) < nonceWindow {
+			f.json(w, 200, f.messages[sent.id].object(true))
+			return
+		}
 	}
-	f.messages[id] = channel
-	// Like Discord's REST API, no guild_id: only gateway messages carry one.
-	f.json(w, 200, map[string]any{"id": id, "channel_id": channel, "content": body["content"]})
+	if isThread {
+		th.archived = false
+	}
+	content, _ := body["content"].(string)
+	m := &fakeMessage{id: f.snowflake(now), channel: channel, author: botID, content: content, nonce: nonce, components: body["components"]}
+	f.messages[m.id] = m
+	if nonce != "" {
+		f.nonces[botID+"/"+nonce] = sentNonce{id: m.id, at: now}
+	}
+	if isThread {
+		th.lastMessage = m.id
+	}
+	f.json(w, 200, m.object(true))
+}
+
+// listMessages answers GET /channels/{id}/messages: at most limit (1-100,
+// default 50) messages, newest first; with after, the ones right after that
+// id; with before, the ones right before it; with neither, the newest.
+func (f *fakeDiscord) listMessages(w http.ResponseWriter, channel string, q url.Values) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, isThread := f.threads[channel]; !isThread && !f.isTextChannel(channel) {
+		f.json(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
+		return
+	}
+	limit := 50
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			f.json(w, 400, map[string]any{"message": "Invalid Form Body", "code": 50035})
+			return
+		}
+		limit = n
+	}
+	num := func(id string) uint64 { n, _ := strconv.ParseUint(id, 10, 64); return n }
+	var in []*fakeMessage
+	for _, m := range f.messages {
+		if m.channel == channel {
+			in = append(in, m)
+		}
+	}
+	sort.Slice(in, func(i, j int) bool { return num(in[i].id) < num(in[j].id) }) // oldest first
+	var page []*fakeMessage
+	switch {
+	case q.Get("after") != "":
+		after := num(q.Get("after"))
+		for _, m := range in {
+			if num(m.id) > after && len(page) < limit {
+				page = append(page, m)
+			}
+		}
+	case q.Get("before") != "":
+		before := num(q.Get("before"))
+		for _, m := range in {
+			if num(m.id) < before {
+				page = append(page, m)
+			}
+		}
+		page = page[max(0, len(page)-limit):]
+	default:
+		page = in[max(0, len(in)-limit):]
+	}
+	out := make([]any, 0, len(page))
+	for i := len(page) - 1; i >= 0; i-- { // newest first
+		out = append(out, page[i].object(false))
+	}
+	f.json(w, 200, out)
 }
 
 // startThread starts a thread from a message: the thread has the message's
-// id, and a message has one thread at most.
+// id, a message has one thread at most, and none starts when the guild is
+// at its active thread limit.
 func (f *fakeDiscord) startThread(w http.ResponseWriter, channel, message string, body map[string]any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	m := f.messages[message]
 	switch {
-	case f.messages[message] != channel:
+	case m == nil || m.channel != channel:
 		f.json(w, 404, map[string]any{"message": "Unknown Message", "code": 10008})
-	case f.started[message] != "":
+	case f.threads[message] != nil:
 		f.json(w, 400, map[string]any{"message": "A thread has already been created for this message", "code": 160004})
+	case f.activeCount() >= f.activeThreads:
+		f.json(w, 400, map[string]any{"message": "Maximum number of active threads reached", "code": 160006})
 	default:
-		f.started[message] = channel
-		f.json(w, 201, map[string]any{"id": message, "type": 11, "parent_id": channel, "owner_id": botID, "name": body["name"]})
+		th := &fakeThread{parent: channel, owner: botID}
+		f.threads[message] = th
+		o := f.threadObject(message, th)
+		o["name"] = body["name"]
+		f.json(w, 201, o)
 	}
 }
 
-// editMessage edits a message in its channel.
+// modifyThread archives or unarchives a thread (PATCH /channels/{id}): its
+// creator may do both, anyone else needs Manage Threads (50013 Missing
+// Permissions); unarchiving at the active thread limit is refused.
+func (f *fakeDiscord) modifyThread(w http.ResponseWriter, id string, body map[string]any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	th, ok := f.threads[id]
+	if !ok {
+		f.json(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
+		return
+	}
+	if archived, ok := body["archived"].(bool); ok && archived != th.archived {
+		switch {
+		case th.owner != botID:
+			f.json(w, 403, map[string]any{"message": "Missing Permissions", "code": 50013})
+			return
+		case !archived && f.activeCount() >= f.activeThreads:
+			f.json(w, 400, map[string]any{"message": "Maximum number of active threads reached", "code": 160006})
+			return
+		}
+		th.archived = archived
+	}
+	f.json(w, 200, f.threadObject(id, th))
+}
+
+// activeThreads answers GET /guilds/{id}/threads/active: the threads not
+// archived, by id, newest first.
+func (f *fakeDiscord) listActiveThreads(w http.ResponseWriter) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var ids []string
+	for id, th := range f.threads {
+		if !th.archived {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return len(ids[i]) > len(ids[j]) || len(ids[i]) == len(ids[j]) && ids[i] > ids[j] })
+	threads := make([]any, 0, len(ids))
+	for _, id := range ids {
+		threads = append(threads, f.threadObject(id, f.threads[id]))
+	}
+	f.json(w, 200, map[string]any{"threads": threads, "members": []any{}})
+}
+
+// setThread archives or locks a thread, as a moderator or Discord's
+// auto-archive would.
+func (f *fakeDiscord) setThread(id string, archived, locked bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.threads[id].archived, f.threads[id].locked = archived, locked
+}
+
+// threadState returns a thread's archived and locked flags; ok is false
+// when there is no such thread.
+func (f *fakeDiscord) threadState(id string) (archived, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	th, ok := f.threads[id]
+	if !ok {
+		return false, false
+	}
+	return th.archived, true
+}
+
+// messagesIn returns the contents of the messages in a channel, oldest first.
+func (f *fakeDiscord) messagesIn(channel string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var ids []string
+	for id, m := range f.messages {
+		if m.channel == channel {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return len(ids[i]) < len(ids[j]) || len(ids[i]) == len(ids[j]) && ids[i] < ids[j] })
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = f.messages[id].content
+	}
+	return out
+}
+
+// editMessage edits a message in its channel; in an archived thread no
+// message can be edited (50083).
 func (f *fakeDiscord) editMessage(w http.ResponseWriter, channel, message string, body map[string]any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.messages[message] != channel {
+	if m := f.messages[message]; m == nil || m.channel != channel {
 		f.json(w, 404, map[string]any{"message": "Unknown Message", "code": 10008})
+		return
+	}
+	if th := f.threads[channel]; th != nil && th.archived {
+		f.json(w, 400, map[string]any{"message": "Thread is archived", "code": 50083})
 		return
 	}
 	content, _ := body["content"].(string)
 	f.edits[message] = content
+	f.messages[message].content = content
 	f.json(w, 200, map[string]any{"id": message, "channel_id": channel, "content": content})
 }
 
@@ -305,7 +603,8 @@ func (f *fakeDiscord) editMessage(w http.ResponseWriter, channel, message string
 // is Unknown Emoji.
 func (f *fakeDiscord) react(w http.ResponseWriter, channel, message, emoji string) {
 	f.mu.Lock()
-	known := f.messages[message] == channel
+	m := f.messages[message]
+	known := m != nil && m.channel == channel
 	f.mu.Unlock()
 	ascii := true
 	for _, r := range emoji {

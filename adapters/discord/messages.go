@@ -84,17 +84,34 @@ func (a *Adapter) channel(ctx context.Context, id string) (*discordgo.Channel, e
 
 // send posts m to a channel or thread, paced per channel (discordgo also
 // honours Discord's rate-limit buckets and Retry-After), and returns the
-// message id.
-func (a *Adapter) send(ctx context.Context, channelID string, m *discordgo.MessageSend) (string, error) {
+// message id. With a nonce (and no file), Discord returns the message the
+// same nonce created in the past few minutes instead of posting it again.
+func (a *Adapter) send(ctx context.Context, channelID string, m *discordgo.MessageSend, nonce string) (string, error) {
 	if err := a.limiter(channelID).Wait(ctx); err != nil {
 		return "", fmt.Errorf("discord post to %s: %w", channelID, err)
 	}
-	msg, err := a.s.ChannelMessageSendComplex(channelID, m, discordgo.WithContext(ctx))
-	if err != nil {
-		return "", fmt.Errorf("discord post to %s: %w", channelID, err)
+	var id string
+	if nonce != "" && len(m.Files) == 0 {
+		body := messageWithNonce{Content: m.Content, Components: m.Components, AllowedMentions: m.AllowedMentions, Nonce: nonce, EnforceNonce: true}
+		raw, err := a.s.RequestWithBucketID(http.MethodPost, discordgo.EndpointChannelMessages(channelID), body,
+			discordgo.EndpointChannelMessages(channelID), discordgo.WithContext(ctx))
+		if err != nil {
+			return "", fmt.Errorf("discord post to %s: %w", channelID, err)
+		}
+		var msg discordgo.Message
+		if err := json.Unmarshal(raw, &msg); err != nil {
+			return "", fmt.Errorf("discord post to %s: %w", channelID, err)
+		}
+		id = msg.ID
+	} else {
+		msg, err := a.s.ChannelMessageSendComplex(channelID, m, discordgo.WithContext(ctx))
+		if err != nil {
+			return "", fmt.Errorf("discord post to %s: %w", channelID, err)
+		}
+		id = msg.ID
 	}
 	a.opts.Metrics.MessageSent(Platform)
-	return msg.ID, nil
+	return id, nil
 }
 
 func (a *Adapter) limiter(channel string) *rate.Limiter {
@@ -150,6 +167,7 @@ func (n *Network) KeyWindow() time.Duration { return 3 * time.Minute }
 // instead of posting again.
 type messageWithNonce struct {
 	Content         string                            `json:"content"`
+	Components      []discordgo.MessageComponent      `json:"components,omitempty"`
 	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
 	Nonce           string                            `json:"nonce"`
 	EnforceNonce    bool                              `json:"enforce_nonce"`

@@ -19,7 +19,7 @@ func publishReq(key, text string) crier.PublishRequest {
 func (f *fakeDiscord) messageCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.nextID - 1400000000000000000
+	return len(f.messages)
 }
 
 func TestNetworkPublishSendsANonceAndNoMentions(t *testing.T) {
