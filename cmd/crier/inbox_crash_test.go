@@ -74,11 +74,12 @@ type shellRun struct {
 // and every answer is in the outbox exactly once, under the comment it
 // answers.
 //
-// What the design guarantees for the chat side is at-least-once, not
-// exactly-once: relay posts the chat message and records it afterwards
-// (DueQueue's Record, batched), and a chat message has no idempotency key,
-// so a crash between the two shows the comment again after the restart.
-// The test allows exactly that: a comment shown in a run that was killed
+// The shell's chat is a terminal: what an earlier run printed cannot be
+// looked up (it is no crier.MessageFinder), so here the chat side is
+// at-least-once: a crash between printing a comment and recording it shows
+// the comment again after the restart. (Slack and Discord find a message an
+// earlier attempt posted by its key, and post nothing twice; the relay's and
+// the adapters' tests check that.) The test allows exactly that: a comment shown in a run that was killed
 // and shown again in a later run, never twice in one run, never after the
 // run that recorded it, never again after a clean exit.
 func TestInboxCrashRelaysEachCommentAndSendsEachReplyOnce(t *testing.T) {
