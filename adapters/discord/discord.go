@@ -71,6 +71,7 @@ type Adapter struct {
 	replays   crier.ReplayStore    // nil: seen
 	nextSweep time.Time
 	down      map[string]string // part of the connection (registration, gateway) → why it is down
+	me        string            // crier's user id, asked of Discord before the gateway's Ready
 }
 
 type threadInfo struct {

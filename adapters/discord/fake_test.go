@@ -45,6 +45,7 @@ const (
 type call struct {
 	Method, Path string // Path is the route, after the API prefix
 	URLPath      string // the whole path the request arrived at
+	Query        url.Values
 	Body         map[string]any
 	Raw          []byte
 	Files        map[string][]byte // a multipart message's files by name
@@ -192,7 +193,7 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 		_ = json.Unmarshal(raw, &body)
 	}
 	f.mu.Lock()
-	f.calls = append(f.calls, call{r.Method, path, r.URL.Path, body, raw, files})
+	f.calls = append(f.calls, call{r.Method, path, r.URL.Path, r.URL.Query(), body, raw, files})
 	limited := f.limitNxt > 0
 	if limited {
 		f.limitNxt--
@@ -560,6 +561,20 @@ func (f *fakeDiscord) threadState(id string) (archived, ok bool) {
 		return false, false
 	}
 	return th.archived, true
+}
+
+// seedMessages adds n messages by author to a channel, at the fake's time,
+// as people (or crier, before this test) wrote them.
+func (f *fakeDiscord) seedMessages(channel, author, content string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for range n {
+		m := &fakeMessage{id: f.snowflake(f.clock.Now()), channel: channel, author: author, content: content}
+		f.messages[m.id] = m
+		if th := f.threads[channel]; th != nil {
+			th.lastMessage = m.id
+		}
+	}
 }
 
 // messagesIn returns the contents of the messages in a channel, oldest first.
