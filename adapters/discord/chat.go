@@ -24,8 +24,11 @@ func (a *Adapter) Platform() string { return Platform }
 
 // Discord's JSON error codes crier reads.
 const (
-	codeUnknownChannel = 10003
-	codeThreadExists   = 160004 // "A thread has already been created for this message"
+	codeUnknownChannel   = 10003
+	codeThreadArchived   = 50083  // "Tried to perform an operation on an archived thread"
+	codeThreadExists     = 160004 // "A thread has already been created for this message"
+	codeThreadLocked     = 160005 // "Thread is locked"
+	codeMaxActiveThreads = 160006 // "Maximum number of active threads reached"
 )
 
 // Post posts m to ch and returns the message's reference. In Discord a
@@ -164,11 +167,22 @@ func (a *Adapter) ensureThread(ctx context.Context, channel, thread, name string
 }
 
 // startThread starts a thread on a message crier posted and returns its id
-// (Discord gives it the message's id).
+// (Discord gives it the message's id). When the guild has as many active
+// threads as Discord allows (1,000), crier archives its own thread that has
+// been quiet longest in the same channel and tries once more.
 func (a *Adapter) startThread(ctx context.Context, channelID, messageID, name string) (string, error) {
-	th, err := a.s.MessageThreadStartComplex(channelID, messageID, &discordgo.ThreadStart{
-		Name: clipText(name, 100), AutoArchiveDuration: 10080,
-	}, discordgo.WithContext(ctx))
+	start := func() (*discordgo.Channel, error) {
+		return a.s.MessageThreadStartComplex(channelID, messageID, &discordgo.ThreadStart{
+			Name: clipText(name, 100), AutoArchiveDuration: 10080,
+		}, discordgo.WithContext(ctx))
+	}
+	th, err := start()
+	if restCode(err, codeMaxActiveThreads) {
+		if err := a.archiveQuietestThread(ctx, channelID, ""); err != nil {
+			return "", err
+		}
+		th, err = start()
+	}
 	if err != nil {
 		return "", fmt.Errorf("discord start thread: %w", err)
 	}
@@ -181,6 +195,50 @@ func (a *Adapter) startThread(ctx context.Context, channelID, messageID, name st
 		a.mu.Unlock()
 	}
 	return th.ID, nil
+}
+
+// archiveQuietestThread makes room for one more active thread in the guild
+// of channel: of the active threads crier's bot started in channel (but
+// keep), it archives the one whose last message is oldest. Archived, a
+// thread still takes comments: Discord unarchives it when one is posted.
+func (a *Adapter) archiveQuietestThread(ctx context.Context, channel, keep string) error {
+	full := crier.Errorf(crier.EUNAVAIL, "Discord: the server has as many active threads as Discord allows, and crier has none of its own in channel %s to archive; archive some threads in the server and crier will try again", channel)
+	ch, err := a.channel(ctx, channel)
+	if err != nil {
+		return err
+	}
+	me, err := a.self(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := a.s.GuildThreadsActive(ch.GuildID, discordgo.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("discord active threads: %w", err)
+	}
+	var quietest *discordgo.Channel
+	lastActive := func(th *discordgo.Channel) string {
+		if th.LastMessageID != "" && snowflakeLess(th.ID, th.LastMessageID) {
+			return th.LastMessageID
+		}
+		return th.ID // no message since it started
+	}
+	for _, th := range list.Threads {
+		if th.OwnerID != me || th.ParentID != channel || th.ID == keep || th.ThreadMetadata != nil && (th.ThreadMetadata.Archived || th.ThreadMetadata.Locked) {
+			continue
+		}
+		if quietest == nil || snowflakeLess(lastActive(th), lastActive(quietest)) {
+			quietest = th
+		}
+	}
+	if quietest == nil {
+		return fmt.Errorf("discord: %w", full)
+	}
+	archived := true
+	if _, err := a.s.ChannelEditComplex(quietest.ID, &discordgo.ChannelEdit{Archived: &archived}, discordgo.WithContext(ctx)); err != nil {
+		return fmt.Errorf("discord archive thread %s: %w", quietest.ID, err)
+	}
+	a.log.Info("discord: archived crier's quietest thread to make room for another", slog.String("thread", quietest.ID), slog.String("channel", channel))
+	return nil
 }
 
 // restCode reports whether err is Discord's answer with JSON error code.
