@@ -32,10 +32,10 @@ func (d *DB) CreatePost(ctx context.Context, p *crier.Post, r crier.DeliveryRule
 			due = ms(p.DueAt)
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO posts (text, status, due_at, created_at, updated_at,
-			author_id, author_name, origin_platform, origin_channel, origin_thread, targets, images)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			author_id, author_name, origin_platform, origin_channel, origin_thread, targets, images, campaign)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.Text, p.Status, due, now.UnixMilli(), now.UnixMilli(),
-			p.AuthorID, p.AuthorName, p.Origin.Platform, p.Origin.ID, p.Origin.Thread, string(targets), string(images))
+			p.AuthorID, p.AuthorName, p.Origin.Platform, p.Origin.ID, p.Origin.Thread, string(targets), string(images), p.Campaign)
 		if err != nil {
 			return err
 		}
@@ -256,7 +256,7 @@ func (d *DB) touch(ctx context.Context, tx *sql.Tx, p *crier.Post) error {
 }
 
 const postColumns = `id, text, status, due_at, created_at, updated_at, author_id, author_name,
-	origin_platform, origin_channel, origin_thread, targets, images`
+	origin_platform, origin_channel, origin_thread, targets, images, campaign`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -268,7 +268,7 @@ func scanPost(row scanner) (*crier.Post, error) {
 		targets, images  string
 	)
 	if err := row.Scan(&p.ID, &p.Text, &p.Status, &due, &created, &updated, &p.AuthorID, &p.AuthorName,
-		&p.Origin.Platform, &p.Origin.ID, &p.Origin.Thread, &targets, &images); err != nil {
+		&p.Origin.Platform, &p.Origin.ID, &p.Origin.Thread, &targets, &images, &p.Campaign); err != nil {
 		return nil, err
 	}
 	p.DueAt = fromMS(due)

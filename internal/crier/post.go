@@ -49,6 +49,7 @@ type Post struct {
 	Origin     ChannelRef // where it was scheduled from; results are reported there
 	Targets    []string   // network names
 	Images     []Image    // pictures to attach, by URL
+	Campaign   string     // the campaign it belongs to ("campaign: launch"); "" for none
 	Deliveries []Delivery // filled by the store when asked
 }
 

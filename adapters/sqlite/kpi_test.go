@@ -1,0 +1,166 @@
+package sqlite_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+func TestAGaugeIsItsLatestReadingBeforeEachDaysEnd(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	ctx := context.Background()
+	day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	var ss []crier.Sample
+	for h := range 48 { // two days of hourly readings, 100 then 100+h
+		ss = append(ss, crier.Sample{Metric: "followers", Account: "masto", At: day.Add(time.Duration(h) * time.Hour), Value: float64(100 + h)})
+	}
+	ss = append(ss, crier.Sample{Metric: "followers", Account: "bsky", At: day, Value: 7})
+	require.NoError(t, db.AddSamples(ctx, ss))
+
+	got, err := db.Gauge(ctx, "followers", "masto", []time.Time{day, day.AddDate(0, 0, 1), day.AddDate(0, 0, 2), day.AddDate(0, 0, 30)})
+	require.NoError(t, err)
+	require.Equal(t, []crier.Reading{{}, {Value: 123, OK: true}, {Value: 147, OK: true}, {Value: 147, OK: true}}, got,
+		"nothing before the first reading; then the last reading before each end")
+	other, err := db.Gauge(ctx, "followers", "bsky", []time.Time{day.AddDate(0, 0, 1)})
+	require.NoError(t, err)
+	require.Equal(t, []crier.Reading{{Value: 7, OK: true}}, other, "each account its own")
+}
+
+func TestPublishedPostsCarryTheirLatestCountsAndCampaign(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	ctx := context.Background()
+	p := newPost(crier.PostScheduled)
+	p.Targets, p.Campaign = []string{"masto"}, "launch"
+	require.NoError(t, db.CreatePost(ctx, p, &jobs{}))
+	cs := claim(t, db, p.DueAt)
+	end(t, db, crier.DeliveryEnd{ID: cs[0].Delivery.ID, Status: crier.DeliveryPublished, Result: crier.PublishResult{RemoteID: "s1", URL: "https://m/s1"}}, &jobs{})
+
+	ids, err := db.PostsToMeasure(ctx, "masto", start)
+	require.NoError(t, err)
+	require.Equal(t, []string{"s1"}, ids)
+	none, err := db.PostsToMeasure(ctx, "bsky", start)
+	require.NoError(t, err)
+	require.Empty(t, none)
+
+	pub, err := db.Published(ctx, start, start.Add(24*time.Hour))
+	require.NoError(t, err)
+	require.Len(t, pub, 1)
+	require.False(t, pub[0].Measured, "not read yet")
+	require.NoError(t, db.SetPostStats(ctx, "masto", start.Add(2*time.Hour), []crier.PostStats{{RemoteID: "s1", Likes: 3, Reposts: 1}}))
+	require.NoError(t, db.SetPostStats(ctx, "masto", start.Add(3*time.Hour), []crier.PostStats{{RemoteID: "s1", Likes: 5, Reposts: 2, Replies: 1}}))
+	pub, err = db.Published(ctx, start, start.Add(24*time.Hour))
+	require.NoError(t, err)
+	require.True(t, pub[0].Measured)
+	require.Equal(t, 8, pub[0].Engagement(), "the latest counts")
+	require.Equal(t, "launch", pub[0].Campaign)
+	require.Equal(t, "https://m/s1", pub[0].URL)
+	later, err := db.Published(ctx, start.Add(24*time.Hour), start.Add(48*time.Hour))
+	require.NoError(t, err)
+	require.Empty(t, later)
+}
+
+func TestAValueSetAgainReplacesTheOneBefore(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	ctx := context.Background()
+	require.NoError(t, db.SetValues(ctx, []crier.Value{
+		{Day: "2026-12-05", Metric: "conversions", Value: 40, Source: crier.SourceChat, SetBy: "ana"},
+		{Day: "2026-12-05", Metric: "spend", Campaign: "Launch", Value: 120, Currency: "EUR", Source: crier.SourceImport},
+		{Day: "2026-12-06", Metric: "conversions", Value: 3, Source: crier.SourceAPI},
+	}))
+	require.NoError(t, db.SetValues(ctx, []crier.Value{{Day: "2026-12-05", Metric: "conversions", Value: 42, Source: crier.SourceChat, SetBy: "rui"}}))
+	vs, err := db.Values(ctx, "2026-12-05", "2026-12-05")
+	require.NoError(t, err)
+	require.Len(t, vs, 2)
+	require.Equal(t, 42.0, vs[0].Value, "replaced, not added")
+	require.Equal(t, "rui", vs[0].SetBy)
+	require.Equal(t, "launch", vs[1].Campaign, "campaign names are lower case")
+}
+
+func TestCampaignsAreUniqueByNameAndClose(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	ctx := context.Background()
+	c := &crier.Campaign{Name: "Launch", Budget: 500, HasBudget: true, Currency: "EUR", EndsOn: "2026-12-31", CreatedBy: "ana"}
+	require.NoError(t, db.AddCampaign(ctx, c))
+	require.Equal(t, "launch", c.Name)
+	err := db.AddCampaign(ctx, &crier.Campaign{Name: "launch"})
+	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err))
+	require.NoError(t, db.AddCampaign(ctx, &crier.Campaign{Name: "winter"}))
+	_, err = db.CloseCampaign(ctx, "winter")
+	require.NoError(t, err)
+	_, err = db.CloseCampaign(ctx, "winter")
+	require.Equal(t, crier.EINVALID, crier.ErrorCode(err))
+	open, err := db.Campaigns(ctx, false)
+	require.NoError(t, err)
+	require.Len(t, open, 1)
+	all, err := db.Campaigns(ctx, true)
+	require.NoError(t, err)
+	require.Equal(t, []string{"launch", "winter"}, []string{all[0].Name, all[1].Name})
+	got, err := db.Campaign(ctx, "LAUNCH")
+	require.NoError(t, err)
+	require.True(t, got.HasBudget)
+	require.Equal(t, 500.0, got.Budget)
+	_, err = db.Campaign(ctx, "nope")
+	require.Equal(t, crier.ENOTFOUND, crier.ErrorCode(err))
+}
+
+func TestADigestRunIsClaimedByOneClaimerAndOncePerDay(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	ctx := context.Background()
+	due := start.Add(time.Hour)
+	run := crier.DigestRun{Digest: "morning", Kind: "daily", Day: "2026-11-23", DueAt: due}
+	added, err := db.AddDigestRun(ctx, run)
+	require.NoError(t, err)
+	require.True(t, added)
+	added, err = db.AddDigestRun(ctx, run)
+	require.NoError(t, err)
+	require.False(t, added, "one daily run per digest and day")
+	last, err := db.LastDigestRun(ctx, "morning", "daily")
+	require.NoError(t, err)
+	require.Equal(t, "2026-11-23", last)
+
+	none, err := db.ClaimDigestRuns(ctx, due.Add(-time.Second), 10)
+	require.NoError(t, err)
+	require.Empty(t, none, "not due yet")
+
+	// Many claimers at once: one gets it.
+	var (
+		wg  sync.WaitGroup
+		mu  sync.Mutex
+		got []crier.DigestRun
+	)
+	for range 8 {
+		wg.Go(func() {
+			rs, err := db.ClaimDigestRuns(ctx, due, 10)
+			require.NoError(t, err)
+			mu.Lock()
+			got = append(got, rs...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	require.Len(t, got, 1)
+	require.True(t, got[0].TriedSince.IsZero())
+
+	// A crash: due again, and the next claim knows an attempt began.
+	n, err := db.RecoverDigestRuns(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	again, err := db.ClaimDigestRuns(ctx, due.Add(time.Minute), 10)
+	require.NoError(t, err)
+	require.Len(t, again, 1)
+	require.False(t, again[0].TriedSince.IsZero(), "look for the message the first attempt may have posted")
+	require.NoError(t, db.EndDigestRuns(ctx, []crier.DigestEnd{{ID: again[0].ID, Message: crier.MessageRef{Platform: "shell", Channel: "kpis", ID: "3"}}}))
+	_, pending, err := db.NextDigestRun(ctx)
+	require.NoError(t, err)
+	require.False(t, pending)
+}
