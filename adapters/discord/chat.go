@@ -41,7 +41,8 @@ const (
 // offered as the command to type instead; a file is attached to the message
 // itself. A message with a Key carries its Nonce, with enforce_nonce: posted
 // again within Discord's few minutes, it is not shown twice (a message with
-// a file is sent without a nonce).
+// a file is sent without a nonce). A thread that was archived takes the
+// message all the same (see retryInThread); a locked one does not.
 func (a *Adapter) Post(ctx context.Context, ch crier.ChannelRef, m crier.Message) (crier.MessageRef, error) {
 	target := ch.ID
 	if ch.Thread != "" {
@@ -58,11 +59,56 @@ func (a *Adapter) Post(ctx context.Context, ch crier.ChannelRef, m crier.Message
 	if m.Key != "" {
 		nonce = Nonce(m.Key)
 	}
-	id, err := a.send(ctx, target, chatMessage(m, roles), nonce)
+	post := func() (string, error) { return a.send(ctx, target, chatMessage(m, roles), nonce) }
+	id, err := post()
+	if err != nil && ch.Thread != "" {
+		id, err = a.retryInThread(ctx, ch, err, post)
+	}
 	if err != nil {
 		return crier.MessageRef{}, err
 	}
 	return crier.MessageRef{Platform: Platform, Channel: ch.ID, ID: id, Thread: ch.Thread}, nil
+}
+
+// retryInThread posts again into thread ch.Thread after Discord refused it
+// with err, when something can be done. Discord's docs (Threads, "Active &
+// Archived Threads") say "sending a message will automatically unarchive the
+// thread, unless the thread has been locked by a moderator", and that at the
+// guild's active thread limit threads "cannot be created or unarchived"
+// (Channel resource). So:
+//   - 160006, the guild is full: crier archives its own quietest thread in
+//     the channel and posts again;
+//   - 50083, the thread is archived: when it is locked, crier says so; else
+//     (Discord did not unarchive it itself) crier unarchives it and posts
+//     again;
+//   - 160005, the thread is locked: crier says so.
+func (a *Adapter) retryInThread(ctx context.Context, ch crier.ChannelRef, err error, post func() (string, error)) (string, error) {
+	locked := crier.Permanent(crier.Errorf(crier.EPERMANENT,
+		"the Discord thread %s is locked, so crier cannot post comments in it; unlock the thread in Discord, or give crier's role Manage Threads", ch.Thread))
+	switch {
+	case restCode(err, codeMaxActiveThreads):
+		if err := a.archiveQuietestThread(ctx, ch.ID, ch.Thread); err != nil {
+			return "", err
+		}
+	case restCode(err, codeThreadArchived):
+		th, gerr := a.s.Channel(ch.Thread, discordgo.WithContext(ctx)) // not the cache: archived and locked change
+		if gerr == nil && th.ThreadMetadata != nil && th.ThreadMetadata.Locked {
+			return "", fmt.Errorf("discord post to %s: %w", ch.Thread, locked)
+		}
+		archived := false
+		if _, uerr := a.s.ChannelEditComplex(ch.Thread, &discordgo.ChannelEdit{Archived: &archived}, discordgo.WithContext(ctx)); uerr != nil {
+			return "", fmt.Errorf("discord unarchive thread %s: %w", ch.Thread, uerr)
+		}
+	case restCode(err, codeThreadLocked):
+		return "", fmt.Errorf("discord post to %s: %w", ch.Thread, locked)
+	default:
+		return "", err
+	}
+	id, err := post()
+	if restCode(err, codeThreadLocked) || restCode(err, codeThreadArchived) {
+		return "", fmt.Errorf("discord post to %s: %w", ch.Thread, locked)
+	}
+	return id, err
 }
 
 // Update replaces a message's content and buttons; an update without

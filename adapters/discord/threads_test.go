@@ -64,3 +64,59 @@ func TestThreadLimitWithNothingToArchiveSaysWhatToDo(t *testing.T) {
 	archived, _ := f.threadState(thread)
 	require.False(t, archived, "crier's thread in another channel is left alone")
 }
+
+func TestArchivedThreadGetsTheComment(t *testing.T) {
+	t.Parallel()
+	f := newFakeDiscord(t)
+	a := newAdapter(t, f, newWorld(t), "")
+	ctx := context.Background()
+	quiet := openThread(t, a, "1")
+	busy := openThread(t, a, "2")
+
+	// Discord archived the quiet thread after a week: a comment reopens it.
+	f.setThread(quiet, true, false)
+	_, err := a.Post(ctx, crier.ChannelRef{Platform: "discord", ID: inbox, Thread: quiet}, crier.Message{Text: "a late comment", Key: "crier-test-comment-1-2"})
+	require.NoError(t, err)
+	archived, _ := f.threadState(quiet)
+	require.False(t, archived)
+
+	// Archived again, and now the guild is full: reopening it would pass the
+	// limit, so crier's quietest other thread in the channel is archived.
+	f.setThread(quiet, true, false)
+	f.mu.Lock()
+	f.activeThreads = f.activeCount()
+	f.mu.Unlock()
+	_, err = a.Post(ctx, crier.ChannelRef{Platform: "discord", ID: inbox, Thread: quiet}, crier.Message{Text: "a later comment", Key: "crier-test-comment-1-3"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"first comment on #1", "a late comment", "a later comment"}, f.messagesIn(quiet))
+	archived, _ = f.threadState(quiet)
+	require.False(t, archived, "the thread is open again")
+	archived, _ = f.threadState(busy)
+	require.True(t, archived, "to make room, the other thread was archived")
+}
+
+func TestLockedThreadSaysSo(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		archived bool
+	}{
+		{"a locked thread", false},
+		{"a locked and archived thread", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeDiscord(t)
+			a := newAdapter(t, f, newWorld(t), "")
+			id := openThread(t, a, "1")
+			f.setThread(id, tt.archived, true)
+			_, err := a.Post(context.Background(), crier.ChannelRef{Platform: "discord", ID: inbox, Thread: id}, crier.Message{Text: "a comment", Key: "crier-test-comment-1-2"})
+			require.Error(t, err)
+			require.Equal(t, crier.EPERMANENT, crier.ErrorCode(err), "%v", err)
+			require.Contains(t, crier.ErrorMessage(err), "locked")
+			require.Equal(t, []string{"first comment on #1"}, f.messagesIn(id))
+			archived, _ := f.threadState(id)
+			require.Equal(t, tt.archived, archived, "a locked thread is left as the moderator left it")
+		})
+	}
+}
