@@ -124,6 +124,10 @@ func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.
 		return crier.PublishResult{}, fmt.Errorf("bluesky publish: %w", err)
 	}
 	rec, err := n.buildRecord(ctx, req)
+	var gone *goneError
+	if errors.As(err, &gone) {
+		return n.parentGone(ctx, s.DID, rkey, gone)
+	}
 	if err != nil {
 		return crier.PublishResult{}, err
 	}
@@ -160,7 +164,15 @@ func (n *Network) Publish(ctx context.Context, req crier.PublishRequest) (crier.
 }
 
 // Reply answers req.InReplyTo (the at:// URI of a post or comment) with
-// req.Text, once per idempotency key.
+// req.Text, once per idempotency key. The PDS does not check that a reply's
+// parent exists (the reference PDS validates a record against its lexicon
+// only), and the AppView hides a reply whose parent is gone
+// (invalidReplyRoot), so every attempt first reads the parent with
+// getRecord: a parent deleted on Bluesky refuses the answer for good, and a
+// parent that cannot be read now makes the attempt fail, to be retried,
+// with nothing written. An answer whose root (crier's post) was deleted
+// while the comment it answers is still there goes out: the AppView indexes
+// it as a valid reply and notifies the comment's author.
 func (n *Network) Reply(ctx context.Context, req crier.PublishRequest) (crier.PublishResult, error) {
 	if req.InReplyTo == "" {
 		return crier.PublishResult{}, crier.Permanent(crier.Errorf(crier.EPERMANENT, "There is no Bluesky post to answer."))
@@ -375,21 +387,25 @@ func (n *Network) resolve(ctx context.Context, handle string) (string, error) {
 
 // replyRef finds the root and parent of an answer to parentURI: from kept,
 // the Comment.ReplyRef read with the comment, when it is one for
-// parentURI; else from the parent's record, read with getRecord (the PDS
-// answers its own repos itself; the AppView, whose index may lag or be down,
-// is never asked).
+// parentURI; else from the parent's record. Either way the parent is read
+// with getRecord, through crier's PDS, which answers its own repos itself
+// and pipes another repo's record from the AppView (getRecord.ts →
+// pipethrough); getPosts is never asked. A parent that is gone is a
+// *goneError.
 func (n *Network) replyRef(ctx context.Context, parentURI, kept string) (*replyRef, error) {
 	repo, coll, rkey, ok := splitATURI(parentURI)
 	if !ok || coll != postCollection {
 		return nil, crier.Permanent(crier.Errorf(crier.EPERMANENT, "%q is not a Bluesky post (at://…/app.bsky.feed.post/…), so crier cannot answer it.", parentURI))
 	}
+	var ref *replyRef
 	if kept != "" {
-		var ref replyRef
-		err := json.Unmarshal([]byte(kept), &ref)
-		if err == nil && ref.Parent.URI == parentURI && ref.Parent.CID != "" && ref.Root.URI != "" && ref.Root.CID != "" {
-			return &ref, nil
+		var r replyRef
+		err := json.Unmarshal([]byte(kept), &r)
+		if err == nil && r.Parent.URI == parentURI && r.Parent.CID != "" && r.Root.URI != "" && r.Root.CID != "" {
+			ref = &r
+		} else {
+			n.log.Warn("bluesky kept reply ref unusable; reading the post", "network", n.name, "uri", parentURI)
 		}
-		n.log.Warn("bluesky kept reply ref unusable; reading the post", "network", n.name, "uri", parentURI)
 	}
 	var rec struct {
 		URI   string `json:"uri"`
@@ -400,11 +416,15 @@ func (n *Network) replyRef(ctx context.Context, parentURI, kept string) (*replyR
 	}
 	q := url.Values{"repo": {repo}, "collection": {coll}, "rkey": {rkey}}
 	err := n.do(ctx, call{nsid: "com.atproto.repo.getRecord", query: q}, "", &rec)
-	if isNotFound(err) {
-		return nil, crier.Permanent(crier.Errorf(crier.EPERMANENT, "The Bluesky post being answered (%s) no longer exists.", parentURI))
-	}
-	if err != nil {
+	switch {
+	case isNotFound(err):
+		return nil, &goneError{URI: parentURI, Repo: repo, Err: err}
+	case isRepoNotFound(err):
+		return nil, &goneError{URI: parentURI, Repo: repo, Account: true, Err: err}
+	case err != nil:
 		return nil, n.explain("read the post answered", err)
+	case ref != nil:
+		return ref, nil
 	}
 	if rec.CID == "" {
 		return nil, fmt.Errorf("bluesky read the post answered: getRecord answered without a cid")
@@ -415,6 +435,50 @@ func (n *Network) replyRef(ctx context.Context, parentURI, kept string) (*replyR
 		root = r.Root
 	}
 	return &replyRef{Root: root, Parent: parent}, nil
+}
+
+// goneError is a post or comment being answered that is no longer on
+// Bluesky: deleted, or its account is.
+type goneError struct {
+	URI     string
+	Repo    string // the DID (or handle) whose repo held it
+	Account bool   // the whole account is gone, not just the post
+	Err     error  // getRecord's answer
+}
+
+func (e *goneError) Error() string { return "the post answered is gone: " + e.Err.Error() }
+func (e *goneError) Unwrap() error { return e.Err }
+
+// parentGone answers an attempt whose parent is gone. An earlier attempt
+// whose putRecord had no clear answer may have written the answer before
+// the parent went: that answer, at this request's record key, is found and
+// kept, as confirm would. Otherwise the answer is refused for good, in one
+// plain line; and when crier cannot look, the attempt fails, to be retried.
+func (n *Network) parentGone(ctx context.Context, did, rkey string, gone *goneError) (crier.PublishResult, error) {
+	var own struct {
+		URI string `json:"uri"`
+	}
+	q := url.Values{"repo": {did}, "collection": {postCollection}, "rkey": {rkey}}
+	err := n.do(ctx, call{nsid: "com.atproto.repo.getRecord", query: q}, "", &own)
+	switch {
+	case err == nil && own.URI != "":
+		n.log.Info("bluesky answer found at its key; the post it answers is gone since", "network", n.name, "rkey", rkey, "parent", gone.URI)
+		return n.result(rkey, own.URI), nil
+	case err != nil && !isNotFound(err):
+		return crier.PublishResult{}, n.explain("look for the answer at its key", err)
+	case err == nil:
+		return crier.PublishResult{}, fmt.Errorf("bluesky look for the answer at its key: getRecord answered without a uri")
+	}
+	what := "comment"
+	if gone.Repo == did {
+		what = "post" // crier's own: the post the thread is about
+	}
+	msg := crier.Errorf(crier.EPERMANENT, "The %s was deleted on Bluesky, so there is nothing to answer.", what)
+	if gone.Account {
+		msg = crier.Errorf(crier.EPERMANENT, "The account that wrote the %s is no longer on Bluesky, so there is nothing to answer.", what)
+	}
+	n.log.Info("bluesky answer refused: the post answered is gone", "network", n.name, "parent", gone.URI, "error", gone.Err)
+	return crier.PublishResult{}, crier.Permanent(fmt.Errorf("bluesky reply: %w: %w", msg, gone))
 }
 
 // splitATURI splits at://repo/collection/rkey.

@@ -147,10 +147,10 @@ func TestReply(t *testing.T) {
 	})
 	t.Run("a reply to a post that does not exist is refused", func(t *testing.T) {
 		req := request("r4", "Hello?")
-		req.InReplyTo = "at://did:plc:nobody/app.bsky.feed.post/3jzfcijpj2z2a"
+		req.InReplyTo = "at://" + b.srv.AddUser("bob.test") + "/app.bsky.feed.post/3jzfcijpj2z2a"
 		_, err := b.net.Reply(ctx, req)
 		require.True(t, crier.IsPermanent(err), "%v", err)
-		require.Contains(t, crier.ErrorMessage(err), "no longer exists")
+		require.Contains(t, crier.ErrorMessage(err), "was deleted on Bluesky")
 	})
 	t.Run("a reply to something that is not a Bluesky post is refused", func(t *testing.T) {
 		req := request("r5", "Hello?")

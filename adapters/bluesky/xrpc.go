@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -211,6 +212,15 @@ func isTokenError(err error) bool {
 func isNotFound(err error) bool {
 	var xe *xrpcError
 	return errors.As(err, &xe) && (xe.Name == "RecordNotFound" || (xe.Status == 404 && xe.NSID == "com.atproto.repo.getRecord"))
+}
+
+// isRepoNotFound reports getRecord of a repo the AppView does not know
+// (the account was deleted, deactivated or taken down): the reference
+// AppView answers 400 InvalidRequest "Could not find repo: …".
+func isRepoNotFound(err error) bool {
+	var xe *xrpcError
+	return errors.As(err, &xe) && xe.NSID == "com.atproto.repo.getRecord" && xe.Status == http.StatusBadRequest &&
+		xe.Name == "InvalidRequest" && strings.HasPrefix(xe.Message, "Could not find repo")
 }
 
 // explain turns a failed call into the error crier acts on: auth problems,

@@ -12,7 +12,13 @@
 // not resolve proxy did service url", a DID not found is 400 "could not
 // resolve proxy did", and a did:web the PDS cannot reach (api.bsky.app
 // from a PDS with no way out, as in @atproto/dev-env) is 500, the resolver's
-// network error surfacing as InternalServerError.
+// network error surfacing as InternalServerError. getRecord answers as the
+// PDS's getRecord.ts does for its own repo and the AppView's getRecord.ts
+// (piped through) for any other: 400 RecordNotFound for a record that is
+// not there or was deleted (Delete), 400 InvalidRequest "Could not find
+// repo" for an account the AppView does not know. Writes check a record
+// against its lexicon only (repo/prepare.ts): a reply whose parent does not
+// exist is stored, as on the reference PDS.
 package blueskytest
 
 import (
@@ -25,6 +31,7 @@ import (
 	"math/rand"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -338,6 +345,23 @@ func (s *Server) cidOfLocked(uri string) string {
 		return p.CID
 	}
 	return fakeCID("bafyrei", []byte(uri))
+}
+
+// Delete removes the post at uri as its author would (deleteRecord on
+// their PDS): getRecord no longer finds it, and its notification is gone
+// (the AppView deletes the notifications of a deleted record, and
+// listNotifications skips those whose record is missing). Posts that
+// answer it stay, as on the network. It reports whether there was a post.
+func (s *Server) Delete(uri string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.posts[uri]; !ok {
+		return false
+	}
+	delete(s.posts, uri)
+	s.order = slices.DeleteFunc(s.order, func(u string) bool { return u == uri })
+	s.notes = slices.DeleteFunc(s.notes, func(n notification) bool { return n.uri == uri })
+	return true
 }
 
 // SetAccountState takes the account down or deactivates it (or, with
@@ -1067,10 +1091,18 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) {
 		fail(w, "UpstreamFailure")
 		return
 	}
+	if _, known := s.users[did]; !known {
+		// Not hosted here, so the AppView answers; it knows no such
+		// account (bsky getRecord.ts: "Could not find repo").
+		fail(w, "InvalidRequest", "Could not find repo: "+repo)
+		return
+	}
 	uri := "at://" + did + "/" + coll + "/" + rkey
 	p, ok := s.posts[uri]
 	if !ok {
-		fail(w, "RecordNotFound", "at://"+repo+"/"+coll+"/"+rkey)
+		// Both the PDS (its own repo) and the AppView answer 400
+		// RecordNotFound for a record that is not there or was deleted.
+		fail(w, "RecordNotFound", uri)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"uri": p.URI, "cid": p.CID, "value": p.Record})
