@@ -421,6 +421,14 @@ func (n *Network) replyRef(ctx context.Context, parentURI, kept string) (*replyR
 		return nil, &goneError{URI: parentURI, Repo: repo, Err: err}
 	case isRepoNotFound(err):
 		return nil, &goneError{URI: parentURI, Repo: repo, Account: true, Err: err}
+	case err != nil && ref != nil:
+		// The check could not be made (the AppView behind the PDS is down
+		// or the PDS does not pass getRecord on): the refs kept with the
+		// comment are enough to answer, and an answer must not wait on a
+		// check. At worst it lands under a comment deleted meanwhile.
+		n.log.Warn("bluesky could not check that the comment answered is still there; answering with the kept refs",
+			"network", n.name, "uri", parentURI, "error", err)
+		return ref, nil
 	case err != nil:
 		return nil, n.explain("read the post answered", err)
 	case ref != nil:

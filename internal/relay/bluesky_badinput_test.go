@@ -149,30 +149,18 @@ func TestAnAnswerAfterTheBlueskyPostWasDeleted(t *testing.T) {
 }
 
 // A comment that cannot be checked now (the AppView behind getRecord is
-// down) is not an answer refused: nothing is written, and the answer goes
-// out once the comment can be read again.
-func TestABlueskyAnswerWaitsWhileTheCommentCannotBeChecked(t *testing.T) {
+// down, or a PDS that does not pass getRecord on) does not hold the answer
+// up: the refs kept when the comment was read are enough, and it goes out
+// at once, under the comment.
+func TestABlueskyAnswerGoesOutWhileTheCommentCannotBeChecked(t *testing.T) {
 	t.Parallel()
 	l, srv := blueskyLoop(t)
 	post, comment, header := blueskyCommented(t, l, srv, "Where is my order?")
 
 	srv.SetAppViewDown(true)
 	l.answer(t, header, "It left the warehouse today.")
-	require.Equal(t, 1, len(srv.Posts()), "nothing written while the comment cannot be checked")
 	rows := replyRows(t, l.db)
 	require.Len(t, rows, 1)
-	require.NotEqual(t, "failed", rows[0].Status, "%+v", rows[0])
-	require.NotEqual(t, "published", rows[0].Status, "%+v", rows[0])
-
-	srv.SetAppViewDown(false)
-	for range 12 {
-		if rows := replyRows(t, l.db); rows[0].Status == "published" {
-			break
-		}
-		l.clock.Add(10 * time.Minute)
-		l.idle(t)
-	}
-	rows = replyRows(t, l.db)
 	require.Equal(t, "published", rows[0].Status, "%+v; the thread says %q", rows[0], texts(l.inThread(header)))
 	var answers []blueskytest.Post
 	for _, p := range srv.Posts() {
