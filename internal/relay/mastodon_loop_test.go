@@ -200,6 +200,10 @@ func TestAMastodonReplyStreamedComesToItsThreadAndTheAnswerGoesBack(t *testing.T
 	post := srv.Statuses()[0]
 	l.startReading(t)
 	require.Eventually(t, func() bool { return srv.Streams() == 1 }, 10*time.Second, 5*time.Millisecond, "the relay opens the stream")
+	// The poll loop reads once as it starts, alongside the stream: counted
+	// once it has, so that read is not taken for one that brought the
+	// comment.
+	require.Eventually(t, func() bool { return len(notificationReads(srv)) >= 1 }, 10*time.Second, 5*time.Millisecond, "the first poll")
 	polls := len(notificationReads(srv))
 
 	// Pushed on the stream: it reaches the thread with no poll (the clock
