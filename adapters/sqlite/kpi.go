@@ -313,14 +313,16 @@ func (d *DB) CloseCampaign(ctx context.Context, name string) (*crier.Campaign, e
 	return c, nil
 }
 
-// AddDigestRun stores a run unless its digest, kind, day and seq have one.
+// AddDigestRun stores a run unless its digest, kind, day and seq have one;
+// a pending one is moved earlier when r is due sooner.
 func (d *DB) AddDigestRun(ctx context.Context, r crier.DigestRun) (bool, error) {
 	late := 0
 	if r.Late {
 		late = 1
 	}
 	res, err := d.db.ExecContext(ctx, `INSERT INTO digest_runs (digest, kind, day, seq, due_at, late, status)
-		VALUES (?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (digest, kind, day, seq) DO NOTHING`,
+		VALUES (?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (digest, kind, day, seq) DO UPDATE SET due_at = excluded.due_at
+		WHERE digest_runs.status = 'pending' AND excluded.due_at < digest_runs.due_at`,
 		r.Digest, r.Kind, r.Day, r.Seq, r.DueAt.UnixMilli(), late)
 	if err != nil {
 		return false, fmt.Errorf("add digest run: %w", err)

@@ -147,9 +147,10 @@ type KPIStore interface {
 	// CloseCampaign closes a campaign.
 	CloseCampaign(ctx context.Context, name string) (*Campaign, error)
 
-	// AddDigestRun stores a run unless one of that digest, kind and day
-	// exists (daily and weekly runs are unique per local day); added says
-	// whether it was stored.
+	// AddDigestRun stores a run unless one of that digest, kind, day and
+	// seq exists (daily and weekly runs are unique per local day); a
+	// pending one due later is moved to r's time (/digest now). added says
+	// whether a run was stored or moved.
 	AddDigestRun(ctx context.Context, r DigestRun) (added bool, err error)
 	// LastDigestRun returns the latest day a digest of kind has a run
 	// for; "" when none.
