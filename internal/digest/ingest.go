@@ -1,0 +1,412 @@
+package digest
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+// The numbers a team feeds in arrive as a CSV file (crier import) or as JSON
+// (POST /api/metrics). Both are read into crier.Values with FindTeamMetric,
+// ParseValue and ParseDay, then checked against the store with Check, and
+// stored all at once or not at all.
+
+// CampaignFinder finds a campaign by name; crier.KPIStore is one.
+type CampaignFinder interface {
+	// Campaign returns the campaign named name; ENOTFOUND when there is none.
+	Campaign(ctx context.Context, name string) (*crier.Campaign, error)
+}
+
+// RowError is what is wrong with one fed-in value, in one plain line.
+type RowError struct {
+	Line    int    // the CSV line, 1-based (the header is line 1); 0 when the value did not come from a file
+	Index   int    // the value's position in the list Check was given or the API was sent (0-based); 0 for ReadCSV's errors
+	Message string // what is wrong and what to write instead
+}
+
+// Error is "line 7: …" for a CSV row, the message alone otherwise.
+func (e RowError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Message)
+	}
+	return e.Message
+}
+
+// CSVRow is a value read from a CSV file with the line it is on.
+type CSVRow struct {
+	Line  int
+	Value crier.Value
+}
+
+// Check checks values against the store before they are stored: a campaign
+// named must exist, and a money value's currency must be its campaign's (a
+// value without a currency takes the campaign's, in vs). Counts and amounts
+// must not be negative. Each RowError's Index is the value's position in vs,
+// in vs order. err is for the store failing (the log's business), not for a
+// bad value.
+func Check(ctx context.Context, store CampaignFinder, vs []crier.Value) ([]RowError, error) {
+	var bad []RowError
+	campaigns := map[string]*crier.Campaign{} // nil: there is none
+	for i := range vs {
+		v := &vs[i]
+		fail := func(format string, args ...any) {
+			bad = append(bad, RowError{Index: i, Message: fmt.Sprintf(format, args...)})
+		}
+		m, err := FindTeamMetric(v.Metric)
+		if err != nil {
+			fail("%s", crier.ErrorMessage(err))
+			continue
+		}
+		if v.Value < 0 {
+			fail("%s cannot be negative (%v); write 0 or more.", m.Name, v.Value)
+		}
+		if v.Currency != "" && !m.Money {
+			fail("%s is a count, not money: leave its currency empty (not %s).", m.Name, v.Currency)
+		}
+		if v.Campaign == "" {
+			continue
+		}
+		name := strings.ToLower(v.Campaign)
+		c, seen := campaigns[name]
+		if !seen {
+			c, err = store.Campaign(ctx, name)
+			switch {
+			case crier.ErrorCode(err) == crier.ENOTFOUND:
+				c = nil
+			case err != nil:
+				return nil, fmt.Errorf("check values: %w", err)
+			}
+			campaigns[name] = c
+		}
+		if c == nil {
+			fail("There is no campaign named %s; create it first with /campaign new %s, or check the spelling (/campaign list shows them).", name, name)
+			continue
+		}
+		if !m.Money || c.Currency == "" {
+			continue
+		}
+		switch {
+		case v.Currency == "":
+			v.Currency = c.Currency
+		case !strings.EqualFold(v.Currency, c.Currency):
+			fail("Campaign %s counts money in %s, not %s; convert the %s to %s first.", c.Name, c.Currency, strings.ToUpper(v.Currency), m.Name, c.Currency)
+		}
+	}
+	return bad, nil
+}
+
+// valueKey is what makes two values the same number: a later one would
+// replace the earlier.
+type valueKey struct{ day, metric, account, campaign string }
+
+func keyOf(v crier.Value) valueKey {
+	return valueKey{v.Day, v.Metric, v.Account, strings.ToLower(v.Campaign)}
+}
+
+// describeValue names a value for a message: "conversions of 2026-11-05 for
+// campaign launch".
+func describeValue(v crier.Value) string {
+	s := v.Metric + " of " + v.Day
+	if v.Account != "" {
+		s += " for account " + v.Account
+	}
+	if v.Campaign != "" {
+		s += " for campaign " + strings.ToLower(v.Campaign)
+	}
+	return s
+}
+
+// ReadCSV reads the values of a CSV file; see ReadCSVRows.
+func ReadCSV(r io.Reader, now time.Time, loc *time.Location) ([]crier.Value, []RowError, error) {
+	rows, bad, err := ReadCSVRows(r, now, loc)
+	if err != nil {
+		return nil, nil, err
+	}
+	vs := make([]crier.Value, len(rows))
+	for i, row := range rows {
+		vs[i] = row.Value
+	}
+	return vs, bad, nil
+}
+
+// csvColumns are the columns a CSV file must have; currency may be added.
+var csvColumns = []string{"date", "metric", "value", "account", "campaign"}
+
+// ReadCSVRows reads the values of a CSV file whose first line names its
+// columns (date, metric, value, account, campaign and, if wanted, currency;
+// in any order and case; others are ignored), separated by commas,
+// semicolons (as spreadsheets write in many countries) or tabs. A UTF-8
+// byte order mark is skipped. Each bad row is a RowError on its line; the
+// good rows are returned (with the lines they are on) either way. Days are
+// read in loc, and a day after today (at now) is bad. err is a crier.Error
+// when the file as a whole cannot be read: not UTF-8, no header, a
+// missing column.
+func ReadCSVRows(r io.Reader, now time.Time, loc *time.Location) ([]CSVRow, []RowError, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read csv: %w", err)
+	}
+	if data, err = csvText(data); err != nil {
+		return nil, nil, err
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.Comma = csvDelimiter(data)
+	cr.FieldsPerRecord = -1                // a row with too few or many columns is reported, not fatal
+	cr.TrimLeadingSpace = cr.Comma != '\t' // "a, b"; but a tab is the separator, not space
+	cr.ReuseRecord = false
+
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, nil, crier.Errorf(crier.EINVALID, "The file is empty; its first line must name the columns: %s (and currency if you like).", strings.Join(csvColumns, ", "))
+	}
+	if err != nil {
+		return nil, nil, crier.Errorf(crier.EINVALID, "line 1: %s; the first line must name the columns: %s.", csvProblem(err), strings.Join(csvColumns, ", "))
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if _, dup := col[h]; dup && h != "" {
+			return nil, nil, crier.Errorf(crier.EINVALID, "line 1: the column %s is there twice; keep one.", h)
+		}
+		col[h] = i
+	}
+	var missing []string
+	for _, c := range csvColumns {
+		if _, ok := col[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		what := missing[0] + " column"
+		if len(missing) > 1 {
+			what = strings.Join(missing, ", ") + " columns"
+		}
+		return nil, nil, crier.Errorf(crier.EINVALID, "line 1: the header has no %s; the first line must name the columns: %s (and currency if you like), in any order.",
+			what, strings.Join(csvColumns, ", "))
+	}
+	_, hasCurrency := col["currency"]
+
+	var (
+		rows    []CSVRow
+		bad     []RowError
+		first   = map[valueKey]int{} // each value's index in rows
+		dropped = map[int]bool{}     // rows that are one of two same values
+	)
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return nil, nil, fmt.Errorf("read csv: %w", err)
+			}
+			bad = append(bad, RowError{Line: pe.StartLine, Message: csvProblem(err) + "."})
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		if strings.TrimSpace(strings.Join(rec, "")) == "" {
+			continue // a spreadsheet's empty row: ",,,,"
+		}
+		if len(rec) != len(header) {
+			bad = append(bad, RowError{Line: line, Message: fmt.Sprintf("this row has %d columns and the header has %d; check for a missing or extra %q.",
+				len(rec), len(header), string(cr.Comma))})
+			continue
+		}
+		field := func(name string) string { return strings.TrimSpace(rec[col[name]]) }
+		currency := ""
+		if hasCurrency {
+			currency = field("currency")
+		}
+		v, problems := readCSVValue(field, currency, now, loc)
+		if len(problems) > 0 {
+			for _, p := range problems {
+				bad = append(bad, RowError{Line: line, Message: p})
+			}
+			continue
+		}
+		k := keyOf(v)
+		if at, dup := first[k]; dup {
+			// Which one is meant? Neither is stored.
+			dropped[at] = true
+			bad = append(bad, RowError{Line: line, Message: fmt.Sprintf("%s is on line %d too; keep one of the two lines.", describeValue(v), rows[at].Line)})
+			continue
+		}
+		first[k] = len(rows)
+		rows = append(rows, CSVRow{Line: line, Value: v})
+	}
+	if len(dropped) > 0 {
+		kept := rows[:0]
+		for i, row := range rows {
+			if !dropped[i] {
+				kept = append(kept, row)
+			}
+		}
+		rows = kept
+	}
+	sortRowErrors(bad)
+	return rows, bad, nil
+}
+
+// readCSVValue reads one row's fields; problems says what is wrong with it.
+func readCSVValue(field func(string) string, currency string, now time.Time, loc *time.Location) (crier.Value, []string) {
+	var (
+		v        crier.Value
+		problems []string
+	)
+	if d := field("date"); d == "" {
+		problems = append(problems, "the date is empty; write the day the number is for, like 2026-12-05.")
+	} else if day, err := ParseDay(d, now, loc); err != nil {
+		problems = append(problems, crier.ErrorMessage(err))
+	} else {
+		v.Day = day
+	}
+	m, err := FindTeamMetric(field("metric"))
+	if err != nil {
+		problems = append(problems, crier.ErrorMessage(err))
+	} else {
+		v.Metric = m.Name
+		if s := field("value"); s == "" {
+			problems = append(problems, "the value is empty; write a number like 42.")
+		} else if v.Value, v.Currency, err = ParseValue(m, s); err != nil {
+			problems = append(problems, crier.ErrorMessage(err))
+		}
+		if currency != "" {
+			c, msg := readCurrency(m, currency, v.Currency)
+			if msg != "" {
+				problems = append(problems, msg)
+			}
+			v.Currency = c
+		}
+	}
+	v.Account = field("account")
+	v.Campaign = strings.ToLower(field("campaign"))
+	v.Source, v.SetBy = crier.SourceImport, "import"
+	return v, problems
+}
+
+// readCurrency reads a currency given apart from the value ("eur"); inValue
+// is the one written with the value, if any.
+func readCurrency(m Metric, s, inValue string) (string, string) {
+	c := strings.ToUpper(strings.TrimSpace(s))
+	switch {
+	case !m.Money:
+		return "", fmt.Sprintf("%s is a count, not money: leave its currency empty (not %s).", m.Name, c)
+	case len(c) != 3 || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "":
+		return "", fmt.Sprintf("%q is not a currency; write its three-letter code, like EUR or USD.", s)
+	case inValue != "" && inValue != c:
+		return "", fmt.Sprintf("the value says %s and the currency says %s; write one currency.", inValue, c)
+	}
+	return c, ""
+}
+
+// csvProblem says in plain words what encoding/csv could not read.
+func csvProblem(err error) string {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		switch {
+		case errors.Is(pe.Err, csv.ErrQuote):
+			return "a quoted field is not closed; check the quotes on this line"
+		case errors.Is(pe.Err, csv.ErrBareQuote):
+			return `a " appears inside a field that is not in quotes; put the field in quotes and double the " inside it`
+		}
+		return "this line cannot be read as CSV: " + pe.Err.Error()
+	}
+	return "this line cannot be read as CSV"
+}
+
+// csvText returns data as UTF-8 text without a byte order mark, or says in
+// one line how to save the file when it is in another encoding.
+func csvText(data []byte) ([]byte, error) {
+	const saveAs = "save it as UTF-8 CSV (in Excel: File → Save As → “CSV UTF-8”; in LibreOffice: character set Unicode (UTF-8)) and import it again."
+	switch {
+	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
+		data = data[3:]
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		return nil, crier.Errorf(crier.EINVALID, "The file is in UTF-16, which crier does not read; %s", saveAs)
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		// UTF-16 without its mark: every other byte of ASCII text is 0.
+		return nil, crier.Errorf(crier.EINVALID, "The file is not text crier can read (line %d has a NUL byte; is it UTF-16 or a spreadsheet?); %s", lineAt(data, i), saveAs)
+	}
+	if !utf8.Valid(data) {
+		i := 0
+		for i < len(data) {
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			i += size
+		}
+		return nil, crier.Errorf(crier.EINVALID, "The file is not UTF-8 (line %d has a character in another encoding, like Windows-1252); %s", lineAt(data, i), saveAs)
+	}
+	return data, nil
+}
+
+// lineAt is the 1-based line byte i of data is on.
+func lineAt(data []byte, i int) int { return bytes.Count(data[:i], []byte{'\n'}) + 1 }
+
+// csvDelimiter guesses the separator from the header line: the one of
+// comma, semicolon and tab it has most of (outside quotes).
+func csvDelimiter(data []byte) rune {
+	head := data
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	counts := map[rune]int{}
+	quoted := false
+	for _, r := range string(head) {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case !quoted && (r == ',' || r == ';' || r == '\t'):
+			counts[r]++
+		}
+	}
+	best := ','
+	for _, r := range []rune{';', '\t'} {
+		if counts[r] > counts[best] {
+			best = r
+		}
+	}
+	return best
+}
+
+// dedupe reports values that are the same number twice (same day, metric,
+// account and campaign), naming both by name(i).
+func dedupe(vs []crier.Value, name func(i int) string) []RowError {
+	var bad []RowError
+	first := map[valueKey]int{}
+	for i, v := range vs {
+		if v.Metric == "" || v.Day == "" {
+			continue // bad already
+		}
+		k := keyOf(v)
+		if at, dup := first[k]; dup {
+			bad = append(bad, RowError{Index: i, Message: fmt.Sprintf("%s is in %s too; send it once.", describeValue(v), name(at))})
+			continue
+		}
+		first[k] = i
+	}
+	return bad
+}
+
+// sortRowErrors orders errors by line, then index (stable for one row).
+func sortRowErrors(bad []RowError) {
+	slices.SortStableFunc(bad, func(a, b RowError) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Index - b.Index
+	})
+}
