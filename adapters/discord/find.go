@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,7 +62,8 @@ func (a *Adapter) FindMessage(ctx context.Context, ch crier.ChannelRef, m crier.
 	if err != nil {
 		return crier.MessageRef{}, false, err
 	}
-	nonce, content := Nonce(m.Key), strings.TrimSpace(chatMessage(m, nil).Content)
+	send := chatMessage(m, nil)
+	nonce, content, buttons := Nonce(m.Key), strings.TrimSpace(send.Content), customIDs(send.Components)
 	after := snowflakeAt(since.Add(-findSlack))
 	for {
 		page, err := a.messagesAfter(ctx, where, after)
@@ -77,7 +79,7 @@ func (a *Adapter) FindMessage(ctx context.Context, ch crier.ChannelRef, m crier.
 			if msg.Author.ID != me {
 				continue
 			}
-			if got, ok := msg.nonce(); ok && got == nonce || !ok && strings.TrimSpace(msg.Content) == content {
+			if got, ok := msg.nonce(); ok && got == nonce || !ok && strings.TrimSpace(msg.Content) == content && slices.Equal(msg.customIDs(), buttons) {
 				return crier.MessageRef{Platform: Platform, Channel: ch.ID, ID: msg.ID, Thread: ch.Thread}, true, nil
 			}
 		}
@@ -100,8 +102,57 @@ type listedMessage struct {
 	Author struct {
 		ID string `json:"id"`
 	} `json:"author"`
-	Content string          `json:"content"`
-	Nonce   json.RawMessage `json:"nonce"` // a string or an integer, when there is one
+	Content    string          `json:"content"`
+	Nonce      json.RawMessage `json:"nonce"` // a string or an integer, when there is one
+	Components []struct {
+		Components []struct {
+			CustomID string `json:"custom_id"`
+		} `json:"components"`
+	} `json:"components"`
+}
+
+// customIDs are the custom ids of the message's buttons, in order: a
+// relayed comment's Reply button names the comment, so two comments that
+// read alike are told apart.
+func (m listedMessage) customIDs() []string {
+	var out []string
+	for _, row := range m.Components {
+		for _, c := range row.Components {
+			if c.CustomID != "" {
+				out = append(out, c.CustomID)
+			}
+		}
+	}
+	return out
+}
+
+// customIDs are the custom ids of rendered buttons, in order.
+func customIDs(rows []discordgo.MessageComponent) []string {
+	var out []string
+	for _, r := range rows {
+		row, ok := r.(discordgo.ActionsRow)
+		if !ok {
+			if p, isPtr := r.(*discordgo.ActionsRow); isPtr {
+				row, ok = *p, true
+			}
+		}
+		if !ok {
+			continue
+		}
+		for _, c := range row.Components {
+			switch b := c.(type) {
+			case discordgo.Button:
+				if b.CustomID != "" {
+					out = append(out, b.CustomID)
+				}
+			case *discordgo.Button:
+				if b.CustomID != "" {
+					out = append(out, b.CustomID)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // nonce is the message's nonce, and whether it has one.

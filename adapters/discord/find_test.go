@@ -83,3 +83,29 @@ func TestFindMessageReadsPastTheFirstPage(t *testing.T) {
 	require.False(t, ok)
 	require.Len(t, f.callsTo("GET /channels/"+launch+"/messages"), len(reads)+3, "it read every page: 272 messages are 3 pages")
 }
+
+// Two comments that read alike (no link, same author, same minute, same
+// words) are two messages: a Reply button names its comment, and a retry of
+// the second does not take the first for its own.
+func TestFindMessageTellsAlikeCommentsApartByTheirButtons(t *testing.T) {
+	t.Parallel()
+	f := newFakeDiscord(t)
+	a := newAdapter(t, f, newWorld(t), "")
+	ctx := context.Background()
+	since := f.clock.Now()
+	f.clock.Add(time.Second)
+	in := crier.ChannelRef{Platform: "discord", ID: inbox}
+	alike := func(comment string) crier.Message {
+		return crier.Message{Text: "Ana on hook, 09:00: +1", Key: "crier-test-comment-" + comment,
+			Buttons: []crier.Button{{Label: "Reply", Action: "reply", PostID: 1, Ref: comment, Command: "/reply 1 <your answer>"}}}
+	}
+	first, err := a.Post(ctx, in, alike("1"))
+	require.NoError(t, err)
+	_, ok, err := a.FindMessage(ctx, in, alike("2"), since)
+	require.NoError(t, err)
+	require.False(t, ok, "the second comment was never posted")
+	got, ok, err := a.FindMessage(ctx, in, alike("1"), since)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, first, got)
+}
