@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -228,7 +229,7 @@ func ReadCSVRows(r io.Reader, now time.Time, loc *time.Location) ([]CSVRow, []Ro
 		if hasCurrency {
 			currency = field("currency")
 		}
-		v, problems := readCSVValue(field, currency, now, loc)
+		v, problems := readCSVValue(field, currency, cr.Comma == ';', now, loc)
 		if len(problems) > 0 {
 			for _, p := range problems {
 				bad = append(bad, RowError{Line: line, Message: p})
@@ -259,7 +260,7 @@ func ReadCSVRows(r io.Reader, now time.Time, loc *time.Location) ([]CSVRow, []Ro
 }
 
 // readCSVValue reads one row's fields; problems says what is wrong with it.
-func readCSVValue(field func(string) string, currency string, now time.Time, loc *time.Location) (crier.Value, []string) {
+func readCSVValue(field func(string) string, currency string, decimalComma bool, now time.Time, loc *time.Location) (crier.Value, []string) {
 	var (
 		v        crier.Value
 		problems []string
@@ -276,7 +277,13 @@ func readCSVValue(field func(string) string, currency string, now time.Time, loc
 		problems = append(problems, crier.ErrorMessage(err))
 	} else {
 		v.Metric = m.Name
-		if s := field("value"); s == "" {
+		s := field("value")
+		if decimalComma && groupedByDots.MatchString(s) {
+			// Where a spreadsheet separates with semicolons, the comma is
+			// the decimal mark and "1.250" is a thousand two hundred fifty.
+			s = strings.ReplaceAll(s, ".", "")
+		}
+		if s == "" {
 			problems = append(problems, "the value is empty; write a number like 42.")
 		} else if v.Value, v.Currency, err = ParseValue(m, s); err != nil {
 			problems = append(problems, crier.ErrorMessage(err))
@@ -294,6 +301,9 @@ func readCSVValue(field func(string) string, currency string, now time.Time, loc
 	v.Source, v.SetBy = crier.SourceImport, "import"
 	return v, problems
 }
+
+// groupedByDots is a number whose dots group thousands: "1.250", "12.500.000 EUR".
+var groupedByDots = regexp.MustCompile(`^[0-9]{1,3}(\.[0-9]{3})+(\s*[A-Za-z]{3})?$`)
 
 // readCurrency reads a currency given apart from the value ("eur"); inValue
 // is the one written with the value, if any.

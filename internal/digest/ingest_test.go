@@ -244,3 +244,18 @@ func TestCheckSaysWhenTheStoreFails(t *testing.T) {
 	_, err := digest.Check(context.Background(), failingCampaigns{}, []crier.Value{{Day: "2026-12-05", Metric: "clicks", Campaign: "launch", Value: 1}})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
+
+func TestCSVWithSemicolonsReadsDotsAsThousands(t *testing.T) {
+	t.Parallel()
+	semicolons, bad, err := digest.ReadCSV(strings.NewReader("date;metric;value;account;campaign\n"+
+		"2026-12-05;reach;1.250;masto;\n2026-12-05;spend;1.250,5 EUR;;launch\n2026-12-05;revenue;12.500.000;;launch\n2026-12-05;clicks;12.50;masto;\n"),
+		ingestNow, bucharest(t))
+	require.NoError(t, err)
+	require.Equal(t, []float64{1250, 1250.5, 12500000}, []float64{semicolons[0].Value, semicolons[1].Value, semicolons[2].Value})
+	require.Equal(t, []string{"line 5: clicks is a count of whole things; type 13, not 12.50."}, lines(bad))
+
+	// With commas, a dot is the decimal mark.
+	commas, _, err := digest.ReadCSV(strings.NewReader("date,metric,value,account,campaign\n2026-12-05,spend,1.250,,launch\n"), ingestNow, bucharest(t))
+	require.NoError(t, err)
+	require.Equal(t, 1.25, commas[0].Value)
+}
