@@ -18,8 +18,8 @@ const messageType = "crier_message"
 
 // Reading back what crier posted.
 const (
-	findSkew = 5 * time.Second // how much earlier than since a message may be stamped (crier's clock against Slack's)
-	findPage = 200             // messages asked for a page; Slack's reference recommends no more than 200
+	findSkew = time.Minute // how much earlier than since a message may be stamped (crier's clock against Slack's)
+	findPage = 200         // messages asked for a page; Slack's reference recommends no more than 200
 )
 
 var _ crier.MessageFinder = (*Adapter)(nil)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,16 +46,23 @@ func (d *DB) AddComments(ctx context.Context, network string, cs []crier.Comment
 			}
 			// One of crier's answers echoed back before crier recorded its
 			// id (a receiver forwarding every new message as it stores it):
-			// under the comment it answers, with its text (Mastodon puts
-			// the @handle in front).
+			// under the comment it answers, with its text, alone or after
+			// @handles (Mastodon puts the author's first).
 			if c.ParentID != "" {
-				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM replies r JOIN comments a ON a.id = r.comment_id
-					WHERE r.network = ?1 AND a.network = ?1 AND a.remote_id = ?2 AND r.status IN ('pending', 'publishing', 'maybe') AND r.remote_id = ''
-					AND (r.text = ?3 OR (length(?3) > length(r.text) AND substr(?3, length(?3) - length(r.text) + 1) = r.text))`,
-					network, c.ParentID, strings.TrimSpace(c.Text)).Scan(&own); err != nil {
+				rows, err := tx.QueryContext(ctx, `SELECT r.text FROM replies r JOIN comments a ON a.id = r.comment_id
+					WHERE r.network = ?1 AND a.network = ?1 AND a.remote_id = ?2 AND r.status IN ('pending', 'publishing', 'maybe') AND r.remote_id = ''`,
+					network, c.ParentID)
+				if err != nil {
 					return err
 				}
-				if own > 0 {
+				answers, err := collect(rows, func(row scanner) (string, error) {
+					var t string
+					return t, row.Scan(&t)
+				})
+				if err != nil {
+					return err
+				}
+				if slices.ContainsFunc(answers, func(a string) bool { return isEcho(c.Text, a) }) {
 					continue
 				}
 			}
@@ -250,10 +258,12 @@ func (d *DB) ClaimComments(ctx context.Context, n int) ([]crier.CommentClaim, er
 		}
 		ids := make([]int64, len(got))
 		tried := map[int64]time.Time{}
+		started := map[int64]time.Time{}
 		for i, c := range got {
 			ids[i] = c.id
+			started[c.id] = time.UnixMilli(c.started).UTC()
 			if c.tries > 1 {
-				tried[c.id] = time.UnixMilli(c.started).UTC()
+				tried[c.id] = started[c.id]
 			}
 		}
 		rows, err = tx.QueryContext(ctx, "SELECT "+commentColumns+" FROM comments c WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY c.id", idList(ids))
@@ -273,7 +283,7 @@ func (d *DB) ClaimComments(ctx context.Context, n int) ([]crier.CommentClaim, er
 				}
 				convs[c.ConversationID] = v
 			}
-			out = append(out, crier.CommentClaim{Comment: c, Conversation: v, TriedSince: tried[c.ID]})
+			out = append(out, crier.CommentClaim{Comment: c, Conversation: v, TriedSince: tried[c.ID], StartedAt: started[c.ID]})
 		}
 		return nil
 	})
@@ -799,4 +809,23 @@ func (d *DB) SetPaused(ctx context.Context, paused bool, by string) error {
 			ON CONFLICT (key) DO NOTHING`, string(v), now)
 		return err
 	})
+}
+
+// isEcho says whether text is answer as a network shows it back: the same
+// words, alone or after @handles.
+func isEcho(text, answer string) bool {
+	text, answer = strings.TrimSpace(text), strings.TrimSpace(answer)
+	if text == answer {
+		return true
+	}
+	prefix, ok := strings.CutSuffix(text, answer)
+	if !ok || prefix == "" {
+		return false
+	}
+	for _, w := range strings.Fields(prefix) {
+		if !strings.HasPrefix(w, "@") || len(w) < 2 {
+			return false
+		}
+	}
+	return true
 }

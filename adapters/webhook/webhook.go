@@ -495,7 +495,7 @@ func (n *Network) refusal(r response, what string) error {
 			what = "crier's ping"
 		}
 		if line := firstLine(r.body); line != "" {
-			return crier.Permanent(crier.Errorf(crier.EPERMANENT, "The webhook for %s refused %s with %s: %s", n.name, what, statusText(s), line))
+			return crier.Permanent(crier.Errorf(crier.EPERMANENT, "The webhook for %s refused %s: %s", n.name, what, line))
 		}
 		return crier.Permanent(crier.Errorf(crier.EPERMANENT, "The webhook for %s refused %s with %s.", n.name, what, statusText(s)))
 	}

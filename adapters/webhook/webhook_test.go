@@ -213,13 +213,13 @@ func TestRefusals(t *testing.T) {
 		}},
 		{"400 shows the first line of the body", 400, "\n  text too long for our site  \nat line 3\n", nil, func(t *testing.T, _ testBundle, err error) {
 			require.True(t, crier.IsPermanent(err))
-			require.Equal(t, "The webhook for hooks refused the post with 400 Bad Request: text too long for our site", crier.ErrorMessage(err))
+			require.Equal(t, "The webhook for hooks refused the post: text too long for our site", crier.ErrorMessage(err))
 		}},
 		{"422 clips a long body to valid UTF-8", 422, long, nil, func(t *testing.T, _ testBundle, err error) {
 			require.True(t, crier.IsPermanent(err))
 			msg := crier.ErrorMessage(err)
 			require.True(t, utf8.ValidString(msg))
-			require.Contains(t, msg, "422 Unprocessable Entity: "+strings.Repeat("é", 100))
+			require.Contains(t, msg, "refused the post: "+strings.Repeat("é", 100))
 			require.NotContains(t, msg, strings.Repeat("é", 101))
 		}},
 		{"400 without a body names the status", 400, "", nil, func(t *testing.T, _ testBundle, err error) {

@@ -77,9 +77,9 @@ type shellRun struct {
 // The shell's chat is a terminal: what an earlier run printed cannot be
 // looked up (it is no crier.MessageFinder), so here the chat side is
 // at-least-once: a crash between printing a comment and recording it shows
-// the comment again after the restart. (Slack and Discord find a message an
-// earlier attempt posted by its key, and post nothing twice; the relay's and
-// the adapters' tests check that.) The test allows exactly that: a comment shown in a run that was killed
+// the comment again after the restart. (Slack and Discord look for a message
+// an earlier attempt may have posted before posting it again; the relay's
+// and the adapters' tests check that.) The test allows exactly that: a comment shown in a run that was killed
 // and shown again in a later run, never twice in one run, never after the
 // run that recorded it, never again after a clean exit.
 func TestInboxCrashRelaysEachCommentAndSendsEachReplyOnce(t *testing.T) {

@@ -45,10 +45,12 @@ type Message struct {
 	Lines   []string // detail lines, shown under the text
 	Buttons []Button
 	File    *File // nil: no attachment
-	// Key, when set, names this message for good: a Post retried with the
-	// same Key after a crash or a timeout must not show the message twice.
-	// Adapters carry it where people do not see it (Slack's message
-	// metadata, Discord's nonce), and a MessageFinder finds it again.
+	// Key, when set, names this message for good, so that a message an
+	// earlier attempt may have posted (a crash, a timeout) can be found
+	// again by a MessageFinder rather than posted twice. Adapters carry it
+	// where people do not see it (Slack's message metadata; Discord's
+	// nonce, which Discord honours for a few minutes and never gives back,
+	// so Discord's finder matches the message's text and buttons).
 	Key string
 }
 

@@ -93,6 +93,10 @@ type CommentClaim struct {
 	// (a crash, a timeout), so the relay looks for it before posting.
 	// Zero on the first attempt.
 	TriedSince time.Time
+	// StartedAt is when the first attempt began (this one, on the first):
+	// the message is rendered as of then on every attempt, so one looked
+	// for reads as the one posted.
+	StartedAt time.Time
 }
 
 // ReplyClaim is a reply to publish, with the comment it answers.

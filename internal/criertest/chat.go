@@ -26,7 +26,8 @@ type Chat struct {
 	posted  []Posted
 	updates []Posted
 	down    bool
-	lost    map[string]int // answers to lose per channel: the message is posted, the caller hears an error
+	lost    map[string]int   // answers to lose per channel: the message is posted, the caller hears an error
+	refused map[string]error // threads that refuse messages, with the error
 	handler crier.ThreadHandler
 }
 
@@ -45,6 +46,9 @@ func (c *Chat) Post(_ context.Context, ch crier.ChannelRef, m crier.Message) (cr
 	if c.down {
 		return crier.MessageRef{}, errors.New("chat is down")
 	}
+	if err := c.refused[ch.Thread]; ch.Thread != "" && err != nil {
+		return crier.MessageRef{}, err
+	}
 	ref := crier.MessageRef{Platform: ch.Platform, Channel: ch.ID, ID: fmt.Sprint(len(c.posted) + 1), Thread: ch.Thread}
 	c.posted = append(c.posted, Posted{Channel: ch, Ref: ref, Message: m})
 	if c.lost[ch.ID] > 0 {
@@ -52,6 +56,17 @@ func (c *Chat) Post(_ context.Context, ch crier.ChannelRef, m crier.Message) (cr
 		return crier.MessageRef{}, errors.New("chat did not answer in time")
 	}
 	return ref, nil
+}
+
+// RefuseThread makes posts into thread fail with err (a thread a moderator
+// locked); a nil err lets them through again.
+func (c *Chat) RefuseThread(thread string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.refused == nil {
+		c.refused = map[string]error{}
+	}
+	c.refused[thread] = err
 }
 
 // LoseAnswers makes the next n posts to channel (and its threads) get

@@ -67,7 +67,8 @@ type Service struct {
 	mu       sync.Mutex
 	cancel   context.CancelFunc
 	readers  sync.WaitGroup
-	recent   []crier.StoredComment // negative comments, for the crisis alarm's list
+	recent   []crier.StoredComment     // negative comments, for the crisis alarm's list
+	told     map[crier.MessageRef]bool // threads the channel was told refuse comments
 }
 
 // New registers the relay's queues with the job engine and its thread

@@ -477,3 +477,34 @@ func TestAMessageWhoseAnswerWasLostIsFoundNotPostedAgain(t *testing.T) {
 	require.Len(t, recs, 2)
 	require.Equal(t, "inbox:c1", recs[1].InReplyTo)
 }
+
+// A thread that refuses comments (a moderator locked it) is said once in
+// the channel, in plain words; crier tries again every hour, and the
+// comments arrive once it can post there.
+func TestAThreadThatRefusesCommentsIsSaidOnceAndTriedHourly(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.publish(t, "Launch day is here!")
+	header := w.chat.Find(t, "💬 Post #1 “")
+	w.chat.RefuseThread(header.Ref.ID, crier.Permanent(crier.Errorf(crier.EPERMANENT, "The thread is locked; unlock it in Discord")))
+	w.comment(t, `{"id":"c1","post_id":"1","author":"bo","text":"When does it ship?"}`)
+	w.comment(t, `{"id":"c2","post_id":"1","author":"cy","text":"And where?"}`)
+	w.poll(t)
+	for range 3 {
+		w.clock.Add(10 * time.Minute)
+		w.idle(t)
+	}
+	var told []string
+	for _, m := range w.inChannel("inbox") {
+		if strings.HasPrefix(m.Text, "⚠") {
+			told = append(told, m.Text)
+		}
+	}
+	require.Equal(t, []string{"⚠ Comments cannot be posted in a comment thread here: The thread is locked; unlock it in Discord. crier tries again every hour; until then, answer on the network directly."}, told)
+	require.Empty(t, w.inThread(header.Ref))
+
+	w.chat.RefuseThread(header.Ref.ID, nil)
+	w.clock.Add(time.Hour)
+	w.idle(t)
+	require.Len(t, w.inThread(header.Ref), 2, "both comments, once the thread takes them")
+}

@@ -51,6 +51,13 @@ func (s *Service) relay(ctx context.Context, c crier.CommentClaim) relayed {
 	if err != nil {
 		s.log.Warn("relay a comment; trying again", slog.Int64("comment", c.Comment.ID), slog.Any("error", err))
 		out.failed, out.retryAt = true, s.clock.Now().Add(relayRetry(err))
+		if crier.IsPermanent(err) {
+			// The thread refuses (locked by a moderator): a person must
+			// act, and is told once in the channel; crier looks again
+			// every hour.
+			out.retryAt = s.clock.Now().Add(time.Hour)
+			s.tellOnce(ctx, thread, err)
+		}
 		return out
 	}
 	out.msg = msg
@@ -63,6 +70,25 @@ func (s *Service) relay(ctx context.Context, c crier.CommentClaim) relayed {
 	}
 	out.recorded = true
 	return out
+}
+
+// tellOnce says in the inbox channel, once per thread while crier runs,
+// that comments cannot be posted in that thread and why.
+func (s *Service) tellOnce(ctx context.Context, thread crier.MessageRef, err error) {
+	s.mu.Lock()
+	if s.told == nil {
+		s.told = map[crier.MessageRef]bool{}
+	}
+	told := s.told[thread]
+	s.told[thread] = true
+	s.mu.Unlock()
+	if told {
+		return
+	}
+	text := fmt.Sprintf("⚠ Comments cannot be posted in a comment thread here: %s crier tries again every hour; until then, answer on the network directly.", crier.Sentence(crier.ErrorMessage(err)))
+	if _, perr := s.opts.Chat.Post(ctx, crier.ChannelRef{Platform: thread.Platform, ID: thread.Channel}, crier.Message{Text: text}); perr != nil {
+		s.log.Warn("say that a thread refuses comments", slog.Any("error", perr))
+	}
 }
 
 // relayRetry is the wait before relaying a comment again after err: 30
@@ -188,7 +214,9 @@ func (s *Service) header(v crier.Conversation) crier.Message {
 	case v.PostID != 0:
 		text = fmt.Sprintf("💬 Post #%d %s is out: comments on it appear in this thread; answer here to reply.", v.PostID, crier.Quote(v.PostText, 100))
 	default:
-		text = fmt.Sprintf("💬 A conversation on %s about a post crier did not publish: comments appear in this thread; answer here to reply.", v.Network)
+		// Numbered: two such threads must not read alike (a chat that
+		// finds a message by its text would take one for the other).
+		text = fmt.Sprintf("💬 Conversation %d on %s, about a post crier did not publish: comments appear in this thread; answer here to reply.", v.ID, v.Network)
 	}
 	m := crier.Message{Text: text, Key: fmt.Sprintf("crier-%s-thread-%d", s.opts.Installation, v.ID)}
 	if v.PostURL != "" {
@@ -215,10 +243,10 @@ func (s *Service) commentMessage(c crier.CommentClaim) crier.Message {
 		loc = s.opts.Location(s.opts.Channel(cm.Network))
 	}
 	// Rendered as at the first attempt, so a message looked for after it
-	// reads the same.
-	now := s.clock.Now()
-	if !c.TriedSince.IsZero() {
-		now = c.TriedSince
+	// reads the same (a chat that matches by text: Discord).
+	now := c.StartedAt
+	if now.IsZero() {
+		now = s.clock.Now()
 	}
 	mood := ""
 	if cm.Sentiment == "negative" {

@@ -151,7 +151,7 @@ func TestAnAnswerToAWebhookCommentDeletedMeanwhileFailsOnceWithOneLine(t *testin
 	thread := l.inThread(header.Ref)
 	require.Len(t, thread, 2, "%q", texts(thread))
 	said := thread[1].Text
-	require.Equal(t, "✗ Your answer was not sent to hook: The webhook for hook refused the answer with 422 Unprocessable Entity: That comment was deleted.", said)
+	require.Equal(t, "✗ Your answer was not sent to hook: The webhook for hook refused the answer: That comment was deleted.", said)
 	rows := replyRows(t, l.db)
 	require.Len(t, rows, 1)
 	require.Equal(t, "failed", rows[0].Status)
