@@ -87,7 +87,22 @@ func FindTeamMetric(name string) (Metric, error) {
 	return m, nil
 }
 
-var amount = regexp.MustCompile(`^([0-9][0-9_ ,.]*)\s*([A-Za-z]{3})?$`)
+var amountPattern = regexp.MustCompile(`^([0-9][0-9_ ,.]*)\s*([A-Za-z]{3})?$`)
+
+// ParseTypedValue is ParseValue for what a person types in chat, where
+// "1.250" is 1250 in much of Europe and 1.25 elsewhere: asked, not guessed.
+// (A CSV file's delimiter tells which it is.)
+func ParseTypedValue(m Metric, s string) (float64, string, error) {
+	s = strings.TrimSpace(s)
+	if g := amountPattern.FindStringSubmatch(s); g != nil {
+		num := strings.NewReplacer("_", "", " ", "").Replace(g[1])
+		if i := strings.IndexByte(num, '.'); i > 0 && strings.Count(num, ".") == 1 && !strings.Contains(num, ",") && len(num)-i-1 == 3 {
+			return 0, "", crier.Errorf(crier.EINVALID, "%q could be %s or %s; type it without the dot, or with two decimals.", s,
+				strings.TrimLeft(num[:i]+num[i+1:], "0"), strings.TrimRight(num, "0"))
+		}
+	}
+	return ParseValue(m, s)
+}
 
 // ParseValue reads a count or an amount ("42", "1,250", "120.50 EUR") for
 // metric m; currency is "" when none was written. Negative or non-numeric
@@ -103,7 +118,7 @@ func ParseValue(m Metric, s string) (value float64, currency string, err error) 
 	if strings.HasPrefix(s, "-") {
 		return 0, "", crier.Errorf(crier.EINVALID, "%s cannot be negative (%s); type 0 or more.", m.Name, s)
 	}
-	g := amount.FindStringSubmatch(s)
+	g := amountPattern.FindStringSubmatch(s)
 	if g == nil {
 		return bad()
 	}

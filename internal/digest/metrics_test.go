@@ -44,6 +44,7 @@ func TestValuesAreCountsOrAmountsNeverNegative(t *testing.T) {
 		{m: spend, in: "lots", err: `"lots" is not an amount; type it like 120.50 or 120.50 EUR.`},
 		{m: conv, in: "4.5", err: "conversions is a count of whole things; type 5, not 4.5."},
 		{m: conv, in: "4 EUR", err: "conversions is a count, not money: type 4 without EUR."},
+
 	} {
 		v, cur, err := digest.ParseValue(tc.m, tc.in)
 		if tc.err != "" {
@@ -54,6 +55,17 @@ func TestValuesAreCountsOrAmountsNeverNegative(t *testing.T) {
 		require.Equal(t, tc.want, v, tc.in)
 		require.Equal(t, tc.currency, cur, tc.in)
 	}
+}
+
+func TestATypedValueWithAnAmbiguousDotIsAsked(t *testing.T) {
+	t.Parallel()
+	spend, _ := digest.FindMetric("spend")
+	_, _, err := digest.ParseTypedValue(spend, "1.250 EUR")
+	require.Equal(t, `"1.250 EUR" could be 1250 or 1.25; type it without the dot, or with two decimals.`, crier.ErrorMessage(err))
+	v, cur, err := digest.ParseTypedValue(spend, "1.25 EUR")
+	require.NoError(t, err)
+	require.Equal(t, 1.25, v)
+	require.Equal(t, "EUR", cur)
 }
 
 func TestADayIsTodayOrEarlier(t *testing.T) {
