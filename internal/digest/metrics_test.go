@@ -44,7 +44,6 @@ func TestValuesAreCountsOrAmountsNeverNegative(t *testing.T) {
 		{m: spend, in: "lots", err: `"lots" is not an amount; type it like 120.50 or 120.50 EUR.`},
 		{m: conv, in: "4.5", err: "conversions is a count of whole things; type 5, not 4.5."},
 		{m: conv, in: "4 EUR", err: "conversions is a count, not money: type 4 without EUR."},
-
 	} {
 		v, cur, err := digest.ParseValue(tc.m, tc.in)
 		if tc.err != "" {
