@@ -86,8 +86,10 @@ type Deps struct {
 	Location  *time.Location // for people whose platform gives no timezone
 	Timezones TimezoneStore  // the timezones set with /timezone; nil means none
 	Logger    *slog.Logger
-	Metrics   crier.Metrics // nil counts nothing
-	Inbox     Inbox         // the comment relay; nil when bot.yaml has no inbox
+	Metrics   crier.Metrics  // nil counts nothing
+	Inbox     Inbox          // the comment relay; nil when bot.yaml has no inbox
+	KPIs      crier.KPIStore // the numbers; nil when crier keeps none
+	Digests   Digests        // the daily digest; nil when bot.yaml has none
 }
 
 // TimezoneStore keeps the timezone each person set with /timezone, per
@@ -125,7 +127,7 @@ func New(deps Deps) *Router {
 	for _, d := range []Definition{
 		r.scheduleDef(), r.draftDef(), r.queueDef(), r.rescheduleDef(), r.cancelDef(),
 		r.publishedDef(), r.republishDef(), r.inboxDef(), r.threadDef(), r.replyDef(), r.pauseDef(), r.resumeDef(),
-		r.timezoneDef(), r.helpDef(),
+		r.kpiDef(), r.digestDef(), r.campaignDef(), r.timezoneDef(), r.helpDef(),
 	} {
 		r.byName[d.Name] = len(r.defs)
 		r.defs = append(r.defs, d)

@@ -73,6 +73,7 @@ func (p Period) shift(k int) Period {
 type Number struct {
 	Value, Prev, Avg  float64
 	OK, PrevOK, AvgOK bool
+	AvgOf             int // how many periods the average is of (7 unless fewer had a number)
 	Currency          string // of a money number, when every value had the same
 }
 
@@ -162,7 +163,7 @@ func Compute(ctx context.Context, store crier.KPIStore, spec Spec, p Period, acc
 				}
 			}
 		}
-		a.Engagement = Number{Value: eng[0], OK: true, Prev: eng[1], PrevOK: true, Avg: mean(eng[1:]), AvgOK: true}
+		a.Engagement = Number{Value: eng[0], OK: true, Prev: eng[1], PrevOK: true, Avg: mean(eng[1:]), AvgOK: true, AvgOf: 7}
 		if st, ok := status[name]; ok && st.Error != "" {
 			a.Missing = st.Error
 		}
@@ -191,7 +192,7 @@ func Compute(ctx context.Context, store crier.KPIStore, spec Spec, p Period, acc
 		for k := range xs {
 			xs[k] = float64(f(acts[k+1]))
 		}
-		return Number{Value: float64(f(acts[0])), OK: true, Prev: xs[0], PrevOK: true, Avg: mean(xs), AvgOK: true}
+		return Number{Value: float64(f(acts[0])), OK: true, Prev: xs[0], PrevOK: true, Avg: mean(xs), AvgOK: true, AvgOf: 7}
 	}
 	r.Posts = count(func(a crier.Activity) int { return a.Published })
 	r.Comments = count(func(a crier.Activity) int { return a.Comments })
@@ -238,7 +239,7 @@ func Compute(ctx context.Context, store crier.KPIStore, spec Spec, p Period, acc
 			}
 		}
 		if len(prior) > 0 {
-			n.Avg, n.AvgOK = mean(prior), true
+			n.Avg, n.AvgOK, n.AvgOf = mean(prior), true, len(prior)
 		}
 		r.Team[m] = n
 	}
@@ -341,7 +342,7 @@ func number(cur, prev crier.Reading, before []crier.Reading) Number {
 		}
 	}
 	if len(xs) > 0 {
-		n.Avg, n.AvgOK = mean(xs), true
+		n.Avg, n.AvgOK, n.AvgOf = mean(xs), true, len(xs)
 	}
 	return n
 }
@@ -406,7 +407,14 @@ func compare(n Number, unit string) string {
 		parts = append(parts, c+" vs "+unit+" before")
 	}
 	if c := change(n.Value, n.Avg, n.OK && n.AvgOK); c != "" {
-		parts = append(parts, c+" vs 7-"+unit+" average")
+		switch {
+		case n.AvgOf == 1:
+			// the period before is the only one: said already
+		case n.AvgOf < 7 && n.AvgOf > 1:
+			parts = append(parts, fmt.Sprintf("%s vs the average of the %d %ss before", c, n.AvgOf, unit))
+		default:
+			parts = append(parts, c+" vs 7-"+unit+" average")
+		}
 	}
 	if len(parts) == 0 {
 		return ""
@@ -445,6 +453,12 @@ func (r *Report) Message(now time.Time) crier.Message {
 	case r.Period.Days == 7:
 		unit = "week"
 		title = fmt.Sprintf("📊 The week of %s to %s", dayName(r.Period.From), dayName(r.Period.To.AddDate(0, 0, -1)))
+	case r.Period.Days == 30:
+		unit = "month"
+		title = fmt.Sprintf("📊 The 30 days from %s to %s", dayName(r.Period.From), dayName(r.Period.To.AddDate(0, 0, -1)))
+	case r.Period.Days > 1:
+		unit = "period"
+		title = fmt.Sprintf("📊 The %d days from %s to %s", r.Period.Days, dayName(r.Period.From), dayName(r.Period.To.AddDate(0, 0, -1)))
 	case r.Period.Last == today:
 		title = "📊 Today so far, " + dayName(r.Period.From)
 	case r.Period.Last == dayBefore(today, 1):

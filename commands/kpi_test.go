@@ -1,0 +1,118 @@
+package commands_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/digest"
+)
+
+// fakeDigests is the digest service as /kpi and /digest see it.
+type fakeDigests struct {
+	now []string
+}
+
+func (f *fakeDigests) Now(_ context.Context, name string) (digest.Spec, error) {
+	f.now = append(f.now, name)
+	return digest.Spec{Name: "daily", Channel: crier.ChannelRef{Platform: "shell", ID: "kpis"}, Hour: 9}, nil
+}
+func (f *fakeDigests) Spec(string) (digest.Spec, bool) { return digest.Spec{}, false }
+func (f *fakeDigests) Accounts() []string              { return []string{"masto"} }
+func (f *fakeDigests) Status() map[string]digest.Status {
+	return map[string]digest.Status{"masto": {Account: "masto"}}
+}
+
+func kpiRouter(t *testing.T) (*commands.Router, *sqlite.DB, *fakeDigests) {
+	t.Helper()
+	clock := crier.NewManualClock(time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "crier.db"), clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	d := &fakeDigests{}
+	return commands.New(commands.Deps{KPIs: db, Digests: d, Clock: clock}), db, d
+}
+
+func TestKPISetStoresANumberAndKPIShowsIt(t *testing.T) {
+	t.Parallel()
+	r, db, _ := kpiRouter(t)
+	ana := crier.User{ID: "U1", Name: "ana", Roles: []crier.Role{crier.RoleScheduler}}
+	rui := crier.User{ID: "U2", Name: "rui"}
+	say := func(u crier.User, cmd, text string) commands.Response {
+		return r.Handle(context.Background(), commands.Request{Platform: "shell", User: u, Channel: crier.ChannelRef{Platform: "shell", ID: "general"}, Command: cmd, Text: text})
+	}
+	require.NoError(t, db.AddCampaign(context.Background(), &crier.Campaign{Name: "launch", Budget: 500, HasBudget: true, Currency: "EUR"}))
+
+	require.Equal(t, "✓ Set conversions 42 for 2026-12-05. It shows in /kpi and the next digest.", say(ana, "kpi", "set conversions 42 yesterday").Text)
+	require.Equal(t, "✓ Set spend 120.50 EUR for 2026-12-05, campaign launch. It shows in /kpi and the next digest.", say(ana, "kpi", "set spend 120.50 EUR 5 dec launch").Text)
+	require.Equal(t, "✓ Set revenue 900 EUR for 2026-12-06, campaign launch. It shows in /kpi and the next digest.", say(ana, "kpi", "set revenue 900 launch").Text,
+		"a campaign's currency when none is typed")
+
+	resp := say(rui, "kpi", "yesterday conversions")
+	require.Equal(t, "📊 Yesterday, Sat 5 Dec", resp.Text)
+	require.Contains(t, resp.Lines, "Conversions: 42")
+	resp = say(rui, "kpi", "")
+	require.Contains(t, resp.Lines, "Spend: 120.50 EUR")
+	require.Contains(t, resp.Lines, "Campaign launch: 0 posts, 0 engagement, spent 120.50 EUR of 500.00 EUR, no conversions recorded, ROI unknown: no revenue recorded")
+
+	for _, tc := range []struct {
+		who             crier.User
+		cmd, text, want string
+	}{
+		{rui, "kpi", "set conversions 42", "✗ You need the scheduler role to set numbers. Ask whoever runs crier to add you under roles: in bot.yaml."},
+		{ana, "kpi", "set convresions 42", `✗ crier knows no number called "convresions". Did you mean conversions? /kpi help lists them.`},
+		{ana, "kpi", "set followers 42", "✗ crier counts followers itself; the numbers you can set are reach, impressions, clicks, conversions, revenue, spend."},
+		{ana, "kpi", "set conversions -3", "✗ conversions cannot be negative (-3); type 0 or more."},
+		{ana, "kpi", "set conversions lots", `✗ "lots" is not a count; type a whole number like 42.`},
+		{ana, "kpi", "set conversions 4 2026-12-07", "✗ 2026-12-07 is in the future; numbers are for today or earlier."},
+		{ana, "kpi", "set spend 10 USD launch", "✗ Campaign launch counts money in EUR, not USD; type the amount in EUR."},
+		{ana, "kpi", "set spend 10 EUR winter", "✗ There is no campaign named winter; make it with /campaign new winter, or see them with /campaign list."},
+		{ana, "kpi", "set conversions", "✗ Say which number and its value; type it like /kpi set conversions 42, or /kpi set spend 120.50 EUR yesterday launch."},
+		{rui, "kpi", "yesterday banana", `✗ crier knows no number called "banana"; /kpi help lists them. Accounts: masto.`},
+		{rui, "kpi", "2026-12-09", "✗ 2026-12-09 is in the future; numbers are for today or earlier."},
+		{rui, "kpi", "week masto extra", "✗ /kpi takes a day and one number or account, like /kpi yesterday conversions or /kpi week mastodon."},
+	} {
+		require.Equal(t, tc.want, say(tc.who, tc.cmd, tc.text).Text, tc.text)
+	}
+	vs, err := db.Values(context.Background(), "2026-12-01", "2026-12-06")
+	require.NoError(t, err)
+	require.Len(t, vs, 3, "nothing stored by a refused /kpi set")
+}
+
+func TestKPIWeekAndMonthCompareWithThePeriodsBefore(t *testing.T) {
+	t.Parallel()
+	r, db, _ := kpiRouter(t)
+	ctx := context.Background()
+	var vs []crier.Value
+	for d := 1; d <= 60; d++ {
+		day := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -d).Format("2006-01-02")
+		vs = append(vs, crier.Value{Day: day, Metric: "clicks", Value: 10, Source: crier.SourceAPI})
+	}
+	require.NoError(t, db.SetValues(ctx, vs))
+	say := func(text string) commands.Response {
+		return r.Handle(ctx, commands.Request{Platform: "shell", User: crier.User{ID: "U2"}, Command: "kpi", Text: text})
+	}
+	resp := say("week clicks")
+	require.Equal(t, "📊 The week of Sun 29 Nov to Sat 5 Dec", resp.Text)
+	require.Contains(t, resp.Lines, "Clicks: 70 (= 0% vs week before, = 0% vs 7-week average)")
+	resp = say("month clicks")
+	require.Equal(t, "📊 The 30 days from Fri 6 Nov to Sat 5 Dec", resp.Text)
+	require.Contains(t, resp.Lines, "Clicks: 300 (= 0% vs month before)", "the month before is the only one with numbers")
+}
+
+func TestDigestNowPostsEarly(t *testing.T) {
+	t.Parallel()
+	r, _, d := kpiRouter(t)
+	ana := crier.User{ID: "U1", Name: "ana", Roles: []crier.Role{crier.RoleScheduler}}
+	resp := r.Handle(context.Background(), commands.Request{Platform: "shell", User: ana, Command: "digest", Text: "now"})
+	require.Equal(t, "✓ Posting the digest in #kpis now; the one at 09:00 still comes.", resp.Text)
+	require.Equal(t, []string{""}, d.now)
+	resp = r.Handle(context.Background(), commands.Request{Platform: "shell", User: ana, Command: "digest", Text: "later"})
+	require.Equal(t, "✗ Type /digest now to post today's digest early.", resp.Text)
+}
