@@ -73,7 +73,7 @@ func (p Period) shift(k int) Period {
 type Number struct {
 	Value, Prev, Avg  float64
 	OK, PrevOK, AvgOK bool
-	AvgOf             int // how many periods the average is of (7 unless fewer had a number)
+	AvgOf             int    // how many periods the average is of (7 unless fewer had a number)
 	Currency          string // of a money number, when every value had the same
 }
 
