@@ -13,10 +13,12 @@ package shell
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,6 +47,7 @@ type Shell struct {
 	threadOf  map[string]string // message id → the thread it is in ("" at the top)
 	channelOf map[string]string // message id → the channel it is in
 	onThread  crier.ThreadHandler
+	files     string // where attached files are written; "" names them only
 }
 
 var _ crier.Chat = (*Shell)(nil)
@@ -85,6 +88,14 @@ func (s *Shell) UseSession(session string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.session = session
+}
+
+// UseFiles makes the shell write each attached file (a digest's chart)
+// into dir and show its path, so it can be opened.
+func (s *Shell) UseFiles(dir string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files = dir
 }
 
 // idOf is the id of message number n of this run.
@@ -128,7 +139,16 @@ func (s *Shell) Post(_ context.Context, ch crier.ChannelRef, m crier.Message) (c
 	if root != "" {
 		re = s.numberOf(root)
 	}
+	dir := s.files
 	s.mu.Unlock()
+	if f := m.File; f != nil && dir != "" {
+		path, err := writeFile(dir, *f)
+		if err != nil {
+			return crier.MessageRef{}, err
+		}
+		m.File = nil
+		m.Lines = append(m.Lines, fmt.Sprintf("%s: %s", cmp.Or(f.Alt, "attached"), path))
+	}
 	head := "[#" + num
 	if ch.Platform == Platform && ch.ID != s.channel.ID {
 		head += " in #" + ch.ID // a Slack or Discord channel id means nothing here
@@ -181,6 +201,23 @@ func render(m crier.Message) string {
 		text += fmt.Sprintf("\n  (file %s, %d bytes: %s)", f.Name, len(f.Data), f.Alt)
 	}
 	return text
+}
+
+// writeFile writes f into dir under its own name (only its base name: a
+// name never leads out of dir) and returns the path.
+func writeFile(dir string, f crier.File) (string, error) {
+	name := filepath.Base(filepath.Clean("/" + f.Name))
+	if name == "/" || name == "." {
+		name = "file"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("shell file: %w", err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+		return "", fmt.Errorf("shell file: %w", err)
+	}
+	return path, nil
 }
 
 // reply reads "#3 your answer" as a reply in the thread of message 3. ok is

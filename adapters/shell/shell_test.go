@@ -3,6 +3,8 @@ package shell_test
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -163,4 +165,20 @@ func TestThreadsOfAnEarlierRunAndOfAnotherChannelAreAnsweredWhereTheyAre(t *test
 		{Platform: "shell", Channel: "inbox", Thread: "r1.7", MessageID: "r2.4", UserID: "you", UserName: "you", Text: "thanks"},
 	}, replies, "an answer goes to the message's channel and thread, also a thread of an earlier run")
 	require.Contains(t, out.String(), "[#2 in #inbox re an earlier message] bo: when?")
+}
+
+func TestAnAttachedFileIsWrittenAndItsPathShown(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	sh := shell.New(strings.NewReader(""), &out, crier.User{ID: "you"}, "general")
+	dir := t.TempDir()
+	sh.UseFiles(dir)
+	_, err := sh.Post(context.Background(), crier.ChannelRef{Platform: "shell", ID: "kpis"}, crier.Message{Text: "📊 Yesterday",
+		File: &crier.File{Name: "../../digest-2026-12-05.png", ContentType: "image/png", Data: []byte("png"), Alt: "Followers and engagement"}})
+	require.NoError(t, err)
+	path := filepath.Join(dir, "digest-2026-12-05.png")
+	require.Equal(t, "[#1 in #kpis] 📊 Yesterday\n  Followers and engagement: "+path+"\n", out.String(), "the name cannot lead out of the directory")
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "png", string(data))
 }
