@@ -16,8 +16,9 @@
 // One file per section of bot.yaml: top.go (the top level and the checks
 // across sections), chat.go (chat and chat.shell), slack.go, discord.go,
 // http.go, roles.go, network.go (the networks list and file networks),
-// mastodon.go, bluesky.go, webhook.go, publish.go and inbox.go. decode.go,
-// section.go, values.go and secret.go hold what every section is read with.
+// mastodon.go, bluesky.go, webhook.go, publish.go, inbox.go, digests.go and
+// metrics.go. decode.go, section.go, values.go, secret.go and suggest.go hold
+// what every section is read with.
 //
 // # Adding a section
 //
@@ -65,6 +66,8 @@ type Config struct {
 	Networks  []Network
 	Publish   Publish
 	Inbox     Inbox
+	Digests   []Digest // bot.yaml digests:, in file order; nil when none
+	Metrics   Metrics  // bot.yaml metrics:
 }
 
 // Chat holds the chat platforms crier listens on. A nil platform is not used.
@@ -120,8 +123,9 @@ type DiscordGuild struct {
 
 // HTTP is crier's HTTP listener.
 type HTTP struct {
-	Listen string // host:port, port 0..65535; "" (default) means no listener, which Slack's http mode and Discord's http interactions do not allow
-	Line   int    // line of the http key, 0 when the file has none (for messages)
+	Listen   string // host:port, port 0..65535; "" (default) means no listener, which Slack's http mode, Discord's http interactions and APIToken do not allow
+	APIToken string // http.api_token: turns on POST /api/metrics; "" = off. A secret (from ${ENV}, never in a message), 16 characters or more; needs Listen
+	Line     int    // line of the http key, 0 when the file has none (for messages)
 }
 
 // Network is one place posts are published to.
@@ -192,6 +196,34 @@ type Crisis struct {
 	Baseline time.Duration // default 168h, 1h..720h, longer than Window
 }
 
+// Digest is one digest of the numbers, from an entry of the digests list:
+// every day at Hour:Minute in Location, crier posts yesterday's numbers in
+// Channel.
+type Digest struct {
+	Name         string           // digests[i].name: 1 to 32 of a-z, 0-9, _ and -, unique; default "daily" when there is one digest, required when there are several
+	Channel      crier.ChannelRef // digests[i].channel, written <platform>:<channel id> like inbox.channel, on a platform set up under chat; Thread is ""
+	Hour, Minute int              // digests[i].time: "09:00" (24 h) or "9am"/"9:30 am"; required
+	Location     *time.Location   // digests[i].timezone: an IANA name; default Config.Location (the top-level timezone)
+	Accounts     []string         // digests[i].accounts: names of networks, each in Networks, none repeated; nil = all
+	Metrics      []string         // digests[i].metrics: names from DigestMetrics, lower case, none repeated; nil = all
+	Weekly       *time.Weekday    // digests[i].weekly: the day a weekly digest sums the week; nil = no weekly digest
+	NowReplaces  bool             // digests[i].now_replaces: /digest now replaces that day's scheduled digest; default false
+	Line         int              // line where this digest's entry starts (for messages)
+}
+
+// DigestMetrics returns the names a digest's metrics list may hold, in the
+// order a digest shows them.
+func DigestMetrics() []string {
+	return []string{"followers", "engagement", "posts", "failed", "comments", "replies", "response", "open",
+		"reach", "impressions", "clicks", "conversions", "revenue", "spend", "campaigns"}
+}
+
+// Metrics holds how the numbers are gathered, from the metrics section.
+type Metrics struct {
+	Collect  time.Duration // metrics.collect: how often each account's numbers are read; default 1h, 10m..24h; -1 after collect: off
+	Currency string        // metrics.currency: ISO 4217 code, three letters upper-cased, for a value typed without one; default ""
+}
+
 // Options tell Parse where the configuration came from.
 type Options struct {
 	Name   string                      // file name used in error messages, e.g. "bot.yaml"
@@ -224,6 +256,8 @@ const (
 	defaultWindow         = 30 * time.Minute
 	defaultRatio          = 2
 	defaultBaseline       = 7 * 24 * time.Hour
+	defaultDigestName     = "daily"
+	defaultCollect        = time.Hour
 )
 
 // Parse reads a configuration from r. Errors start with opts.Name (or
@@ -262,6 +296,7 @@ func Parse(r io.Reader, opts Options) (*Config, error) {
 			Poll:   defaultPoll,
 			Crisis: Crisis{Negative: defaultNegative, Window: defaultWindow, Ratio: defaultRatio, Baseline: defaultBaseline},
 		},
+		Metrics: Metrics{Collect: defaultCollect},
 	}
 	if err := d.config(root, c); err != nil {
 		return nil, err
@@ -305,6 +340,25 @@ func (c *Config) RolesFor(userID, userName string) []crier.Role {
 // added to the other roles' lists.
 func (c *Config) RoleMembers(role crier.Role) []string {
 	return slices.Clone(c.Roles[role])
+}
+
+// Secrets returns every token, password and secret in the configuration
+// that is not empty: the chat platforms', the networks' and http.api_token.
+// Output that may hold one (crier check, logs of a failed login) is redacted
+// with them.
+func (c *Config) Secrets() []string {
+	var all []string
+	if s := c.Chat.Slack; s != nil {
+		all = append(all, s.BotToken, s.AppToken, s.SigningSecret)
+	}
+	if dc := c.Chat.Discord; dc != nil {
+		all = append(all, dc.Token)
+	}
+	all = append(all, c.HTTP.APIToken)
+	for _, n := range c.Networks {
+		all = append(all, n.AccessToken, n.AppPassword, n.Secret)
+	}
+	return slices.DeleteFunc(all, func(s string) bool { return s == "" })
 }
 
 // Network returns the network called name.

@@ -49,6 +49,11 @@ func checkConfig(t *testing.T, got, want *Config) {
 	}
 	g, w := *got, *want
 	g.Location, w.Location = nil, nil
+	// A want that says nothing of metrics wants their defaults.
+	if w.Metrics == (Metrics{}) {
+		w.Metrics = Metrics{Collect: time.Hour}
+	}
+	g.Digests, w.Digests = withoutLocations(t, got.Digests), withoutLocations(t, want.Digests)
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("config differs\n got: %+v\nwant: %+v", g, w)
 	}
@@ -63,6 +68,24 @@ func checkConfig(t *testing.T, got, want *Config) {
 	}
 }
 
+// withoutLocations returns a copy of digests with each Location replaced by
+// a zone of the same name held nowhere else, so that reflect.DeepEqual
+// compares zones by name (two loads of one zone are different values).
+func withoutLocations(t *testing.T, digests []Digest) []Digest {
+	t.Helper()
+	if digests == nil {
+		return nil
+	}
+	out := slices.Clone(digests)
+	for i, dg := range out {
+		if dg.Location == nil {
+			t.Fatalf("digests[%d].Location is nil", i)
+		}
+		out[i].Location = time.FixedZone(dg.Location.String(), 0)
+	}
+	return out
+}
+
 // Tokens for tests: made up, in the shapes Slack and Discord give them.
 const (
 	testBotToken     = "xoxb-1111-2222-abcDEF"
@@ -70,6 +93,7 @@ const (
 	testSecret       = "8f742231b10e8888abcd99yyyzzz85a5"
 	testDiscordToken = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.fake-token_for-tests_0123456789abcdef"
 	testPublicKey    = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	testAPIToken     = "f00dfeedcafe0123456789abcdef0123"
 )
 
 // slackVars are the variables the Slack and Discord tests' files use.
@@ -77,7 +101,7 @@ func slackVars() map[string]string {
 	return map[string]string{
 		"SLACK_BOT_TOKEN": testBotToken, "SLACK_APP_TOKEN": testAppToken, "SLACK_SIGNING_SECRET": testSecret,
 		"PRIVATE_CHANNEL": "G0123ABCD", "CRIER_DATA": "/data/", "USER_NAME": "ana", "LIMIT": "1000", "INBOX_CHANNEL": "C0123456789",
-		"DISCORD_TOKEN": testDiscordToken, "DISCORD_PUBLIC_KEY": testPublicKey,
+		"DISCORD_TOKEN": testDiscordToken, "DISCORD_PUBLIC_KEY": testPublicKey, "CRIER_API_TOKEN": testAPIToken,
 		"EU_CHANNEL": "823456789012345678", "CHANGELOG_CHANNEL": "923456789012345678",
 	}
 }
@@ -160,7 +184,7 @@ func TestParseFullFile(t *testing.T) {
 				Line: 16,
 			},
 		},
-		HTTP: HTTP{Listen: "127.0.0.1:8080", Line: 25},
+		HTTP: HTTP{Listen: "127.0.0.1:8080", APIToken: testAPIToken, Line: 25},
 		Roles: map[crier.Role][]string{
 			crier.RoleScheduler: {"U012AB3CD", "alice"},
 			crier.RoleApprover:  {"bob", "S0123ABCD"},
@@ -168,10 +192,10 @@ func TestParseFullFile(t *testing.T) {
 			crier.RoleAdmin:     {"*"},
 		},
 		Networks: []Network{
-			{Name: "sandbox", Kind: "file", Outbox: "/var/lib/crier/sandbox/outbox.jsonl", Limit: 280, Line: 33},
-			{Name: "price-list_2", Kind: "file", Outbox: "/srv/crier/out/$prices.jsonl", Inbox: "/srv/crier/in/$HOME.jsonl", Limit: 1000, Line: 37},
-			{Name: "announcements", Kind: "slack", Channel: "C0123ABCD", Limit: 40000, Line: 42},
-			{Name: "discord-news", Kind: "discord", Channel: "723456789012345678", Limit: 1, Crosspost: false, Line: 46},
+			{Name: "sandbox", Kind: "file", Outbox: "/var/lib/crier/sandbox/outbox.jsonl", Limit: 280, Line: 34},
+			{Name: "price-list_2", Kind: "file", Outbox: "/srv/crier/out/$prices.jsonl", Inbox: "/srv/crier/in/$HOME.jsonl", Limit: 1000, Line: 38},
+			{Name: "announcements", Kind: "slack", Channel: "C0123ABCD", Limit: 40000, Line: 43},
+			{Name: "discord-news", Kind: "discord", Channel: "723456789012345678", Limit: 1, Crosspost: false, Line: 47},
 		},
 		Publish: Publish{MaxAttempts: 3, AttemptTimeout: 90 * time.Second},
 		Inbox: Inbox{
@@ -183,8 +207,14 @@ func TestParseFullFile(t *testing.T) {
 			},
 			Poll:   10 * time.Second,
 			Crisis: Crisis{Negative: 3, Window: 15 * time.Minute, Ratio: 1.5, Baseline: 72 * time.Hour},
-			Line:   54,
+			Line:   55,
 		},
+		Digests: []Digest{
+			{Name: "morning", Channel: crier.ChannelRef{Platform: "slack", ID: "C0123456789"}, Hour: 8, Minute: 30, Location: mustLoadLocation(t, "Europe/Lisbon"),
+				Accounts: []string{"sandbox", "announcements"}, Metrics: []string{"followers", "conversions", "revenue"}, Weekly: weekday(time.Friday), NowReplaces: true, Line: 67},
+			{Name: "evening", Channel: crier.ChannelRef{Platform: "shell", ID: "ops"}, Hour: 18, Location: mustLoadLocation(t, "America/Sao_Paulo"), Line: 75},
+		},
+		Metrics: Metrics{Collect: 2 * time.Hour, Currency: "USD"},
 	})
 }
 
@@ -547,12 +577,12 @@ func TestParseRejects(t *testing.T) {
 		{"a string at the top is rejected", "hello\n", "bot.yaml:1: expected a mapping of settings like timezone: UTC, got a string"},
 
 		// Keys.
-		{"an unknown top-level key is rejected", "timezone: UTC\ndate_order: dmy\ndatabse: x.db\n" + network, "bot.yaml:3: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox)"},
+		{"an unknown top-level key is rejected", "timezone: UTC\ndate_order: dmy\ndatabse: x.db\n" + network, "bot.yaml:3: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox, digests, metrics); did you mean database?"},
 		{"an unknown chat platform is rejected", network + "chat:\n  telegram: {}\n", "bot.yaml:4: chat.telegram: unknown key (known: shell, slack, discord)"},
-		{"an unknown shell key is rejected", network + "chat:\n  shell:\n    usr: ana\n", "bot.yaml:5: chat.shell.usr: unknown key (known: user, channel)"},
-		{"an unknown network key is rejected", "networks:\n  - name: a\n    kind: file\n    outbx: o.jsonl\n", "bot.yaml:4: networks[0].outbx: unknown key (known: name, kind, outbox, inbox, channel, limit, crosspost, server, access_token, visibility, language, pds, handle, app_password, appview, url, secret, deduplicates, rate)"},
+		{"an unknown shell key is rejected", network + "chat:\n  shell:\n    usr: ana\n", "bot.yaml:5: chat.shell.usr: unknown key (known: user, channel); did you mean user?"},
+		{"an unknown network key is rejected", "networks:\n  - name: a\n    kind: file\n    outbx: o.jsonl\n", "bot.yaml:4: networks[0].outbx: unknown key (known: name, kind, outbox, inbox, channel, limit, crosspost, server, access_token, visibility, language, pds, handle, app_password, appview, url, secret, deduplicates, rate); did you mean outbox?"},
 		{"an unknown publish key is rejected", network + "publish: {retries: 3}\n", "bot.yaml:3: publish.retries: unknown key (known: max_attempts, attempt_timeout)"},
-		{"an odd key is quoted", network + "\"time zone\": UTC\n", `bot.yaml:3: "time zone": unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox)`},
+		{"an odd key is quoted", network + "\"time zone\": UTC\n", `bot.yaml:3: "time zone": unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox, digests, metrics); did you mean timezone?`},
 		{"a list as a key is rejected", network + "? [a]\n: 1\n", "bot.yaml:3: expected a key name, got a list"},
 		{"a merge key is rejected", "<<: {timezone: UTC}\n" + network, `bot.yaml:1: "<<": merge keys are not supported; write the settings out`},
 		{"a merge key inside a network is rejected", "networks:\n  - name: a\n    <<: {kind: file}\n", `bot.yaml:3: networks[0]."<<": merge keys are not supported; write the settings out`},
@@ -586,7 +616,7 @@ func TestParseRejects(t *testing.T) {
 		{"an empty language list is rejected", "languages: []\n" + network, "bot.yaml:1: languages: empty list; write at least one of en, pt"},
 		{"an empty database is rejected", "database: ''\n" + network, "bot.yaml:1: database: empty; write a path like data/crier.db"},
 		{"an empty shell user is rejected", network + "chat: {shell: {user: ''}}\n", "bot.yaml:3: chat.shell.user: empty; write a name like you"},
-		{"an unknown role is rejected", network + "roles:\n  schedulr: [\"*\"]\n", "bot.yaml:4: roles.schedulr: unknown role (known: scheduler, approver, replier, alert, admin)"},
+		{"an unknown role is rejected", network + "roles:\n  schedulr: [\"*\"]\n", "bot.yaml:4: roles.schedulr: unknown role (known: scheduler, approver, replier, alert, admin); did you mean scheduler?"},
 		{"an empty role member is rejected", network + "roles:\n  admin: [alice, '']\n", `bot.yaml:4: roles.admin[1]: empty; write a user id, a user name, a Slack user group id or "*" for everyone`},
 
 		// Networks.
@@ -753,7 +783,7 @@ func TestParseRejects(t *testing.T) {
 		{"a crosspost in a file network is rejected", "networks:\n  - {name: a, kind: file, outbox: o, crosspost: false}\n", "bot.yaml:2: networks[0].crosspost: not used by kind file; remove it (file networks take name, kind, outbox, inbox, limit)"},
 
 		// HTTP.
-		{"an unknown http key is rejected", network + "http:\n  port: 8080\n", "bot.yaml:4: http.port: unknown key (known: listen)"},
+		{"an unknown http key is rejected", network + "http:\n  port: 8080\n", "bot.yaml:4: http.port: unknown key (known: listen, api_token)"},
 		{"a string where http goes is rejected", network + "http: ':8080'\n", `bot.yaml:3: http: expected a mapping like {listen: ":8080"}, got a string`},
 		{"a listen address without a port is rejected", network + "http:\n  listen: localhost\n", `bot.yaml:4: http.listen: "localhost" is not a host:port with a port from 0 to 65535; write one like :8080 (every interface) or 127.0.0.1:8080`},
 		{"a bare port is rejected", network + "http:\n  listen: 8080\n", `bot.yaml:4: http.listen: "8080" is not a host:port with a port from 0 to 65535; write one like :8080 (every interface) or 127.0.0.1:8080`},
@@ -858,9 +888,21 @@ func TestParseNeverShowsSecrets(t *testing.T) {
 		{"in global commands", "chat: {discord: {global_commands: '${SECRET}'}}\n"},
 		{"in a discord api url", "chat: {discord: {api_url: '${SECRET}'}}\n"},
 		{"in a crosspost", "networks: [{name: a, kind: discord, channel: 723456789012345678, crosspost: '${SECRET}'}]\n"},
+		{"in an api token", "http: {listen: ':80', api_token: '${SECRET} '}\n"},
+		{"in a short api token", "http: {listen: ':80', api_token: '${SECRET_SHORT}'}\n"},
+		{"in an api token, before a missing listener", "networks: [{name: a, kind: file, outbox: o}]\nhttp: {api_token: '${SECRET}'}\n"},
+		{"in an api token, before a later error", "http: {listen: ':80', api_token: '${SECRET}'}\nmetrics: {currency: '${SECRET}'}\n"},
+		{"in a digest time", "digests: [{channel: shell:kpis, time: '${SECRET}'}]\n"},
+		{"in a digest channel", "digests: [{channel: 'shell:${SECRET}', time: 9am}]\n"},
+		{"in a digest timezone", "digests: [{channel: shell:kpis, time: 9am, timezone: '${SECRET}'}]\n"},
+		{"in a digest account", "networks: [{name: a, kind: file, outbox: o}]\nchat: {shell: {}}\ndigests: [{channel: shell:kpis, time: 9am, accounts: ['${SECRET}']}]\n"},
+		{"in a digest metric", "digests: [{channel: shell:kpis, time: 9am, metrics: ['${SECRET}']}]\n"},
+		{"in a digest weekday", "digests: [{channel: shell:kpis, time: 9am, weekly: '${SECRET}'}]\n"},
+		{"in a digest name", "digests: [{name: '${SECRET}', channel: shell:kpis, time: 9am}]\n"},
+		{"in metrics.collect", "metrics: {collect: '${SECRET}'}\n"},
 	}
 	vars := map[string]string{
-		"SECRET": secret, "SECRET_NAME": "a",
+		"SECRET": secret, "SECRET_NAME": "a", "SECRET_SHORT": "hunter2",
 		"SECRET_BOT": "xoxb-" + secret, "SECRET_APP": "xapp-" + secret, "SECRET_USER": "xoxp-" + secret, "SECRET_SIGNING": "hunter2",
 		"SECRET_DISCORD": "hunter2.Sup3rSecret.Discord_T0ken", "SECRET_BOT_DISCORD": "Bot hunter2.Sup3rSecret.Discord_T0ken",
 	}
@@ -938,7 +980,7 @@ func TestParseWithoutName(t *testing.T) {
 		t.Errorf("got Path %q, Dir %q, Database %q, Outbox %q; want relative paths and no name", c.Path, c.Dir, c.Database, c.Networks[0].Outbox)
 	}
 	_, err = Parse(strings.NewReader("databse: x\n"), Options{})
-	if want := "config:1: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox)"; err == nil || err.Error() != want {
+	if want := "config:1: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox, digests, metrics); did you mean database?"; err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %s", err, want)
 	}
 }
@@ -1072,11 +1114,11 @@ func TestNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, ok := c.Network("price-list_2")
-	if !ok || n.Name != "price-list_2" || n.Limit != 9 || n.Line != 37 {
+	if !ok || n.Name != "price-list_2" || n.Limit != 9 || n.Line != 38 {
 		t.Errorf("Network(price-list_2) = %+v, %v", n, ok)
 	}
 	n, ok = c.Network("announcements")
-	if !ok || n.Kind != "slack" || n.Channel != "C0123ABCD" || n.Line != 42 {
+	if !ok || n.Kind != "slack" || n.Channel != "C0123ABCD" || n.Line != 43 {
 		t.Errorf("Network(announcements) = %+v, %v", n, ok)
 	}
 	if n, ok := c.Network("missing"); ok {
@@ -1176,6 +1218,11 @@ func FuzzParse(f *testing.F) {
 		"networks: [{name: m, kind: mastodon, server: 'https://mastodon.social/', access_token: '${SECRET}', visibility: unlisted, language: pt}]\n",
 		"networks: [{name: b, kind: bluesky, handle: '@crier.bsky.social', app_password: abcd-efgh-ijkl-mnop, pds: 'https://pds.example/'}]\n",
 		"networks: [{name: w, kind: webhook, url: 'https://hooks.example.com/crier', secret: 0123456789abcdef0123, rate: 1000, deduplicates: true}]\n",
+		"chat: {shell: {}}\nnetworks: [{name: a, kind: file, outbox: o}]\ndigests: [{channel: shell:kpis, time: 9am}]\n",
+		"chat: {shell: {}}\nnetworks: [{name: a, kind: file, outbox: o}]\ndigests:\n  - {name: d, channel: shell:kpis, time: '21:30', timezone: Asia/Tokyo, accounts: [a], metrics: [spend, Open], weekly: Sun, now_replaces: true}\n  - {name: e, channel: shell:kpis, time: 9:30 pm}\n",
+		"chat: {shell: {}}\nnetworks: [{name: a, kind: file, outbox: o}]\ndigests: [{channel: 'slack:${SECRET}', time: '25:00', weekly: funday, accounts: [b], metrics: [folowers]}]\n",
+		"networks: [{name: a, kind: file, outbox: o}]\nhttp: {listen: ':0', api_token: '${SECRET}${SECRET}'}\nmetrics: {collect: off, currency: eur}\n",
+		"networks: [{name: a, kind: file, outbox: o}]\nhttp: {api_token: '${SECRET}'}\nmetrics: {collect: 5m, currency: €}\n",
 	} {
 		f.Add(s)
 	}
@@ -1280,6 +1327,33 @@ func FuzzParse(f *testing.F) {
 		}
 		if c.Publish.MaxAttempts < 1 || c.Publish.MaxAttempts > 50 || c.Publish.AttemptTimeout < time.Second || c.Publish.AttemptTimeout > 10*time.Minute {
 			t.Errorf("parsed to invalid publish settings: %+v", c.Publish)
+		}
+		if tok := c.HTTP.APIToken; tok != "" && (len(tok) < 16 || c.HTTP.Listen == "" || strings.ContainsAny(tok, " \t\r\n")) {
+			t.Errorf("parsed to an invalid api token (%d characters, listen %q)", len(tok), c.HTTP.Listen)
+		}
+		if m := c.Metrics; m.Collect != -1 && (m.Collect < 10*time.Minute || m.Collect > 24*time.Hour) || m.Currency != "" && (len(m.Currency) != 3 || strings.ToUpper(m.Currency) != m.Currency) {
+			t.Errorf("parsed to invalid metrics settings: %+v", m)
+		}
+		names := make(map[string]bool)
+		for i, dg := range c.Digests {
+			valid := digestName.MatchString(dg.Name) && !names[dg.Name] && validInboxChannel(c, dg.Channel) &&
+				dg.Hour >= 0 && dg.Hour <= 23 && dg.Minute >= 0 && dg.Minute <= 59 && dg.Location != nil &&
+				(dg.Accounts == nil || len(dg.Accounts) > 0) && (dg.Metrics == nil || len(dg.Metrics) > 0) &&
+				(dg.Weekly == nil || *dg.Weekly >= time.Sunday && *dg.Weekly <= time.Saturday)
+			for _, a := range dg.Accounts {
+				_, ok := c.Network(a)
+				valid = valid && ok
+			}
+			for _, m := range dg.Metrics {
+				valid = valid && slices.Contains(DigestMetrics(), m)
+			}
+			for _, other := range c.Digests[:i] {
+				valid = valid && !(other.Channel == dg.Channel && other.Hour == dg.Hour && other.Minute == dg.Minute && other.Location.String() == dg.Location.String())
+			}
+			names[dg.Name] = true
+			if !valid {
+				t.Errorf("parsed to an invalid digest: %+v", dg)
+			}
 		}
 	})
 }

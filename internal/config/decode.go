@@ -51,10 +51,12 @@ type decoder struct {
 	getenv func(string) (string, bool)
 
 	// Values read in one section that another's checks point at (see across).
-	slackMode           *yaml.Node // chat.slack.mode's value when the file sets it
-	discordInteractions *yaml.Node // chat.discord.interactions's value when the file sets it
-	inboxChannel        *yaml.Node // inbox.channel's value when the file sets it
-	inboxChannels       []entry    // inbox.channels's entries, whose keys are network names
+	slackMode           *yaml.Node    // chat.slack.mode's value when the file sets it
+	discordInteractions *yaml.Node    // chat.discord.interactions's value when the file sets it
+	inboxChannel        *yaml.Node    // inbox.channel's value when the file sets it
+	inboxChannels       []entry       // inbox.channels's entries, whose keys are network names
+	apiToken            *yaml.Node    // http.api_token's value when the file sets it
+	digestEntries       []digestNodes // each digest's nodes, in the order of Config.Digests
 }
 
 // errorf returns an error about node n (which may be nil) at key path.
@@ -240,7 +242,7 @@ func (d *decoder) entries(n *yaml.Node, path, want, noun string, known []string,
 		}
 		seen[k.Value] = k.Line
 		if check && !slices.Contains(known, k.Value) {
-			return nil, d.errorf(k, p, "unknown %s (known: %s)", noun, strings.Join(known, ", "))
+			return nil, d.errorf(k, p, "unknown %s (known: %s)%s", noun, strings.Join(known, ", "), didYouMean(k.Value, known))
 		}
 		entries = append(entries, entry{key: k.Value, path: p, k: k, v: v})
 	}

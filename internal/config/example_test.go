@@ -74,3 +74,35 @@ networks:
 	// Europe/Lisbon
 	// Europe/Lisbon
 }
+
+func ExampleDigest() {
+	const botYAML = `
+timezone: Europe/Lisbon
+chat:
+  shell: {}
+networks:
+  - {name: sandbox, kind: file, outbox: data/sandbox/outbox.jsonl}
+digests:
+  - channel: shell:kpis
+    time: "09:00"
+    weekly: monday
+metrics:
+  currency: eur
+`
+	c, err := config.Parse(strings.NewReader(botYAML), config.Options{Name: "bot.yaml"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	d := c.Digests[0]
+	fmt.Printf("%s: %s:%s at %02d:%02d %s, weekly on %s, all accounts %t, all metrics %t\n",
+		d.Name, d.Channel.Platform, d.Channel.ID, d.Hour, d.Minute, d.Location, *d.Weekly, d.Accounts == nil, d.Metrics == nil)
+	fmt.Println(c.Metrics.Collect, c.Metrics.Currency)
+
+	_, err = config.Parse(strings.NewReader(strings.Replace(botYAML, `"09:00"`, `"9"`, 1)), config.Options{Name: "bot.yaml"})
+	fmt.Println(err)
+	// Output:
+	// daily: shell:kpis at 09:00 Europe/Lisbon, weekly on Monday, all accounts true, all metrics true
+	// 1h0m0s EUR
+	// bot.yaml:9: digests[0].time: "9" has no minutes and no am or pm; write "09:00" or 9am
+}

@@ -8,14 +8,36 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// The http section: crier's HTTP listener, which Slack's http mode and
-// Discord's http interactions need (see across).
+// The http section: crier's HTTP listener, which Slack's http mode,
+// Discord's http interactions and POST /api/metrics need (see across).
+
+// apiToken is the bearer token senders of POST /api/metrics put after
+// "Bearer ". Anything random goes, as long as it is not short.
+var apiToken = secret{"api_token", "CRIER_API_TOKEN", "an API token", "", "16 characters or more; make one with openssl rand -hex 32, and senders put it after Bearer", ""}
+
+// minAPIToken is the shortest API token accepted, in bytes.
+const minAPIToken = 16
 
 func httpFields() []field[*HTTP] {
 	return []field[*HTTP]{
 		{key: "listen", decode: func(d *decoder, e entry, h *HTTP) (err error) {
 			h.Listen, err = d.listen(e.v, e.path)
 			return err
+		}},
+		{key: "api_token", decode: func(d *decoder, e entry, h *HTTP) error {
+			v, err := d.secretValue(e.v, e.path, apiToken)
+			if err != nil {
+				return err
+			}
+			if len(v) < minAPIToken {
+				how := "set the variable to"
+				if !strings.Contains(e.v.Value, "${") {
+					how = "write ${" + apiToken.envVar + "} and set that variable to"
+				}
+				return d.errorf(e.v, e.path, "too short; %s %s", how, apiToken.describe())
+			}
+			d.apiToken, h.APIToken = e.v, v
+			return nil
 		}},
 	}
 }
@@ -24,6 +46,14 @@ func (d *decoder) http(e entry, c *Config) error {
 	c.HTTP.Line = e.k.Line
 	_, err := section(d, e.v, e.path, `a mapping like {listen: ":8080"}`, httpFields(), &c.HTTP)
 	return err
+}
+
+// httpAcross checks that http.api_token has a listener to be used on.
+func (d *decoder) httpAcross(c *Config) error {
+	if c.HTTP.APIToken != "" && c.HTTP.Listen == "" {
+		return d.errorf(d.apiToken, "http.api_token", `needs http.listen, the address POST /api/metrics is served on; add listen: ":8080" under http, behind an HTTPS proxy, or remove api_token`)
+	}
+	return nil
 }
 
 // listen reads a host:port to listen on; the host may be empty (every

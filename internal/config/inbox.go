@@ -192,20 +192,8 @@ func (d *decoder) inboxAcross(c *Config) error {
 	if !c.Inbox.On {
 		return nil
 	}
-	var set []string
-	for _, p := range chatPlatforms() {
-		if chatSet(c, p) {
-			set = append(set, p)
-		}
-	}
 	check := func(n *yaml.Node, path string, ch crier.ChannelRef) error {
-		if chatSet(c, ch.Platform) {
-			return nil
-		}
-		if len(set) == 0 {
-			return d.errorf(n, path, "chat.%s is not set, so crier cannot post there; add chat.%s first", ch.Platform, ch.Platform)
-		}
-		return d.errorf(n, path, "chat.%s is not set, so crier cannot post there; add chat.%s or use a platform that is set (%s)", ch.Platform, ch.Platform, strings.Join(set, ", "))
+		return d.chatPlatformSet(c, n, path, ch)
 	}
 	if err := check(d.inboxChannel, "inbox.channel", c.Inbox.Channel); err != nil {
 		return err
@@ -223,6 +211,24 @@ func (d *decoder) inboxAcross(c *Config) error {
 		}
 	}
 	return nil
+}
+
+// chatPlatformSet checks that ch, read from n at path, is on a platform set
+// up under chat, and otherwise says which to add or which to use instead.
+func (d *decoder) chatPlatformSet(c *Config, n *yaml.Node, path string, ch crier.ChannelRef) error {
+	if chatSet(c, ch.Platform) {
+		return nil
+	}
+	var set []string
+	for _, p := range chatPlatforms() {
+		if chatSet(c, p) {
+			set = append(set, p)
+		}
+	}
+	if len(set) == 0 {
+		return d.errorf(n, path, "chat.%s is not set, so crier cannot post there; add chat.%s first", ch.Platform, ch.Platform)
+	}
+	return d.errorf(n, path, "chat.%s is not set, so crier cannot post there; add chat.%s or use a platform that is set (%s)", ch.Platform, ch.Platform, strings.Join(set, ", "))
 }
 
 // chatSet reports whether platform is set up under chat.

@@ -152,8 +152,8 @@ func TestParseInboxRejects(t *testing.T) {
 		{"an empty inbox section needs a channel", shell + "inbox:\n", "bot.yaml:3: inbox.channel: required when inbox: is set; write channel: <platform>:<channel id>, like slack:C0123456789, discord:123456789012345678 or shell:inbox, or remove inbox: to turn the comment relay off"},
 		{"an inbox without a channel is refused", shell + "inbox:\n  poll: 1m\n", "bot.yaml:3: inbox.channel: required when inbox: is set; write channel: <platform>:<channel id>, like slack:C0123456789, discord:123456789012345678 or shell:inbox, or remove inbox: to turn the comment relay off"},
 		{"a list where inbox goes is refused", shell + "inbox: [shell:inbox]\n", "bot.yaml:3: inbox: expected a mapping like {channel: slack:C0123456789, poll: 30s}, got a list"},
-		{"an unknown key in inbox is refused", shell + "inbox:\n  channel: shell:inbox\n  pol: 1m\n", "bot.yaml:5: inbox.pol: unknown key (known: channel, channels, poll, crisis)"},
-		{"an unknown key in crisis is refused", shell + "inbox:\n  channel: shell:inbox\n  crisis: {negatives: 3}\n", "bot.yaml:5: inbox.crisis.negatives: unknown key (known: " + crisisKeys + ")"},
+		{"an unknown key in inbox is refused", shell + "inbox:\n  channel: shell:inbox\n  pol: 1m\n", "bot.yaml:5: inbox.pol: unknown key (known: channel, channels, poll, crisis); did you mean poll?"},
+		{"an unknown key in crisis is refused", shell + "inbox:\n  channel: shell:inbox\n  crisis: {negatives: 3}\n", "bot.yaml:5: inbox.crisis.negatives: unknown key (known: " + crisisKeys + "); did you mean negative?"},
 
 		// channel.
 		{"a channel without a platform is refused", shell + "inbox: {channel: inbox}\n", `bot.yaml:3: inbox.channel: "inbox" names no platform; ` + channelSyntax},

@@ -24,6 +24,8 @@ func topFields() []field[*Config] {
 		{key: "networks", decode: (*decoder).networks},
 		{key: "publish", decode: (*decoder).publish},
 		{key: "inbox", decode: (*decoder).inbox, null: true},
+		{key: "digests", decode: (*decoder).digests},
+		{key: "metrics", decode: (*decoder).metrics},
 	}
 }
 
@@ -63,7 +65,13 @@ func (d *decoder) across(c *Config) error {
 				msg: `kind discord needs chat.discord, which is not set; add chat: {discord: {token: "${DISCORD_TOKEN}", application_id: "123456789012345678", guilds: [{id: "123456789012345678"}]}}`}
 		}
 	}
-	return d.inboxAcross(c)
+	if err := d.httpAcross(c); err != nil {
+		return err
+	}
+	if err := d.inboxAcross(c); err != nil {
+		return err
+	}
+	return d.digestsAcross(c)
 }
 
 func (d *decoder) timezone(e entry, c *Config) error {
