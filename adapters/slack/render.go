@@ -165,6 +165,9 @@ func columns(line string) string {
 		}
 	}
 	if quote != "" {
+		if len(cols) == 1 && !strings.Contains(line[:len(head)], "  ") {
+			return cols[0] + " " + quote // prose that quotes, not columns
+		}
 		cols = append(cols, quote)
 	}
 	return strings.Join(cols, " · ")

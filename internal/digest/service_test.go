@@ -1,12 +1,15 @@
 package digest_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +17,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/crier-bot/crier/adapters/discord"
+	"github.com/crier-bot/crier/adapters/shell"
+	"github.com/crier-bot/crier/adapters/slack"
 	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/crier"
 	"github.com/crier-bot/crier/internal/criertest"
 	"github.com/crier-bot/crier/internal/digest"
@@ -340,12 +347,31 @@ func TestTheDigestTextMatchesItsGoldenFile(t *testing.T) {
 	require.NotNil(t, got.File, "the chart is attached")
 	require.Equal(t, "image/png", got.File.ContentType)
 	text := got.Text + "\n" + strings.Join(got.Lines, "\n") + "\n"
-	golden := filepath.Join("testdata", "digest.golden")
+	checkGolden(t, "digest.golden", text)
+
+	// As each chat shows it: Slack's blocks, Discord's content, the shell.
+	resp := commands.Response{Text: got.Text, Lines: got.Lines}
+	blocks, err := json.MarshalIndent(slack.Blocks(resp), "", "  ")
+	require.NoError(t, err)
+	checkGolden(t, "digest.slack.json", string(blocks)+"\n")
+	checkGolden(t, "digest.discord.txt", discord.Content(resp)+"\n")
+	var out bytes.Buffer
+	sh := shell.New(strings.NewReader(""), &out, crier.User{ID: "you"}, "general")
+	sh.UseFiles(t.TempDir())
+	_, err = sh.Post(context.Background(), crier.ChannelRef{Platform: "shell", ID: "kpis"}, got.Message)
+	require.NoError(t, err)
+	checkGolden(t, "digest.shell.txt", regexp.MustCompile(`: /\S+/digest-`).ReplaceAllString(out.String(), ": <dir>/digest-"))
+}
+
+// checkGolden compares got with testdata/name (written with -update).
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
 	if *update {
 		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(golden, []byte(text), 0o644))
+		require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
 	}
 	want, err := os.ReadFile(golden)
 	require.NoError(t, err)
-	require.Equal(t, string(want), text)
+	require.Equal(t, string(want), got, name)
 }
