@@ -7,7 +7,8 @@
 // It uses github.com/mattn/go-mastodon for the calls that library covers
 // (creating and reading statuses, the account) and plain HTTP through the same
 // client for the rest (instance v2, media v2 with processing polls,
-// notifications with Link pagination, quote counts). Every request goes
+// notifications with Link pagination, quote counts, status counts 20 at a
+// time with GET /api/v1/statuses?id[]=). Every request goes
 // through one RoundTripper per account that paces requests (300 per 5
 // minutes, Mastodon's default), honours X-RateLimit-Remaining: 0, adds the
 // Idempotency-Key to status creation and turns a 429 into
@@ -99,6 +100,9 @@ type Network struct {
 	remaining    int // X-RateLimit-Remaining of the last answer; -1 unknown
 	resetAt      time.Time
 	selfAcct     string
+	// noStatusIndex: the instance has no GET /api/v1/statuses?id[]=
+	// (before Mastodon 4.3); post counts are read one status at a time.
+	noStatusIndex bool
 }
 
 var (

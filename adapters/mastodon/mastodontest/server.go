@@ -10,6 +10,8 @@
 //	                                          SetInstanceStatus and SetInstanceHang break both)
 //	GET  /api/v1/accounts/verify_credentials  the bot account @crier (SetFollowers)
 //	POST /api/v1/statuses                     create, Idempotency-Key dedupe for an hour, 422 over the limit
+//	GET  /api/v1/statuses?id[]=1&id[]=2       several statuses at once, as Mastodon 4.3 added it (see statusIndex for
+//	                                          the source); SetStatusIndex(false) makes it 404, like an older server
 //	GET  /api/v1/statuses/:id                 any status; 404 after Delete
 //	POST /api/v2/media                        202 (still processing), like a large upload
 //	GET  /api/v1/media/:id                    206 on the first poll, then 200 with the url
@@ -23,6 +25,9 @@
 // fake never runs out (Remaining stays at 1 or more) so long tests are not
 // throttled; SetRateLimit makes it behave like Mastodon's rack-attack:
 // Remaining reaches 0 and further requests get 429 until the window resets.
+// ThrottleAfter spends the limit all at once after a number of requests, as
+// another client of the same account (a phone app) can: the next request
+// gets the 429 without Remaining having reached 0 first.
 //
 // A request must carry "Authorization: Bearer <Token>", except the instance
 // endpoints; SetAccountStatus makes every authenticated endpoint answer with
@@ -190,6 +195,9 @@ type Server struct {
 	urlLength     int
 	maxMedia      int
 	v2            bool
+	noIndex       bool // GET /api/v1/statuses answers 404 (SetStatusIndex(false))
+	throttle      bool // ThrottleAfter is counting down
+	throttleAfter int  // requests still let through before the limit is spent
 	instanceCode  int
 	instanceHang  bool
 	authCode      int
@@ -255,6 +263,7 @@ func New() *Server {
 	mux.HandleFunc("GET /api/v1/instance", s.instanceV1)
 	mux.HandleFunc("GET /api/v1/accounts/verify_credentials", s.authed(s.verifyCredentials))
 	mux.HandleFunc("POST /api/v1/statuses", s.authed(s.createStatus))
+	mux.HandleFunc("GET /api/v1/statuses", s.authed(s.statusIndex))
 	mux.HandleFunc("GET /api/v1/statuses/{id}", s.authed(s.getStatus))
 	mux.HandleFunc("POST /api/v2/media", s.authed(s.uploadMedia))
 	mux.HandleFunc("GET /api/v1/media/{id}", s.authed(s.getMedia))
@@ -297,6 +306,24 @@ func (s *Server) SetInstanceV2(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.v2 = on
+}
+
+// SetStatusIndex turns GET /api/v1/statuses?id[]= on (the default) or off
+// (404, as on Mastodon before 4.3, which has no route for it).
+func (s *Server) SetStatusIndex(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noIndex = !on
+}
+
+// ThrottleAfter lets n more requests through, then spends the rate limit:
+// the request after them and every one until the window resets get
+// Mastodon's 429 (X-RateLimit-Remaining: 0, X-RateLimit-Reset, no
+// Retry-After), as when another client of the account used the limit up.
+func (s *Server) ThrottleAfter(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.throttle, s.throttleAfter = true, n
 }
 
 // SetInstanceStatus makes GET /api/v2/instance and /api/v1/instance answer
@@ -513,6 +540,13 @@ func (s *Server) rateLimited(next http.Handler) http.Handler {
 		s.mu.Lock()
 		if s.windowStart.IsZero() || !now.Before(s.windowStart.Add(s.rateWindow)) {
 			s.windowStart, s.windowCount = now, 0
+		}
+		if s.throttle {
+			if s.throttleAfter == 0 {
+				s.throttle = false
+				s.rateEnforce, s.windowCount = true, s.rateLimit
+			}
+			s.throttleAfter--
 		}
 		s.windowCount++
 		remaining := s.rateLimit - s.windowCount
@@ -916,6 +950,69 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+// statusIndexMax is how many distinct ids GET /api/v1/statuses takes.
+const statusIndexMax = 20
+
+// statusIndex answers GET /api/v1/statuses?id[]=…, following Mastodon's
+// app/controllers/api/v1/statuses_controller.rb (index, set_statuses,
+// check_statuses_limit, status_ids; added in 4.3.0, mastodon/mastodon#27871)
+// and app/models/concerns/status/threading_concern.rb
+// (permitted_statuses_from_ids):
+//   - only id[] counts (params.permit(id: [])); the ids are made distinct,
+//     then more than DEFAULT_STATUSES_LIMIT (20, app/controllers/api/
+//     base_controller.rb) is a Mastodon::ValidationError, which the base
+//     controller answers 422 {"error":"Mastodon::ValidationError"};
+//   - each id goes through Ruby's to_i ("12abc" is 12, "abc" is 0);
+//   - statuses that do not exist (or were deleted) are left out, with no
+//     error: the answer can be shorter than the request, or empty;
+//   - the statuses come in the database's order, not the request's
+//     (stable: false): the fake returns them newest first, so a client that
+//     relies on the request's order fails here too.
+func (s *Server) statusIndex(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.noIndex {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	var ids []int64
+	for _, raw := range r.URL.Query()["id[]"] {
+		id := rubyToI(raw)
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > statusIndexMax {
+		writeError(w, http.StatusUnprocessableEntity, "Mastodon::ValidationError")
+		return
+	}
+	slices.Sort(ids)
+	slices.Reverse(ids)
+	out := []map[string]any{}
+	for _, id := range ids {
+		key := strconv.FormatInt(id, 10)
+		if st, ok := s.statuses[key]; ok && !s.deleted[key] {
+			out = append(out, s.statusJSON(st))
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// rubyToI is Ruby's String#to_i: the leading (optionally signed) decimal
+// digits after leading whitespace, 0 when there are none.
+func rubyToI(s string) int64 {
+	s = strings.TrimLeft(s, " \t\n\v\f\r")
+	end := 0
+	if end < len(s) && (s[end] == '-' || s[end] == '+') {
+		end++
+	}
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	n, _ := strconv.ParseInt(s[:end], 10, 64)
+	return n
 }
 
 func (s *Server) mediaJSON(m *media) map[string]any {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -254,4 +255,85 @@ func TestStreamingServesNotificationsAsServerSentEvents(t *testing.T) {
 	for lines.Scan() {
 	}
 	require.Equal(t, 0, s.Streams())
+}
+
+func TestStatusIndex(t *testing.T) {
+	t.Parallel()
+	s := New()
+	defer s.Close()
+	var ids []string
+	for i := range 3 {
+		code, _, body := call(t, s, "POST", "/api/v1/statuses", url.Values{"status": {"post " + strconv.Itoa(i)}}, nil)
+		require.Equal(t, 200, code)
+		var st struct{ ID string }
+		require.NoError(t, json.Unmarshal([]byte(body), &st))
+		ids = append(ids, st.ID)
+	}
+	s.Delete(ids[1])
+	index := func(q url.Values) (int, []string, string) {
+		t.Helper()
+		code, _, body := call(t, s, "GET", "/api/v1/statuses?"+q.Encode(), nil, nil)
+		if code != 200 {
+			return code, nil, body
+		}
+		var got []struct{ ID string }
+		require.NoError(t, json.Unmarshal([]byte(body), &got))
+		out := []string{}
+		for _, g := range got {
+			out = append(out, g.ID)
+		}
+		return code, out, body
+	}
+
+	code, got, _ := index(url.Values{"id[]": {ids[0], ids[1], ids[2], "999", "abc"}})
+	require.Equal(t, 200, code)
+	require.Equal(t, []string{ids[2], ids[0]}, got, "deleted and unknown ids are left out; database order, not the request's")
+
+	code, got, _ = index(url.Values{"id": {ids[0]}})
+	require.Equal(t, 200, code)
+	require.Empty(t, got, "only id[] is read")
+
+	code, got, _ = index(url.Values{"id[]": {ids[0] + "abc"}})
+	require.Equal(t, 200, code)
+	require.Equal(t, []string{ids[0]}, got, "ids go through Ruby's to_i")
+
+	many := url.Values{}
+	for i := range 20 {
+		many.Add("id[]", strconv.Itoa(1000+i))
+	}
+	many.Add("id[]", "1000") // a repeat does not count against the limit
+	code, got, _ = index(many)
+	require.Equal(t, 200, code)
+	require.Empty(t, got)
+	many.Add("id[]", "2000")
+	code, _, body := index(many)
+	require.Equal(t, 422, code)
+	require.JSONEq(t, `{"error":"Mastodon::ValidationError"}`, body)
+
+	s.SetStatusIndex(false)
+	code, _, _ = index(url.Values{"id[]": {ids[0]}})
+	require.Equal(t, 404, code, "Mastodon before 4.3 has no such route")
+	code, _, _ = call(t, s, "GET", "/api/v1/statuses/"+ids[0], nil, nil)
+	require.Equal(t, 200, code)
+}
+
+func TestThrottleAfter(t *testing.T) {
+	t.Parallel()
+	s := New()
+	defer s.Close()
+	s.ThrottleAfter(2)
+	for range 2 {
+		code, hdr, _ := call(t, s, "GET", "/api/v1/accounts/verify_credentials", nil, nil)
+		require.Equal(t, 200, code)
+		require.NotEqual(t, "0", hdr.Get("X-RateLimit-Remaining"))
+	}
+	for range 2 {
+		code, hdr, body := call(t, s, "GET", "/api/v1/accounts/verify_credentials", nil, nil)
+		require.Equal(t, 429, code)
+		require.Equal(t, "0", hdr.Get("X-RateLimit-Remaining"))
+		require.Empty(t, hdr.Get("Retry-After"), "rack-attack sends none")
+		_, err := time.Parse(time.RFC3339Nano, hdr.Get("X-RateLimit-Reset"))
+		require.NoError(t, err)
+		require.JSONEq(t, `{"error":"Too many requests"}`, body)
+	}
 }
