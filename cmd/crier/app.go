@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -19,6 +20,7 @@ import (
 	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/config"
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/digest"
 	"github.com/crier-bot/crier/internal/jobs"
 	"github.com/crier-bot/crier/internal/publish"
 	"github.com/crier-bot/crier/internal/relay"
@@ -42,7 +44,8 @@ type app struct {
 	networks []crier.Network
 	closers  []func() error
 	pub      *publish.Service
-	relay    *relay.Service // nil when bot.yaml has no inbox
+	relay    *relay.Service  // nil when bot.yaml has no inbox
+	digest   *digest.Service // nil when bot.yaml has no digests and no network has numbers
 	router   *commands.Router
 	log      *slog.Logger
 }
@@ -101,8 +104,15 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 		}
 		inbox = a.relay
 	}
+	var digests commands.Digests
+	if a.digest, err = openDigest(cfg, engine, a.db, a.networks, ch.chat, clock, log); err != nil {
+		return nil, err
+	}
+	if a.digest != nil {
+		digests = a.digest
+	}
 	a.router = commands.New(commands.Deps{
-		Publisher: a.pub, Inbox: inbox,
+		Publisher: a.pub, Inbox: inbox, KPIs: a.db, Digests: digests,
 		Times: timeparse.New(timeparse.Options{
 			Languages: cfg.Languages, DateOrder: timeparse.DateOrder(cfg.DateOrder),
 		}),
@@ -195,7 +205,12 @@ func (a *app) start(ctx context.Context) error {
 		return err
 	}
 	if a.relay != nil {
-		return a.relay.Start(ctx)
+		if err := a.relay.Start(ctx); err != nil {
+			return err
+		}
+	}
+	if a.digest != nil {
+		return a.digest.Start(ctx)
 	}
 	return nil
 }
@@ -208,6 +223,9 @@ func (a *app) stop(grace time.Duration) error {
 	var errs []error
 	if a.relay != nil {
 		a.relay.Stop()
+	}
+	if a.digest != nil {
+		a.digest.Stop()
 	}
 	if a.pub != nil {
 		errs = append(errs, a.pub.Stop(ctx))
@@ -380,6 +398,33 @@ func (p platformChat) OnThreadReply(h crier.ThreadHandler) {
 	if p.fallback != nil {
 		p.fallback.OnThreadReply(h)
 	}
+}
+
+// openDigest builds the daily digests bot.yaml asks for and the reading of
+// the networks' numbers: its queue joins the job engine, so it must come
+// before publishing starts it. Without digests and with no network whose
+// numbers crier can read, there is none.
+func openDigest(cfg *config.Config, engine *jobs.Engine, db *sqlite.DB, networks []crier.Network, chat crier.Chat, clock crier.Clock, log *slog.Logger) (*digest.Service, error) {
+	readable := false
+	for _, n := range networks {
+		if _, ok := n.(crier.StatsReader); ok {
+			readable = true
+		}
+	}
+	if len(cfg.Digests) == 0 && !readable {
+		return nil, nil
+	}
+	specs := make([]digest.Spec, 0, len(cfg.Digests))
+	for _, d := range cfg.Digests {
+		specs = append(specs, digest.Spec{
+			Name: d.Name, Channel: d.Channel, Hour: d.Hour, Minute: d.Minute, Location: cmp.Or(d.Location, cfg.Location, time.UTC),
+			Accounts: d.Accounts, Metrics: d.Metrics, Weekly: d.Weekly, NowReplaces: d.NowReplaces,
+		})
+	}
+	return digest.New(digest.Options{
+		Jobs: engine, Store: db, Chat: chat, Specs: specs, Networks: networks, Collect: cfg.Metrics.Collect,
+		Installation: db.Installation(), Clock: clock, Logger: log.With(slog.String("part", "digest")),
+	})
 }
 
 // openRelay builds the comment relay bot.yaml's inbox section asks for: its

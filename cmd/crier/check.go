@@ -63,6 +63,9 @@ func (m *Main) runCheck(ctx context.Context, args []string) (err error) {
 		if cfg.Chat.Discord != nil && cfg.Chat.Discord.Interactions == "http" {
 			fmt.Fprint(w, ", /discord/interactions")
 		}
+		if cfg.HTTP.APIToken != "" {
+			fmt.Fprint(w, ", /api/metrics")
+		}
 		fmt.Fprintln(w, ")")
 	}
 	for role, who := range cfg.Roles {
@@ -92,6 +95,33 @@ func (m *Main) runCheck(ctx context.Context, args []string) (err error) {
 		}
 		fmt.Fprintf(w, "inbox:     comments in %s:%s, networks read every %s; crisis alarm: %s\n", in.Channel.Platform, in.Channel.ID, timeparse.Duration(in.Poll), alarm)
 	}
+	for _, d := range cfg.Digests {
+		line := fmt.Sprintf("digest:    %s in %s:%s every day at %02d:%02d %s", d.Name, d.Channel.Platform, d.Channel.ID, d.Hour, d.Minute, d.Location)
+		if d.Weekly != nil {
+			line += fmt.Sprintf(", the week on %s", *d.Weekly)
+		}
+		accounts, metrics := "all accounts", "all numbers"
+		if d.Accounts != nil {
+			accounts = strings.Join(d.Accounts, ", ")
+		}
+		if d.Metrics != nil {
+			metrics = strings.Join(d.Metrics, ", ")
+		}
+		line += "; " + accounts + "; " + metrics
+		if d.NowReplaces {
+			line += "; /digest now replaces the day's"
+		}
+		fmt.Fprintln(w, line)
+	}
+	collect := "every " + timeparse.Duration(cfg.Metrics.Collect)
+	if cfg.Metrics.Collect < 0 {
+		collect = "off"
+	}
+	fmt.Fprintf(w, "metrics:   each account's numbers read %s", collect)
+	if cfg.Metrics.Currency != "" {
+		fmt.Fprintf(w, "; amounts without a currency are in %s", cfg.Metrics.Currency)
+	}
+	fmt.Fprintln(w)
 	if len(failed) > 0 {
 		return crier.Errorf(crier.EINVALID, "crier could not use %s; see above for why", strings.Join(failed, ", "))
 	}
@@ -250,16 +280,4 @@ func redact(s string, secrets []string) string {
 }
 
 // configSecrets are the values of bot.yaml that must never be printed.
-func configSecrets(cfg *config.Config) []string {
-	var out []string
-	if sc := cfg.Chat.Slack; sc != nil {
-		out = append(out, sc.BotToken, sc.AppToken, sc.SigningSecret)
-	}
-	if dc := cfg.Chat.Discord; dc != nil {
-		out = append(out, dc.Token)
-	}
-	for _, n := range cfg.Networks {
-		out = append(out, n.AccessToken, n.AppPassword, n.Secret)
-	}
-	return out
-}
+func configSecrets(cfg *config.Config) []string { return cfg.Secrets() }

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,23 +29,10 @@ func importSetup(t *testing.T) (cfgPath, dbPath string) {
 	return cfgPath, cfg.Database
 }
 
-// runImportCmd runs crier import in-process and reports like Main.Run.
-// TODO: use run(t, …, "import", …) once Run dispatches "import".
+// runImportCmd runs crier import as crier does.
 func runImportCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	m := &Main{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: os.LookupEnv, Clock: crier.NewManualClock(now)}
-	err := m.runImport(context.Background(), args)
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.Is(err, errUsage):
-		fmt.Fprintf(&errb, "crier: %v\n", err)
-		code = 2
-	default:
-		fmt.Fprintf(&errb, "crier: %s\n", oneLine(err))
-		code = 1
-	}
-	return code, out.String(), errb.String()
+	return run(t, crier.NewManualClock(now), stdin, append([]string{"import"}, args...)...)
 }
 
 func storedValues(t *testing.T, dbPath string) []crier.Value {

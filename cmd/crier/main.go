@@ -49,6 +49,8 @@ Usage:
       create or update the database
   crier backup [-config bot.yaml] FILE
       copy the live database to FILE
+  crier import [-config bot.yaml] [-skip-bad-rows] FILE
+      store the team's numbers from a CSV file (date, metric, value, account, campaign)
   crier version
       show crier's version, commit and Go version
 
@@ -84,6 +86,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.runMigrate(ctx, rest)
 	case "backup":
 		err = m.runBackup(ctx, rest)
+	case "import":
+		err = m.runImport(ctx, rest)
 	default:
 		fmt.Fprintf(m.Stderr, "crier: unknown command %q\n\n%s", cmd, usage)
 		return 2

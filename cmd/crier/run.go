@@ -10,6 +10,7 @@ import (
 
 	"github.com/crier-bot/crier/adapters/httpserver"
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/digest"
 )
 
 func (m *Main) runBot(ctx context.Context, args []string) error {
@@ -68,6 +69,11 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 				}))
 			}
 		}
+	}
+	if srv != nil && cfg.HTTP.APIToken != "" {
+		// Numbers from other systems (sales, web analytics), with a bearer
+		// token; the handler answers every method itself (405 with Allow).
+		srv.Handle("/api/metrics", digest.APIHandler(a.db, cfg.HTTP.APIToken, cfg.Location, m.Clock, log.With(slog.String("part", "api"))))
 	}
 	// Slack and Discord may be down at start, or later: crier keeps running
 	// and retrying, and /healthz says so.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +47,8 @@ func (m *Main) runShell(ctx context.Context, args []string) error {
 	// Message ids unique to this run: the comment relay keeps threads
 	// across runs, and every run numbers its messages from 1.
 	sh.UseSession(strconv.FormatInt(m.Clock.Now().UnixNano(), 36))
+	// A digest's chart is written next to the database, and its path shown.
+	sh.UseFiles(filepath.Join(filepath.Dir(cfg.Database), "files"))
 
 	// Slack networks publish through the Slack adapter even from the shell.
 	chs, err := newChats(cfg, m.Clock, log, crier.NopMetrics{}, sh)
