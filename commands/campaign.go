@@ -16,7 +16,7 @@ import (
 func (r *Router) campaignDef() Definition {
 	return Definition{
 		Name:    "campaign",
-		Usage:   "/campaign new <name> [budget <amount> <currency>] [until <date>] · list · show <name> · close <name>",
+		Usage:   "/campaign new|list|show|close",
 		Summary: "Make and follow marketing campaigns: posts, engagement, spend against budget, conversions and ROI.",
 		Details: "A name is 2 to 40 lower-case letters, digits, - or _. A post joins a campaign with a line campaign: <name>; " +
 			"its links then carry utm_ parameters (a link followed by ! is left alone). Spend, revenue and conversions come from " +

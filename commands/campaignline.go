@@ -62,3 +62,15 @@ func (r *Router) campaignFor(ctx context.Context, name string) (string, error) {
 	}
 	return c.Name, nil
 }
+
+// takeCampaignLine takes a post's campaign: line out of text and returns
+// the campaign's name, checked to exist and be open ("" when there is no
+// such line).
+func (r *Router) takeCampaignLine(ctx context.Context, text string) (string, string, error) {
+	rest, name, found, err := takeCampaign(text)
+	if err != nil || !found {
+		return rest, "", err
+	}
+	name, err = r.campaignFor(ctx, name)
+	return rest, name, err
+}

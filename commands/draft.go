@@ -28,11 +28,15 @@ func (r *Router) draft(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
+	text, campaign, err := r.takeCampaignLine(ctx, text)
+	if err != nil {
+		return Response{}, err
+	}
 	if text == "" {
 		return Response{}, crier.Errorf(crier.EINVALID, "There is no text to save besides the picture. Type it too, like: /draft Our spring collection drops Friday")
 	}
 	p := &crier.Post{
-		Text: text, Images: images, Status: crier.PostDraft,
+		Text: text, Images: images, Campaign: campaign, Status: crier.PostDraft,
 		AuthorID: req.User.ID, AuthorName: req.User.Name, Origin: req.Channel,
 	}
 	previews, err := r.deps.Publisher.Schedule(ctx, p)

@@ -26,10 +26,11 @@ type Digests interface {
 func (r *Router) kpiDef() Definition {
 	return Definition{
 		Name:  "kpi",
-		Usage: "/kpi [today|yesterday|week|month|<date>] [number|account] · /kpi set <number> <value> [date] [campaign]",
+		Usage: "/kpi [when] [number|account]",
 		Summary: "Show the numbers (followers, engagement, comments, conversions…) for a day, the last week or month; " +
 			"or set one no network gives.",
-		Details: "Numbers you can set: reach, impressions, clicks, conversions, revenue, spend. " +
+		Details: "When is today, yesterday (the default), week, month or a date. /kpi set <number> <value> [date] [campaign] sets a number; " +
+			"numbers you can set: reach, impressions, clicks, conversions, revenue, spend. " +
 			"A date is 2026-12-05, 5 dec, today or yesterday; a campaign is one made with /campaign new. Setting a number again replaces it. " +
 			"/kpi help lists every number.",
 		Examples: []string{"/kpi", "/kpi week", "/kpi yesterday conversions", "/kpi set conversions 42", "/kpi set spend 120.50 EUR yesterday launch"},

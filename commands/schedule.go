@@ -63,6 +63,10 @@ func (r *Router) schedule(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
+	args, campaign, err := r.takeCampaignLine(ctx, args)
+	if err != nil {
+		return Response{}, err
+	}
 	due, phrase, text, err := r.deps.Times.ParseLeading(args, loc, now)
 	if err != nil {
 		return Response{}, err
@@ -71,7 +75,7 @@ func (r *Router) schedule(ctx context.Context, req Request) (Response, error) {
 		return Response{}, crier.Errorf(crier.EINVALID, "There is no text after the time. Type it after the time, like: /schedule %s Launch day is here!", phrase)
 	}
 	p := &crier.Post{
-		Text: text, Images: images, Status: crier.PostScheduled, DueAt: due,
+		Text: text, Images: images, Campaign: campaign, Status: crier.PostScheduled, DueAt: due,
 		AuthorID: req.User.ID, AuthorName: req.User.Name, Origin: req.Channel,
 	}
 	previews, err := r.deps.Publisher.Schedule(ctx, p)

@@ -179,7 +179,7 @@ func (b *Bundle) Open(t testing.TB) {
 	po.Jobs = engine
 	svc, err := publish.New(ctx, po)
 	require.NoError(t, err)
-	deps := commands.Deps{Publisher: svc, Times: timeparse.New(timeparse.Options{}), Clock: clock, Location: b.cfg.location}
+	deps := commands.Deps{Publisher: svc, Times: timeparse.New(timeparse.Options{}), Clock: clock, Location: b.cfg.location, KPIs: db}
 	if b.cfg.timezones {
 		deps.Timezones = db
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/crier-bot/crier/internal/compose"
 	"github.com/crier-bot/crier/internal/crier"
 	"github.com/crier-bot/crier/internal/jobs"
 )
@@ -33,7 +34,11 @@ const retiredKind = "publish_delivery"
 // Options configure a Service.
 type Options struct {
 	// Jobs is the job engine publish registers its queue with (required).
-	Jobs     *jobs.Engine
+	Jobs *jobs.Engine
+	// UTM says how the links of a campaign's posts are tagged for web
+	// analytics (utm_source, utm_medium, utm_campaign); each network gets
+	// its own.
+	UTM      compose.UTM
 	Store    Store
 	Networks []crier.Network
 	// Chat is where results are reported, in the channel (and thread) a
@@ -218,7 +223,7 @@ type Preview struct {
 
 // Check counts text on each target and refuses it, naming the network and the
 // excess, when it is over any limit. Nothing is stored.
-func (s *Service) Check(text string, targets []string) ([]Preview, error) {
+func (s *Service) Check(text, campaign string, targets []string) ([]Preview, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, crier.Errorf(crier.EINVALID, "There is no text to post. Put it after the time, like: /schedule tomorrow 9am Launch day is here!")
 	}
@@ -232,7 +237,9 @@ func (s *Service) Check(text string, targets []string) ([]Preview, error) {
 		if !ok {
 			return nil, crier.Errorf(crier.EINVALID, "There is no network called %q. Known: %s.", t, strings.Join(s.order, ", "))
 		}
-		c := n.Check(text)
+		// Counted as published: with the campaign's tags on its links
+		// (they cost characters on Bluesky).
+		c := n.Check(compose.TagLinks(text, t, campaign, s.opts.UTM))
 		out = append(out, Preview{Target: t, Count: c})
 		over = append(over, c.Overs(t)...)
 	}
@@ -248,7 +255,7 @@ func (s *Service) Schedule(ctx context.Context, p *crier.Post) ([]Preview, error
 	if len(p.Targets) == 0 {
 		p.Targets = s.Targets()
 	}
-	previews, err := s.Check(p.Text, p.Targets)
+	previews, err := s.Check(p.Text, p.Campaign, p.Targets)
 	if err != nil {
 		return previews, err
 	}
@@ -268,7 +275,7 @@ func (s *Service) ScheduleDraft(ctx context.Context, id int64, due time.Time) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	previews, err := s.Check(p.Text, p.Targets)
+	previews, err := s.Check(p.Text, p.Campaign, p.Targets)
 	if err != nil {
 		return p, previews, err
 	}

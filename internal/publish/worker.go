@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/crier-bot/crier/internal/compose"
 	"github.com/crier-bot/crier/internal/crier"
 	"github.com/crier-bot/crier/internal/timeparse"
 )
@@ -114,7 +115,8 @@ func (s *Service) attempt(ctx context.Context, c crier.Claim) (o outcome) {
 
 	pctx, cancel := context.WithTimeout(ctx, s.opts.AttemptTimeout)
 	res, perr := network.Publish(pctx, crier.PublishRequest{
-		IdempotencyKey: dl.IdempotencyKey, PostID: p.ID, Text: p.Text, DueAt: dl.DueAt, StartedAt: dl.StartedAt, Images: p.Images,
+		IdempotencyKey: dl.IdempotencyKey, PostID: p.ID, Text: compose.TagLinks(p.Text, dl.Target, p.Campaign, s.opts.UTM),
+		DueAt: dl.DueAt, StartedAt: dl.StartedAt, Images: p.Images,
 	})
 	cancel()
 	if perr == nil {
