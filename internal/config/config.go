@@ -16,8 +16,8 @@
 // One file per section of bot.yaml: top.go (the top level and the checks
 // across sections), chat.go (chat and chat.shell), slack.go, discord.go,
 // http.go, roles.go, network.go (the networks list and file networks),
-// mastodon.go, bluesky.go, webhook.go, publish.go, inbox.go, digests.go and
-// metrics.go. decode.go, section.go, values.go, secret.go and suggest.go hold
+// mastodon.go, bluesky.go, webhook.go, publish.go, inbox.go, digests.go,
+// metrics.go and utm.go. decode.go, section.go, values.go, secret.go and suggest.go hold
 // what every section is read with.
 //
 // # Adding a section
@@ -68,6 +68,7 @@ type Config struct {
 	Inbox     Inbox
 	Digests   []Digest // bot.yaml digests:, in file order; nil when none
 	Metrics   Metrics  // bot.yaml metrics:
+	UTM       UTM      // bot.yaml utm:
 }
 
 // Chat holds the chat platforms crier listens on. A nil platform is not used.
@@ -224,6 +225,16 @@ type Metrics struct {
 	Currency string        // metrics.currency: ISO 4217 code, three letters upper-cased, for a value typed without one; default ""
 }
 
+// UTM is how links in a campaign's posts are tagged for web analytics, from
+// the utm section: each link gets utm_source, utm_medium and utm_campaign (the
+// campaign's name), unless the post ends it with "!". A value is 1 to 50
+// letters, digits, -, _ and ., which a link holds without encoding.
+type UTM struct {
+	Off    bool   // utm: off (or false), or utm: {off: true}: campaign links are left as they are
+	Source string // utm.source: what utm_source says; "" (default) = each network's name from networks:
+	Medium string // utm.medium: default "social"
+}
+
 // Options tell Parse where the configuration came from.
 type Options struct {
 	Name   string                      // file name used in error messages, e.g. "bot.yaml"
@@ -258,6 +269,7 @@ const (
 	defaultBaseline       = 7 * 24 * time.Hour
 	defaultDigestName     = "daily"
 	defaultCollect        = time.Hour
+	defaultUTMMedium      = "social"
 )
 
 // Parse reads a configuration from r. Errors start with opts.Name (or
@@ -297,6 +309,7 @@ func Parse(r io.Reader, opts Options) (*Config, error) {
 			Crisis: Crisis{Negative: defaultNegative, Window: defaultWindow, Ratio: defaultRatio, Baseline: defaultBaseline},
 		},
 		Metrics: Metrics{Collect: defaultCollect},
+		UTM:     UTM{Medium: defaultUTMMedium},
 	}
 	if err := d.config(root, c); err != nil {
 		return nil, err

@@ -53,6 +53,10 @@ func checkConfig(t *testing.T, got, want *Config) {
 	if w.Metrics == (Metrics{}) {
 		w.Metrics = Metrics{Collect: time.Hour}
 	}
+	// And one that says nothing of utm wants its defaults.
+	if w.UTM == (UTM{}) {
+		w.UTM = UTM{Medium: "social"}
+	}
 	g.Digests, w.Digests = withoutLocations(t, got.Digests), withoutLocations(t, want.Digests)
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("config differs\n got: %+v\nwant: %+v", g, w)
@@ -215,6 +219,7 @@ func TestParseFullFile(t *testing.T) {
 			{Name: "evening", Channel: crier.ChannelRef{Platform: "shell", ID: "ops"}, Hour: 18, Location: mustLoadLocation(t, "America/Sao_Paulo"), Line: 75},
 		},
 		Metrics: Metrics{Collect: 2 * time.Hour, Currency: "USD"},
+		UTM:     UTM{Off: true, Source: "crier", Medium: "organic-social"},
 	})
 }
 
@@ -577,12 +582,12 @@ func TestParseRejects(t *testing.T) {
 		{"a string at the top is rejected", "hello\n", "bot.yaml:1: expected a mapping of settings like timezone: UTC, got a string"},
 
 		// Keys.
-		{"an unknown top-level key is rejected", "timezone: UTC\ndate_order: dmy\ndatabse: x.db\n" + network, "bot.yaml:3: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox, digests, metrics); did you mean database?"},
+		{"an unknown top-level key is rejected", "timezone: UTC\ndate_order: dmy\ndatabse: x.db\n" + network, "bot.yaml:3: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox, digests, metrics, utm); did you mean database?"},
 		{"an unknown chat platform is rejected", network + "chat:\n  telegram: {}\n", "bot.yaml:4: chat.telegram: unknown key (known: shell, slack, discord)"},
 		{"an unknown shell key is rejected", network + "chat:\n  shell:\n    usr: ana\n", "bot.yaml:5: chat.shell.usr: unknown key (known: user, channel); did you mean user?"},
 		{"an unknown network key is rejected", "networks:\n  - name: a\n    kind: file\n    outbx: o.jsonl\n", "bot.yaml:4: networks[0].outbx: unknown key (known: name, kind, outbox, inbox, channel, limit, crosspost, server, access_token, visibility, language, pds, handle, app_password, appview, url, secret, deduplicates, rate); did you mean outbox?"},
 		{"an unknown publish key is rejected", network + "publish: {retries: 3}\n", "bot.yaml:3: publish.retries: unknown key (known: max_attempts, attempt_timeout)"},
-		{"an odd key is quoted", network + "\"time zone\": UTC\n", `bot.yaml:3: "time zone": unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox, digests, metrics); did you mean timezone?`},
+		{"an odd key is quoted", network + "\"time zone\": UTC\n", `bot.yaml:3: "time zone": unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox, digests, metrics, utm); did you mean timezone?`},
 		{"a list as a key is rejected", network + "? [a]\n: 1\n", "bot.yaml:3: expected a key name, got a list"},
 		{"a merge key is rejected", "<<: {timezone: UTC}\n" + network, `bot.yaml:1: "<<": merge keys are not supported; write the settings out`},
 		{"a merge key inside a network is rejected", "networks:\n  - name: a\n    <<: {kind: file}\n", `bot.yaml:3: networks[0]."<<": merge keys are not supported; write the settings out`},
@@ -900,6 +905,8 @@ func TestParseNeverShowsSecrets(t *testing.T) {
 		{"in a digest weekday", "digests: [{channel: shell:kpis, time: 9am, weekly: '${SECRET}'}]\n"},
 		{"in a digest name", "digests: [{name: '${SECRET}', channel: shell:kpis, time: 9am}]\n"},
 		{"in metrics.collect", "metrics: {collect: '${SECRET}'}\n"},
+		{"in utm.source", "utm: {source: '${SECRET}!'}\n"},
+		{"in a long utm.medium", "utm: {medium: '${SECRET}${SECRET}${SECRET}${SECRET}${SECRET}'}\n"},
 	}
 	vars := map[string]string{
 		"SECRET": secret, "SECRET_NAME": "a", "SECRET_SHORT": "hunter2",
@@ -980,7 +987,7 @@ func TestParseWithoutName(t *testing.T) {
 		t.Errorf("got Path %q, Dir %q, Database %q, Outbox %q; want relative paths and no name", c.Path, c.Dir, c.Database, c.Networks[0].Outbox)
 	}
 	_, err = Parse(strings.NewReader("databse: x\n"), Options{})
-	if want := "config:1: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox, digests, metrics); did you mean database?"; err == nil || err.Error() != want {
+	if want := "config:1: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox, digests, metrics, utm); did you mean database?"; err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %s", err, want)
 	}
 }
@@ -1223,6 +1230,9 @@ func FuzzParse(f *testing.F) {
 		"chat: {shell: {}}\nnetworks: [{name: a, kind: file, outbox: o}]\ndigests: [{channel: 'slack:${SECRET}', time: '25:00', weekly: funday, accounts: [b], metrics: [folowers]}]\n",
 		"networks: [{name: a, kind: file, outbox: o}]\nhttp: {listen: ':0', api_token: '${SECRET}${SECRET}'}\nmetrics: {collect: off, currency: eur}\n",
 		"networks: [{name: a, kind: file, outbox: o}]\nhttp: {api_token: '${SECRET}'}\nmetrics: {collect: 5m, currency: €}\n",
+		"networks: [{name: a, kind: file, outbox: o}]\nutm: {off: false, source: crier, medium: organic-social}\n",
+		"networks: [{name: a, kind: file, outbox: o}]\nutm: off\n",
+		"networks: [{name: a, kind: file, outbox: o}]\nutm: {source: '${SECRET} x', medium: ação, sorce: x}\n",
 	} {
 		f.Add(s)
 	}

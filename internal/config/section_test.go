@@ -40,6 +40,7 @@ func TestEveryListedKeyIsRead(t *testing.T) {
 		{"inbox.crisis", keysOf(crisisFields()), func(k string) string { return network + "inbox: {crisis: {" + k + ": " + bad + "}}\n" }},
 		{"digests[0]", keysOf(digestFields()), func(k string) string { return network + "digests: [{" + k + ": " + bad + "}]\n" }},
 		{"metrics", keysOf(metricsFields()), func(k string) string { return network + "metrics: {" + k + ": " + bad + "}\n" }},
+		{"utm", keysOf(utmFields()), func(k string) string { return network + "utm: {" + k + ": " + bad + "}\n" }},
 	}
 	// A value each kind's required keys accept, so that the key under test
 	// is reached whatever its place in the table.

@@ -26,6 +26,7 @@ func topFields() []field[*Config] {
 		{key: "inbox", decode: (*decoder).inbox, null: true},
 		{key: "digests", decode: (*decoder).digests},
 		{key: "metrics", decode: (*decoder).metrics},
+		{key: "utm", decode: (*decoder).utm},
 	}
 }
 
