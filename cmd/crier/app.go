@@ -18,6 +18,7 @@ import (
 	"github.com/crier-bot/crier/adapters/sqlite"
 	"github.com/crier-bot/crier/adapters/webhook"
 	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/compose"
 	"github.com/crier-bot/crier/internal/config"
 	"github.com/crier-bot/crier/internal/crier"
 	"github.com/crier-bot/crier/internal/digest"
@@ -78,6 +79,7 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 	a.pub, err = publish.New(ctx, publish.Options{
 		Jobs: engine, Store: a.db, Networks: a.networks, Chat: ch.chat, Clock: clock, Logger: log,
 		MaxAttempts: cfg.Publish.MaxAttempts, AttemptTimeout: cfg.Publish.AttemptTimeout,
+		UTM: compose.UTM{Off: cfg.UTM.Off, Source: cfg.UTM.Source, Medium: cfg.UTM.Medium},
 		// A post's channel does not record its Discord guild, so the
 		// guild and channel zones of chat.discord.guilds cannot apply:
 		// notices use the top-level timezone (loaded once, not per notice).
