@@ -90,6 +90,7 @@ type Deps struct {
 	Inbox     Inbox          // the comment relay; nil when bot.yaml has no inbox
 	KPIs      crier.KPIStore // the numbers; nil when crier keeps none
 	Digests   Digests        // the daily digest; nil when bot.yaml has none
+	Currency  string         // bot.yaml metrics.currency: for amounts typed without one; "" for none
 }
 
 // TimezoneStore keeps the timezone each person set with /timezone, per

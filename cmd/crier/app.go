@@ -114,7 +114,7 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 		digests = a.digest
 	}
 	a.router = commands.New(commands.Deps{
-		Publisher: a.pub, Inbox: inbox, KPIs: a.db, Digests: digests,
+		Publisher: a.pub, Inbox: inbox, KPIs: a.db, Digests: digests, Currency: cfg.Metrics.Currency,
 		Times: timeparse.New(timeparse.Options{
 			Languages: cfg.Languages, DateOrder: timeparse.DateOrder(cfg.DateOrder),
 		}),
