@@ -16,7 +16,8 @@ import (
 )
 
 // runImport stores the numbers of a CSV file (date, metric, value, account,
-// campaign, and currency if wanted): all of them, or, when a row is bad,
+// campaign, and currency if wanted; an amount without one takes its
+// campaign's, else bot.yaml's metrics.currency): all of them, or, when a row is bad,
 // none (every bad row is listed on stderr by its line); -skip-bad-rows
 // stores the good rows and lists the bad ones. "-" reads standard input.
 func (m *Main) runImport(ctx context.Context, args []string) error {
@@ -80,7 +81,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	for i, r := range rows {
 		vs[i] = r.Value
 	}
-	checked, err := digest.Check(ctx, db, vs)
+	checked, err := digest.Check(ctx, db, vs, cfg.Metrics.Currency)
 	if err != nil {
 		return fmt.Errorf("import %s: %w", name, err)
 	}

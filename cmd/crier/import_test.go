@@ -18,7 +18,13 @@ import (
 // (budget in EUR); it returns the config's path and the database's.
 func importSetup(t *testing.T) (cfgPath, dbPath string) {
 	t.Helper()
-	cfgPath = writeConfig(t, testConfig)
+	return importSetupWith(t, testConfig)
+}
+
+// importSetupWith is importSetup with the bot.yaml body.
+func importSetupWith(t *testing.T, body string) (cfgPath, dbPath string) {
+	t.Helper()
+	cfgPath = writeConfig(t, body)
 	cfg, err := config.Load(cfgPath)
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -154,4 +160,30 @@ func TestImportSaysWhatIsMissing(t *testing.T) {
 	require.Contains(t, errOut, "There is no database at ")
 	_, err := os.Stat(filepath.Join(filepath.Dir(other), "data", "crier.db"))
 	require.ErrorIs(t, err, os.ErrNotExist)
+}
+
+func TestImportGivesAmountsTheDefaultCurrencyAndKeepsACampaignInOne(t *testing.T) {
+	t.Parallel()
+	cfg, dbPath := importSetupWith(t, testConfig+"metrics:\n  currency: USD\n")
+	db, err := sqlite.Open(context.Background(), dbPath, crier.NewManualClock(now))
+	require.NoError(t, err)
+	require.NoError(t, db.AddCampaign(context.Background(), &crier.Campaign{Name: "fair", CreatedBy: "ana"})) // no budget: no currency
+	require.NoError(t, db.Close())
+
+	csv := writeCSV(t, "date,metric,value,account,campaign,currency\n"+
+		"2026-11-20,spend,10,,,\n"+ // the default
+		"2026-11-20,revenue,20,,launch,\n"+ // the campaign's
+		"2026-11-20,spend,30,,fair,\n"+ // the default, and from now on fair's
+		"2026-11-21,revenue,40,,fair,GBP\n"+
+		"2026-11-21,spend,50,,,XYZ\n")
+	code, out, errOut := runImportCmd(t, "", "-config", cfg, "-skip-bad-rows", csv)
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, "line 5: Campaign fair counts money in USD so far, not GBP; convert the revenue to USD first.\n"+
+		"line 6: XYZ is not a currency code; write one like EUR or USD.\n", errOut)
+	require.Equal(t, "Imported 3 numbers for 2026-11-20; skipped 2 bad rows (listed above).\n", out)
+	require.Equal(t, []crier.Value{
+		{Day: "2026-11-20", Metric: "revenue", Campaign: "launch", Value: 20, Currency: "EUR", Source: crier.SourceImport, SetBy: "import"},
+		{Day: "2026-11-20", Metric: "spend", Value: 10, Currency: "USD", Source: crier.SourceImport, SetBy: "import"},
+		{Day: "2026-11-20", Metric: "spend", Campaign: "fair", Value: 30, Currency: "USD", Source: crier.SourceImport, SetBy: "import"},
+	}, storedValues(t, dbPath))
 }

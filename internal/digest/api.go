@@ -20,7 +20,7 @@ import (
 
 // IngestStore is what the API handler needs of the KPI store.
 type IngestStore interface {
-	CampaignFinder
+	CheckStore
 	// SetValues stores values, all or none.
 	SetValues(ctx context.Context, vs []crier.Value) error
 }
@@ -59,8 +59,9 @@ type apiItemError struct {
 //
 // date is a day like 2026-12-05 (in loc), today or earlier; metric one of
 // the numbers the team sets (FindTeamMetric); value a JSON number, 0 or
-// more, whole for counts; account, campaign and currency may be left out.
-// A money value without a currency takes its campaign's. The values are
+// more, whole for counts; account, campaign and currency (an ISO 4217
+// code) may be left out. A money value without a currency takes its
+// campaign's; see Check. The values are
 // stored all together or not at all. The answers, each a JSON object:
 //
 //	200 {"stored": n}
@@ -127,7 +128,7 @@ func APIHandler(store IngestStore, token string, loc *time.Location, clock crier
 		// Every bad value is listed: the store is asked about those that
 		// read well.
 		good, idx := keepGood(vs, bad)
-		checked, err := Check(r.Context(), store, good)
+		checked, err := Check(r.Context(), store, good, "")
 		if err != nil {
 			log.Error("metrics not stored", slog.Any("error", err))
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "crier could not check the values; its log says why. Try again."})

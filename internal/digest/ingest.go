@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/text/currency"
+
 	"github.com/crier-bot/crier/internal/crier"
 )
 
@@ -48,18 +50,68 @@ type CSVRow struct {
 	Value crier.Value
 }
 
+// CheckStore is what Check needs of the KPI store; crier.KPIStore is one.
+type CheckStore interface {
+	CampaignFinder
+	// Values returns the values of the days from first to last.
+	Values(ctx context.Context, first, last string) ([]crier.Value, error)
+}
+
+// ParseCurrency reads an ISO 4217 currency code in any case ("eur"), and
+// returns it in upper case; ok is false for anything else ("XYZ", "euro").
+func ParseCurrency(s string) (code string, ok bool) {
+	s = strings.TrimSpace(s)
+	if len(s) != 3 {
+		return "", false
+	}
+	u, err := currency.ParseISO(s)
+	if err != nil {
+		return "", false
+	}
+	return u.String(), true
+}
+
+// CampaignCurrency is the currency campaign c counts money in: its own
+// (given with its budget), else that of its earliest amount fed in so
+// far; "" when it has neither.
+//
+// The amounts so far are found among every value in the store, which is
+// fine for the numbers a team types in or imports; a store method that
+// asks for one campaign's would be the next step.
+func CampaignCurrency(ctx context.Context, store CheckStore, c *crier.Campaign) (string, error) {
+	if c.Currency != "" {
+		return c.Currency, nil
+	}
+	vs, err := store.Values(ctx, "0000-01-01", "9999-12-31")
+	if err != nil {
+		return "", fmt.Errorf("campaign %s currency: %w", c.Name, err)
+	}
+	for _, v := range vs { // by day
+		if v.Currency != "" && strings.EqualFold(v.Campaign, c.Name) {
+			return strings.ToUpper(v.Currency), nil
+		}
+	}
+	return "", nil
+}
+
 // Check checks values against the store before they are stored: a campaign
-// named must exist, and a money value's currency must be its campaign's (a
-// value without a currency takes the campaign's, in vs). Counts and amounts
-// must not be negative. Each RowError's Index is the value's position in vs,
-// in vs order. err is for the store failing (the log's business), not for a
-// bad value.
-func Check(ctx context.Context, store CampaignFinder, vs []crier.Value) ([]RowError, error) {
+// named must exist, and a money value's currency must be a currency code
+// and its campaign's. A money value without a currency takes its
+// campaign's, else def (bot.yaml's metrics.currency; "" for none), in vs.
+// A campaign without a currency (no budget) counts money in the currency
+// of its first amount: the store's so far, else the first of vs. Counts and
+// amounts must not be negative. Each RowError's Index is the value's
+// position in vs, in vs order. err is for the store failing (the log's
+// business), not for a bad value.
+func Check(ctx context.Context, store CheckStore, vs []crier.Value, def string) ([]RowError, error) {
 	var bad []RowError
 	campaigns := map[string]*crier.Campaign{} // nil: there is none
+	counts := map[string]string{}             // a campaign's currency so far, once looked up
 	for i := range vs {
 		v := &vs[i]
+		failed, badCode := false, false
 		fail := func(format string, args ...any) {
+			failed = true
 			bad = append(bad, RowError{Index: i, Message: fmt.Sprintf(format, args...)})
 		}
 		m, err := FindTeamMetric(v.Metric)
@@ -70,10 +122,20 @@ func Check(ctx context.Context, store CampaignFinder, vs []crier.Value) ([]RowEr
 		if v.Value < 0 {
 			fail("%s cannot be negative (%v); write 0 or more.", m.Name, v.Value)
 		}
-		if v.Currency != "" && !m.Money {
-			fail("%s is a count, not money: leave its currency empty (not %s).", m.Name, v.Currency)
+		if v.Currency != "" {
+			if !m.Money {
+				fail("%s is a count, not money: leave its currency empty (not %s).", m.Name, v.Currency)
+			} else if code, ok := ParseCurrency(v.Currency); !ok {
+				fail("%s", notACurrency(v.Currency))
+				badCode = true
+			} else {
+				v.Currency = code
+			}
 		}
 		if v.Campaign == "" {
+			if m.Money && v.Currency == "" {
+				v.Currency = def
+			}
 			continue
 		}
 		name := strings.ToLower(v.Campaign)
@@ -92,17 +154,37 @@ func Check(ctx context.Context, store CampaignFinder, vs []crier.Value) ([]RowEr
 			fail("There is no campaign named %s; create it first with /campaign new %s, or check the spelling (/campaign list shows them).", name, name)
 			continue
 		}
-		if !m.Money || c.Currency == "" {
+		if !m.Money || badCode {
 			continue
 		}
+		cur, known := counts[name]
+		if !known {
+			if cur, err = CampaignCurrency(ctx, store, c); err != nil {
+				return nil, fmt.Errorf("check values: %w", err)
+			}
+			counts[name] = cur
+		}
 		switch {
+		case v.Currency == "" && cur != "":
+			v.Currency = cur
 		case v.Currency == "":
-			v.Currency = c.Currency
-		case !strings.EqualFold(v.Currency, c.Currency):
-			fail("Campaign %s counts money in %s, not %s; convert the %s to %s first.", c.Name, c.Currency, strings.ToUpper(v.Currency), m.Name, c.Currency)
+			v.Currency = def
+		case cur == "" || v.Currency == cur:
+		case c.Currency != "":
+			fail("Campaign %s counts money in %s, not %s; convert the %s to %s first.", c.Name, cur, v.Currency, m.Name, cur)
+		default:
+			fail("Campaign %s counts money in %s so far, not %s; convert the %s to %s first.", c.Name, cur, v.Currency, m.Name, cur)
+		}
+		if cur == "" && !failed {
+			counts[name] = v.Currency // its first amount decides
 		}
 	}
 	return bad, nil
+}
+
+// notACurrency says a three-letter word is no ISO 4217 code.
+func notACurrency(s string) string {
+	return fmt.Sprintf("%s is not a currency code; write one like EUR or USD.", strings.ToUpper(strings.TrimSpace(s)))
 }
 
 // valueKey is what makes two values the same number: a later one would
@@ -287,6 +369,10 @@ func readCSVValue(field func(string) string, currency string, decimalComma bool,
 			problems = append(problems, "the value is empty; write a number like 42.")
 		} else if v.Value, v.Currency, err = ParseValue(m, s); err != nil {
 			problems = append(problems, crier.ErrorMessage(err))
+		} else if v.Currency != "" {
+			if !isCurrency(v.Currency) {
+				problems = append(problems, notACurrency(v.Currency))
+			}
 		}
 		if currency != "" {
 			c, msg := readCurrency(m, currency, v.Currency)
@@ -314,10 +400,17 @@ func readCurrency(m Metric, s, inValue string) (string, string) {
 		return "", fmt.Sprintf("%s is a count, not money: leave its currency empty (not %s).", m.Name, c)
 	case len(c) != 3 || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "":
 		return "", fmt.Sprintf("%q is not a currency; write its three-letter code, like EUR or USD.", s)
+	case !isCurrency(c):
+		return "", notACurrency(c)
 	case inValue != "" && inValue != c:
 		return "", fmt.Sprintf("the value says %s and the currency says %s; write one currency.", inValue, c)
 	}
 	return c, ""
+}
+
+func isCurrency(s string) bool {
+	_, ok := ParseCurrency(s)
+	return ok
 }
 
 // csvProblem says in plain words what encoding/csv could not read.

@@ -186,9 +186,13 @@ func TestCSVQuotesThatDoNotCloseAreReportedByLine(t *testing.T) {
 	require.Equal(t, 4, rows[1].Line)
 }
 
-// fakeCampaigns is a CampaignFinder that answers like the SQLite store:
-// ENOTFOUND for a name it does not have.
+// fakeCampaigns is a CheckStore that answers like the SQLite store:
+// ENOTFOUND for a name it does not have, and no values.
 type fakeCampaigns map[string]crier.Campaign
+
+func (f fakeCampaigns) Values(context.Context, string, string) ([]crier.Value, error) {
+	return nil, nil
+}
 
 func (f fakeCampaigns) Campaign(_ context.Context, name string) (*crier.Campaign, error) {
 	c, ok := f[strings.ToLower(name)]
@@ -201,7 +205,7 @@ func (f fakeCampaigns) Campaign(_ context.Context, name string) (*crier.Campaign
 func TestCheckAgainstTheCampaigns(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	stores := map[string]digest.CampaignFinder{
+	stores := map[string]digest.CheckStore{
 		"sqlite": openKPIStore(t, crier.NewManualClock(ingestNow)),
 		"fake":   fakeCampaigns{"launch": {Name: "launch", Currency: "EUR", HasBudget: true, Budget: 500}, "organic": {Name: "organic"}},
 	}
@@ -217,7 +221,7 @@ func TestCheckAgainstTheCampaigns(t *testing.T) {
 				{Day: "2026-12-05", Metric: "clicks", Value: 3, Currency: "EUR"},
 				{Day: "2026-12-05", Metric: "conversions", Campaign: "lanch", Value: 5},
 			}
-			bad, err := digest.Check(ctx, store, vs)
+			bad, err := digest.Check(ctx, store, vs, "")
 			require.NoError(t, err)
 			require.Equal(t, []digest.RowError{
 				{Index: 1, Message: "Campaign launch counts money in EUR, not USD; convert the revenue to EUR first."},
@@ -239,10 +243,96 @@ func (failingCampaigns) Campaign(context.Context, string) (*crier.Campaign, erro
 	return nil, context.DeadlineExceeded
 }
 
+func (failingCampaigns) Values(context.Context, string, string) ([]crier.Value, error) {
+	return nil, context.DeadlineExceeded
+}
+
 func TestCheckSaysWhenTheStoreFails(t *testing.T) {
 	t.Parallel()
-	_, err := digest.Check(context.Background(), failingCampaigns{}, []crier.Value{{Day: "2026-12-05", Metric: "clicks", Campaign: "launch", Value: 1}})
+	_, err := digest.Check(context.Background(), failingCampaigns{}, []crier.Value{{Day: "2026-12-05", Metric: "clicks", Campaign: "launch", Value: 1}}, "")
 	require.ErrorIs(t, err, context.DeadlineExceeded)
+	// A campaign without a currency: its amounts so far are read.
+	store := readFails{fakeCampaigns{"organic": {Name: "organic"}}}
+	_, err = digest.Check(context.Background(), store, []crier.Value{{Day: "2026-12-05", Metric: "spend", Campaign: "organic", Value: 1}}, "")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+// readFails finds campaigns but cannot read values.
+type readFails struct{ fakeCampaigns }
+
+func (readFails) Values(context.Context, string, string) ([]crier.Value, error) {
+	return nil, context.DeadlineExceeded
+}
+
+func TestCheckGivesAmountsWithoutACurrencyTheCampaignsElseTheDefault(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openKPIStore(t, crier.NewManualClock(ingestNow))
+	vs := []crier.Value{
+		{Day: "2026-12-05", Metric: "spend", Value: 10},                        // no campaign: the default
+		{Day: "2026-12-05", Metric: "revenue", Campaign: "launch", Value: 20},  // the campaign's
+		{Day: "2026-12-05", Metric: "spend", Campaign: "organic", Value: 30},   // a campaign without one: the default
+		{Day: "2026-12-05", Metric: "clicks", Value: 40},                       // a count has none
+		{Day: "2026-12-05", Metric: "revenue", Value: 50, Currency: "GBP"},     // typed
+		{Day: "2026-12-04", Metric: "revenue", Campaign: "organic", Value: 60}, // organic's so far: USD
+	}
+	bad, err := digest.Check(ctx, db, vs, "USD")
+	require.NoError(t, err)
+	require.Empty(t, bad)
+	var got []string
+	for _, v := range vs {
+		got = append(got, v.Currency)
+	}
+	require.Equal(t, []string{"USD", "EUR", "USD", "", "GBP", "USD"}, got)
+
+	// Without a default, an amount without a currency stays without one.
+	vs = []crier.Value{{Day: "2026-12-05", Metric: "spend", Value: 10}}
+	bad, err = digest.Check(ctx, db, vs, "")
+	require.NoError(t, err)
+	require.Empty(t, bad)
+	require.Empty(t, vs[0].Currency)
+}
+
+func TestCheckKeepsOneCurrencyInACampaignWithoutOne(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openKPIStore(t, crier.NewManualClock(ingestNow))
+	require.NoError(t, db.AddCampaign(ctx, &crier.Campaign{Name: "fair", CreatedBy: "ana"}))
+	require.NoError(t, db.SetValues(ctx, []crier.Value{
+		{Day: "2026-12-01", Metric: "conversions", Campaign: "organic", Value: 3, Source: crier.SourceChat},
+		{Day: "2026-12-02", Metric: "spend", Campaign: "organic", Value: 5, Currency: "GBP", Source: crier.SourceChat},
+		{Day: "2026-12-02", Metric: "spend", Campaign: "launch", Value: 5, Currency: "EUR", Source: crier.SourceChat},
+	}))
+	vs := []crier.Value{
+		{Day: "2026-12-05", Metric: "revenue", Campaign: "organic", Value: 10, Currency: "USD"}, // GBP so far
+		{Day: "2026-12-05", Metric: "spend", Campaign: "organic", Value: 10},                    // takes GBP, not the default
+		{Day: "2026-12-05", Metric: "spend", Campaign: "fair", Value: 10, Currency: "JPY"},      // fair's first amount
+		{Day: "2026-12-05", Metric: "revenue", Campaign: "fair", Value: 10, Currency: "chf"},    // not the first's
+		{Day: "2026-12-04", Metric: "revenue", Campaign: "fair", Value: 10},                     // takes JPY
+	}
+	bad, err := digest.Check(ctx, db, vs, "EUR")
+	require.NoError(t, err)
+	require.Equal(t, []digest.RowError{
+		{Index: 0, Message: "Campaign organic counts money in GBP so far, not USD; convert the revenue to GBP first."},
+		{Index: 3, Message: "Campaign fair counts money in JPY so far, not CHF; convert the revenue to JPY first."},
+	}, bad)
+	require.Equal(t, "GBP", vs[1].Currency)
+	require.Equal(t, "JPY", vs[4].Currency)
+}
+
+func TestCSVCurrencyCodesMustBeISO(t *testing.T) {
+	t.Parallel()
+	rows, bad, err := readCSV(t, "date,metric,value,account,campaign,currency\n"+
+		"2026-12-05,spend,7,,,XYZ\n"+
+		"2026-12-05,revenue,7 ABC,,,\n"+
+		"2026-12-04,spend,7,,,chf\n")
+	require.NoError(t, err)
+	require.Equal(t, []string{
+		"line 2: XYZ is not a currency code; write one like EUR or USD.",
+		"line 3: ABC is not a currency code; write one like EUR or USD.",
+	}, lines(bad))
+	require.Len(t, rows, 1)
+	require.Equal(t, "CHF", rows[0].Value.Currency)
 }
 
 func TestCSVWithSemicolonsReadsDotsAsThousands(t *testing.T) {
