@@ -272,10 +272,23 @@ func (r *Router) digestNow(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	at := time.Date(0, 1, 1, sp.Hour, sp.Minute, 0, 0, time.UTC).Format("15:04")
-	also := fmt.Sprintf("the one at %s still comes", at)
-	if sp.NowReplaces {
-		also = fmt.Sprintf("it replaces the one at %s", at)
+	// Whether today's scheduled one is still to come depends on the time
+	// in the digest's zone.
+	loc := sp.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	now := r.deps.Clock.Now().In(loc)
+	due := time.Date(now.Year(), now.Month(), now.Day(), sp.Hour, sp.Minute, 0, 0, loc)
+	at := fmt.Sprintf("%02d:%02d %s", sp.Hour, sp.Minute, loc)
+	var also string
+	switch {
+	case sp.NowReplaces:
+		also = "it takes the place of today's at " + at
+	case now.Before(due):
+		also = fmt.Sprintf("the one at %s still comes", at)
+	default:
+		also = "the next scheduled one is tomorrow at " + at
 	}
 	return Response{Text: fmt.Sprintf("✓ Posting the digest in #%s now; %s.", sp.Channel.ID, also)}, nil
 }

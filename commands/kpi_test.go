@@ -16,11 +16,15 @@ import (
 
 // fakeDigests is the digest service as /kpi and /digest see it.
 type fakeDigests struct {
-	now []string
+	now  []string
+	spec digest.Spec // what Now answers; the zero Spec means the default daily one
 }
 
 func (f *fakeDigests) Now(_ context.Context, name string) (digest.Spec, error) {
 	f.now = append(f.now, name)
+	if f.spec.Name != "" {
+		return f.spec, nil
+	}
 	return digest.Spec{Name: "daily", Channel: crier.ChannelRef{Platform: "shell", ID: "kpis"}, Hour: 9}, nil
 }
 func (f *fakeDigests) Spec(string) (digest.Spec, bool) { return digest.Spec{}, false }
@@ -31,12 +35,33 @@ func (f *fakeDigests) Status() map[string]digest.Status {
 
 func kpiRouter(t *testing.T) (*commands.Router, *sqlite.DB, *fakeDigests) {
 	t.Helper()
+	b := kpiSetup(t, "")
+	return b.router, b.db, b.digests
+}
+
+type kpiBundle struct {
+	router  *commands.Router
+	db      *sqlite.DB
+	digests *fakeDigests
+	clock   *crier.ManualClock
+}
+
+// kpiSetup is kpiRouter with bot.yaml's metrics.currency set to currency,
+// at Sun 2026-12-06 10:00 UTC.
+func kpiSetup(t *testing.T, currency string) kpiBundle {
+	t.Helper()
 	clock := crier.NewManualClock(time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC))
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "crier.db"), clock)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	d := &fakeDigests{}
-	return commands.New(commands.Deps{KPIs: db, Digests: d, Clock: clock}), db, d
+	r := commands.New(commands.Deps{KPIs: db, Digests: d, Clock: clock, Currency: currency})
+	return kpiBundle{router: r, db: db, digests: d, clock: clock}
+}
+
+func (b kpiBundle) say(text string) string {
+	ana := crier.User{ID: "U1", Name: "ana", Roles: []crier.Role{crier.RoleScheduler}}
+	return b.router.Handle(context.Background(), commands.Request{Platform: "shell", User: ana, Channel: crier.ChannelRef{Platform: "shell", ID: "general"}, Command: "kpi", Text: text}).Text
 }
 
 func TestKPISetStoresANumberAndKPIShowsIt(t *testing.T) {
@@ -111,8 +136,47 @@ func TestDigestNowPostsEarly(t *testing.T) {
 	r, _, d := kpiRouter(t)
 	ana := crier.User{ID: "U1", Name: "ana", Roles: []crier.Role{crier.RoleScheduler}}
 	resp := r.Handle(context.Background(), commands.Request{Platform: "shell", User: ana, Command: "digest", Text: "now"})
-	require.Equal(t, "✓ Posting the digest in #kpis now; the one at 09:00 still comes.", resp.Text)
+	require.Equal(t, "✓ Posting the digest in #kpis now; the next scheduled one is tomorrow at 09:00 UTC.", resp.Text,
+		"at 10:00 today's 09:00 is past")
 	require.Equal(t, []string{""}, d.now)
 	resp = r.Handle(context.Background(), commands.Request{Platform: "shell", User: ana, Command: "digest", Text: "later"})
 	require.Equal(t, "✗ Type /digest now to post today's digest early.", resp.Text)
+}
+
+func TestDigestNowSaysWhenTheScheduledOneComesInTheDigestsZone(t *testing.T) {
+	t.Parallel()
+	lisbon, err := time.LoadLocation("Europe/Lisbon")
+	require.NoError(t, err)
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	require.NoError(t, err)
+	ana := crier.User{ID: "U1", Name: "ana", Roles: []crier.Role{crier.RoleScheduler}}
+	ch := crier.ChannelRef{Platform: "shell", ID: "kpis"}
+	for _, tc := range []struct {
+		name string
+		now  time.Time // UTC
+		spec digest.Spec
+		want string
+	}{
+		{"before today's time it still comes", time.Date(2026, 12, 6, 8, 30, 0, 0, time.UTC),
+			digest.Spec{Name: "daily", Channel: ch, Hour: 9, Location: lisbon},
+			"✓ Posting the digest in #kpis now; the one at 09:00 Europe/Lisbon still comes."},
+		{"after today's time the next is tomorrow", time.Date(2026, 12, 6, 9, 15, 0, 0, time.UTC),
+			digest.Spec{Name: "daily", Channel: ch, Hour: 9, Location: lisbon},
+			"✓ Posting the digest in #kpis now; the next scheduled one is tomorrow at 09:00 Europe/Lisbon."},
+		{"the digest's zone decides, not UTC", time.Date(2026, 12, 6, 8, 30, 0, 0, time.UTC), // 17:30 in Tokyo
+			digest.Spec{Name: "daily", Channel: ch, Hour: 9, Minute: 5, Location: tokyo},
+			"✓ Posting the digest in #kpis now; the next scheduled one is tomorrow at 09:05 Asia/Tokyo."},
+		{"now_replaces takes today's place", time.Date(2026, 12, 6, 8, 30, 0, 0, time.UTC),
+			digest.Spec{Name: "daily", Channel: ch, Hour: 9, Location: lisbon, NowReplaces: true},
+			"✓ Posting the digest in #kpis now; it takes the place of today's at 09:00 Europe/Lisbon."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := kpiSetup(t, "")
+			b.clock.Set(tc.now)
+			b.digests.spec = tc.spec
+			resp := b.router.Handle(context.Background(), commands.Request{Platform: "shell", User: ana, Command: "digest", Text: "now"})
+			require.Equal(t, tc.want, resp.Text)
+		})
+	}
 }
