@@ -29,8 +29,9 @@ func (r *Router) kpiDef() Definition {
 		Usage: "/kpi [when] [number|account]",
 		Summary: "Show the numbers (followers, engagement, comments, conversions…) for a day, the last week or month; " +
 			"or set one no network gives.",
-		Details: "When is today, yesterday (the default), week, month or a date. /kpi set <number> <value> [date] [campaign] sets a number; " +
+		Details: "When is today, yesterday (the default), week, month or a date. /kpi set <number> <value> [currency] [date] [campaign] sets a number; " +
 			"numbers you can set: reach, impressions, clicks, conversions, revenue, spend. " +
+			"An amount without a currency code (EUR, USD…) is in its campaign's currency, else the one bot.yaml's metrics: sets. " +
 			"A date is 2026-12-05, 5 dec, today or yesterday; a campaign is one made with /campaign new. Setting a number again replaces it. " +
 			"/kpi help lists every number.",
 		Examples: []string{"/kpi", "/kpi week", "/kpi yesterday conversions", "/kpi set conversions 42", "/kpi set spend 120.50 EUR yesterday launch"},
@@ -195,12 +196,33 @@ func (r *Router) kpiSet(ctx context.Context, req Request, words []string) (Respo
 	rest := words[2:]
 	valueText := words[1]
 	if len(rest) > 0 && len(rest[0]) == 3 && isLetters(rest[0]) && !looksLikeDay(strings.ToLower(rest[0])) {
-		valueText += " " + rest[0] // "120.50 EUR"
-		rest = rest[1:]
+		// "120.50 EUR": a currency code after the value, unless it is a
+		// campaign's name (a campaign called bbq).
+		campaign, err := r.isCampaign(ctx, rest[0])
+		if err != nil {
+			return Response{}, err
+		}
+		if !campaign {
+			_, ok := digest.ParseCurrency(rest[0])
+			switch {
+			case m.Money && !ok:
+				return Response{}, notACurrency(rest[0])
+			case ok: // after a count, ParseTypedValue says to leave it out
+				valueText += " " + rest[0]
+				rest = rest[1:]
+			}
+		}
 	}
 	value, currency, err := digest.ParseTypedValue(m, valueText)
 	if err != nil {
 		return Response{}, err
+	}
+	if currency != "" { // "120.50EUR"
+		code, ok := digest.ParseCurrency(currency)
+		if !ok {
+			return Response{}, notACurrency(currency)
+		}
+		currency = code
 	}
 	loc := r.location(req.User)
 	now := r.deps.Clock.Now()
@@ -227,21 +249,34 @@ func (r *Router) kpiSet(ctx context.Context, req Request, words []string) (Respo
 			return Response{}, err
 		}
 		v.Campaign = c.Name
-		if m.Money && c.Currency != "" {
-			if v.Currency == "" {
-				v.Currency = c.Currency
-			} else if v.Currency != c.Currency {
-				return Response{}, crier.Errorf(crier.EINVALID, "Campaign %s counts money in %s, not %s; type the amount in %s.", c.Name, c.Currency, v.Currency, c.Currency)
+		if m.Money {
+			// A campaign without a currency (no budget) counts money in
+			// that of its first amount.
+			cur, err := digest.CampaignCurrency(ctx, r.deps.KPIs, c)
+			if err != nil {
+				return Response{}, err
+			}
+			switch {
+			case v.Currency == "":
+				v.Currency = cur
+			case cur == "" || v.Currency == cur:
+			case c.Currency != "":
+				return Response{}, crier.Errorf(crier.EINVALID, "Campaign %s counts money in %s, not %s; type the amount in %s.", c.Name, cur, v.Currency, cur)
+			default:
+				return Response{}, crier.Errorf(crier.EINVALID, "Campaign %s counts money in %s so far; type the amount in %s.", c.Name, cur, cur)
 			}
 		}
 	default:
 		return Response{}, crier.Errorf(crier.EINVALID, "crier read %q as more than one campaign; %s.", strings.Join(rest, " "), usage)
 	}
+	if m.Money && v.Currency == "" {
+		v.Currency = r.deps.Currency // bot.yaml's metrics.currency; "" for none
+	}
 	if err := r.deps.KPIs.SetValues(ctx, []crier.Value{v}); err != nil {
 		return Response{}, err
 	}
-	what := fmt.Sprintf("%s %s", m.Name, strings.TrimSpace(valueText))
-	if v.Currency != "" && !strings.Contains(valueText, " ") {
+	what := m.Name + " " + strings.TrimSpace(strings.TrimRight(valueText, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
+	if v.Currency != "" {
 		what += " " + v.Currency
 	}
 	for_ := "for " + day
@@ -249,6 +284,23 @@ func (r *Router) kpiSet(ctx context.Context, req Request, words []string) (Respo
 		for_ += ", campaign " + v.Campaign
 	}
 	return Response{Text: fmt.Sprintf("✓ Set %s %s. It shows in /kpi and the next digest.", what, for_)}, nil
+}
+
+// isCampaign says whether a campaign is named w.
+func (r *Router) isCampaign(ctx context.Context, w string) (bool, error) {
+	_, err := r.deps.KPIs.Campaign(ctx, strings.ToLower(w))
+	switch {
+	case crier.ErrorCode(err) == crier.ENOTFOUND:
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return true, nil
+}
+
+// notACurrency refuses a word typed as a currency that is no ISO 4217 code.
+func notACurrency(w string) error {
+	return crier.Errorf(crier.EINVALID, "%s is not a currency code; type one like EUR or USD.", strings.ToUpper(w))
 }
 
 func isLetters(s string) bool {

@@ -180,3 +180,45 @@ func TestDigestNowSaysWhenTheScheduledOneComesInTheDigestsZone(t *testing.T) {
 		})
 	}
 }
+
+func TestKPISetMoneyTakesTheCampaignsCurrencyElseTheDefault(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := kpiSetup(t, "USD")
+	require.NoError(t, b.db.AddCampaign(ctx, &crier.Campaign{Name: "launch", Budget: 500, HasBudget: true, Currency: "EUR"}))
+	require.NoError(t, b.db.AddCampaign(ctx, &crier.Campaign{Name: "bbq"})) // no budget: no currency
+
+	require.Equal(t, "✓ Set spend 10 USD for 2026-12-06. It shows in /kpi and the next digest.", b.say("set spend 10"), "the default currency")
+	require.Equal(t, "✓ Set revenue 20 EUR for 2026-12-06, campaign launch. It shows in /kpi and the next digest.", b.say("set revenue 20 launch"), "the campaign's before the default")
+	require.Equal(t, "✓ Set spend 100 USD for 2026-12-06, campaign bbq. It shows in /kpi and the next digest.", b.say("set spend 100 bbq"),
+		"a three-letter campaign name is the campaign, not a currency")
+	require.Equal(t, "✓ Set conversions 42 for 2026-12-06, campaign bbq. It shows in /kpi and the next digest.", b.say("set conversions 42 bbq"),
+		"after a count a three-letter word is never a currency")
+	require.Equal(t, "✗ XYZ is not a currency code; type one like EUR or USD.", b.say("set spend 100 XYZ"))
+	require.Equal(t, "✗ XYZ is not a currency code; type one like EUR or USD.", b.say("set spend 100XYZ"))
+	require.Equal(t, "✗ Campaign bbq counts money in USD so far; type the amount in USD.", b.say("set revenue 5 GBP yesterday bbq"),
+		"a campaign without a currency keeps the one of its first amount")
+	require.Equal(t, "✓ Set revenue 5 USD for 2026-12-05, campaign bbq. It shows in /kpi and the next digest.", b.say("set revenue 5 usd yesterday bbq"))
+
+	vs, err := b.db.Values(ctx, "2026-12-01", "2026-12-06")
+	require.NoError(t, err)
+	got := map[string]string{}
+	for _, v := range vs {
+		got[v.Day+" "+v.Metric+" "+v.Campaign] = v.Currency
+	}
+	require.Equal(t, map[string]string{
+		"2026-12-06 spend ": "USD", "2026-12-06 revenue launch": "EUR", "2026-12-06 spend bbq": "USD",
+		"2026-12-06 conversions bbq": "", "2026-12-05 revenue bbq": "USD",
+	}, got)
+}
+
+func TestKPISetFirstAmountOfACampaignWithoutACurrencySetsIt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := kpiSetup(t, "") // no default currency
+	require.NoError(t, b.db.AddCampaign(ctx, &crier.Campaign{Name: "fair"}))
+	require.Equal(t, "✓ Set spend 30 GBP for 2026-12-06, campaign fair. It shows in /kpi and the next digest.", b.say("set spend 30 GBP fair"))
+	require.Equal(t, "✗ Campaign fair counts money in GBP so far; type the amount in GBP.", b.say("set revenue 50 EUR fair"))
+	require.Equal(t, "✓ Set revenue 50 GBP for 2026-12-06, campaign fair. It shows in /kpi and the next digest.", b.say("set revenue 50 fair"),
+		"an amount without a currency takes the campaign's so far")
+}
