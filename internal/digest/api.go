@@ -61,7 +61,8 @@ type apiItemError struct {
 // the numbers the team sets (FindTeamMetric); value a JSON number, 0 or
 // more, whole for counts; account, campaign and currency (an ISO 4217
 // code) may be left out. A money value without a currency takes its
-// campaign's; see Check. The values are
+// campaign's, else currency (bot.yaml's metrics.currency; "" for none);
+// see Check. The values are
 // stored all together or not at all. The answers, each a JSON object:
 //
 //	200 {"stored": n}
@@ -75,7 +76,7 @@ type apiItemError struct {
 //	500 {"error": "…"}   the store failed; the log says why
 //
 // The token is compared in constant time and never logged.
-func APIHandler(store IngestStore, token string, loc *time.Location, clock crier.Clock, log *slog.Logger) http.Handler {
+func APIHandler(store IngestStore, token string, loc *time.Location, currency string, clock crier.Clock, log *slog.Logger) http.Handler {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -128,7 +129,7 @@ func APIHandler(store IngestStore, token string, loc *time.Location, clock crier
 		// Every bad value is listed: the store is asked about those that
 		// read well.
 		good, idx := keepGood(vs, bad)
-		checked, err := Check(r.Context(), store, good, "")
+		checked, err := Check(r.Context(), store, good, currency)
 		if err != nil {
 			log.Error("metrics not stored", slog.Any("error", err))
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "crier could not check the values; its log says why. Try again."})

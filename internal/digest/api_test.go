@@ -28,11 +28,17 @@ type apiBundle struct {
 
 func setupAPI(t *testing.T, token string) apiBundle {
 	t.Helper()
+	return setupAPIWith(t, token, "")
+}
+
+// setupAPIWith is setupAPI with bot.yaml's metrics.currency.
+func setupAPIWith(t *testing.T, token, currency string) apiBundle {
+	t.Helper()
 	clock := crier.NewManualClock(ingestNow)
 	db := openKPIStore(t, clock)
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	return apiBundle{db: db, handler: digest.APIHandler(db, token, bucharest(t), clock, log), log: &logs}
+	return apiBundle{db: db, handler: digest.APIHandler(db, token, bucharest(t), currency, clock, log), log: &logs}
 }
 
 // post sends body to POST /api/metrics with authorization (none when "").
@@ -234,4 +240,29 @@ func TestAPIIsOffWithoutAToken(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, w.Code)
 	}
 	require.Empty(t, b.stored(t))
+}
+
+func TestAPIGivesAmountsTheDefaultCurrencyAndChecksCodes(t *testing.T) {
+	t.Parallel()
+	b := setupAPIWith(t, apiToken, "USD")
+	w := b.post(t, "Bearer "+apiToken, strings.NewReader(`{"values":[
+		{"date":"2026-12-05","metric":"spend","value":10,"currency":"XYZ"},
+		{"date":"2026-12-05","metric":"spend","value":10,"currency":"chf","campaign":"organic"},
+		{"date":"2026-12-04","metric":"revenue","value":10,"campaign":"organic","currency":"usd"}]}`))
+	require.Equal(t, http.StatusUnprocessableEntity, w.Code, w.Body.String())
+	require.JSONEq(t, `{"errors":[{"index":0,"error":"XYZ is not a currency code; write one like EUR or USD."},
+		{"index":2,"error":"Campaign organic counts money in CHF so far, not USD; convert the revenue to CHF first."}]}`, w.Body.String(),
+		"organic has no currency: the first amount sent for it decides")
+	require.Empty(t, b.stored(t))
+
+	w = b.post(t, "Bearer "+apiToken, strings.NewReader(`{"values":[
+		{"date":"2026-12-05","metric":"spend","value":10},
+		{"date":"2026-12-05","metric":"revenue","value":20,"campaign":"launch"},
+		{"date":"2026-12-05","metric":"clicks","value":30}]}`))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.Equal(t, []crier.Value{
+		{Day: "2026-12-05", Metric: "clicks", Value: 30, Source: crier.SourceAPI, SetBy: "api"},
+		{Day: "2026-12-05", Metric: "revenue", Campaign: "launch", Value: 20, Currency: "EUR", Source: crier.SourceAPI, SetBy: "api"},
+		{Day: "2026-12-05", Metric: "spend", Value: 10, Currency: "USD", Source: crier.SourceAPI, SetBy: "api"},
+	}, b.stored(t))
 }
