@@ -263,15 +263,15 @@ func TestCampaignShowGivesTheNumbersToNowInThePersonsTimezone(t *testing.T) {
 
 	resp := b.say(t, guest, "/campaign show LAUNCH")
 	require.False(t, resp.Error, resp.Text)
-	require.Equal(t, "Campaign launch (until 2026-12-31): 0 posts, 0 engagement, spent 380.00 EUR of 500.00 EUR, 4 conversions, 95.00 EUR per conversion, ROI +50%", resp.Text)
+	require.Equal(t, "Campaign launch (until 2026-12-31) to date: 0 posts, 0 engagement, spent 380.00 EUR of 500.00 EUR, 4 conversions, 95.00 EUR per conversion, ROI +50%", resp.Text)
 	require.Equal(t, []string{"Budget left: 120.00 EUR of 500.00 EUR.", "38 days left; its last day is Thu 31 Dec 2026."}, resp.Lines)
 
 	resp = b.say(t, honolulu, "/campaign show launch")
-	require.Equal(t, "Campaign launch (until 2026-12-31): 0 posts, 0 engagement, spent 200.00 EUR of 500.00 EUR, 4 conversions, 50.00 EUR per conversion, ROI +185%", resp.Text)
+	require.Equal(t, "Campaign launch (until 2026-12-31) to date: 0 posts, 0 engagement, spent 200.00 EUR of 500.00 EUR, 4 conversions, 50.00 EUR per conversion, ROI +185%", resp.Text)
 	require.Equal(t, []string{"Budget left: 300.00 EUR of 500.00 EUR.", "39 days left; its last day is Thu 31 Dec 2026."}, resp.Lines)
 
 	resp = b.say(t, guest, "/campaign show quiet")
-	require.Equal(t, "Campaign quiet: 0 posts, 0 engagement, no spend recorded, no conversions recorded, ROI unknown: no revenue recorded", resp.Text)
+	require.Equal(t, "Campaign quiet to date: 0 posts, 0 engagement, no spend recorded, no conversions recorded, ROI unknown: no revenue recorded", resp.Text)
 	require.Equal(t, []string{"No budget set.", "No last day set."}, resp.Lines)
 
 	require.NoError(t, b.db.SetValues(context.Background(), []crier.Value{val("2026-11-23", "spend", 400, "EUR")}))
@@ -281,7 +281,7 @@ func TestCampaignShowGivesTheNumbersToNowInThePersonsTimezone(t *testing.T) {
 
 	b.must(t, ana, "/campaign close launch")
 	resp = b.say(t, guest, "/campaign show launch")
-	require.True(t, strings.HasPrefix(resp.Text, "Campaign launch (closed): "), resp.Text)
+	require.True(t, strings.HasPrefix(resp.Text, "Campaign launch (closed) to date: "), resp.Text)
 	require.Equal(t, []string{"Over budget by 100.00 EUR (budget 500.00 EUR)."}, resp.Lines)
 }
 

@@ -19,8 +19,8 @@ type Digests interface {
 	Spec(name string) (digest.Spec, bool)
 	// Accounts are the network accounts whose numbers crier reads.
 	Accounts() []string
-	// Status says why an account's numbers may be missing.
-	Status() map[string]digest.Status
+	// Statuses says why an account's numbers may be missing.
+	Statuses(ctx context.Context) (map[string]digest.Status, error)
 }
 
 func (r *Router) kpiDef() Definition {
@@ -125,7 +125,9 @@ func (r *Router) kpi(ctx context.Context, req Request) (Response, error) {
 	}
 	var status map[string]digest.Status
 	if r.deps.Digests != nil {
-		status = r.deps.Digests.Status()
+		if status, err = r.deps.Digests.Statuses(ctx); err != nil {
+			return Response{}, err
+		}
 	}
 	rep, err := digest.Compute(ctx, r.deps.KPIs, spec, p, accounts, status)
 	if err != nil {

@@ -29,8 +29,8 @@ func (f *fakeDigests) Now(_ context.Context, name string) (digest.Spec, error) {
 }
 func (f *fakeDigests) Spec(string) (digest.Spec, bool) { return digest.Spec{}, false }
 func (f *fakeDigests) Accounts() []string              { return []string{"masto"} }
-func (f *fakeDigests) Status() map[string]digest.Status {
-	return map[string]digest.Status{"masto": {Account: "masto"}}
+func (f *fakeDigests) Statuses(context.Context) (map[string]digest.Status, error) {
+	return map[string]digest.Status{"masto": {Account: "masto"}}, nil
 }
 
 func kpiRouter(t *testing.T) (*commands.Router, *sqlite.DB, *fakeDigests) {
@@ -84,7 +84,7 @@ func TestKPISetStoresANumberAndKPIShowsIt(t *testing.T) {
 	require.Contains(t, resp.Lines, "Conversions: 42")
 	resp = say(rui, "kpi", "")
 	require.Contains(t, resp.Lines, "Spend: 120.50 EUR")
-	require.Contains(t, resp.Lines, "Campaign launch: 0 posts, 0 engagement, spent 120.50 EUR of 500.00 EUR, no conversions recorded, ROI unknown: no revenue recorded")
+	require.Contains(t, resp.Lines, "Campaign launch to date: 0 posts, 0 engagement, spent 120.50 EUR of 500.00 EUR, no conversions recorded, ROI unknown: no revenue recorded")
 
 	for _, tc := range []struct {
 		who             crier.User

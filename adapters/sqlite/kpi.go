@@ -48,30 +48,33 @@ func (d *DB) Gauge(ctx context.Context, metric, account string, ends []time.Time
 	if err != nil {
 		return nil, fmt.Errorf("gauge: %w", err)
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT e.key, (SELECT value FROM metric_samples INDEXED BY metric_samples_at
+	rows, err := d.db.QueryContext(ctx, `SELECT e.key, (SELECT json_array(value, at) FROM metric_samples INDEXED BY metric_samples_at
 		WHERE metric = ? AND account = ? AND at < e.value ORDER BY at DESC LIMIT 1)
 		FROM json_each(?) e ORDER BY e.key`, metric, account, string(raw))
 	if err != nil {
 		return nil, fmt.Errorf("gauge %s of %s: %w", metric, account, err)
 	}
 	out := make([]crier.Reading, len(ends))
-	got, err := collect(rows, func(row scanner) (struct {
+	type reading struct {
 		i int
-		v sql.NullFloat64
-	}, error) {
-		var r struct {
-			i int
-			v sql.NullFloat64
-		}
+		v sql.NullString // [value, at]
+	}
+	got, err := collect(rows, func(row scanner) (reading, error) {
+		var r reading
 		return r, row.Scan(&r.i, &r.v)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("gauge %s of %s: %w", metric, account, err)
 	}
 	for _, g := range got {
-		if g.i >= 0 && g.i < len(out) {
-			out[g.i] = crier.Reading{Value: g.v.Float64, OK: g.v.Valid}
+		if g.i < 0 || g.i >= len(out) || !g.v.Valid {
+			continue
 		}
+		var pair [2]float64
+		if err := json.Unmarshal([]byte(g.v.String), &pair); err != nil {
+			return nil, fmt.Errorf("gauge %s of %s: %w", metric, account, err)
+		}
+		out[g.i] = crier.Reading{Value: pair[0], At: time.UnixMilli(int64(pair[1])).UTC(), OK: true}
 	}
 	return out, nil
 }
@@ -148,15 +151,15 @@ func (d *DB) Activity(ctx context.Context, from, to, scheduledUntil time.Time) (
 	f, t := from.UnixMilli(), to.UnixMilli()
 	err := d.inReadTx(ctx, "activity", func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT
-			(SELECT count(*) FROM deliveries INDEXED BY deliveries_published WHERE status = 'published' AND published_at >= ?1 AND published_at < ?2),
+			(SELECT count(DISTINCT post_id) FROM deliveries INDEXED BY deliveries_published WHERE status = 'published' AND published_at >= ?1 AND published_at < ?2),
 			(SELECT count(*) FROM deliveries WHERE status = 'failed' AND coalesce(last_attempt_at, due_at) >= ?1 AND coalesce(last_attempt_at, due_at) < ?2),
-			(SELECT count(*) FROM comments WHERE stored_at >= ?1 AND stored_at < ?2),
-			(SELECT count(*) FROM replies WHERE status = 'published' AND last_attempt_at >= ?1 AND last_attempt_at < ?2),
+			(SELECT count(*) FROM comments INDEXED BY comments_stored WHERE stored_at >= ?1 AND stored_at < ?2),
+			(SELECT count(*) FROM replies INDEXED BY replies_published WHERE status = 'published' AND last_attempt_at >= ?1 AND last_attempt_at < ?2),
 			(SELECT count(*) FROM conversations INDEXED BY conversations_status WHERE status = 'open' AND EXISTS (SELECT 1 FROM comments WHERE conversation_id = conversations.id))`,
 			f, t).Scan(&a.Published, &a.Failed, &a.Comments, &a.RepliesSent, &a.Open); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT first_response_at - opened_at FROM conversations
+		rows, err := tx.QueryContext(ctx, `SELECT first_response_at - opened_at FROM conversations INDEXED BY conversations_first_response
 			WHERE first_response_at >= ? AND first_response_at < ? ORDER BY first_response_at`, f, t)
 		if err != nil {
 			return err
@@ -216,17 +219,14 @@ func (d *DB) Values(ctx context.Context, first, last string) ([]crier.Value, err
 	if err != nil {
 		return nil, fmt.Errorf("values: %w", err)
 	}
-	out, err := collect(rows, func(row scanner) (crier.Value, error) {
-		var v crier.Value
-		return v, row.Scan(&v.Day, &v.Metric, &v.Account, &v.Campaign, &v.Value, &v.Currency, &v.Source, &v.SetBy)
-	})
+	out, err := collect(rows, scanValue)
 	if err != nil {
 		return nil, fmt.Errorf("values: %w", err)
 	}
 	return out, nil
 }
 
-const campaignColumns = "id, name, budget, currency, ends_on, status, created_by, created_at"
+const campaignColumns = "id, name, budget, currency, ends_on, status, created_by, created_at, closed_at"
 
 func scanCampaign(row scanner) (crier.Campaign, error) {
 	var (
@@ -234,12 +234,63 @@ func scanCampaign(row scanner) (crier.Campaign, error) {
 		budget  sql.NullFloat64
 		status  string
 		created int64
+		closed  sql.NullInt64
 	)
-	err := row.Scan(&c.ID, &c.Name, &budget, &c.Currency, &c.EndsOn, &status, &c.CreatedBy, &created)
+	err := row.Scan(&c.ID, &c.Name, &budget, &c.Currency, &c.EndsOn, &status, &c.CreatedBy, &created, &closed)
 	c.Budget, c.HasBudget = budget.Float64, budget.Valid
 	c.Closed = status == "closed"
 	c.CreatedAt = time.UnixMilli(created).UTC()
+	c.ClosedAt = fromMS(closed)
 	return c, err
+}
+
+// CampaignValues returns campaign's values up to day last.
+func (d *DB) CampaignValues(ctx context.Context, campaign, last string) ([]crier.Value, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT day, metric, account, campaign, value, currency, source, set_by FROM kpi_values
+		INDEXED BY kpi_values_campaign WHERE campaign = ? AND campaign != '' AND day <= ? ORDER BY day, metric, account`, strings.ToLower(campaign), last)
+	if err != nil {
+		return nil, fmt.Errorf("campaign values: %w", err)
+	}
+	out, err := collect(rows, scanValue)
+	if err != nil {
+		return nil, fmt.Errorf("campaign values: %w", err)
+	}
+	return out, nil
+}
+
+func scanValue(row scanner) (crier.Value, error) {
+	var v crier.Value
+	return v, row.Scan(&v.Day, &v.Metric, &v.Account, &v.Campaign, &v.Value, &v.Currency, &v.Source, &v.SetBy)
+}
+
+// SetCollectStatus records how reading account's numbers went.
+func (d *DB) SetCollectStatus(ctx context.Context, account string, at time.Time, errText string) error {
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO collect_status (account, at, error) VALUES (?, ?, ?)
+		ON CONFLICT (account) DO UPDATE SET at = excluded.at, error = excluded.error`, account, at.UnixMilli(), errText); err != nil {
+		return fmt.Errorf("collect status: %w", err)
+	}
+	return nil
+}
+
+// CollectStatuses returns the last reading's outcome of each account.
+func (d *DB) CollectStatuses(ctx context.Context) ([]crier.CollectStatus, error) {
+	rows, err := d.db.QueryContext(ctx, "SELECT account, at, error FROM collect_status ORDER BY account")
+	if err != nil {
+		return nil, fmt.Errorf("collect statuses: %w", err)
+	}
+	out, err := collect(rows, func(row scanner) (crier.CollectStatus, error) {
+		var (
+			c  crier.CollectStatus
+			at int64
+		)
+		err := row.Scan(&c.Account, &at, &c.Error)
+		c.At = time.UnixMilli(at).UTC()
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("collect statuses: %w", err)
+	}
+	return out, nil
 }
 
 // AddCampaign stores a new campaign.
@@ -314,16 +365,22 @@ func (d *DB) CloseCampaign(ctx context.Context, name string) (*crier.Campaign, e
 }
 
 // AddDigestRun stores a run unless its digest, kind, day and seq have one;
-// a pending one is moved earlier when r is due sooner.
+// a pending one takes r's time unless /digest now moved it, and a manual r
+// moves a pending one earlier only.
 func (d *DB) AddDigestRun(ctx context.Context, r crier.DigestRun) (bool, error) {
-	late := 0
+	late, manual := 0, 0
 	if r.Late {
 		late = 1
 	}
-	res, err := d.db.ExecContext(ctx, `INSERT INTO digest_runs (digest, kind, day, seq, due_at, late, status)
-		VALUES (?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (digest, kind, day, seq) DO UPDATE SET due_at = excluded.due_at
-		WHERE digest_runs.status = 'pending' AND excluded.due_at < digest_runs.due_at`,
-		r.Digest, r.Kind, r.Day, r.Seq, r.DueAt.UnixMilli(), late)
+	if r.Manual {
+		manual = 1
+	}
+	res, err := d.db.ExecContext(ctx, `INSERT INTO digest_runs (digest, kind, day, seq, due_at, late, manual, status)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (digest, kind, day, seq) DO UPDATE SET due_at = excluded.due_at,
+		manual = max(digest_runs.manual, excluded.manual)
+		WHERE digest_runs.status = 'pending' AND excluded.due_at != digest_runs.due_at
+		AND (excluded.manual = 1 AND excluded.due_at < digest_runs.due_at OR excluded.manual = 0 AND digest_runs.manual = 0)`,
+		r.Digest, r.Kind, r.Day, r.Seq, r.DueAt.UnixMilli(), late, manual)
 	if err != nil {
 		return false, fmt.Errorf("add digest run: %w", err)
 	}
@@ -332,6 +389,28 @@ func (d *DB) AddDigestRun(ctx context.Context, r crier.DigestRun) (bool, error) 
 		return false, fmt.Errorf("add digest run: %w", err)
 	}
 	return n > 0, nil
+}
+
+// SkipDigestRuns marks a digest's pending runs of kind for days before day
+// as skipped.
+func (d *DB) SkipDigestRuns(ctx context.Context, digest, kind, day string) error {
+	if _, err := d.db.ExecContext(ctx, `UPDATE digest_runs SET status = 'skipped', last_error = 'a later digest stood for it', ended_at = ?
+		WHERE digest = ? AND kind = ? AND day < ? AND status = 'pending'`, d.clock.Now().UnixMilli(), digest, kind, day); err != nil {
+		return fmt.Errorf("skip digest runs: %w", err)
+	}
+	return nil
+}
+
+// SaveDigestRender keeps run id's message as first rendered.
+func (d *DB) SaveDigestRender(ctx context.Context, id int64, rendered string, late bool) error {
+	l := 0
+	if late {
+		l = 1
+	}
+	if _, err := d.db.ExecContext(ctx, "UPDATE digest_runs SET rendered = ?, late = max(late, ?) WHERE id = ? AND rendered = ''", rendered, l, id); err != nil {
+		return fmt.Errorf("save digest: %w", err)
+	}
+	return nil
 }
 
 // LastDigestRun returns the latest day digest has a run of kind for.
@@ -360,7 +439,7 @@ func (d *DB) ClaimDigestRuns(ctx context.Context, now time.Time, n int) ([]crier
 		rows, err := tx.QueryContext(ctx, `UPDATE digest_runs SET status = 'posting', attempts = attempts + 1,
 			started_at = coalesce(started_at, ?1)
 			WHERE id IN (SELECT id FROM digest_runs INDEXED BY digest_runs_due WHERE status = 'pending' AND due_at <= ?1 ORDER BY due_at, id LIMIT ?2)
-			RETURNING id, digest, kind, day, seq, due_at, late, attempts, started_at`, now.UnixMilli(), n)
+			RETURNING id, digest, kind, day, seq, due_at, late, manual, attempts, started_at, rendered`, now.UnixMilli(), n)
 		if err != nil {
 			return err
 		}
@@ -369,7 +448,7 @@ func (d *DB) ClaimDigestRuns(ctx context.Context, now time.Time, n int) ([]crier
 				r            crier.DigestRun
 				due, started int64
 			)
-			err := row.Scan(&r.ID, &r.Digest, &r.Kind, &r.Day, &r.Seq, &due, &r.Late, &r.Attempts, &started)
+			err := row.Scan(&r.ID, &r.Digest, &r.Kind, &r.Day, &r.Seq, &due, &r.Late, &r.Manual, &r.Attempts, &started, &r.Rendered)
 			r.DueAt = time.UnixMilli(due).UTC()
 			if r.Attempts > 1 {
 				r.TriedSince = time.UnixMilli(started).UTC()

@@ -25,11 +25,12 @@ func TestAGaugeIsItsLatestReadingBeforeEachDaysEnd(t *testing.T) {
 
 	got, err := db.Gauge(ctx, "followers", "masto", []time.Time{day, day.AddDate(0, 0, 1), day.AddDate(0, 0, 2), day.AddDate(0, 0, 30)})
 	require.NoError(t, err)
-	require.Equal(t, []crier.Reading{{}, {Value: 123, OK: true}, {Value: 147, OK: true}, {Value: 147, OK: true}}, got,
-		"nothing before the first reading; then the last reading before each end")
+	h := func(n int) time.Time { return day.Add(time.Duration(n) * time.Hour) }
+	require.Equal(t, []crier.Reading{{}, {Value: 123, At: h(23), OK: true}, {Value: 147, At: h(47), OK: true}, {Value: 147, At: h(47), OK: true}}, got,
+		"nothing before the first reading; then the last reading before each end, and when it was read")
 	other, err := db.Gauge(ctx, "followers", "bsky", []time.Time{day.AddDate(0, 0, 1)})
 	require.NoError(t, err)
-	require.Equal(t, []crier.Reading{{Value: 7, OK: true}}, other, "each account its own")
+	require.Equal(t, []crier.Reading{{Value: 7, At: day, OK: true}}, other, "each account its own")
 }
 
 func TestPublishedPostsCarryTheirLatestCountsAndCampaign(t *testing.T) {
@@ -163,4 +164,62 @@ func TestADigestRunIsClaimedByOneClaimerAndOncePerDay(t *testing.T) {
 	_, pending, err := db.NextDigestRun(ctx)
 	require.NoError(t, err)
 	require.False(t, pending)
+}
+
+func TestTheLastReadingOfEachAccountIsKept(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	ctx := context.Background()
+	require.NoError(t, db.SetCollectStatus(ctx, "masto", start, "Mastodon refused crier's token."))
+	require.NoError(t, db.SetCollectStatus(ctx, "sky", start, ""))
+	require.NoError(t, db.SetCollectStatus(ctx, "masto", start.Add(time.Hour), ""))
+	got, err := db.CollectStatuses(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []crier.CollectStatus{{Account: "masto", At: start.Add(time.Hour)}, {Account: "sky", At: start}}, got)
+}
+
+func TestAPlannedRunFollowsBotYamlButNotPastDigestNow(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	ctx := context.Background()
+	run := crier.DigestRun{Digest: "morning", Kind: "daily", Day: "2026-11-24", DueAt: start.Add(24 * time.Hour)}
+	_, err := db.AddDigestRun(ctx, run)
+	require.NoError(t, err)
+	run.DueAt = start.Add(26 * time.Hour) // bot.yaml now says two hours later
+	moved, err := db.AddDigestRun(ctx, run)
+	require.NoError(t, err)
+	require.True(t, moved)
+	next, _, err := db.NextDigestRun(ctx)
+	require.NoError(t, err)
+	require.True(t, start.Add(26*time.Hour).Equal(next))
+
+	now := crier.DigestRun{Digest: "morning", Kind: "daily", Day: "2026-11-24", DueAt: start.Add(time.Hour), Manual: true}
+	moved, err = db.AddDigestRun(ctx, now)
+	require.NoError(t, err)
+	require.True(t, moved, "/digest now moves it earlier")
+	moved, err = db.AddDigestRun(ctx, run)
+	require.NoError(t, err)
+	require.False(t, moved, "the plan leaves a run /digest now moved alone")
+	next, _, err = db.NextDigestRun(ctx)
+	require.NoError(t, err)
+	require.True(t, start.Add(time.Hour).Equal(next))
+
+	// A late run stands for the older ones still pending.
+	old := crier.DigestRun{Digest: "morning", Kind: "daily", Day: "2026-11-23", DueAt: start}
+	_, err = db.AddDigestRun(ctx, old)
+	require.NoError(t, err)
+	require.NoError(t, db.SkipDigestRuns(ctx, "morning", "daily", "2026-11-24"))
+	rs, err := db.ClaimDigestRuns(ctx, start.Add(48*time.Hour), 10)
+	require.NoError(t, err)
+	require.Len(t, rs, 1)
+	require.Equal(t, "2026-11-24", rs[0].Day)
+	require.True(t, rs[0].Manual)
+	require.NoError(t, db.SaveDigestRender(ctx, rs[0].ID, `{"text":"x"}`, true))
+	n, err := db.RecoverDigestRuns(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	again, err := db.ClaimDigestRuns(ctx, start.Add(48*time.Hour), 10)
+	require.NoError(t, err)
+	require.Equal(t, `{"text":"x"}`, again[0].Rendered, "a retry posts what the first attempt rendered")
+	require.True(t, again[0].Late)
 }

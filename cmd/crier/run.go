@@ -73,7 +73,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if srv != nil && cfg.HTTP.APIToken != "" {
 		// Numbers from other systems (sales, web analytics), with a bearer
 		// token; the handler answers every method itself (405 with Allow).
-		srv.Handle("/api/metrics", digest.APIHandler(a.db, cfg.HTTP.APIToken, cfg.Location, m.Clock, log.With(slog.String("part", "api"))))
+		srv.Handle("/api/metrics", digest.APIHandler(a.db, cfg.HTTP.APIToken, cfg.Location, cfg.Metrics.Currency, m.Clock, log.With(slog.String("part", "api"))))
 	}
 	// Slack and Discord may be down at start, or later: crier keeps running
 	// and retrying, and /healthz says so.

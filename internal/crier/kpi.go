@@ -37,11 +37,19 @@ type Value struct {
 	SetBy    string // who set it (a chat user, "import", the API token's name)
 }
 
-// Reading is a gauge's latest value before an instant; OK is false when
-// there was none.
+// Reading is a gauge's latest value before an instant, and when it was
+// read; OK is false when there was none.
 type Reading struct {
 	Value float64
+	At    time.Time
 	OK    bool
+}
+
+// CollectStatus is how the last reading of an account's numbers went.
+type CollectStatus struct {
+	Account string
+	At      time.Time
+	Error   string // in plain words; "" when it worked
 }
 
 // PublishedPost is one of crier's posts published on one network, with
@@ -66,7 +74,7 @@ func (p PublishedPost) Engagement() int {
 
 // Activity is what crier itself did and saw between two instants.
 type Activity struct {
-	Published     int             // deliveries published
+	Published     int             // posts published (on any of their networks)
 	Failed        int             // deliveries that failed for good
 	Comments      int             // comments received
 	RepliesSent   int             // answers published
@@ -85,6 +93,7 @@ type Campaign struct {
 	Currency  string // "EUR"; "" when no budget was given
 	EndsOn    string // the last day, "2026-12-31"; "" for none
 	Closed    bool
+	ClosedAt  time.Time // zero while open
 	CreatedBy string
 	CreatedAt time.Time
 }
@@ -99,8 +108,12 @@ type DigestRun struct {
 	Seq        int    // tells apart /digest now runs of one day; 0 for daily and weekly
 	DueAt      time.Time
 	Late       bool      // posted after crier was down at its time
+	Manual     bool      // asked for (or moved earlier) with /digest now
 	TriedSince time.Time // when an earlier attempt began; zero on the first
 	Attempts   int
+	// Rendered is the message as its first attempt rendered it (JSON),
+	// "" until then: every later attempt posts (and looks for) the same.
+	Rendered string
 }
 
 // DigestEnd is how posting a digest run ended.
@@ -132,11 +145,20 @@ type KPIStore interface {
 	// lists the posts due in [to, scheduledUntil).
 	Activity(ctx context.Context, from, to, scheduledUntil time.Time) (Activity, error)
 
+	// SetCollectStatus records how reading account's numbers went at at
+	// (errText "" when it worked).
+	SetCollectStatus(ctx context.Context, account string, at time.Time, errText string) error
+	// CollectStatuses returns the last reading's outcome of each account.
+	CollectStatuses(ctx context.Context) ([]CollectStatus, error)
+
 	// SetValues stores fed-in values, all or none.
 	SetValues(ctx context.Context, vs []Value) error
 	// Values returns the values of the days from first to last
 	// (inclusive, "2026-12-01"), in day order.
 	Values(ctx context.Context, first, last string) ([]Value, error)
+
+	// CampaignValues returns campaign's values up to day last.
+	CampaignValues(ctx context.Context, campaign, last string) ([]Value, error)
 
 	// AddCampaign stores a new campaign; ECONFLICT when its name is taken.
 	AddCampaign(ctx context.Context, c *Campaign) error
@@ -148,10 +170,17 @@ type KPIStore interface {
 	CloseCampaign(ctx context.Context, name string) (*Campaign, error)
 
 	// AddDigestRun stores a run unless one of that digest, kind, day and
-	// seq exists (daily and weekly runs are unique per local day); a
-	// pending one due later is moved to r's time (/digest now). added says
-	// whether a run was stored or moved.
+	// seq exists (daily and weekly runs are unique per local day). A
+	// pending one takes r's time (bot.yaml's time may have changed), unless
+	// /digest now moved it; a Manual r (/digest now) moves a pending one
+	// earlier only. added says whether a run was stored or moved.
 	AddDigestRun(ctx context.Context, r DigestRun) (added bool, err error)
+	// SkipDigestRuns marks the pending runs of a digest and kind for days
+	// before day as skipped: a later one, posted late, stands for them.
+	SkipDigestRuns(ctx context.Context, digest, kind, day string) error
+	// SaveDigestRender keeps run id's message as first rendered, and
+	// whether it is late.
+	SaveDigestRender(ctx context.Context, id int64, rendered string, late bool) error
 	// LastDigestRun returns the latest day a digest of kind has a run
 	// for; "" when none.
 	LastDigestRun(ctx context.Context, digest, kind string) (string, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -27,7 +28,10 @@ type Chat struct {
 	updates []Posted
 	down    bool
 	lost    map[string]int   // answers to lose per channel: the message is posted, the caller hears an error
-	refused map[string]error // threads that refuse messages, with the error
+	refused map[string]error // threads and channels that refuse messages, with the error
+	// byText makes FindMessage match a message's text and lines, as
+	// Discord's finder must (Discord gives no key back), not its key.
+	byText  bool
 	handler crier.ThreadHandler
 }
 
@@ -46,7 +50,11 @@ func (c *Chat) Post(_ context.Context, ch crier.ChannelRef, m crier.Message) (cr
 	if c.down {
 		return crier.MessageRef{}, errors.New("chat is down")
 	}
-	if err := c.refused[ch.Thread]; ch.Thread != "" && err != nil {
+	where := ch.ID
+	if ch.Thread != "" {
+		where = ch.Thread
+	}
+	if err := c.refused[where]; err != nil {
 		return crier.MessageRef{}, err
 	}
 	ref := crier.MessageRef{Platform: ch.Platform, Channel: ch.ID, ID: fmt.Sprint(len(c.posted) + 1), Thread: ch.Thread}
@@ -58,8 +66,9 @@ func (c *Chat) Post(_ context.Context, ch crier.ChannelRef, m crier.Message) (cr
 	return ref, nil
 }
 
-// RefuseThread makes posts into thread fail with err (a thread a moderator
-// locked); a nil err lets them through again.
+// RefuseThread makes posts into thread (or into a channel, by its id)
+// fail with err (a thread a moderator locked, a channel crier may not post
+// in); a nil err lets them through again.
 func (c *Chat) RefuseThread(thread string, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -67,6 +76,14 @@ func (c *Chat) RefuseThread(thread string, err error) {
 		c.refused = map[string]error{}
 	}
 	c.refused[thread] = err
+}
+
+// MatchByText makes FindMessage match a message's text and lines rather
+// than its key, as Discord's finder does.
+func (c *Chat) MatchByText() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.byText = true
 }
 
 // LoseAnswers makes the next n posts to channel (and its threads) get
@@ -90,7 +107,10 @@ func (c *Chat) FindMessage(_ context.Context, ch crier.ChannelRef, m crier.Messa
 		return crier.MessageRef{}, false, errors.New("chat is down")
 	}
 	for _, p := range c.posted {
-		if m.Key != "" && p.Key == m.Key && p.Channel.ID == ch.ID && p.Channel.Thread == ch.Thread {
+		if p.Channel.ID != ch.ID || p.Channel.Thread != ch.Thread || m.Key == "" {
+			continue
+		}
+		if c.byText && p.Text == m.Text && slices.Equal(p.Lines, m.Lines) || !c.byText && p.Key == m.Key {
 			return p.Ref, true, nil
 		}
 	}

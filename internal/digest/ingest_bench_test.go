@@ -21,7 +21,7 @@ func BenchmarkAPIIngest(b *testing.B) {
 	const batch = 500
 	clock := crier.NewManualClock(ingestNow)
 	db := openKPIStore(b, clock)
-	h := digest.APIHandler(db, apiToken, bucharest(b), clock, slog.New(slog.DiscardHandler))
+	h := digest.APIHandler(db, apiToken, bucharest(b), "", clock, slog.New(slog.DiscardHandler))
 	metrics := []string{"reach", "impressions", "clicks", "conversions", "revenue", "spend"}
 
 	type item struct {

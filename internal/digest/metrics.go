@@ -192,6 +192,9 @@ func parseDayMonth(s string, today time.Time, loc *time.Location) (time.Time, er
 		}
 		if !strings.Contains(layout, "2006") {
 			t = time.Date(today.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+			if t.After(today) { // on 2 Jan, "31 dec" is last year's
+				t = t.AddDate(-1, 0, 0)
+			}
 		}
 		return t, nil
 	}

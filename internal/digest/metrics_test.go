@@ -81,9 +81,12 @@ func TestADayIsTodayOrEarlier(t *testing.T) {
 	require.Equal(t, "2026-12-07 is in the future; numbers are for today or earlier.", crier.ErrorMessage(err))
 	_, err = digest.ParseDay("someday", now, lisbon)
 	require.Equal(t, `"someday" is not a day crier can read; type it like 2026-12-05, 5 dec or yesterday.`, crier.ErrorMessage(err))
+	got, err := digest.ParseDay("31 dec", time.Date(2027, 1, 2, 10, 0, 0, 0, time.UTC), lisbon)
+	require.NoError(t, err)
+	require.Equal(t, "2026-12-31", got, "a day and month still to come this year is last year's")
 	bucharest, err := time.LoadLocation("Europe/Bucharest")
 	require.NoError(t, err)
-	got, err := digest.ParseDay("", time.Date(2026, 12, 5, 22, 30, 0, 0, time.UTC), bucharest)
+	got, err = digest.ParseDay("", time.Date(2026, 12, 5, 22, 30, 0, 0, time.UTC), bucharest)
 	require.NoError(t, err)
 	require.Equal(t, "2026-12-06", got, "today is the person's today")
 }

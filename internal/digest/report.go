@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -53,19 +54,28 @@ func DaysPeriod(last string, n int, loc *time.Location) (Period, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	end, err := time.ParseInLocation("2006-01-02", last, loc)
+	end, err := civil(last)
 	if err != nil {
-		return Period{}, fmt.Errorf("digest period: %w", err)
+		return Period{}, err
 	}
-	start := end.AddDate(0, 0, -(n - 1))
-	return Period{First: start.Format("2006-01-02"), Last: last, From: start, To: end.AddDate(0, 0, 1), Days: n, Location: loc}, nil
+	return periodOf(addDays(end, -(n-1)), n, loc), nil
+}
+
+// periodOf is the n local days from the calendar date first.
+func periodOf(first time.Time, n int, loc *time.Location) Period {
+	return Period{
+		First: first.Format("2006-01-02"), Last: addDays(first, n-1).Format("2006-01-02"),
+		From: dayStart(first, loc), To: dayStart(addDays(first, n), loc), Days: n, Location: loc,
+	}
 }
 
 // shift is the period of the same length k periods earlier (k < 0) or later.
 func (p Period) shift(k int) Period {
-	from := p.From.AddDate(0, 0, k*p.Days)
-	to := p.To.AddDate(0, 0, k*p.Days)
-	return Period{First: from.Format("2006-01-02"), Last: to.AddDate(0, 0, -1).Format("2006-01-02"), From: from, To: to, Days: p.Days, Location: p.Location}
+	first, err := civil(p.First)
+	if err != nil {
+		return p
+	}
+	return periodOf(addDays(first, k*p.Days), p.Days, p.Location)
 }
 
 // Number is a value with what it is compared with: the period before, and
@@ -82,6 +92,7 @@ type Account struct {
 	Name       string
 	Followers  Number // at the end of the period
 	Posts      int
+	Unread     int    // posts whose counts were not read yet
 	Engagement Number // on the posts published in the period
 	Missing    string // why its numbers are missing, "" when they are not
 }
@@ -110,6 +121,8 @@ type Report struct {
 	Team      map[string]Number
 	Campaigns []CampaignLine
 	Scheduled []crier.Post // due in the day after the period (today)
+
+	byCurrency map[string]map[string]float64 // fed-in money of the period per metric and currency
 }
 
 // Status says what is known about collecting an account's numbers.
@@ -123,7 +136,7 @@ type Status struct {
 // accounts to cover (spec.Accounts when set); status says why an
 // account's numbers may be missing.
 func Compute(ctx context.Context, store crier.KPIStore, spec Spec, p Period, accounts []string, status map[string]Status) (*Report, error) {
-	r := &Report{Spec: spec, Period: p, Team: map[string]Number{}}
+	r := &Report{Spec: spec, Period: p, Team: map[string]Number{}, byCurrency: map[string]map[string]float64{}}
 	if len(spec.Accounts) > 0 {
 		accounts = spec.Accounts
 	}
@@ -144,6 +157,12 @@ func Compute(ctx context.Context, store crier.KPIStore, spec Spec, p Period, acc
 		if err != nil {
 			return nil, err
 		}
+		// A reading counts for a period only when it was taken in it: the
+		// last one before an account's token was refused is not today's.
+		rs[0], rs[1] = fresh(rs[0], p.From), fresh(rs[1], p.shift(-1).From)
+		for k := 1; k <= 7; k++ {
+			rs[1+k] = fresh(rs[1+k], p.shift(-k).From)
+		}
 		a.Followers = number(rs[0], rs[1], rs[2:])
 		eng := make([]float64, 8) // this period, then each of the 7 before
 		for _, pp := range published {
@@ -157,6 +176,9 @@ func Compute(ctx context.Context, store crier.KPIStore, spec Spec, p Period, acc
 			eng[k] += float64(pp.Engagement())
 			if k == 0 {
 				a.Posts++
+				if !pp.Measured {
+					a.Unread++
+				}
 				if r.Best == nil || pp.Engagement() > r.Best.Engagement() {
 					best := pp
 					r.Best = &best
@@ -221,6 +243,12 @@ func Compute(ctx context.Context, store crier.KPIStore, spec Spec, p Period, acc
 		}
 		perMetric[v.Metric][k] += v.Value
 		seen[v.Metric][k] = true
+		if k == 0 {
+			if r.byCurrency[v.Metric] == nil {
+				r.byCurrency[v.Metric] = map[string]float64{}
+			}
+			r.byCurrency[v.Metric][v.Currency] += v.Value
+		}
 		if c, ok := currency[v.Metric]; !ok {
 			currency[v.Metric] = v.Currency
 		} else if c != v.Currency {
@@ -229,9 +257,7 @@ func Compute(ctx context.Context, store crier.KPIStore, spec Spec, p Period, acc
 	}
 	for m, xs := range perMetric {
 		n := Number{Value: xs[0], OK: seen[m][0], Prev: xs[1], PrevOK: seen[m][1], Currency: currency[m]}
-		if n.Currency == "?" {
-			n.Currency = "(mixed currencies)"
-		}
+
 		var prior []float64
 		for k := 1; k <= 7; k++ {
 			if seen[m][k] {
@@ -261,7 +287,8 @@ func Campaigns(ctx context.Context, store crier.KPIStore, last string, end time.
 	}
 	var out []CampaignLine
 	for _, c := range cs {
-		if c.Closed && c.EndsOn != "" && c.EndsOn < dayBefore(last, 7) {
+		// A campaign closed more than a week before the day is history.
+		if c.Closed && (c.ClosedAt.IsZero() || c.ClosedAt.Before(end.Add(-8*24*time.Hour))) {
 			continue
 		}
 		line, err := CampaignNumbers(ctx, store, c, last, end)
@@ -281,20 +308,21 @@ func CampaignNumbers(ctx context.Context, store crier.KPIStore, c crier.Campaign
 	if err != nil {
 		return line, err
 	}
+	seen := map[int64]bool{}
 	for _, p := range posts {
 		if p.Campaign == c.Name {
-			line.Posts++
+			if !seen[p.PostID] {
+				seen[p.PostID] = true
+				line.Posts++ // a post, whatever the number of networks it went to
+			}
 			line.Engagement += p.Engagement()
 		}
 	}
-	vs, err := store.Values(ctx, "0000-01-01", last)
+	vs, err := store.CampaignValues(ctx, c.Name, last)
 	if err != nil {
 		return line, err
 	}
 	for _, v := range vs {
-		if v.Campaign != c.Name {
-			continue
-		}
 		switch v.Metric {
 		case "spend":
 			line.Spend += v.Value
@@ -331,6 +359,14 @@ func periodIndex(p Period, at time.Time) int {
 		}
 	}
 	return -1
+}
+
+// fresh is r when it was read at or after from, else no reading.
+func fresh(r crier.Reading, from time.Time) crier.Reading {
+	if r.OK && r.At.Before(from) {
+		return crier.Reading{}
+	}
+	return r
 }
 
 func number(cur, prev crier.Reading, before []crier.Reading) Number {
@@ -426,6 +462,9 @@ func compare(n Number, unit string) string {
 func amount(v float64, money bool) string {
 	neg := v < 0
 	v = math.Abs(v)
+	if money {
+		v = math.Round(v*100) / 100 // to the cent first: 1.999 is 2.00
+	}
 	whole := int64(v)
 	s := fmt.Sprint(whole)
 	for i := len(s) - 3; i > 0; i -= 3 {
@@ -479,11 +518,15 @@ func (r *Report) Message(now time.Time) crier.Message {
 				if a.Followers.OK {
 					parts = append(parts, fmt.Sprintf("%s followers%s", amount(a.Followers.Value, false), compare(a.Followers, unit)))
 				} else {
-					parts = append(parts, "followers not known yet")
+					parts = append(parts, "followers not read that "+unit)
 				}
 			}
 			if spec.shows("engagement") {
-				parts = append(parts, fmt.Sprintf("%d %s, %s engagement%s", a.Posts, plural(a.Posts, "post", "posts"),
+				unread := ""
+				if a.Unread > 0 {
+					unread = fmt.Sprintf(" (%d not read yet)", a.Unread)
+				}
+				parts = append(parts, fmt.Sprintf("%d %s%s, %s engagement%s", a.Posts, plural(a.Posts, "post", "posts"), unread,
 					amount(a.Engagement.Value, false), compare(a.Engagement, unit)))
 			}
 			line := a.Name + ": " + strings.Join(parts, "; ")
@@ -495,8 +538,12 @@ func (r *Report) Message(now time.Time) crier.Message {
 	}
 	if r.Best != nil && spec.shows("engagement") {
 		b := r.Best
-		line := fmt.Sprintf("Best post: #%d on %s, %d engagement (%d likes, %d reposts, %d replies): %s", b.PostID, b.Network,
-			b.Engagement(), b.Stats.Likes, b.Stats.Reposts, b.Stats.Replies, crier.Quote(b.Text, 60))
+		quotes := ""
+		if b.Stats.Quotes > 0 {
+			quotes = fmt.Sprintf(", %d quotes", b.Stats.Quotes)
+		}
+		line := fmt.Sprintf("Best post: #%d on %s, %d engagement (%d likes, %d reposts, %d replies%s): %s", b.PostID, b.Network,
+			b.Engagement(), b.Stats.Likes, b.Stats.Reposts, b.Stats.Replies, quotes, crier.Quote(b.Text, 60))
 		if b.URL != "" {
 			line += " " + b.URL
 		}
@@ -530,6 +577,13 @@ func (r *Report) Message(now time.Time) crier.Message {
 		}
 		n, ok := r.Team[mt.Name]
 		switch {
+		case ok && n.OK && n.Currency == "?":
+			// Amounts in several currencies are not added up.
+			var sums []string
+			for _, c := range slices.Sorted(maps.Keys(r.byCurrency[mt.Name])) {
+				sums = append(sums, strings.TrimSpace(amount(r.byCurrency[mt.Name][c], true)+" "+cmp.Or(c, "(no currency)")))
+			}
+			add("%s: %s (in more than one currency, so not added up or compared)", capital(mt.Name), strings.Join(sums, ", "))
 		case ok && n.OK:
 			cur := ""
 			if mt.Money && n.Currency != "" {
@@ -545,7 +599,10 @@ func (r *Report) Message(now time.Time) crier.Message {
 			add("%s", c.Line())
 		}
 	}
-	if r.Period.Days == 1 {
+	if len(spec.Accounts) > 0 {
+		add("Posts, comments, replies and the numbers you set are for every account.")
+	}
+	if r.Period.Days == 1 && r.Period.Last == dayBefore(today, 1) { // "today" is the day after the period
 		switch n := len(r.Scheduled); {
 		case n == 0:
 			add("Scheduled today: nothing yet")
@@ -595,6 +652,8 @@ func (c CampaignLine) Line() string {
 		parts = append(parts, fmt.Sprintf("ROI %s", signedPercent((c.Revenue-c.Spend)/c.Spend*100)))
 	case !c.HasRevenue:
 		parts = append(parts, "ROI unknown: no revenue recorded")
+	case c.HasSpend:
+		parts = append(parts, "no ROI: nothing was spent")
 	default:
 		parts = append(parts, "ROI unknown: no spend recorded")
 	}
@@ -604,7 +663,7 @@ func (c CampaignLine) Line() string {
 	} else if c.Campaign.EndsOn != "" {
 		state = " (until " + c.Campaign.EndsOn + ")"
 	}
-	return "Campaign " + c.Campaign.Name + state + ": " + strings.Join(parts, ", ")
+	return "Campaign " + c.Campaign.Name + state + " to date: " + strings.Join(parts, ", ")
 }
 
 func signedPercent(p float64) string {
@@ -649,11 +708,13 @@ func ChartSeries(ctx context.Context, store crier.KPIStore, p Period, accounts [
 	if err != nil {
 		return nil, nil, err
 	}
-	days := make([]time.Time, 30)
+	days := make([]time.Time, 30) // each day's start
 	ends := make([]time.Time, 30)
 	for i := range days {
-		days[i] = month.From.AddDate(0, 0, i)
-		ends[i] = days[i].AddDate(0, 0, 1)
+		d := month.shift(0)
+		d.Days = 1
+		day := d.shift(i)
+		days[i], ends[i] = day.From, day.To
 	}
 	published, err := store.Published(ctx, month.From, month.To)
 	if err != nil {

@@ -2,10 +2,12 @@ package digest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,7 +42,6 @@ type Service struct {
 	runs  *jobs.DueQueue[crier.DigestRun, crier.DigestEnd]
 
 	mu      sync.Mutex
-	status  map[string]Status
 	cancel  context.CancelFunc
 	readers sync.WaitGroup
 }
@@ -65,9 +66,14 @@ func New(opts Options) (*Service, error) {
 	if opts.Collect == 0 {
 		opts.Collect = time.Hour
 	}
-	s := &Service{opts: opts, store: opts.Store, clock: opts.Clock, log: opts.Logger, status: map[string]Status{}}
+	for i := range opts.Specs {
+		if opts.Specs[i].Location == nil {
+			opts.Specs[i].Location = time.UTC
+		}
+	}
+	s := &Service{opts: opts, store: opts.Store, clock: opts.Clock, log: opts.Logger}
 	var err error
-	s.runs, err = jobs.NewDueQueue(opts.Jobs, "digest", runQueue{opts.Store}, jobs.DueWork[crier.DigestRun, crier.DigestEnd]{
+	s.runs, err = jobs.NewDueQueue(opts.Jobs, "digest", runQueue{store: opts.Store, plan: s.plan}, jobs.DueWork[crier.DigestRun, crier.DigestEnd]{
 		Work:    s.post,
 		Release: func(r crier.DigestRun) crier.DigestEnd { return crier.DigestEnd{ID: r.ID, Released: true} },
 		Record: func(ctx context.Context, ends []crier.DigestEnd) error {
@@ -85,9 +91,21 @@ func New(opts Options) (*Service, error) {
 	return s, nil
 }
 
-type runQueue struct{ store crier.KPIStore }
+type runQueue struct {
+	store crier.KPIStore
+	plan  func(ctx context.Context) error
+}
 
-func (q runQueue) Recover(ctx context.Context) (int, error) { return q.store.RecoverDigestRuns(ctx) }
+// Recover gives back runs a crash left claimed, and plans the digests
+// before the first claim: a run a downtime made late must stand for older
+// ones before any of them is taken.
+func (q runQueue) Recover(ctx context.Context) (int, error) {
+	n, err := q.store.RecoverDigestRuns(ctx)
+	if err != nil {
+		return n, err
+	}
+	return n, q.plan(ctx)
+}
 func (q runQueue) Next(ctx context.Context) (time.Time, bool, error) {
 	return q.store.NextDigestRun(ctx)
 }
@@ -157,23 +175,26 @@ func (s *Service) Stop() {
 	}
 }
 
-// due is the instant a digest is posted on local day day.
-func (sp Spec) due(day time.Time) time.Time {
-	// time.Date moves a time that does not exist (a spring-forward gap)
-	// past the gap, and takes the first of a time that exists twice.
-	return time.Date(day.Year(), day.Month(), day.Day(), sp.Hour, sp.Minute, 0, 0, sp.Location)
-}
+// due is the instant a digest is posted on the calendar date day (a time
+// the clocks skip moves past the jump; one they repeat is the first).
+func (sp Spec) due(day time.Time) time.Time { return at(day, sp.Hour, sp.Minute, sp.Location) }
 
 // Plan makes sure each digest has a run for its next time, and one for the
 // time it last missed while crier was not running (posted at once, marked
-// late). A digest never posted before is not late: it starts at its next
-// time.
+// late, standing for any older one still waiting). A digest never posted
+// before is not late: it starts at its next time. A run already planned
+// takes bot.yaml's time, should it have changed.
 func (s *Service) Plan(ctx context.Context) error {
+	if err := s.plan(ctx); err != nil {
+		return err
+	}
+	s.runs.Wake()
+	return nil
+}
+
+func (s *Service) plan(ctx context.Context) error {
 	now := s.clock.Now()
 	for _, sp := range s.opts.Specs {
-		if sp.Location == nil {
-			sp.Location = time.UTC
-		}
 		kinds := []string{"daily"}
 		if sp.Weekly != nil {
 			kinds = append(kinds, "weekly")
@@ -184,9 +205,12 @@ func (s *Service) Plan(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if before != "" && !last.IsZero() && before < last.Format("2006-01-02") {
+			if day := last.Format("2006-01-02"); before != "" && !last.IsZero() && before < day {
 				late := now.Sub(sp.due(last)) > lateAfter
-				if _, err := s.store.AddDigestRun(ctx, crier.DigestRun{Digest: sp.Name, Kind: kind, Day: last.Format("2006-01-02"), DueAt: now, Late: late}); err != nil {
+				if _, err := s.store.AddDigestRun(ctx, crier.DigestRun{Digest: sp.Name, Kind: kind, Day: day, DueAt: now, Late: late}); err != nil {
+					return err
+				}
+				if err := s.store.SkipDigestRuns(ctx, sp.Name, kind, day); err != nil {
 					return err
 				}
 			}
@@ -195,24 +219,23 @@ func (s *Service) Plan(ctx context.Context) error {
 			}
 		}
 	}
-	s.runs.Wake()
 	return nil
 }
 
-// occurrences returns the local day of the kind's latest time at or before
-// now (zero when it is the next one), and of its next time after now.
+// occurrences returns the calendar date of the kind's latest time at or
+// before now (zero when there is none in the last 8 days), and of its next
+// time after now.
 func (sp Spec) occurrences(kind string, now time.Time) (last, next time.Time) {
-	local := now.In(sp.Location)
-	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, sp.Location)
+	today := dateOf(now, sp.Location)
 	ok := func(d time.Time) bool { return kind == "daily" || d.Weekday() == *sp.Weekly }
-	for d := day; ; d = d.AddDate(0, 0, 1) {
+	for d := today; ; d = addDays(d, 1) {
 		if ok(d) && sp.due(d).After(now) {
 			next = d
 			break
 		}
 	}
-	for d := day; d.After(day.AddDate(0, 0, -8)); d = d.AddDate(0, 0, -1) {
-		if ok(d) && !sp.due(d).After(now) {
+	for i := 0; i < 8; i++ {
+		if d := addDays(today, -i); ok(d) && !sp.due(d).After(now) {
 			return d, next
 		}
 	}
@@ -222,13 +245,20 @@ func (sp Spec) occurrences(kind string, now time.Time) (last, next time.Time) {
 // Now posts digest name's numbers for yesterday at once. With NowReplaces
 // that is today's scheduled digest, posted early; otherwise an extra one.
 func (s *Service) Now(ctx context.Context, name string) (Spec, error) {
+	if len(s.opts.Specs) == 0 {
+		return Spec{}, crier.Errorf(crier.EINVALID, "There is no digest to post: add a digests: section to bot.yaml (the README shows how).")
+	}
 	sp, ok := s.Spec(name)
 	if !ok {
-		return Spec{}, crier.Errorf(crier.EINVALID, "There is no digest named %s in bot.yaml.", name)
+		var names []string
+		for _, x := range s.opts.Specs {
+			names = append(names, x.Name)
+		}
+		return Spec{}, crier.Errorf(crier.EINVALID, "There is no digest named %s; bot.yaml has %s.", name, strings.Join(names, ", "))
 	}
 	now := s.clock.Now()
-	day := now.In(sp.Location).Format("2006-01-02")
-	run := crier.DigestRun{Digest: sp.Name, Kind: "now", Day: day, Seq: int(now.UnixMilli() % 1_000_000_000), DueAt: now}
+	day := dateOf(now, sp.Location).Format("2006-01-02")
+	run := crier.DigestRun{Digest: sp.Name, Kind: "now", Day: day, Seq: int(now.UnixMilli() % 1_000_000_000), DueAt: now, Manual: true}
 	if sp.NowReplaces {
 		run.Kind, run.Seq = "daily", 0
 	}
@@ -237,13 +267,11 @@ func (s *Service) Now(ctx context.Context, name string) (Spec, error) {
 		return sp, err
 	}
 	if !added {
-		return sp, crier.Errorf(crier.ECONFLICT, "Today's digest for %s is out already.", channelName(sp.Channel))
+		return sp, crier.Errorf(crier.ECONFLICT, "Today's digest has been posted already, or is being posted now; /kpi shows the same numbers.")
 	}
 	s.runs.Wake()
 	return sp, nil
 }
-
-func channelName(ch crier.ChannelRef) string { return "#" + ch.ID }
 
 // WaitIdle returns when no digest is due and none is being posted.
 func (s *Service) WaitIdle(ctx context.Context) error {
@@ -260,7 +288,8 @@ func (s *Service) WaitIdle(ctx context.Context) error {
 	}
 }
 
-// post posts one digest run.
+// post posts one digest run: as its first attempt rendered it, so a retry
+// posts (and looks for) the same message.
 func (s *Service) post(ctx context.Context, run crier.DigestRun) crier.DigestEnd {
 	end := crier.DigestEnd{ID: run.ID}
 	if ctx.Err() != nil {
@@ -272,7 +301,7 @@ func (s *Service) post(ctx context.Context, run crier.DigestRun) crier.DigestEnd
 		end.Failed, end.Reason = true, "the digest is no longer in bot.yaml"
 		return end
 	}
-	m, err := s.Render(ctx, sp, run)
+	m, err := s.message(ctx, sp, run)
 	if err != nil {
 		return s.retry(run, end, err)
 	}
@@ -297,12 +326,74 @@ func (s *Service) post(ctx context.Context, run crier.DigestRun) crier.DigestEnd
 	return end
 }
 
-// retry makes a failed attempt due again a minute later, or ends it after
+// rendered is what a digest run keeps of its message.
+type rendered struct {
+	Text  string   `json:"text"`
+	Lines []string `json:"lines"`
+}
+
+// message is run's message: the one its first attempt rendered and kept,
+// else rendered now and kept, with a chart drawn for it.
+func (s *Service) message(ctx context.Context, sp Spec, run crier.DigestRun) (crier.Message, error) {
+	var m crier.Message
+	if run.Rendered != "" {
+		var r rendered
+		if err := json.Unmarshal([]byte(run.Rendered), &r); err != nil {
+			return m, fmt.Errorf("digest kept message: %w", err)
+		}
+		m = crier.Message{Text: r.Text, Lines: r.Lines}
+	} else {
+		// Late when crier was not running at its time (a run planned the
+		// day before and claimed only now).
+		late := run.Late || (!run.Manual && s.clock.Now().Sub(run.DueAt) > lateAfter)
+		var err error
+		if m, err = s.Render(ctx, sp, run, late); err != nil {
+			return m, err
+		}
+		raw, err := json.Marshal(rendered{Text: m.Text, Lines: m.Lines})
+		if err != nil {
+			return m, fmt.Errorf("digest keep message: %w", err)
+		}
+		if err := s.store.SaveDigestRender(ctx, run.ID, string(raw), late); err != nil {
+			return m, err
+		}
+	}
+	m.Key = fmt.Sprintf("crier-%s-digest-%d", s.opts.Installation, run.ID)
+	p, err := s.period(sp, run)
+	if err != nil {
+		return m, err
+	}
+	accounts := s.Accounts()
+	if len(sp.Accounts) > 0 {
+		accounts = sp.Accounts
+	}
+	fs, es, err := ChartSeries(ctx, s.store, p, slices.Clone(accounts))
+	if err != nil {
+		return m, err
+	}
+	png, err := Chart(fs, es, ChartOptions{Title: fmt.Sprintf("Last 30 days to %s", dayName(p.To.Add(-time.Nanosecond)))})
+	switch {
+	case errors.Is(err, ErrNothingToDraw):
+		if run.Rendered == "" {
+			m.Lines = append(m.Lines, "No chart yet: crier has no followers or engagement numbers for the last 30 days.")
+		}
+	case err != nil:
+		s.log.Warn("draw the digest chart; posting without it", slog.Any("error", err))
+	default:
+		m.File = &crier.File{Name: fmt.Sprintf("digest-%s-%s-%s.png", sp.Name, run.Kind, p.Last), ContentType: "image/png", Data: png,
+			Alt: "Followers and engagement per account over the last 30 days"}
+	}
+	return m, nil
+}
+
+// retry makes a failed attempt due again later, or ends it: at once when
+// the chat refused for good (a channel crier may not post in), else after
 // maxDigestAttempts.
 func (s *Service) retry(run crier.DigestRun, end crier.DigestEnd, err error) crier.DigestEnd {
 	end.Reason = crier.ErrorMessage(err)
-	if run.Attempts >= maxDigestAttempts {
-		s.log.Error("the digest could not be posted; crier gave up", slog.String("digest", run.Digest), slog.String("day", run.Day), slog.Any("error", err))
+	if crier.IsPermanent(err) || run.Attempts >= maxDigestAttempts {
+		s.log.Error("the digest could not be posted; crier gave up on it", slog.String("digest", run.Digest), slog.String("day", run.Day),
+			slog.Any("error", err))
 		end.Failed = true
 		return end
 	}
@@ -315,59 +406,49 @@ func (s *Service) retry(run crier.DigestRun, end crier.DigestEnd, err error) cri
 	return end
 }
 
-// Render computes a run's digest and renders it with its chart.
-func (s *Service) Render(ctx context.Context, sp Spec, run crier.DigestRun) (crier.Message, error) {
-	today, err := time.ParseInLocation("2006-01-02", run.Day, sp.Location)
+// period is the local days run's digest covers: the day before the one it
+// is posted on, or the 7 days before for a weekly one.
+func (s *Service) period(sp Spec, run crier.DigestRun) (Period, error) {
+	today, err := civil(run.Day)
 	if err != nil {
-		return crier.Message{}, fmt.Errorf("digest day: %w", err)
+		return Period{}, err
 	}
 	days := 1
 	if run.Kind == "weekly" {
 		days = 7
 	}
-	p, err := DaysPeriod(today.AddDate(0, 0, -1).Format("2006-01-02"), days, sp.Location)
-	if err != nil {
-		return crier.Message{}, err
-	}
-	accounts := s.Accounts()
-	r, err := Compute(ctx, s.store, sp, p, accounts, s.Status())
-	if err != nil {
-		return crier.Message{}, err
-	}
-	// Late when crier was not running at its time (a run planned the day
-	// before and claimed only now), not when a retry made it a bit later.
-	r.Late = run.Late || (run.Attempts <= 1 && s.clock.Now().Sub(run.DueAt) > lateAfter)
-	m := r.Message(s.clock.Now())
-	m.Key = fmt.Sprintf("crier-%s-digest-%d", s.opts.Installation, run.ID)
-	if len(sp.Accounts) > 0 {
-		accounts = sp.Accounts
-	}
-	fs, es, err := ChartSeries(ctx, s.store, p, slices.Clone(accounts))
-	if err != nil {
-		return crier.Message{}, err
-	}
-	png, err := Chart(fs, es, ChartOptions{Title: fmt.Sprintf("Last 30 days to %s", dayName(p.To.AddDate(0, 0, -1)))})
-	switch {
-	case errors.Is(err, ErrNothingToDraw):
-		m.Lines = append(m.Lines, "No chart yet: crier has no followers or engagement numbers for the last 30 days.")
-	case err != nil:
-		s.log.Warn("draw the digest chart; posting without it", slog.Any("error", err))
-	default:
-		m.File = &crier.File{Name: fmt.Sprintf("digest-%s.png", p.Last), ContentType: "image/png", Data: png,
-			Alt: "Followers and engagement per account over the last 30 days"}
-	}
-	return m, nil
+	return periodOf(addDays(today, -days), days, sp.Location), nil
 }
 
-// Status returns what is known about reading each account's numbers.
-func (s *Service) Status() map[string]Status {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[string]Status, len(s.status))
-	for k, v := range s.status {
-		out[k] = v
+// Render computes a run's digest as a message (without its chart).
+func (s *Service) Render(ctx context.Context, sp Spec, run crier.DigestRun, late bool) (crier.Message, error) {
+	p, err := s.period(sp, run)
+	if err != nil {
+		return crier.Message{}, err
 	}
-	return out
+	status, err := s.Statuses(ctx)
+	if err != nil {
+		return crier.Message{}, err
+	}
+	r, err := Compute(ctx, s.store, sp, p, s.Accounts(), status)
+	if err != nil {
+		return crier.Message{}, err
+	}
+	r.Late = late
+	return r.Message(s.clock.Now()), nil
+}
+
+// Statuses returns how the last reading of each account's numbers went.
+func (s *Service) Statuses(ctx context.Context) (map[string]Status, error) {
+	sts, err := s.store.CollectStatuses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Status, len(sts))
+	for _, st := range sts {
+		out[st.Account] = Status{Account: st.Account, Error: st.Error, At: st.At}
+	}
+	return out, nil
 }
 
 // measureWindow is how long after publishing a post's counts are read.
@@ -386,14 +467,14 @@ func (s *Service) CollectOnce(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		st := Status{Account: n.Name(), At: s.clock.Now()}
+		reason := ""
 		if err != nil {
-			st.Error = crier.Sentence(crier.ErrorMessage(err))
+			reason = crier.Sentence(crier.ErrorMessage(err))
 			s.log.Warn("read the account's numbers", slog.String("network", n.Name()), slog.Any("error", err))
 		}
-		s.mu.Lock()
-		s.status[n.Name()] = st
-		s.mu.Unlock()
+		if err := s.store.SetCollectStatus(ctx, n.Name(), s.clock.Now(), reason); err != nil {
+			s.log.Warn("record how reading the account went", slog.String("network", n.Name()), slog.Any("error", err))
+		}
 	}
 }
 

@@ -228,7 +228,11 @@ func TestADigestMissedWhileCrierWasDownIsPostedAtStartMarkedLate(t *testing.T) {
 	require.Equal(t, "📊 Yesterday, Wed 2 Dec", w.digests()[2].Text)
 }
 
-func TestTwoCriersOnOneDatabasePostTheDigestOnce(t *testing.T) {
+// Two digest services (two job engines) on one database claim each run
+// once. Two crier processes cannot share a SQLite database at all (the
+// store's file lock refuses the second), so this is as near as SQLite
+// gets; a shared store such as PostgreSQL would also need a claim lease.
+func TestTwoDigestServicesOnOneDatabasePostTheDigestOnce(t *testing.T) {
 	t.Parallel()
 	loc := time.UTC
 	ctx := context.Background()
@@ -281,14 +285,15 @@ func TestADigestChannelCrierCannotPostInIsTriedAFewTimesThenLeft(t *testing.T) {
 func TestTheDigestSaysWhichNumbersAreMissingAndWhy(t *testing.T) {
 	t.Parallel()
 	loc := time.UTC
-	w := newWorld(t, time.Date(2026, 12, 1, 8, 0, 0, 0, loc), loc)
-	w.net.mu.Lock()
-	w.net.err = crier.Permanent(crier.Errorf(crier.EPERMANENT, "Mastodon (masto) refused crier's access token; make a new one"))
-	w.net.mu.Unlock()
+	w := &world{manual: true, clock: crier.NewManualClock(time.Date(2026, 12, 1, 8, 0, 0, 0, loc)), chat: &criertest.Chat{}, path: filepath.Join(t.TempDir(), "crier.db"),
+		net: &statsNet{name: "masto", acc: crier.AccountStats{Followers: 1000}, post: map[string]crier.PostStats{},
+			err: crier.Permanent(crier.Errorf(crier.EPERMANENT, "Mastodon (masto) refused crier's access token; make a new one"))},
+		spec: digest.Spec{Name: "morning", Channel: crier.ChannelRef{Platform: "shell", ID: "kpis"}, Hour: 9, Location: loc}}
+	w.start(t)
 	w.advance(t, time.Date(2026, 12, 1, 9, 0, 0, 0, loc))
 	ds := w.digests()
 	require.Len(t, ds, 1)
-	require.Contains(t, strings.Join(ds[0].Lines, "\n"), "masto: followers not known yet; 0 posts, 0 engagement — numbers missing: Mastodon (masto) refused crier's access token; make a new one.")
+	require.Contains(t, strings.Join(ds[0].Lines, "\n"), "masto: followers not read that day; 0 posts, 0 engagement — numbers missing: Mastodon (masto) refused crier's access token; make a new one.")
 }
 
 // seed stores fed-in values, a campaign and two posts published on masto on
@@ -374,4 +379,157 @@ func checkGolden(t *testing.T, name, got string) {
 	want, err := os.ReadFile(golden)
 	require.NoError(t, err)
 	require.Equal(t, string(want), got, name)
+}
+
+func loc(t *testing.T, name string) *time.Location {
+	t.Helper()
+	l, err := time.LoadLocation(name)
+	require.NoError(t, err)
+	return l
+}
+
+func titles(ps []criertest.Posted) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Text)
+	}
+	return out
+}
+
+// In Chile the clocks go forward at midnight (6 Sep 2026: 00:00 → 01:00): a
+// day then starts at 01:00, and each day is still reported once, in order.
+func TestEachDayIsReportedOnceWhereClocksChangeAtMidnight(t *testing.T) {
+	t.Parallel()
+	santiago := loc(t, "America/Santiago")
+	w := newWorld(t, time.Date(2026, 9, 4, 8, 0, 0, 0, santiago), santiago)
+	w.advance(t, time.Date(2026, 9, 4, 9, 0, 0, 0, santiago)) // the first
+	w.advance(t, time.Date(2026, 9, 9, 10, 0, 0, 0, santiago))
+	require.Equal(t, []string{"📊 Yesterday, Thu 3 Sep", "📊 Yesterday, Fri 4 Sep", "📊 Yesterday, Sat 5 Sep", "📊 Yesterday, Sun 6 Sep",
+		"📊 Yesterday, Mon 7 Sep", "📊 Yesterday, Tue 8 Sep"}, titles(w.digests()))
+}
+
+// A digest at 01:30 in Lisbon: on 29 Mar 2026 01:30 does not exist (the
+// clocks jump from 01:00 to 02:00), on 25 Oct it happens twice; each day's
+// digest is posted once.
+func TestADigestAtATimeTheClocksSkipOrRepeatIsPostedOnce(t *testing.T) {
+	t.Parallel()
+	lisbon := loc(t, "Europe/Lisbon")
+	for _, day := range []time.Time{time.Date(2026, 3, 29, 0, 0, 0, 0, lisbon), time.Date(2026, 10, 25, 0, 0, 0, 0, lisbon)} {
+		w := &world{clock: crier.NewManualClock(day.Add(-6 * time.Hour)), chat: &criertest.Chat{}, path: filepath.Join(t.TempDir(), "crier.db"),
+			net:  &statsNet{name: "masto", acc: crier.AccountStats{Followers: 10}, post: map[string]crier.PostStats{}},
+			spec: digest.Spec{Name: "night", Channel: crier.ChannelRef{Platform: "shell", ID: "kpis"}, Hour: 1, Minute: 30, Location: lisbon}}
+		w.start(t)
+		w.advanceBy(t, day.Add(30*time.Hour), 20*time.Minute)
+		want := []string{"📊 Yesterday, " + day.AddDate(0, 0, -1).Format("Mon 2 Jan"), "📊 Yesterday, " + day.Format("Mon 2 Jan")}
+		require.Equal(t, want, titles(w.digests()), day.Format("2 Jan"))
+	}
+}
+
+func TestTheWeeklyDigestSumsTheWeekOnItsDay(t *testing.T) {
+	t.Parallel()
+	utc := time.UTC
+	w := &world{clock: crier.NewManualClock(time.Date(2026, 11, 29, 8, 0, 0, 0, utc)), chat: &criertest.Chat{}, path: filepath.Join(t.TempDir(), "crier.db"),
+		net: &statsNet{name: "masto", acc: crier.AccountStats{Followers: 10}, post: map[string]crier.PostStats{}}}
+	monday := time.Monday
+	w.spec = digest.Spec{Name: "daily", Channel: crier.ChannelRef{Platform: "shell", ID: "kpis"}, Hour: 9, Location: utc, Weekly: &monday}
+	w.start(t)
+	require.NoError(t, w.db.SetValues(context.Background(), []crier.Value{
+		{Day: "2026-11-24", Metric: "clicks", Value: 5, Source: crier.SourceAPI},
+		{Day: "2026-11-29", Metric: "clicks", Value: 7, Source: crier.SourceAPI},
+		{Day: "2026-11-30", Metric: "clicks", Value: 100, Source: crier.SourceAPI}, // Monday: next week's
+	}))
+	w.advance(t, time.Date(2026, 12, 1, 12, 0, 0, 0, utc))
+	var weekly []criertest.Posted
+	for _, d := range w.digests() {
+		if strings.HasPrefix(d.Text, "📊 The week") {
+			weekly = append(weekly, d)
+		}
+	}
+	require.Len(t, weekly, 1, "%q", titles(w.digests()))
+	require.Equal(t, "📊 The week of Mon 23 Nov to Sun 29 Nov", weekly[0].Text)
+	require.Contains(t, weekly[0].Lines, "Clicks: 12")
+	require.Len(t, w.digests(), 4, "Sunday's, Monday's and Tuesday's daily digests, and the week's")
+}
+
+// A digest whose chat answer was lost is looked for with the text its first
+// attempt rendered, though the numbers changed since: a finder that
+// matches text (Discord's) finds it, and it is posted once.
+func TestARetriedDigestPostsWhatItsFirstAttemptRendered(t *testing.T) {
+	t.Parallel()
+	utc := time.UTC
+	w := newWorld(t, time.Date(2026, 12, 1, 8, 0, 0, 0, utc), utc)
+	w.chat.MatchByText()
+	w.chat.LoseAnswers("kpis", 1)
+	w.advance(t, time.Date(2026, 12, 1, 9, 0, 0, 0, utc))
+	require.Len(t, w.digests(), 1)
+	require.NoError(t, w.db.SetValues(context.Background(), []crier.Value{{Day: "2026-11-30", Metric: "clicks", Value: 9, Source: crier.SourceAPI}}))
+	w.restart(t) // and a restart, as after a crash
+	w.advanceBy(t, time.Date(2026, 12, 1, 9, 30, 0, 0, utc), time.Minute)
+	require.Len(t, w.digests(), 1, "posted once: %q", titles(w.digests()))
+}
+
+func TestAfterDaysDownOneLateDigestStandsForTheMissedOnes(t *testing.T) {
+	t.Parallel()
+	utc := time.UTC
+	w := newWorld(t, time.Date(2026, 12, 1, 8, 0, 0, 0, utc), utc)
+	w.advance(t, time.Date(2026, 12, 1, 10, 0, 0, 0, utc))
+	require.Len(t, w.digests(), 1)
+	w.stop()
+	w.clock.Set(time.Date(2026, 12, 4, 12, 0, 0, 0, utc)) // down for three days
+	w.start(t)
+	w.idle(t)
+	require.Equal(t, []string{"📊 Yesterday, Mon 30 Nov", "📊 Yesterday, Thu 3 Dec (late: crier was not running at the digest's time)"}, titles(w.digests()))
+}
+
+func TestAChannelThatRefusesTheDigestForGoodIsNotTriedAgain(t *testing.T) {
+	t.Parallel()
+	utc := time.UTC
+	w := newWorld(t, time.Date(2026, 12, 1, 8, 0, 0, 0, utc), utc)
+	w.chat.RefuseThread("kpis", crier.Permanent(crier.Errorf(crier.EPERMANENT, "crier may not post in #kpis")))
+	w.advance(t, time.Date(2026, 12, 1, 9, 0, 0, 0, utc))
+	w.chat.RefuseThread("kpis", nil)
+	w.advanceBy(t, time.Date(2026, 12, 1, 10, 0, 0, 0, utc), time.Minute)
+	require.Empty(t, w.digests(), "ended at the first refusal, not retried")
+}
+
+func TestDigestNowPostsAtOnceAndReplacesTheDaysOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
+	utc := time.UTC
+	for _, replaces := range []bool{false, true} {
+		w := &world{clock: crier.NewManualClock(time.Date(2026, 12, 1, 7, 0, 0, 0, utc)), chat: &criertest.Chat{}, path: filepath.Join(t.TempDir(), "crier.db"),
+			net:  &statsNet{name: "masto", acc: crier.AccountStats{Followers: 10}, post: map[string]crier.PostStats{}},
+			spec: digest.Spec{Name: "daily", Channel: crier.ChannelRef{Platform: "shell", ID: "kpis"}, Hour: 9, Location: utc, NowReplaces: replaces}}
+		w.start(t)
+		w.advance(t, time.Date(2026, 12, 1, 8, 0, 0, 0, utc))
+		_, err := w.svc.Now(context.Background(), "")
+		require.NoError(t, err)
+		w.idle(t)
+		require.Len(t, w.digests(), 1, "posted at once")
+		w.advance(t, time.Date(2026, 12, 1, 12, 0, 0, 0, utc))
+		if replaces {
+			require.Len(t, w.digests(), 1, "it was the day's digest")
+			_, err := w.svc.Now(context.Background(), "")
+			require.Equal(t, "Today's digest has been posted already, or is being posted now; /kpi shows the same numbers.", crier.ErrorMessage(err))
+		} else {
+			require.Len(t, w.digests(), 2, "the scheduled one still came")
+		}
+		_, err = w.svc.Now(context.Background(), "evening")
+		require.Equal(t, "There is no digest named evening; bot.yaml has daily.", crier.ErrorMessage(err))
+	}
+}
+
+func TestFollowersNotReadThatDayAreNotShownAsThatDays(t *testing.T) {
+	t.Parallel()
+	utc := time.UTC
+	w := &world{manual: true, clock: crier.NewManualClock(time.Date(2026, 12, 1, 8, 0, 0, 0, utc)), chat: &criertest.Chat{}, path: filepath.Join(t.TempDir(), "crier.db"),
+		net:  &statsNet{name: "masto", acc: crier.AccountStats{Followers: 1000}, post: map[string]crier.PostStats{}},
+		spec: digest.Spec{Name: "morning", Channel: crier.ChannelRef{Platform: "shell", ID: "kpis"}, Hour: 9, Location: utc}}
+	w.start(t)
+	w.advance(t, time.Date(2026, 12, 1, 12, 0, 0, 0, utc)) // read with 1,000 followers
+	w.net.mu.Lock()
+	w.net.err = crier.Permanent(crier.Errorf(crier.EPERMANENT, "Mastodon (masto) refused crier's access token; make a new one"))
+	w.net.mu.Unlock()
+	w.advance(t, time.Date(2026, 12, 3, 9, 0, 0, 0, utc))
+	ds := w.digests()
+	require.Contains(t, strings.Join(ds[len(ds)-1].Lines, "\n"), "masto: followers not read that day; 0 posts, 0 engagement — numbers missing: Mastodon (masto) refused crier's access token; make a new one.")
 }

@@ -13,6 +13,14 @@ CREATE TABLE metric_samples (
 );
 CREATE INDEX metric_samples_at ON metric_samples (metric, account, at);
 
+-- How the last reading of each account went: the digest says why an
+-- account's numbers are missing, across restarts.
+CREATE TABLE collect_status (
+    account  TEXT PRIMARY KEY,
+    at       INTEGER NOT NULL,
+    error    TEXT    NOT NULL DEFAULT '' -- '' when it worked
+);
+
 -- The latest counts read from each of crier's published posts.
 CREATE TABLE post_stats (
     network     TEXT    NOT NULL,
@@ -25,6 +33,10 @@ CREATE TABLE post_stats (
     PRIMARY KEY (network, remote_id)
 );
 CREATE INDEX deliveries_published ON deliveries (published_at) WHERE status = 'published';
+-- What the digest counts per day: comments in, answers out, first responses.
+CREATE INDEX comments_stored ON comments (stored_at);
+CREATE INDEX replies_published ON replies (last_attempt_at) WHERE status = 'published';
+CREATE INDEX conversations_first_response ON conversations (first_response_at) WHERE first_response_at IS NOT NULL;
 
 -- Numbers no network gives, fed in by the team for a day: through chat, a CSV
 -- file or the API. Setting one again replaces it.
@@ -40,6 +52,7 @@ CREATE TABLE kpi_values (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (day, metric, account, campaign)
 );
+CREATE INDEX kpi_values_campaign ON kpi_values (campaign, day) WHERE campaign != '';
 
 -- Campaigns; a post joins one with a "campaign: name" line.
 CREATE TABLE campaigns (
@@ -67,7 +80,9 @@ CREATE TABLE digest_runs (
     seq              INTEGER NOT NULL DEFAULT 0, -- tells apart the runs asked for with /digest now on one day
     due_at           INTEGER NOT NULL,
     late             INTEGER NOT NULL DEFAULT 0,
-    status           TEXT    NOT NULL CHECK (status IN ('pending', 'posting', 'posted', 'failed')),
+    status           TEXT    NOT NULL CHECK (status IN ('pending', 'posting', 'posted', 'failed', 'skipped')),
+    manual           INTEGER NOT NULL DEFAULT 0, -- moved earlier by /digest now: the plan leaves its time alone
+    rendered         TEXT    NOT NULL DEFAULT '', -- the message as first rendered (JSON): every attempt posts the same
     attempts         INTEGER NOT NULL DEFAULT 0,
     started_at       INTEGER,
     message_platform TEXT    NOT NULL DEFAULT '',
