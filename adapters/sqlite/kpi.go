@@ -244,6 +244,21 @@ func scanCampaign(row scanner) (crier.Campaign, error) {
 	return c, err
 }
 
+// CampaignPosts counts campaign's posts published before end and their
+// engagement.
+func (d *DB) CampaignPosts(ctx context.Context, campaign string, end time.Time) (int, int, error) {
+	var posts, engagement int
+	err := d.db.QueryRowContext(ctx, `SELECT count(DISTINCT d.post_id), coalesce(sum(s.likes + s.reposts + s.replies + s.quotes), 0)
+		FROM posts p INDEXED BY posts_campaign CROSS JOIN deliveries d INDEXED BY deliveries_post ON d.post_id = p.id
+		LEFT JOIN post_stats s ON s.network = d.target AND s.remote_id = d.remote_id
+		WHERE p.campaign = ? AND p.campaign != '' AND d.status = 'published' AND d.published_at < ?`,
+		strings.ToLower(campaign), end.UnixMilli()).Scan(&posts, &engagement)
+	if err != nil {
+		return 0, 0, fmt.Errorf("campaign posts: %w", err)
+	}
+	return posts, engagement, nil
+}
+
 // CampaignValues returns campaign's values up to day last.
 func (d *DB) CampaignValues(ctx context.Context, campaign, last string) ([]crier.Value, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT day, metric, account, campaign, value, currency, source, set_by FROM kpi_values

@@ -157,6 +157,9 @@ type KPIStore interface {
 	// (inclusive, "2026-12-01"), in day order.
 	Values(ctx context.Context, first, last string) ([]Value, error)
 
+	// CampaignPosts counts campaign's posts published before end and the
+	// engagement they got.
+	CampaignPosts(ctx context.Context, campaign string, end time.Time) (posts, engagement int, err error)
 	// CampaignValues returns campaign's values up to day last.
 	CampaignValues(ctx context.Context, campaign, last string) ([]Value, error)
 

@@ -304,19 +304,9 @@ func Campaigns(ctx context.Context, store crier.KPIStore, last string, end time.
 // up to the end of day last.
 func CampaignNumbers(ctx context.Context, store crier.KPIStore, c crier.Campaign, last string, end time.Time) (CampaignLine, error) {
 	line := CampaignLine{Campaign: c}
-	posts, err := store.Published(ctx, c.CreatedAt.Add(-24*time.Hour), end)
-	if err != nil {
+	var err error
+	if line.Posts, line.Engagement, err = store.CampaignPosts(ctx, c.Name, end); err != nil {
 		return line, err
-	}
-	seen := map[int64]bool{}
-	for _, p := range posts {
-		if p.Campaign == c.Name {
-			if !seen[p.PostID] {
-				seen[p.PostID] = true
-				line.Posts++ // a post, whatever the number of networks it went to
-			}
-			line.Engagement += p.Engagement()
-		}
 	}
 	vs, err := store.CampaignValues(ctx, c.Name, last)
 	if err != nil {
