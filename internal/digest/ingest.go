@@ -82,7 +82,19 @@ func CampaignCurrency(ctx context.Context, store CheckStore, c *crier.Campaign) 
 	if c.Currency != "" {
 		return c.Currency, nil
 	}
-	vs, err := store.Values(ctx, "0000-01-01", "9999-12-31")
+	var (
+		vs  []crier.Value
+		err error
+	)
+	// The campaign's own values when the store can say (its index), else
+	// all of them.
+	if cv, ok := store.(interface {
+		CampaignValues(ctx context.Context, campaign, last string) ([]crier.Value, error)
+	}); ok {
+		vs, err = cv.CampaignValues(ctx, c.Name, "9999-12-31")
+	} else {
+		vs, err = store.Values(ctx, "0000-01-01", "9999-12-31")
+	}
 	if err != nil {
 		return "", fmt.Errorf("campaign %s currency: %w", c.Name, err)
 	}
