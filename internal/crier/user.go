@@ -7,8 +7,9 @@ type Role string
 
 // The roles crier knows.
 const (
-	RoleScheduler Role = "scheduler" // may draft, schedule, reschedule and cancel posts
-	RoleApprover  Role = "approver"  // may approve posts (later issues)
+	RoleScheduler Role = "scheduler" // may draft, schedule, reschedule and cancel posts, without approval
+	RoleDrafter   Role = "drafter"   // may draft and edit posts; when approvals are on, their posts wait for an approver
+	RoleApprover  Role = "approver"  // may approve or reject posts that wait for approval
 	RoleReplier   Role = "replier"   // may answer comments, take and close conversations
 	RoleAlert     Role = "alert"     // is mentioned in a crisis alert
 	RoleAdmin     Role = "admin"     // may do everything
@@ -16,7 +17,7 @@ const (
 
 // Roles lists every known role, for validation and help.
 func Roles() []Role {
-	return []Role{RoleScheduler, RoleApprover, RoleReplier, RoleAlert, RoleAdmin}
+	return []Role{RoleScheduler, RoleDrafter, RoleApprover, RoleReplier, RoleAlert, RoleAdmin}
 }
 
 // User is a person talking to crier on a chat platform.
