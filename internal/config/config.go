@@ -17,7 +17,7 @@
 // across sections), chat.go (chat and chat.shell), slack.go, discord.go,
 // http.go, roles.go, network.go (the networks list and file networks),
 // mastodon.go, bluesky.go, webhook.go, publish.go, inbox.go, digests.go,
-// metrics.go and utm.go. decode.go, section.go, values.go, secret.go and suggest.go hold
+// metrics.go, utm.go, writer.go, voice.go, approvals.go and channels.go. decode.go, section.go, values.go, secret.go and suggest.go hold
 // what every section is read with.
 //
 // # Adding a section
@@ -66,9 +66,13 @@ type Config struct {
 	Networks  []Network
 	Publish   Publish
 	Inbox     Inbox
-	Digests   []Digest // bot.yaml digests:, in file order; nil when none
-	Metrics   Metrics  // bot.yaml metrics:
-	UTM       UTM      // bot.yaml utm:
+	Digests   []Digest                   // bot.yaml digests:, in file order; nil when none
+	Metrics   Metrics                    // bot.yaml metrics:
+	UTM       UTM                        // bot.yaml utm:
+	Writer    Writer                     // bot.yaml writer: (an OpenAI-compatible endpoint); Writer.On false when absent
+	Voice     crier.Voice                // bot.yaml voice: tone, use, avoid, hashtags, language
+	Approvals Approvals                  // bot.yaml approvals:
+	Channels  map[string]ChannelDefaults // bot.yaml channels: keyed by "<platform>:<channel id>" (same syntax as inbox.channel); nil when none
 }
 
 // Chat holds the chat platforms crier listens on. A nil platform is not used.
@@ -235,6 +239,36 @@ type UTM struct {
 	Medium string // utm.medium: default "social"
 }
 
+// Writer is the OpenAI-compatible endpoint crier writes copy with, from the
+// writer section: variants of a post per network and suggested replies.
+// OpenAI, Azure OpenAI, Ollama, vLLM and llama.cpp's server all speak Chat
+// Completions. Its defaults are set even when it is off.
+type Writer struct {
+	On      bool          // false when bot.yaml has no writer section: no AI copy
+	BaseURL string        // writer.base_url, required: an absolute http(s) URL without a trailing "/", like https://api.openai.com/v1 or http://localhost:11434/v1 (Ollama); on Azure the resource's endpoint
+	Model   string        // writer.model, required: like gpt-4o-mini or llama3.1:8b; on Azure the deployment's name
+	APIKey  string        // writer.api_key: a secret, only from ${VAR} (never in a message); "" only when BaseURL is on this machine or the local network and Azure is false
+	Azure   bool          // writer.azure: true for Azure OpenAI; default false
+	Timeout time.Duration // writer.timeout: how long one request may take; default 60s, 5s..5m
+	Line    int           // line of the writer key, 0 when the file has none (for messages)
+}
+
+// Approvals is who approves posts, from the approvals section: when On, a
+// post by someone without the scheduler role (a drafter) waits until an
+// approver approves it. Its defaults are set even when it is off.
+type Approvals struct {
+	On          bool             // false when bot.yaml has no approvals section: nothing waits for approval
+	Channel     crier.ChannelRef // approvals.channel: where approvers are asked, written like inbox.channel; required when On; Thread is ""
+	SelfApprove bool             // approvals.self_approve: an approver may approve their own post; default false
+	LateAfter   time.Duration    // approvals.late_after: a post approved more than this after its time asks before going out; default 1h, 1m..168h
+}
+
+// ChannelDefaults are the settings of one chat channel, from an entry of the
+// channels section.
+type ChannelDefaults struct {
+	Networks []string // channels.<channel>.networks: the networks a post from that channel goes to when it names none; each in Networks, none repeated
+}
+
 // Options tell Parse where the configuration came from.
 type Options struct {
 	Name   string                      // file name used in error messages, e.g. "bot.yaml"
@@ -308,8 +342,10 @@ func Parse(r io.Reader, opts Options) (*Config, error) {
 			Poll:   defaultPoll,
 			Crisis: Crisis{Negative: defaultNegative, Window: defaultWindow, Ratio: defaultRatio, Baseline: defaultBaseline},
 		},
-		Metrics: Metrics{Collect: defaultCollect},
-		UTM:     UTM{Medium: defaultUTMMedium},
+		Metrics:   Metrics{Collect: defaultCollect},
+		UTM:       UTM{Medium: defaultUTMMedium},
+		Writer:    Writer{Timeout: defaultWriterOut},
+		Approvals: Approvals{LateAfter: defaultLateAfter},
 	}
 	if err := d.config(root, c); err != nil {
 		return nil, err
@@ -356,7 +392,8 @@ func (c *Config) RoleMembers(role crier.Role) []string {
 }
 
 // Secrets returns every token, password and secret in the configuration
-// that is not empty: the chat platforms', the networks' and http.api_token.
+// that is not empty: the chat platforms', the networks', http.api_token and
+// writer.api_key.
 // Output that may hold one (crier check, logs of a failed login) is redacted
 // with them.
 func (c *Config) Secrets() []string {
@@ -371,6 +408,7 @@ func (c *Config) Secrets() []string {
 	for _, n := range c.Networks {
 		all = append(all, n.AccessToken, n.AppPassword, n.Secret)
 	}
+	all = append(all, c.Writer.APIKey)
 	return slices.DeleteFunc(all, func(s string) bool { return s == "" })
 }
 

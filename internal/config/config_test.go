@@ -57,6 +57,13 @@ func checkConfig(t *testing.T, got, want *Config) {
 	if w.UTM == (UTM{}) {
 		w.UTM = UTM{Medium: "social"}
 	}
+	// Nor of the writer or approvals.
+	if w.Writer == (Writer{}) {
+		w.Writer = Writer{Timeout: time.Minute}
+	}
+	if w.Approvals == (Approvals{}) {
+		w.Approvals = Approvals{LateAfter: time.Hour}
+	}
 	g.Digests, w.Digests = withoutLocations(t, got.Digests), withoutLocations(t, want.Digests)
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("config differs\n got: %+v\nwant: %+v", g, w)
@@ -107,6 +114,7 @@ func slackVars() map[string]string {
 		"PRIVATE_CHANNEL": "G0123ABCD", "CRIER_DATA": "/data/", "USER_NAME": "ana", "LIMIT": "1000", "INBOX_CHANNEL": "C0123456789",
 		"DISCORD_TOKEN": testDiscordToken, "DISCORD_PUBLIC_KEY": testPublicKey, "CRIER_API_TOKEN": testAPIToken,
 		"EU_CHANNEL": "823456789012345678", "CHANGELOG_CHANNEL": "923456789012345678",
+		"OPENAI_API_KEY": testOpenAIKey,
 	}
 }
 
@@ -220,6 +228,15 @@ func TestParseFullFile(t *testing.T) {
 		},
 		Metrics: Metrics{Collect: 2 * time.Hour, Currency: "USD"},
 		UTM:     UTM{Off: true, Source: "crier", Medium: "organic-social"},
+		Writer: Writer{On: true, BaseURL: "https://crier.openai.azure.com", Model: "crier-gpt4o", APIKey: testOpenAIKey,
+			Azure: true, Timeout: 2 * time.Minute, Line: 85},
+		Voice: crier.Voice{Tone: "friendly, plain, no hype", Use: []string{"community", "open source"}, Avoid: []string{"synergy"},
+			Hashtags: []string{"#crier", "#comunicação"}, Language: "pt-BR"},
+		Approvals: Approvals{On: true, Channel: crier.ChannelRef{Platform: "discord", ID: "723456789012345678"}, SelfApprove: true, LateAfter: 15 * time.Minute},
+		Channels: map[string]ChannelDefaults{
+			"slack:C0123456789": {Networks: []string{"sandbox", "discord-news"}},
+			"shell:ops":         {Networks: []string{"price-list_2"}},
+		},
 	})
 }
 
@@ -582,12 +599,12 @@ func TestParseRejects(t *testing.T) {
 		{"a string at the top is rejected", "hello\n", "bot.yaml:1: expected a mapping of settings like timezone: UTC, got a string"},
 
 		// Keys.
-		{"an unknown top-level key is rejected", "timezone: UTC\ndate_order: dmy\ndatabse: x.db\n" + network, "bot.yaml:3: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox, digests, metrics, utm); did you mean database?"},
+		{"an unknown top-level key is rejected", "timezone: UTC\ndate_order: dmy\ndatabse: x.db\n" + network, "bot.yaml:3: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox, digests, metrics, utm, writer, voice, approvals, channels); did you mean database?"},
 		{"an unknown chat platform is rejected", network + "chat:\n  telegram: {}\n", "bot.yaml:4: chat.telegram: unknown key (known: shell, slack, discord)"},
 		{"an unknown shell key is rejected", network + "chat:\n  shell:\n    usr: ana\n", "bot.yaml:5: chat.shell.usr: unknown key (known: user, channel); did you mean user?"},
 		{"an unknown network key is rejected", "networks:\n  - name: a\n    kind: file\n    outbx: o.jsonl\n", "bot.yaml:4: networks[0].outbx: unknown key (known: name, kind, outbox, inbox, channel, limit, crosspost, server, access_token, visibility, language, pds, handle, app_password, appview, url, secret, deduplicates, rate); did you mean outbox?"},
 		{"an unknown publish key is rejected", network + "publish: {retries: 3}\n", "bot.yaml:3: publish.retries: unknown key (known: max_attempts, attempt_timeout)"},
-		{"an odd key is quoted", network + "\"time zone\": UTC\n", `bot.yaml:3: "time zone": unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox, digests, metrics, utm); did you mean timezone?`},
+		{"an odd key is quoted", network + "\"time zone\": UTC\n", `bot.yaml:3: "time zone": unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox, digests, metrics, utm, writer, voice, approvals, channels); did you mean timezone?`},
 		{"a list as a key is rejected", network + "? [a]\n: 1\n", "bot.yaml:3: expected a key name, got a list"},
 		{"a merge key is rejected", "<<: {timezone: UTC}\n" + network, `bot.yaml:1: "<<": merge keys are not supported; write the settings out`},
 		{"a merge key inside a network is rejected", "networks:\n  - name: a\n    <<: {kind: file}\n", `bot.yaml:3: networks[0]."<<": merge keys are not supported; write the settings out`},
@@ -621,7 +638,7 @@ func TestParseRejects(t *testing.T) {
 		{"an empty language list is rejected", "languages: []\n" + network, "bot.yaml:1: languages: empty list; write at least one of en, pt"},
 		{"an empty database is rejected", "database: ''\n" + network, "bot.yaml:1: database: empty; write a path like data/crier.db"},
 		{"an empty shell user is rejected", network + "chat: {shell: {user: ''}}\n", "bot.yaml:3: chat.shell.user: empty; write a name like you"},
-		{"an unknown role is rejected", network + "roles:\n  schedulr: [\"*\"]\n", "bot.yaml:4: roles.schedulr: unknown role (known: scheduler, approver, replier, alert, admin); did you mean scheduler?"},
+		{"an unknown role is rejected", network + "roles:\n  schedulr: [\"*\"]\n", "bot.yaml:4: roles.schedulr: unknown role (known: scheduler, drafter, approver, replier, alert, admin); did you mean scheduler?"},
 		{"an empty role member is rejected", network + "roles:\n  admin: [alice, '']\n", `bot.yaml:4: roles.admin[1]: empty; write a user id, a user name, a Slack user group id or "*" for everyone`},
 
 		// Networks.
@@ -987,7 +1004,7 @@ func TestParseWithoutName(t *testing.T) {
 		t.Errorf("got Path %q, Dir %q, Database %q, Outbox %q; want relative paths and no name", c.Path, c.Dir, c.Database, c.Networks[0].Outbox)
 	}
 	_, err = Parse(strings.NewReader("databse: x\n"), Options{})
-	if want := "config:1: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox, digests, metrics, utm); did you mean database?"; err == nil || err.Error() != want {
+	if want := "config:1: databse: unknown key (known: timezone, date_order, languages, database, chat, http, roles, networks, publish, inbox, digests, metrics, utm, writer, voice, approvals, channels); did you mean database?"; err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %s", err, want)
 	}
 }

@@ -51,12 +51,17 @@ type decoder struct {
 	getenv func(string) (string, bool)
 
 	// Values read in one section that another's checks point at (see across).
-	slackMode           *yaml.Node    // chat.slack.mode's value when the file sets it
-	discordInteractions *yaml.Node    // chat.discord.interactions's value when the file sets it
-	inboxChannel        *yaml.Node    // inbox.channel's value when the file sets it
-	inboxChannels       []entry       // inbox.channels's entries, whose keys are network names
-	apiToken            *yaml.Node    // http.api_token's value when the file sets it
-	digestEntries       []digestNodes // each digest's nodes, in the order of Config.Digests
+	slackMode           *yaml.Node     // chat.slack.mode's value when the file sets it
+	discordInteractions *yaml.Node     // chat.discord.interactions's value when the file sets it
+	inboxChannel        *yaml.Node     // inbox.channel's value when the file sets it
+	inboxChannels       []entry        // inbox.channels's entries, whose keys are network names
+	apiToken            *yaml.Node     // http.api_token's value when the file sets it
+	digestEntries       []digestNodes  // each digest's nodes, in the order of Config.Digests
+	writerBaseURL       *yaml.Node     // writer.base_url's value when the file sets it
+	voiceAvoid          []*yaml.Node   // the items of voice.avoid, in the order of Config.Voice.Avoid
+	approvalsKey        *yaml.Node     // the approvals key, when the file has it
+	approvalsChannel    *yaml.Node     // approvals.channel's value when the file sets it
+	channelEntries      []channelNodes // each entry of channels, in file order
 }
 
 // errorf returns an error about node n (which may be nil) at key path.

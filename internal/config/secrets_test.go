@@ -9,7 +9,7 @@ import (
 )
 
 // TestSecretsHoldsEverySecret sets every string field of a Config whose name
-// says it is a secret (Token, Secret, Password) to a value of its own, and
+// says it is a secret (Token, Secret, Password, APIKey) to a value of its own, and
 // checks that Secrets returns each: a secret added to Config without being
 // added to Secrets would be shown unredacted by crier check.
 func TestSecretsHoldsEverySecret(t *testing.T) {
@@ -36,7 +36,7 @@ func TestSecretsHoldsEverySecret(t *testing.T) {
 					continue
 				}
 				p := path + "." + f.Name
-				if f.Type.Kind() == reflect.String && (strings.Contains(f.Name, "Token") || strings.Contains(f.Name, "Secret") || strings.Contains(f.Name, "Password")) {
+				if f.Type.Kind() == reflect.String && (strings.Contains(f.Name, "Token") || strings.Contains(f.Name, "Secret") || strings.Contains(f.Name, "Password") || f.Name == "APIKey") {
 					v.Field(i).SetString("secret-of-" + p)
 					want = append(want, "secret-of-"+p)
 					continue
@@ -46,8 +46,10 @@ func TestSecretsHoldsEverySecret(t *testing.T) {
 		}
 	}
 	fill(reflect.ValueOf(c).Elem(), "Config")
-	if !slices.Contains(want, "secret-of-Config.HTTP.APIToken") {
-		t.Fatalf("the walk found no HTTP.APIToken: %q", want)
+	for _, s := range []string{"secret-of-Config.HTTP.APIToken", "secret-of-Config.Writer.APIKey"} {
+		if !slices.Contains(want, s) {
+			t.Fatalf("the walk found no %s: %q", strings.TrimPrefix(s, "secret-of-Config."), want)
+		}
 	}
 	got := c.Secrets()
 	for _, s := range want {

@@ -41,6 +41,12 @@ func TestEveryListedKeyIsRead(t *testing.T) {
 		{"digests[0]", keysOf(digestFields()), func(k string) string { return network + "digests: [{" + k + ": " + bad + "}]\n" }},
 		{"metrics", keysOf(metricsFields()), func(k string) string { return network + "metrics: {" + k + ": " + bad + "}\n" }},
 		{"utm", keysOf(utmFields()), func(k string) string { return network + "utm: {" + k + ": " + bad + "}\n" }},
+		{"writer", keysOf(writerFields()), func(k string) string { return network + "writer: {" + k + ": " + bad + "}\n" }},
+		{"voice", keysOf(voiceFields()), func(k string) string { return network + "voice: {" + k + ": " + bad + "}\n" }},
+		{"approvals", keysOf(approvalsFields()), func(k string) string { return network + "approvals: {" + k + ": " + bad + "}\n" }},
+		{"channels.\"shell:general\"", keysOf(channelDefaultsFields()), func(k string) string {
+			return network + "channels: {\"shell:general\": {" + k + ": " + bad + "}}\n"
+		}},
 	}
 	// A value each kind's required keys accept, so that the key under test
 	// is reached whatever its place in the table.

@@ -27,6 +27,10 @@ func topFields() []field[*Config] {
 		{key: "digests", decode: (*decoder).digests},
 		{key: "metrics", decode: (*decoder).metrics},
 		{key: "utm", decode: (*decoder).utm},
+		{key: "writer", decode: (*decoder).writer, null: true},
+		{key: "voice", decode: (*decoder).voice},
+		{key: "approvals", decode: (*decoder).approvals, null: true},
+		{key: "channels", decode: (*decoder).channels},
 	}
 }
 
@@ -72,7 +76,13 @@ func (d *decoder) across(c *Config) error {
 	if err := d.inboxAcross(c); err != nil {
 		return err
 	}
-	return d.digestsAcross(c)
+	if err := d.digestsAcross(c); err != nil {
+		return err
+	}
+	if err := d.approvalsAcross(c); err != nil {
+		return err
+	}
+	return d.channelsAcross(c)
 }
 
 func (d *decoder) timezone(e entry, c *Config) error {
