@@ -141,6 +141,7 @@ type buttonAction struct {
 	bare     bool   // the number alone, without "#"
 	none     bool   // the command takes no words
 	ref      bool   // the button may name one of crier's things (a comment): "^<ref>" follows the number
+	hashRef  bool   // "#<post> ^<ref>": a post and what of it the button saw (an approval's revision)
 }
 
 var buttonActions = map[string]buttonAction{
@@ -155,6 +156,15 @@ var buttonActions = map[string]buttonAction{
 	"done":  {command: "inbox", verb: "done"},
 	// The crisis alert's button; its number is the comment that raised it.
 	"pause": {command: "pause", none: true},
+	// Composing: approvals (Approve names the revision the approver saw),
+	// and a draft's networks.
+	"approve":      {command: "approve", ref: true, hashRef: true},
+	"reject":       {command: "reject"},
+	"edit":         {command: "edit"},
+	"add_network":  {command: "networks", delivery: true, after: "add"},
+	"drop_network": {command: "networks", delivery: true, after: "drop"},
+	"write":        {command: "write"},
+	"suggest":      {command: "suggest", bare: true, ref: true},
 }
 
 // Press resolves a pressed button's value. Post buttons (Publish now,
@@ -177,6 +187,8 @@ func (r *Router) Press(value string) (Press, error) {
 		return Press{Value: v, Ask: v.Action}, nil
 	}
 	switch {
+	case act.hashRef && v.Ref != "":
+		return Press{Value: v, Command: act.command, Text: "#" + strconv.FormatInt(v.PostID, 10) + " ^" + v.Ref}, nil
 	case act.verb != "":
 		return Press{Value: v, Command: act.command, Text: act.verb + " " + strconv.FormatInt(v.PostID, 10)}, nil
 	case act.bare && v.Ref != "":

@@ -41,8 +41,13 @@ func (r *Router) help(_ context.Context, req Request) (Response, error) {
 	if d.Details != "" {
 		lines = append(lines, d.Details)
 	}
-	if d.Role != "" {
+	switch {
+	case d.Role != "":
 		lines = append(lines, fmt.Sprintf("Needs the %s role.", d.Role))
+	case d.Composes && r.deps.Approvals.On:
+		lines = append(lines, "Needs the scheduler role, or the drafter role (an approver then says yes).")
+	case d.Composes:
+		lines = append(lines, "Needs the scheduler role.")
 	}
 	lines = append(lines, "Examples:")
 	for _, e := range d.Examples {

@@ -75,6 +75,9 @@ type Definition struct {
 	Details  string // more, for /help <command>
 	Examples []string
 	Role     crier.Role // "" means anyone
+	// Composes marks the commands that write posts: the scheduler role, or
+	// the drafter role when approvals are on (checked by the command).
+	Composes bool
 	Handler  Handler
 }
 
@@ -91,6 +94,28 @@ type Deps struct {
 	KPIs      crier.KPIStore // the numbers; nil when crier keeps none
 	Digests   Digests        // the daily digest; nil when bot.yaml has none
 	Currency  string         // bot.yaml metrics.currency: for amounts typed without one; "" for none
+
+	// Chat posts what a command says to others: approvers asked, an
+	// author told of a decision. nil: nobody else is told.
+	Chat crier.Chat
+	// Approvals are bot.yaml's approvals: who is asked, and the rules.
+	Approvals Approvals
+	// DefaultNetworks gives the networks a post from a channel goes to when
+	// it names none (bot.yaml channels:); nil or an empty answer: every
+	// network.
+	DefaultNetworks func(crier.ChannelRef) []string
+	// Writer writes copy with AI; nil when bot.yaml has no writer.
+	Writer crier.Writer
+	// Voice is the brand voice the writer writes in.
+	Voice crier.Voice
+}
+
+// Approvals are the approval rules of bot.yaml.
+type Approvals struct {
+	On          bool
+	Channel     crier.ChannelRef // where approvers are asked
+	SelfApprove bool             // an author may approve their own post
+	LateAfter   time.Duration    // approved more than this after its time: ask first (default 1 h)
 }
 
 // TimezoneStore keeps the timezone each person set with /timezone, per
@@ -128,6 +153,7 @@ func New(deps Deps) *Router {
 	for _, d := range []Definition{
 		r.scheduleDef(), r.draftDef(), r.queueDef(), r.rescheduleDef(), r.cancelDef(),
 		r.publishedDef(), r.republishDef(), r.inboxDef(), r.threadDef(), r.replyDef(), r.pauseDef(), r.resumeDef(),
+		r.variantDef(), r.editDef(), r.networksDef(), r.writeDef(), r.approveDef(), r.rejectDef(), r.approvalsDef(), r.suggestDef(),
 		r.kpiDef(), r.digestDef(), r.campaignDef(), r.timezoneDef(), r.helpDef(),
 	} {
 		r.byName[d.Name] = len(r.defs)

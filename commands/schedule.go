@@ -19,7 +19,7 @@ func (r *Router) scheduleDef() Definition {
 		Summary: "Schedule a post: the time first, then the text.",
 		Details: "The time comes first and the text after it; put a | between them to be explicit. " +
 			"/schedule #id <when> schedules a draft. A line \"image: <url> | <description>\" attaches a picture (up to 4). The answer shows the time and the text as crier understood them, " +
-			"and how each network counts the text.",
+			"and how each network counts the text. \"to mastodon,bluesky |\" after the time chooses the networks; a line \"bluesky: <text>\" gives one network a text of its own.",
 		Examples: []string{
 			"/schedule tomorrow 9am Launch day is here! https://example.com/launch",
 			"/schedule friday 3pm | Our spring collection drops today",
@@ -27,9 +27,10 @@ func (r *Router) scheduleDef() Definition {
 			"/schedule 2026-12-24 10:00 Happy holidays!",
 			"/schedule #2 next monday 9am",
 			"/schedule tomorrow 9am New mural! (new line) image: https://example.com/mural.jpg | A blue mural",
+			"/schedule tomorrow 9am to mastodon,bluesky | Launch day! (new line) bluesky: Launch day 🦋",
 		},
-		Role:    crier.RoleScheduler,
-		Handler: r.schedule,
+		Composes: true,
+		Handler:  r.schedule,
 	}
 }
 
@@ -37,6 +38,10 @@ func (r *Router) schedule(ctx context.Context, req Request) (Response, error) {
 	args := strings.TrimSpace(req.Text)
 	if args == "" {
 		return Response{}, crier.Errorf(crier.EINVALID, "Tell me when and what, like: /schedule tomorrow 9am Launch day is here!")
+	}
+	awaiting, err := r.mayCompose(req.User, "schedule")
+	if err != nil {
+		return Response{}, err
 	}
 	loc, now := r.location(req.User), r.deps.Clock.Now()
 	if strings.HasPrefix(args, "#") {
@@ -51,11 +56,11 @@ func (r *Router) schedule(ctx context.Context, req Request) (Response, error) {
 		if err != nil {
 			return Response{}, err
 		}
-		p, previews, err := r.deps.Publisher.ScheduleDraft(ctx, id, due)
+		p, previews, err := r.deps.Publisher.ScheduleDraft(ctx, id, due, awaiting)
 		if err != nil {
 			return Response{}, refusal(err, "scheduled")
 		}
-		return scheduled(p, previews, loc, now), nil
+		return r.scheduledOrAsked(ctx, p, previews, loc, now), nil
 	}
 
 	// Image lines first: their " | description" is not the time's "|".
@@ -67,6 +72,7 @@ func (r *Router) schedule(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
+	args, targets := takeNetworks(args)
 	due, phrase, text, err := r.deps.Times.ParseLeading(args, loc, now)
 	if err != nil {
 		return Response{}, err
@@ -74,15 +80,34 @@ func (r *Router) schedule(ctx context.Context, req Request) (Response, error) {
 	if strings.TrimSpace(text) == "" {
 		return Response{}, crier.Errorf(crier.EINVALID, "There is no text after the time. Type it after the time, like: /schedule %s Launch day is here!", phrase)
 	}
+	text, variants := r.takeVariants(text)
+	if targets == nil {
+		targets = r.targetsFor(req.Channel)
+	}
 	p := &crier.Post{
-		Text: text, Images: images, Campaign: campaign, Status: crier.PostScheduled, DueAt: due,
+		Text: text, Images: images, Campaign: campaign, Status: crier.PostScheduled, DueAt: due, Targets: targets, Variants: variants,
 		AuthorID: req.User.ID, AuthorName: req.User.Name, Origin: req.Channel,
+	}
+	if awaiting {
+		p.Approval = crier.ApprovalAwaiting
 	}
 	previews, err := r.deps.Publisher.Schedule(ctx, p)
 	if err != nil {
 		return Response{}, err
 	}
-	return scheduled(p, previews, loc, now), nil
+	return r.scheduledOrAsked(ctx, p, previews, loc, now), nil
+}
+
+// scheduledOrAsked confirms a scheduled post, or, when it waits for
+// approval, says so and asks the approvers.
+func (r *Router) scheduledOrAsked(ctx context.Context, p *crier.Post, previews []publish.Preview, loc *time.Location, now time.Time) Response {
+	resp := scheduled(p, previews, loc, now)
+	if p.Approval == crier.ApprovalAwaiting {
+		resp.Text = fmt.Sprintf("✓ Post #%d waits for approval; once approved it goes out %s to %s.", p.ID,
+			timeparse.Human(p.DueAt, loc, now), strings.Join(p.Targets, ", "))
+		r.askApprovers(ctx, p, previews, loc)
+	}
+	return resp
 }
 
 // scheduled is the confirmation of a scheduled post: when (in the person's
@@ -114,7 +139,11 @@ func previewLines(text string, previews []publish.Preview) []string {
 		for _, c := range pv.Count.Also {
 			count += fmt.Sprintf(" · %d/%d %s", c.Used, c.Limit, c.Unit)
 		}
-		lines = append(lines, fmt.Sprintf("%-*s  %s  %s", width, pv.Target, count, crier.Quote(text, 0)))
+		own := text
+		if pv.Text != "" {
+			own = pv.Text // the network's own text
+		}
+		lines = append(lines, fmt.Sprintf("%-*s  %s  %s", width, pv.Target, count, crier.Quote(own, 0)))
 	}
 	return lines
 }

@@ -31,11 +31,19 @@ func (d *DB) CreatePost(ctx context.Context, p *crier.Post, r crier.DeliveryRule
 		if p.Status == crier.PostScheduled {
 			due = ms(p.DueAt)
 		}
+		variants, err := json.Marshal(variantsOrEmpty(p.Variants))
+		if err != nil {
+			return err
+		}
+		if p.Revision == 0 {
+			p.Revision = 1
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO posts (text, status, due_at, created_at, updated_at,
-			author_id, author_name, origin_platform, origin_channel, origin_thread, targets, images, campaign)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			author_id, author_name, origin_platform, origin_channel, origin_thread, targets, images, campaign, variants, approval, revision)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.Text, p.Status, due, now.UnixMilli(), now.UnixMilli(),
-			p.AuthorID, p.AuthorName, p.Origin.Platform, p.Origin.ID, p.Origin.Thread, string(targets), string(images), p.Campaign)
+			p.AuthorID, p.AuthorName, p.Origin.Platform, p.Origin.ID, p.Origin.Thread, string(targets), string(images), p.Campaign,
+			string(variants), p.Approval, p.Revision)
 		if err != nil {
 			return err
 		}
@@ -59,9 +67,12 @@ func (d *DB) createDeliveries(ctx context.Context, tx *sql.Tx, p *crier.Post, r 
 			PostID: p.ID, Target: target, Occurrence: 0,
 			Status: crier.DeliveryPending, DueAt: p.DueAt.UTC(), NextAt: p.DueAt.UTC(),
 		}
+		if p.Held() {
+			dl.NextAt = time.Time{} // held until approved
+		}
 		dl.IdempotencyKey = r.Key(d.installation, dl)
 		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (post_id, target, occurrence, idempotency_key, status, due_at, next_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, dl.PostID, dl.Target, dl.Occurrence, dl.IdempotencyKey, dl.Status, dl.DueAt.UnixMilli(), dl.NextAt.UnixMilli())
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, dl.PostID, dl.Target, dl.Occurrence, dl.IdempotencyKey, dl.Status, dl.DueAt.UnixMilli(), ms(dl.NextAt))
 		if err != nil {
 			return nil, err
 		}
@@ -127,8 +138,9 @@ func (d *DB) ListPosts(ctx context.Context, f crier.PostFilter) ([]*crier.Post, 
 	return posts, err
 }
 
-// SchedulePost turns a draft into a scheduled post.
-func (d *DB) SchedulePost(ctx context.Context, id int64, due time.Time, r crier.DeliveryRules) (*crier.Post, error) {
+// SchedulePost turns a draft into a scheduled post; with awaiting, its
+// deliveries are held until it is approved.
+func (d *DB) SchedulePost(ctx context.Context, id int64, due time.Time, awaiting bool, r crier.DeliveryRules) (*crier.Post, error) {
 	var p *crier.Post
 	err := d.inTx(ctx, "schedule post", func(tx *sql.Tx) error {
 		var err error
@@ -139,6 +151,12 @@ func (d *DB) SchedulePost(ctx context.Context, id int64, due time.Time, r crier.
 			return refused(crier.ECONFLICT, crier.RefusedNotDraft, p, nil)
 		}
 		p.Status, p.DueAt = crier.PostScheduled, due.UTC()
+		if awaiting {
+			p.Approval = crier.ApprovalAwaiting
+			if _, err := tx.ExecContext(ctx, "UPDATE posts SET approval = 'awaiting' WHERE id = ?", p.ID); err != nil {
+				return err
+			}
+		}
 		if err := d.touch(ctx, tx, p); err != nil {
 			return err
 		}
@@ -146,6 +164,122 @@ func (d *DB) SchedulePost(ctx context.Context, id int64, due time.Time, r crier.
 		return err
 	})
 	return p, err
+}
+
+// EditPost changes a post none of whose deliveries has started.
+func (d *DB) EditPost(ctx context.Context, id int64, e crier.PostEdit) (*crier.Post, error) {
+	var p *crier.Post
+	err := d.inTx(ctx, "edit post", func(tx *sql.Tx) error {
+		var err error
+		if p, err = findPost(ctx, tx, id); err != nil {
+			return err
+		}
+		switch p.Status {
+		case crier.PostDraft, crier.PostScheduled:
+		case crier.PostCanceled:
+			return refused(crier.ECONFLICT, crier.RefusedCanceled, p, nil)
+		default:
+			return refused(crier.ECONFLICT, crier.RefusedNotScheduled, p, nil)
+		}
+		if err := notStarted(p, true); err != nil {
+			return err
+		}
+		if e.Targets != nil && p.Status != crier.PostDraft {
+			return refused(crier.ECONFLICT, crier.RefusedNotHeld, p, nil)
+		}
+		if e.Text != nil {
+			p.Text = *e.Text
+		}
+		for network, text := range e.Variants {
+			if p.Variants == nil {
+				p.Variants = map[string]string{}
+			}
+			if text == "" {
+				delete(p.Variants, network)
+			} else {
+				p.Variants[network] = text
+			}
+		}
+		if e.Targets != nil {
+			p.Targets = e.Targets
+		}
+		if e.Hold {
+			p.Approval, p.ApprovalBy, p.ApprovalNote, p.ApprovalAt = crier.ApprovalAwaiting, "", "", time.Time{}
+		}
+		p.Revision++
+		variants, err := json.Marshal(variantsOrEmpty(p.Variants))
+		if err != nil {
+			return err
+		}
+		targets, err := json.Marshal(p.Targets)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET text = ?, variants = ?, targets = ?, approval = ?, approval_by = ?, approval_note = ?,
+			approval_at = ?, revision = ?, updated_at = ? WHERE id = ?`, p.Text, string(variants), string(targets), p.Approval, p.ApprovalBy,
+			p.ApprovalNote, ms(p.ApprovalAt), p.Revision, d.clock.Now().UnixMilli(), p.ID); err != nil {
+			return err
+		}
+		if p.Held() {
+			for i := range p.Deliveries {
+				if p.Deliveries[i].Status == crier.DeliveryPending {
+					p.Deliveries[i].NextAt = time.Time{}
+				}
+			}
+			_, err = tx.ExecContext(ctx, "UPDATE deliveries SET next_at = NULL WHERE post_id = ? AND status = 'pending'", p.ID)
+		}
+		return err
+	})
+	return p, err
+}
+
+// DecideApproval approves or rejects post id at revision.
+func (d *DB) DecideApproval(ctx context.Context, id int64, revision int, approve bool, by, note string, now time.Time) (*crier.Post, error) {
+	var p *crier.Post
+	err := d.inTx(ctx, "decide approval", func(tx *sql.Tx) error {
+		var err error
+		if p, err = findPost(ctx, tx, id); err != nil {
+			return err
+		}
+		switch {
+		case p.Status == crier.PostCanceled:
+			return refused(crier.ECONFLICT, crier.RefusedCanceled, p, nil)
+		case p.Approval != crier.ApprovalAwaiting:
+			return refused(crier.ECONFLICT, crier.RefusedNotAwaiting, p, nil)
+		case revision != p.Revision:
+			return refused(crier.ECONFLICT, crier.RefusedRevision, p, nil)
+		}
+		p.Approval, p.ApprovalBy, p.ApprovalNote, p.ApprovalAt = crier.ApprovalRejected, by, note, now.UTC()
+		if approve {
+			p.Approval = crier.ApprovalApproved
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET approval = ?, approval_by = ?, approval_note = ?, approval_at = ?, updated_at = ?
+			WHERE id = ?`, p.Approval, by, note, now.UnixMilli(), now.UnixMilli(), p.ID); err != nil {
+			return err
+		}
+		if !approve || p.Status != crier.PostScheduled {
+			return nil
+		}
+		// Released: due at their time, or now when it has passed.
+		for i := range p.Deliveries {
+			if dl := &p.Deliveries[i]; dl.Status == crier.DeliveryPending {
+				dl.NextAt = dl.DueAt
+				if dl.NextAt.Before(now) {
+					dl.NextAt = now.UTC()
+				}
+			}
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE deliveries SET next_at = max(due_at, ?) WHERE post_id = ? AND status = 'pending'", now.UnixMilli(), p.ID)
+		return err
+	})
+	return p, err
+}
+
+func variantsOrEmpty(v map[string]string) map[string]string {
+	if v == nil {
+		return map[string]string{}
+	}
+	return v
 }
 
 // ReschedulePost moves a scheduled post whose deliveries have not started.
@@ -169,14 +303,18 @@ func (d *DB) ReschedulePost(ctx context.Context, id int64, due time.Time) (*crie
 		if err := d.touch(ctx, tx, p); err != nil {
 			return err
 		}
+		next := p.DueAt
+		if p.Held() {
+			next = time.Time{} // still waiting for its approvers
+		}
 		for i := range p.Deliveries {
 			if p.Deliveries[i].Status == crier.DeliveryPending {
-				p.Deliveries[i].DueAt, p.Deliveries[i].NextAt, p.Deliveries[i].Failures = p.DueAt, p.DueAt, 0
+				p.Deliveries[i].DueAt, p.Deliveries[i].NextAt, p.Deliveries[i].Failures = p.DueAt, next, 0
 			}
 		}
 		// A new time starts the attempts afresh, as a new schedule would.
 		_, err = tx.ExecContext(ctx, "UPDATE deliveries SET due_at = ?, next_at = ?, failures = 0 WHERE post_id = ? AND status = 'pending'",
-			p.DueAt.UnixMilli(), p.DueAt.UnixMilli(), p.ID)
+			p.DueAt.UnixMilli(), ms(next), p.ID)
 		return err
 	})
 	return p, err
@@ -256,20 +394,29 @@ func (d *DB) touch(ctx context.Context, tx *sql.Tx, p *crier.Post) error {
 }
 
 const postColumns = `id, text, status, due_at, created_at, updated_at, author_id, author_name,
-	origin_platform, origin_channel, origin_thread, targets, images, campaign`
+	origin_platform, origin_channel, origin_thread, targets, images, campaign, variants, approval, approval_by, approval_note,
+	approval_at, revision`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanPost(row scanner) (*crier.Post, error) {
 	var (
-		p                crier.Post
-		due              sql.NullInt64
-		created, updated int64
-		targets, images  string
+		p                         crier.Post
+		due, approvalAt           sql.NullInt64
+		created, updated          int64
+		targets, images, variants string
 	)
 	if err := row.Scan(&p.ID, &p.Text, &p.Status, &due, &created, &updated, &p.AuthorID, &p.AuthorName,
-		&p.Origin.Platform, &p.Origin.ID, &p.Origin.Thread, &targets, &images, &p.Campaign); err != nil {
+		&p.Origin.Platform, &p.Origin.ID, &p.Origin.Thread, &targets, &images, &p.Campaign, &variants, &p.Approval,
+		&p.ApprovalBy, &p.ApprovalNote, &approvalAt, &p.Revision); err != nil {
 		return nil, err
+	}
+	p.ApprovalAt = fromMS(approvalAt)
+	if err := json.Unmarshal([]byte(variants), &p.Variants); err != nil {
+		return nil, fmt.Errorf("post %d variants: %w", p.ID, err)
+	}
+	if len(p.Variants) == 0 {
+		p.Variants = nil
 	}
 	p.DueAt = fromMS(due)
 	p.CreatedAt = time.UnixMilli(created).UTC()

@@ -125,12 +125,12 @@ func TestDraftHasNoDeliveriesUntilScheduled(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, ok, "a draft is not due")
 
-	got, err := db.SchedulePost(context.Background(), p.ID, start.Add(2*time.Hour), j)
+	got, err := db.SchedulePost(context.Background(), p.ID, start.Add(2*time.Hour), false, j)
 	require.NoError(t, err)
 	require.Equal(t, crier.PostScheduled, got.Status)
 	require.Len(t, got.Deliveries, 2)
 
-	_, err = db.SchedulePost(context.Background(), p.ID, start.Add(3*time.Hour), j)
+	_, err = db.SchedulePost(context.Background(), p.ID, start.Add(3*time.Hour), false, j)
 	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err))
 	require.Equal(t, &crier.PostError{Code: crier.ECONFLICT, Reason: crier.RefusedNotDraft, PostID: 1, Status: crier.PostScheduled}, refusal(t, err))
 }

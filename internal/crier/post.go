@@ -50,7 +50,53 @@ type Post struct {
 	Targets    []string   // network names
 	Images     []Image    // pictures to attach, by URL
 	Campaign   string     // the campaign it belongs to ("campaign: launch"); "" for none
-	Deliveries []Delivery // filled by the store when asked
+	// Variants are the networks' own texts (network name → text); a network
+	// without one gets Text.
+	Variants map[string]string
+	// Approval is where the post stands with its approvers; "" when it
+	// needs none. Only an approved post (or one that needs no approval) is
+	// ever published: the deliveries of one awaiting approval, or rejected,
+	// are held.
+	Approval     Approval
+	Revision     int    // 1, and one more with every edit: an approval names the revision it saw
+	ApprovalBy   string // who approved or rejected it
+	ApprovalNote string // why it was rejected
+	ApprovalAt   time.Time
+	Deliveries   []Delivery // filled by the store when asked
+}
+
+// Approval is where a post stands with its approvers.
+type Approval string
+
+// The approval states.
+const (
+	ApprovalNone     Approval = ""
+	ApprovalAwaiting Approval = "awaiting"
+	ApprovalApproved Approval = "approved"
+	ApprovalRejected Approval = "rejected"
+)
+
+// Held says whether the post's deliveries wait for an approval.
+func (p *Post) Held() bool {
+	return p.Approval == ApprovalAwaiting || p.Approval == ApprovalRejected
+}
+
+// TextFor is the text network gets: its own variant, else the main text.
+func (p *Post) TextFor(network string) string {
+	if v, ok := p.Variants[network]; ok && v != "" {
+		return v
+	}
+	return p.Text
+}
+
+// PostEdit is a change to a post that has not gone out: nil fields stay.
+type PostEdit struct {
+	Text     *string
+	Variants map[string]string // network → new text; "" removes that network's own text
+	Targets  []string          // nil: unchanged (a draft's networks only)
+	// Hold sends the post back to its approvers (an edit after approval,
+	// or by someone who needs approval).
+	Hold bool
 }
 
 // Delivery is one post going to one network at one occurrence.
@@ -99,6 +145,9 @@ const (
 	RefusedPublished    = "published"     // a delivery was already published
 	RefusedUnclear      = "unclear"       // an attempt got no answer; the delivery is being retried
 	RefusedUndecided    = "undecided"     // a delivery waits for a person to say whether it is out
+	RefusedNotAwaiting  = "not_awaiting"  // the post does not wait for approval
+	RefusedRevision     = "revision"      // the post was edited since the approver was asked
+	RefusedNotHeld      = "not_held"      // only a draft's networks can change
 )
 
 // PostError is a store's refusal to find or change a post, with the facts a

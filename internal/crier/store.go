@@ -100,8 +100,17 @@ type PostStore interface {
 	// and drafts (newest first), and how many of each the filter matches,
 	// in one snapshot.
 	QueuePage(ctx context.Context, f QueueFilter) (*Queue, error)
-	// SchedulePost turns a draft into a scheduled post due at due.
-	SchedulePost(ctx context.Context, id int64, due time.Time, r DeliveryRules) (*Post, error)
+	// SchedulePost turns a draft into a scheduled post due at due; with
+	// awaiting, its deliveries are held until an approver approves it.
+	SchedulePost(ctx context.Context, id int64, due time.Time, awaiting bool, r DeliveryRules) (*Post, error)
+	// EditPost changes a post none of whose deliveries has started, and
+	// bumps its revision; e.Hold sends it back to its approvers (its
+	// deliveries are held).
+	EditPost(ctx context.Context, id int64, e PostEdit) (*Post, error)
+	// DecideApproval approves or rejects post id at revision (refused when
+	// it was edited since, or does not wait for approval); an approved
+	// post's deliveries are due at their time, or at now when it passed.
+	DecideApproval(ctx context.Context, id int64, revision int, approve bool, by, note string, now time.Time) (*Post, error)
 	// ReschedulePost moves a scheduled post that has not started publishing.
 	ReschedulePost(ctx context.Context, id int64, due time.Time) (*Post, error)
 	// CancelPost cancels a draft or a scheduled post that has not started publishing.

@@ -63,6 +63,7 @@ type config struct {
 	timezones bool
 	start     bool
 	publish   func(*publish.Options)
+	commands  func(*commands.Deps)
 }
 
 // An Option changes what Setup builds.
@@ -105,6 +106,10 @@ func Started() Option { return func(o *config) { o.start = true } }
 // WithPublish changes the publish service's options (attempts, timeouts,
 // poll interval) before it is built.
 func WithPublish(f func(*publish.Options)) Option { return func(o *config) { o.publish = f } }
+
+// WithCommands changes the commands' dependencies (approvals, a writer)
+// before the router is built; Deps.Chat is the bundle's chat unless set.
+func WithCommands(f func(*commands.Deps)) Option { return func(o *config) { o.commands = f } }
 
 // Setup builds the bundle and closes it when the test ends.
 func Setup(t testing.TB, opts ...Option) *Bundle {
@@ -182,6 +187,10 @@ func (b *Bundle) Open(t testing.TB) {
 	deps := commands.Deps{Publisher: svc, Times: timeparse.New(timeparse.Options{}), Clock: clock, Location: b.cfg.location, KPIs: db}
 	if b.cfg.timezones {
 		deps.Timezones = db
+	}
+	if b.cfg.commands != nil {
+		deps.Chat = b.Chat
+		b.cfg.commands(&deps)
 	}
 	b.DB, b.Jobs, b.Publish, b.Router = db, engine, svc, commands.New(deps)
 	if b.cfg.start {

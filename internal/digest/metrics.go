@@ -56,7 +56,7 @@ func FindMetric(name string) (Metric, error) {
 		if m.Name == name {
 			return m, nil
 		}
-		if d := distance(name, m.Name); d < bestD {
+		if d := crier.Distance(name, m.Name); d < bestD {
 			best, bestD = m.Name, d
 		}
 	}
@@ -199,26 +199,4 @@ func parseDayMonth(s string, today time.Time, loc *time.Location) (time.Time, er
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("not a day: %q", s)
-}
-
-// distance is the edit distance between a and b (for suggestions).
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

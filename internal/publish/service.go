@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -215,32 +216,54 @@ func (s *Service) Network(name string) (crier.Network, bool) {
 	return n, ok
 }
 
-// Preview is how one network will count a text.
+// Preview is how one network will count its text.
 type Preview struct {
 	Target string
+	Text   string // the network's own text, "" when it gets the main one
 	Count  crier.Count
 }
 
-// Check counts text on each target and refuses it, naming the network and the
-// excess, when it is over any limit. Nothing is stored.
+// Check counts text on each target and refuses it, naming the network and
+// the excess, when it is over any limit. Nothing is stored.
 func (s *Service) Check(text, campaign string, targets []string) ([]Preview, error) {
-	if strings.TrimSpace(text) == "" {
+	return s.CheckPost(&crier.Post{Text: text, Campaign: campaign, Targets: targets})
+}
+
+// CheckPost counts each target's text (its own variant, else the main
+// text) and refuses the post, naming the network and the excess, when one
+// is over its limit; a variant for a network the post does not go to, and
+// an unknown network, are refused too. Nothing is stored.
+func (s *Service) CheckPost(p *crier.Post) ([]Preview, error) {
+	if strings.TrimSpace(p.Text) == "" {
 		return nil, crier.Errorf(crier.EINVALID, "There is no text to post. Put it after the time, like: /schedule tomorrow 9am Launch day is here!")
 	}
-	if !utf8.ValidString(text) {
-		return nil, crier.Errorf(crier.EINVALID, "The text contains bytes that are not valid characters (it was probably pasted from a file in another encoding). Retype or re-paste it as plain text.")
+	for _, t := range slices.Sorted(maps.Keys(p.Variants)) {
+		if !slices.Contains(p.Targets, t) {
+			if _, known := s.networks[t]; !known {
+				return nil, s.unknownNetwork(t)
+			}
+			return nil, crier.Errorf(crier.EINVALID, "Post #%d does not go to %s, so it needs no text of its own there; add %s to its networks first, or drop the %s: line.", p.ID, t, t, t)
+		}
 	}
 	var out []Preview
 	var over []string
-	for _, t := range targets {
+	for _, t := range p.Targets {
 		n, ok := s.networks[t]
 		if !ok {
-			return nil, crier.Errorf(crier.EINVALID, "There is no network called %q. Known: %s.", t, strings.Join(s.order, ", "))
+			return nil, s.unknownNetwork(t)
+		}
+		text := p.TextFor(t)
+		if !utf8.ValidString(text) {
+			return nil, crier.Errorf(crier.EINVALID, "The text contains bytes that are not valid characters (it was probably pasted from a file in another encoding). Retype or re-paste it as plain text.")
 		}
 		// Counted as published: with the campaign's tags on its links
 		// (they cost characters on Bluesky).
-		c := n.Check(compose.TagLinks(text, t, campaign, s.opts.UTM))
-		out = append(out, Preview{Target: t, Count: c})
+		c := n.Check(compose.TagLinks(text, t, p.Campaign, s.opts.UTM))
+		pv := Preview{Target: t, Count: c}
+		if _, own := p.Variants[t]; own {
+			pv.Text = text
+		}
+		out = append(out, pv)
 		over = append(over, c.Overs(t)...)
 	}
 	if len(over) > 0 {
@@ -249,13 +272,22 @@ func (s *Service) Check(text, campaign string, targets []string) ([]Preview, err
 	return out, nil
 }
 
+// unknownNetwork refuses a network name bot.yaml does not have, suggesting
+// the closest.
+func (s *Service) unknownNetwork(name string) error {
+	if best := crier.Closest(name, s.order); best != "" {
+		return crier.Errorf(crier.EINVALID, "There is no network called %q; did you mean %s? Known: %s.", name, best, strings.Join(s.order, ", "))
+	}
+	return crier.Errorf(crier.EINVALID, "There is no network called %q. Known: %s.", name, strings.Join(s.order, ", "))
+}
+
 // Schedule stores a post due at p.DueAt (or a draft when p.Status is
 // PostDraft) after checking its text against every target.
 func (s *Service) Schedule(ctx context.Context, p *crier.Post) ([]Preview, error) {
 	if len(p.Targets) == 0 {
 		p.Targets = s.Targets()
 	}
-	previews, err := s.Check(p.Text, p.Campaign, p.Targets)
+	previews, err := s.CheckPost(p)
 	if err != nil {
 		return previews, err
 	}
@@ -269,21 +301,65 @@ func (s *Service) Schedule(ctx context.Context, p *crier.Post) ([]Preview, error
 	return previews, nil
 }
 
-// ScheduleDraft schedules draft #id at due.
-func (s *Service) ScheduleDraft(ctx context.Context, id int64, due time.Time) (*crier.Post, []Preview, error) {
+// ScheduleDraft schedules draft #id at due; with awaiting, it waits for an
+// approver.
+func (s *Service) ScheduleDraft(ctx context.Context, id int64, due time.Time, awaiting bool) (*crier.Post, []Preview, error) {
 	p, err := s.store.FindPost(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	previews, err := s.Check(p.Text, p.Campaign, p.Targets)
+	previews, err := s.CheckPost(p)
 	if err != nil {
 		return p, previews, err
 	}
-	p, err = s.store.SchedulePost(ctx, id, due, rules{})
+	p, err = s.store.SchedulePost(ctx, id, due, awaiting, rules{})
 	if err == nil {
 		s.queue.Wake()
 	}
 	return p, previews, err
+}
+
+// Edit changes post #id as e says, after checking every network's text of
+// the result; nothing is stored when a text is refused.
+func (s *Service) Edit(ctx context.Context, id int64, e crier.PostEdit) (*crier.Post, []Preview, error) {
+	p, err := s.store.FindPost(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	next := *p
+	if e.Text != nil {
+		next.Text = *e.Text
+	}
+	next.Variants = maps.Clone(p.Variants)
+	for network, text := range e.Variants {
+		if next.Variants == nil {
+			next.Variants = map[string]string{}
+		}
+		if text == "" {
+			delete(next.Variants, network)
+		} else {
+			next.Variants[network] = text
+		}
+	}
+	if e.Targets != nil {
+		next.Targets = e.Targets
+	}
+	previews, err := s.CheckPost(&next)
+	if err != nil {
+		return p, previews, err
+	}
+	p, err = s.store.EditPost(ctx, id, e)
+	return p, previews, err
+}
+
+// Decide approves or rejects post #id at revision; an approved post's
+// deliveries go out at their time, or at once when it has passed.
+func (s *Service) Decide(ctx context.Context, id int64, revision int, approve bool, by, note string) (*crier.Post, error) {
+	p, err := s.store.DecideApproval(ctx, id, revision, approve, by, note, s.clock.Now())
+	if err == nil && approve {
+		s.queue.Wake()
+	}
+	return p, err
 }
 
 // Reschedule moves post #id to due.

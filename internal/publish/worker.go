@@ -115,7 +115,7 @@ func (s *Service) attempt(ctx context.Context, c crier.Claim) (o outcome) {
 
 	pctx, cancel := context.WithTimeout(ctx, s.opts.AttemptTimeout)
 	res, perr := network.Publish(pctx, crier.PublishRequest{
-		IdempotencyKey: dl.IdempotencyKey, PostID: p.ID, Text: compose.TagLinks(p.Text, dl.Target, p.Campaign, s.opts.UTM),
+		IdempotencyKey: dl.IdempotencyKey, PostID: p.ID, Text: compose.TagLinks(p.TextFor(dl.Target), dl.Target, p.Campaign, s.opts.UTM),
 		DueAt: dl.DueAt, StartedAt: dl.StartedAt, Images: p.Images,
 	})
 	cancel()
