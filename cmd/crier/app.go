@@ -14,6 +14,7 @@ import (
 	"github.com/crier-bot/crier/adapters/discord"
 	"github.com/crier-bot/crier/adapters/file"
 	"github.com/crier-bot/crier/adapters/mastodon"
+	"github.com/crier-bot/crier/adapters/openai"
 	"github.com/crier-bot/crier/adapters/slack"
 	"github.com/crier-bot/crier/adapters/sqlite"
 	"github.com/crier-bot/crier/adapters/webhook"
@@ -106,6 +107,10 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 		}
 		inbox = a.relay
 	}
+	writer, err := openWriter(cfg, clock, log)
+	if err != nil {
+		return nil, err
+	}
 	var digests commands.Digests
 	if a.digest, err = openDigest(cfg, engine, a.db, a.networks, ch.chat, clock, log); err != nil {
 		return nil, err
@@ -115,6 +120,12 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 	}
 	a.router = commands.New(commands.Deps{
 		Publisher: a.pub, Inbox: inbox, KPIs: a.db, Digests: digests, Currency: cfg.Metrics.Currency,
+		Chat: ch.chat, Voice: cfg.Voice, Writer: writer,
+		Approvals: commands.Approvals{On: cfg.Approvals.On, Channel: cfg.Approvals.Channel, SelfApprove: cfg.Approvals.SelfApprove,
+			LateAfter: cfg.Approvals.LateAfter},
+		DefaultNetworks: func(ch crier.ChannelRef) []string {
+			return cfg.Channels[ch.Platform+":"+ch.ID].Networks
+		},
 		Times: timeparse.New(timeparse.Options{
 			Languages: cfg.Languages, DateOrder: timeparse.DateOrder(cfg.DateOrder),
 		}),
@@ -456,4 +467,20 @@ func openRelay(cfg *config.Config, engine *jobs.Engine, db *sqlite.DB, networks 
 		opts.Crisis, opts.CrisisHistory = alarm.Observe, c.Baseline+c.Window
 	}
 	return relay.New(opts)
+}
+
+// openWriter builds the AI writer bot.yaml's writer: section asks for; nil
+// without one.
+func openWriter(cfg *config.Config, clock crier.Clock, log *slog.Logger) (crier.Writer, error) {
+	if !cfg.Writer.On {
+		return nil, nil
+	}
+	w, err := openai.New(openai.Options{
+		BaseURL: cfg.Writer.BaseURL, Model: cfg.Writer.Model, APIKey: cfg.Writer.APIKey, Azure: cfg.Writer.Azure,
+		Timeout: cfg.Writer.Timeout, Clock: clock, Logger: log.With(slog.String("part", "writer")),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
 }
