@@ -454,7 +454,7 @@ func openRelay(cfg *config.Config, engine *jobs.Engine, db *sqlite.DB, networks 
 	opts := relay.Options{
 		Jobs: engine, Store: db, Networks: networks, Chat: chat,
 		Channel: cfg.Inbox.ChannelFor, MayReply: may, Installation: db.Installation(),
-		Poll: cfg.Inbox.Poll, Alert: cfg.RoleMembers(crier.RoleAlert),
+		Poll: cfg.Inbox.Poll, Alert: cfg.RoleMembers(crier.RoleAlert), Suggest: cfg.Writer.On,
 		Score:    func(text string) string { return string(scorer.Score(text).Label) },
 		Location: func(crier.ChannelRef) *time.Location { return cfg.Location },
 		Clock:    clock, Logger: log.With(slog.String("part", "relay")),

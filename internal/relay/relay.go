@@ -48,9 +48,12 @@ type Options struct {
 	// comments already stored (its baseline and window).
 	CrisisHistory time.Duration
 	Alert         []string
-	Location      func(crier.ChannelRef) *time.Location // for times in threads; nil or nil result: UTC
-	Clock         crier.Clock                           // nil: the system clock
-	Logger        *slog.Logger                          // nil discards
+	// Suggest offers a "Suggest a reply" button on each relayed comment
+	// (an AI writer is set up).
+	Suggest  bool
+	Location func(crier.ChannelRef) *time.Location // for times in threads; nil or nil result: UTC
+	Clock    crier.Clock                           // nil: the system clock
+	Logger   *slog.Logger                          // nil discards
 }
 
 // Service runs the relay.

@@ -508,3 +508,22 @@ func TestAThreadThatRefusesCommentsIsSaidOnceAndTriedHourly(t *testing.T) {
 	w.idle(t)
 	require.Len(t, w.inThread(header.Ref), 2, "both comments, once the thread takes them")
 }
+
+// With an AI writer set up, each relayed comment also offers Suggest a
+// reply; without one the button is hidden.
+func TestSuggestAReplyIsOfferedOnlyWithAWriter(t *testing.T) {
+	t.Parallel()
+	for _, on := range []bool{false, true} {
+		w := setup(t, func(o *relay.Options) { o.Suggest = on })
+		w.publish(t, "Launch day is here!")
+		w.comment(t, `{"id":"c1","post_id":"1","author":"bo","text":"When?"}`)
+		w.poll(t)
+		header := w.chat.Find(t, "💬 Post #1 “")
+		got := labels(w.inThread(header.Ref)[0].Buttons)
+		if on {
+			require.Equal(t, []string{"Reply", "Assign to me", "Mark handled", "Suggest a reply"}, got)
+		} else {
+			require.Equal(t, []string{"Reply", "Assign to me", "Mark handled"}, got)
+		}
+	}
+}

@@ -267,6 +267,10 @@ func (s *Service) commentMessage(c crier.CommentClaim) crier.Message {
 		{Label: "Assign to me", Action: "take", PostID: id, Command: fmt.Sprintf("/inbox take %d", id)},
 		{Label: "Mark handled", Action: "done", PostID: id, Command: fmt.Sprintf("/inbox done %d", id)},
 	}
+	if s.opts.Suggest {
+		m.Buttons = append(m.Buttons, crier.Button{Label: "Suggest a reply", Action: "suggest", PostID: id, Ref: fmt.Sprintf("%d", cm.ID),
+			Command: fmt.Sprintf("/suggest %d", id)})
+	}
 	return m
 }
 
