@@ -30,5 +30,7 @@ func (r *Router) cancel(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, refusal(err, "cancelled")
 	}
-	return Response{Text: fmt.Sprintf("✓ Post #%d cancelled; it will not be published.", p.ID), Lines: []string{crier.Quote(p.Text, 80)}}, nil
+	// No confirmation was asked in the shell: say how to have it back.
+	return Response{Text: fmt.Sprintf("✓ Post #%d cancelled; it will not be published. To schedule it again, type /schedule <when> and its text:", p.ID),
+		Lines: []string{crier.Quote(p.Text, 0)}}, nil
 }

@@ -109,7 +109,7 @@ func TestCommands(t *testing.T) {
 		{name: "cancel takes only a number", user: ana, before: []string{"/draft Hi"}, line: "/cancel #1 please",
 			text: "✗ /cancel takes only the post's number, like: /cancel #1", err: true, stored: 1},
 		{name: "cancel removes the post from the queue", user: ana, before: []string{"/schedule tomorrow 9am Hi"}, line: "/cancel #1",
-			text: "✓ Post #1 cancelled; it will not be published."},
+			text: "✓ Post #1 cancelled; it will not be published. To schedule it again, type /schedule <when> and its text:"},
 		{name: "a person without the role is refused by name of the role", user: crier.User{ID: "U3", Name: "guest"}, line: "/schedule tomorrow 9am Hi",
 			text: "✗ You need the scheduler role to use /schedule. Ask whoever runs crier to add you under roles: in bot.yaml.", err: true},
 		{name: "an image line becomes a picture, not text", user: ana, line: "/schedule tomorrow 9am Mural\nimage: https://example.com/m.jpg | A blue wall",

@@ -109,7 +109,7 @@ func TestShellTranscript(t *testing.T) {
 		"✓ Draft #2 saved. /schedule #2 <when> to schedule it.",
 		"✓ Post #2 scheduled for Fri 27 Nov 15:00 EET (in 4 days) to sandbox.",
 		"✓ Post #1 moved to Mon 23 Nov 10:02 EET (in 2 min).",
-		"✓ Post #2 cancelled; it will not be published.",
+		"✓ Post #2 cancelled; it will not be published. To schedule it again, type /schedule <when> and its text:",
 		"✓ Post #3 scheduled to go out now to sandbox.",
 		"  sandbox  15/500  “Doors are open!”",
 		"#1  Mon 23 Nov 10:02 EET (in 2 min)  sandbox  “Launch day is here! https://example.com/launch”",
