@@ -12,8 +12,9 @@ func (r *Router) cancelDef() Definition {
 		Name:     "cancel",
 		Usage:    "/cancel #id",
 		Summary:  "Cancel a scheduled post or a draft before it goes out.",
+		Details:  "A drafter may cancel their own drafts and posts that wait for approval.",
 		Examples: []string{"/cancel #2"},
-		Role:     crier.RoleScheduler,
+		Composes: true,
 		Handler:  r.cancel,
 	}
 }
@@ -25,6 +26,18 @@ func (r *Router) cancel(ctx context.Context, req Request) (Response, error) {
 	}
 	if rest != "" {
 		return Response{}, crier.Errorf(crier.EINVALID, "/cancel takes only the post's number, like: /cancel #%d", id)
+	}
+	if !req.User.Can(crier.RoleScheduler) {
+		if !req.User.Can(crier.RoleDrafter) {
+			return Response{}, crier.Errorf(crier.EFORBIDDEN, "You need the scheduler role to use /cancel. Ask whoever runs crier to add you under roles: in bot.yaml.")
+		}
+		own, err := r.deps.Publisher.Post(ctx, id)
+		if err != nil {
+			return Response{}, refusal(err, "cancelled")
+		}
+		if own.AuthorID != req.User.ID || (own.Status != crier.PostDraft && !own.Held()) {
+			return Response{}, crier.Errorf(crier.EFORBIDDEN, "You can cancel your own drafts and posts waiting for approval; post #%d needs someone with the scheduler role.", id)
+		}
 	}
 	p, err := r.deps.Publisher.Cancel(ctx, id)
 	if err != nil {

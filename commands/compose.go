@@ -118,7 +118,7 @@ func (r *Router) askApprovers(ctx context.Context, p *crier.Post, previews []pub
 func approvalButtons(p *crier.Post) []Button {
 	rev := strconv.Itoa(p.Revision)
 	return []Button{
-		{Label: "Approve", Action: "approve", PostID: p.ID, Ref: rev, Command: fmt.Sprintf("/approve #%d", p.ID)},
+		{Label: "Approve", Action: "approve", PostID: p.ID, Ref: rev, Command: fmt.Sprintf("/approve #%d ^%s", p.ID, rev)},
 		{Label: "Reject", Action: "reject", PostID: p.ID, Command: fmt.Sprintf("/reject #%d <reason>", p.ID)},
 		{Label: "Edit", Action: "edit", PostID: p.ID, Command: fmt.Sprintf("/edit #%d <new text>", p.ID)},
 	}
@@ -156,10 +156,10 @@ func (r *Router) variantDef() Definition {
 func (r *Router) editDef() Definition {
 	return Definition{
 		Name:     "edit",
-		Usage:    "/edit #id [network] <text>",
+		Usage:    "/edit #id [network:] <text>",
 		Summary:  "Change a post's text (or one network's) before it goes out.",
 		Details:  "The counts come back. An approved post goes back to its approvers after an edit.",
-		Examples: []string{"/edit #12 Launch day is here!", "/edit #12 mastodon Launch day is here, fediverse!"},
+		Examples: []string{"/edit #12 Launch day is here!", "/edit #12 mastodon: Launch day is here, fediverse!"},
 		Composes: true,
 		Handler:  r.edit,
 	}
@@ -235,9 +235,12 @@ func (r *Router) edit(ctx context.Context, req Request) (Response, error) {
 	if rest == "" {
 		return Response{}, crier.Errorf(crier.EINVALID, "Type the new text after the number, like: /edit #%d Launch day is here!", id)
 	}
-	first, after, _ := strings.Cut(rest, " ")
-	if slices.Contains(r.deps.Publisher.Targets(), strings.ToLower(first)) && strings.TrimSpace(after) != "" {
-		return r.applyEdit(ctx, req, id, crier.PostEdit{Variants: map[string]string{strings.ToLower(first): strings.TrimSpace(after)}})
+	// "mastodon: <text>" changes that network's own text; the colon keeps
+	// a text that starts with a network's name ("Short is what we are")
+	// the main text.
+	if name, after, ok := strings.Cut(rest, ":"); ok && !strings.Contains(name, " ") &&
+		slices.Contains(r.deps.Publisher.Targets(), strings.ToLower(name)) && strings.TrimSpace(after) != "" {
+		return r.applyEdit(ctx, req, id, crier.PostEdit{Variants: map[string]string{strings.ToLower(name): strings.TrimSpace(after)}})
 	}
 	return r.applyEdit(ctx, req, id, crier.PostEdit{Text: &rest})
 }
@@ -263,10 +266,14 @@ func (r *Router) networks(ctx context.Context, req Request) (Response, error) {
 	targets := slices.Clone(p.Targets)
 	switch words[0] {
 	case "add":
-		if !slices.Contains(targets, words[1]) {
-			targets = append(targets, words[1])
+		if slices.Contains(targets, words[1]) {
+			return Response{}, crier.Errorf(crier.EINVALID, "Post #%d goes to %s already.", id, words[1])
 		}
+		targets = append(targets, words[1])
 	case "drop":
+		if !slices.Contains(targets, words[1]) {
+			return Response{}, crier.Errorf(crier.EINVALID, "Post #%d does not go to %s.", id, words[1])
+		}
 		targets = slices.DeleteFunc(targets, func(t string) bool { return t == words[1] })
 		if len(targets) == 0 {
 			return Response{}, crier.Errorf(crier.EINVALID, "Post #%d would go nowhere; add another network first, or /cancel #%d.", id, id)
@@ -282,28 +289,52 @@ func (r *Router) networks(ctx context.Context, req Request) (Response, error) {
 // applyEdit checks and stores an edit, sending the post back to its
 // approvers when it had been through them (or its editor needs them).
 func (r *Router) applyEdit(ctx context.Context, req Request, id int64, e crier.PostEdit) (Response, error) {
-	awaiting, err := r.mayCompose(req.User, "edit")
-	if err != nil {
-		return Response{}, err
-	}
 	p, err := r.deps.Publisher.Post(ctx, id)
 	if err != nil {
 		return Response{}, refusal(err, "edited")
 	}
-	e.Hold = p.Status == crier.PostScheduled && (p.Approval != crier.ApprovalNone || awaiting)
+	if err := r.mayChange(req.User, p); err != nil {
+		return Response{}, err
+	}
+	e.By = req.User.ID
+	e.NeedsApproval = r.deps.Approvals.On && !req.User.Can(crier.RoleScheduler)
+	wasAwaiting := p.Approval == crier.ApprovalAwaiting
 	p, previews, err := r.deps.Publisher.Edit(ctx, id, e)
 	if err != nil {
 		return Response{}, refusal(err, "edited")
 	}
 	resp := Response{Text: fmt.Sprintf("✓ Post #%d changed.", p.ID), Lines: previewLines(p.Text, previews)}
-	if p.Approval == crier.ApprovalAwaiting && e.Hold {
-		resp.Text = fmt.Sprintf("✓ Post #%d changed; it waits for approval again.", p.ID)
+	if p.Approval == crier.ApprovalAwaiting {
+		if wasAwaiting {
+			resp.Text = fmt.Sprintf("✓ Post #%d changed; it still waits for approval.", p.ID)
+		} else {
+			resp.Text = fmt.Sprintf("✓ Post #%d changed; it waits for approval again.", p.ID)
+		}
 		r.askApprovers(ctx, p, previews, r.location(req.User))
+		if p.AuthorID != req.User.ID {
+			r.tell(ctx, p, fmt.Sprintf("✎ %s changed post #%d; it waits for approval.", cmpName(req.User.Name, req.User.ID), p.ID))
+		}
 	}
 	if p.Status == crier.PostDraft {
-		resp.Buttons = r.networkButtons(p)
+		resp.Buttons = r.draftButtons(p)
 	}
 	return resp, nil
+}
+
+// mayChange says whether u may change post p: a scheduler any post, an
+// approver one that waits for approval, a drafter their own.
+func (r *Router) mayChange(u crier.User, p *crier.Post) error {
+	switch {
+	case u.Can(crier.RoleScheduler):
+		return nil
+	case u.Can(crier.RoleApprover) && p.Approval == crier.ApprovalAwaiting:
+		return nil
+	case u.Can(crier.RoleDrafter) && p.AuthorID == u.ID:
+		return nil
+	case u.Can(crier.RoleDrafter):
+		return crier.Errorf(crier.EFORBIDDEN, "Post #%d is %s's; you can change your own posts only. Ask them, or someone with the scheduler role.", p.ID, cmpName(p.AuthorName, p.AuthorID))
+	}
+	return crier.Errorf(crier.EFORBIDDEN, "You need the scheduler or drafter role to change posts. Ask whoever runs crier to add you under roles: in bot.yaml.")
 }
 
 // networkButtons add or drop a draft's networks.
@@ -330,7 +361,7 @@ func (r *Router) approve(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, refusal(err, "approved")
 	}
-	rev, now := p.Revision, false
+	rev, now := 0, false
 	for _, w := range strings.Fields(rest) {
 		switch {
 		case strings.EqualFold(w, "now"):
@@ -344,14 +375,26 @@ func (r *Router) approve(ctx context.Context, req Request) (Response, error) {
 	if err := r.mayDecide(req.User, p); err != nil {
 		return Response{}, err
 	}
+	if rev == 0 && p.Approval == crier.ApprovalAwaiting {
+		// An approval is of a text: show the one there is now.
+		previews, err := r.deps.Publisher.CheckPost(p)
+		if err != nil {
+			previews = nil
+		}
+		return Response{
+			Text:    fmt.Sprintf("Post #%d, as it is now; approve this text with /approve #%d ^%d:", p.ID, p.ID, p.Revision),
+			Lines:   previewLines(p.Text, previews),
+			Buttons: approvalButtons(p),
+		}, nil
+	}
 	late := r.deps.Approvals.LateAfter
 	if late <= 0 {
 		late = time.Hour
 	}
 	if !now && p.Approval == crier.ApprovalAwaiting && r.deps.Clock.Now().Sub(p.DueAt) > late {
 		return Response{
-			Text: fmt.Sprintf("Post #%d was due %s. Send it now with /approve #%d now, or move it first with /reschedule #%d <when>.",
-				p.ID, timeparse.Human(p.DueAt, r.location(req.User), r.deps.Clock.Now()), p.ID, p.ID),
+			Text: fmt.Sprintf("Post #%d was due %s. Send it now with /approve #%d ^%d now, or have it moved first with /reschedule #%d <when>.",
+				p.ID, timeparse.Human(p.DueAt, r.location(req.User), r.deps.Clock.Now()), p.ID, rev, p.ID),
 			Ephemeral: true,
 		}, nil
 	}
@@ -394,8 +437,11 @@ func (r *Router) reject(ctx context.Context, req Request) (Response, error) {
 
 // mayDecide refuses an author's own post unless bot.yaml lets them.
 func (r *Router) mayDecide(u crier.User, p *crier.Post) error {
-	if !r.deps.Approvals.SelfApprove && p.AuthorID == u.ID && !u.Can(crier.RoleAdmin) {
-		return crier.Errorf(crier.EFORBIDDEN, "Post #%d is yours, and bot.yaml does not let authors approve their own posts; ask another approver.", p.ID)
+	if r.deps.Approvals.SelfApprove || u.Can(crier.RoleAdmin) {
+		return nil
+	}
+	if p.AuthorID == u.ID || p.EditedBy == u.ID {
+		return crier.Errorf(crier.EFORBIDDEN, "Post #%d has your words in it, and bot.yaml does not let authors approve their own posts; ask another approver.", p.ID)
 	}
 	return nil
 }

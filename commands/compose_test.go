@@ -44,8 +44,7 @@ func TestAPostGoesToTheNetworksItNamesEachWithItsOwnText(t *testing.T) {
 	b.WaitIdle(t)
 	short := b.OutboxRecords(t, "short")
 	require.Len(t, short, 2)
-	require.Equal(t, "Launch day!", short[0].Text)
-	require.Equal(t, "Short!", short[1].Text)
+	require.ElementsMatch(t, []string{"Launch day!", "Short!"}, []string{short[0].Text, short[1].Text})
 	long := b.OutboxRecords(t, "long")
 	require.Len(t, long, 1, "the first post did not go to long")
 	require.Equal(t, "A text that fits the long network but is much too long for the short one", long[0].Text)
@@ -53,7 +52,7 @@ func TestAPostGoesToTheNetworksItNamesEachWithItsOwnText(t *testing.T) {
 	for line, want := range map[string]string{
 		"/schedule in 1 minute to shrot | Hi": `✗ There is no network called "shrot"; did you mean short? Known: long, short.`,
 		"/schedule in 1 minute | A text that fits the long network but is much too long for the short one": "✗ The text is 32 characters too long for short (72/40). Shorten it and try again.",
-		"/schedule in 1 minute to long | Hi\nshort: Hey":                                                   "✗ Post #0 does not go to short, so it needs no text of its own there; add short to its networks first, or drop the short: line.",
+		"/schedule in 1 minute to long | Hi\nshort: Hey":                                                   "✗ This post does not go to short, so it needs no text of its own there; add short to its networks first, or drop the short: line.",
 	} {
 		require.Equal(t, want, b.Say(t, "shell", scheduler, line).Text, line)
 	}
@@ -69,7 +68,7 @@ func TestEditAndVariantChangeAPostBeforeItGoesOut(t *testing.T) {
 	require.Equal(t, "✓ Post #1 changed.", resp.Text)
 	require.Contains(t, resp.Lines, "short  8/40  “Launch 🚀”")
 	require.Equal(t, "✗ The text is 5 characters too long for short (45/40). Shorten it and try again.",
-		b.Say(t, "shell", scheduler, "/edit #1 short "+strings.Repeat("x", 45)).Text)
+		b.Say(t, "shell", scheduler, "/edit #1 short: "+strings.Repeat("x", 45)).Text)
 	p := b.Post(t, 1)
 	require.Equal(t, "Launch day is here!", p.Text)
 	require.Equal(t, map[string]string{"short": "Launch 🚀"}, p.Variants, "a refused edit stores nothing")
@@ -97,18 +96,20 @@ func TestADrafterNeedsAnApproverAndNothingUnapprovedGoesOut(t *testing.T) {
 	b.WaitIdle(t)
 	require.Empty(t, b.OutboxRecords(t, "long"), "nothing unapproved is published, though its time passed")
 
-	require.Equal(t, "✗ Post #1 is yours, and bot.yaml does not let authors approve their own posts; ask another approver.",
-		b.Say(t, "shell", criertest.User("U2", "bo", crier.RoleDrafter, crier.RoleApprover), "/approve #1 now").Text)
+	require.Equal(t, "✗ Post #1 has your words in it, and bot.yaml does not let authors approve their own posts; ask another approver.",
+		b.Say(t, "shell", criertest.User("U2", "bo", crier.RoleDrafter, crier.RoleApprover), "/approve #1 ^1 now").Text)
 	require.Equal(t, "✗ You need the approver role to use /approve. Ask whoever runs crier to add you under roles: in bot.yaml.",
 		b.Say(t, "shell", drafter, "/approve #1").Text)
-	require.True(t, strings.HasPrefix(b.Say(t, "shell", approver, "/approve #1").Text, "Post #1 was due "), "approved long after its time: asked first")
-	require.Equal(t, "✓ Post #1 approved; it goes out now.", b.Say(t, "shell", approver, "/approve #1 now").Text)
+	shown := b.Say(t, "shell", approver, "/approve #1")
+	require.Equal(t, "Post #1, as it is now; approve this text with /approve #1 ^1:", shown.Text, "a typed approval shows the text first")
+	require.True(t, strings.HasPrefix(b.Say(t, "shell", approver, "/approve #1 ^1").Text, "Post #1 was due "), "approved long after its time: asked first")
+	require.Equal(t, "✓ Post #1 approved; it goes out now.", b.Say(t, "shell", approver, "/approve #1 ^1 now").Text)
 	b.WaitIdle(t)
 	require.Len(t, b.OutboxRecords(t, "long"), 1)
 	require.Len(t, b.OutboxRecords(t, "short"), 1)
 	b.Chat.Find(t, "✅ Post #1 was approved by cy")
 	require.Equal(t, "✗ Post #1 does not wait for approval (it was decided already, or never needed it). Type /approvals to see what waits.",
-		b.Say(t, "shell", approver, "/approve #1 now").Text, "approving twice")
+		b.Say(t, "shell", approver, "/approve #1 ^1 now").Text, "approving twice")
 }
 
 func TestAnEditRacingAnApprovalIsNotApprovedUnseen(t *testing.T) {
@@ -138,16 +139,32 @@ func TestAnEditRacingAnApprovalIsNotApprovedUnseen(t *testing.T) {
 	// The author fixes it: it waits for approval again; an approved post
 	// edited goes back too.
 	require.Equal(t, "✓ Post #1 changed; it waits for approval again.", b.Say(t, "shell", drafter, "/edit #1 Launch day, 49 EUR").Text)
-	b.Say(t, "shell", approver, "/approve #1 now")
+	require.Equal(t, "✓ Post #1 approved; it goes out now.", b.Say(t, "shell", approver, "/approve #1 ^3 now").Text)
 	b.Say(t, "shell", drafter, "/schedule in 1 hour | Second")
-	b.Say(t, "shell", approver, "/approve #2")
+	require.True(t, strings.HasPrefix(b.Say(t, "shell", approver, "/approve #2 ^1").Text, "✓ Post #2 approved"))
 	require.Equal(t, "✓ Post #2 changed; it waits for approval again.", b.Say(t, "shell", scheduler, "/edit #2 Second, edited").Text)
 	b.Clock.Add(2 * time.Hour)
 	b.WaitIdle(t)
 	require.Len(t, b.OutboxRecords(t, "long"), 1, "only post #1: #2 waits for approval again after its edit")
 
 	b.Say(t, "shell", scheduler, "/cancel #2")
-	require.Equal(t, "✗ Post #2 was cancelled, so there is nothing to approve.", b.Say(t, "shell", approver, "/approve #2 now").Text)
+	require.Equal(t, "✗ Post #2 was cancelled, so there is nothing to approve.", b.Say(t, "shell", approver, "/approve #2 ^2 now").Text)
+}
+
+// An approver who changed a post's words may not approve them: another
+// approver must.
+func TestAnApproverWhoEditedAPostMayNotApproveIt(t *testing.T) {
+	t.Parallel()
+	b := composeBundle(t, true)
+	ed := criertest.User("U4", "ed", crier.RoleApprover, crier.RoleDrafter)
+	b.Say(t, "shell", drafter, "/schedule in 1 hour | Launch day")
+	require.Equal(t, "✓ Post #1 changed; it still waits for approval.", b.Say(t, "shell", ed, "/edit #1 Buy crypto now").Text)
+	require.Equal(t, "✗ Post #1 has your words in it, and bot.yaml does not let authors approve their own posts; ask another approver.",
+		b.Say(t, "shell", ed, "/approve #1 ^2 now").Text)
+	require.Equal(t, "✗ Post #1 is bo's; you can change your own posts only. Ask them, or someone with the scheduler role.",
+		b.Say(t, "shell", criertest.User("U5", "fi", crier.RoleDrafter), "/edit #1 Mine now").Text)
+	require.Equal(t, "✓ Post #1 cancelled; it will not be published. To schedule it again, type /schedule <when> and its text:",
+		b.Say(t, "shell", drafter, "/cancel #1").Text, "an author may cancel their own waiting post")
 }
 
 func mustValue(t *testing.T, b crier.Button) string {

@@ -159,6 +159,10 @@ func queueLines(p *crier.Post, loc *time.Location, now time.Time) []string {
 	}
 	when := timeparse.Human(p.DueAt, loc, now)
 	switch {
+	case p.Approval == crier.ApprovalAwaiting:
+		when = timeparse.Stamp(p.DueAt, loc, now) + " (waits for approval)"
+	case p.Approval == crier.ApprovalRejected:
+		when = timeparse.Stamp(p.DueAt, loc, now) + " (not approved: " + crier.Quote(p.ApprovalNote, 40) + ")"
 	case len(ask) > 0:
 		when = timeparse.Stamp(p.DueAt, loc, now) + " (waiting for you)"
 	case !p.DueAt.After(now) && retrying:

@@ -37,7 +37,10 @@ func (r *Router) reschedule(ctx context.Context, req Request) (Response, error) 
 		return Response{}, refusal(err, "rescheduled")
 	}
 	text := fmt.Sprintf("✓ Post #%d moved to %s.", p.ID, timeparse.Human(p.DueAt, loc, now))
-	if !p.DueAt.After(now) {
+	switch {
+	case p.Held():
+		text = fmt.Sprintf("✓ Post #%d moved to %s; it still waits for approval and goes out only once approved.", p.ID, timeparse.Human(p.DueAt, loc, now))
+	case !p.DueAt.After(now):
 		text = fmt.Sprintf("✓ Post #%d goes out now.", p.ID)
 	}
 	return Response{Text: text, Lines: []string{crier.Quote(p.Text, 80)}, Buttons: postButtons(p.ID)}, nil

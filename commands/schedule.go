@@ -105,6 +105,7 @@ func (r *Router) scheduledOrAsked(ctx context.Context, p *crier.Post, previews [
 	if p.Approval == crier.ApprovalAwaiting {
 		resp.Text = fmt.Sprintf("✓ Post #%d waits for approval; once approved it goes out %s to %s.", p.ID,
 			timeparse.Human(p.DueAt, loc, now), strings.Join(p.Targets, ", "))
+		resp.Buttons = nil // publishing now or moving it is not the author's to do
 		r.askApprovers(ctx, p, previews, loc)
 	}
 	return resp
@@ -190,6 +191,8 @@ func refusal(err error, verb string) error {
 		return crier.Errorf(e.Code, "Post #%d was already published to %s, so it cannot be %s.", id, e.Target, verb)
 	case crier.RefusedUnclear:
 		return crier.Errorf(e.Code, "Post #%d may already be on %s (an attempt got no answer), so it cannot be moved; crier is retrying it. Type /cancel #%d to stop it instead.", id, e.Target, id)
+	case crier.RefusedNotDraftNetworks:
+		return crier.Errorf(e.Code, "Post #%d is scheduled already, so its networks are fixed; /cancel #%d and schedule it again with to <networks> |.", id, id)
 	case crier.RefusedUndecided:
 		return crier.Errorf(e.Code, "Post #%d may already be on %s; first say whether it is: type /published #%d %s or /republish #%d %s.", id, e.Target, id, e.Target, id, e.Target)
 	}

@@ -62,7 +62,7 @@ func (r *Router) rules(targets []string) []crier.NetworkRule {
 
 // writeVariants asks the writer for a text per network; one over its limit
 // is asked for again once, with the counts, and never cut.
-func (r *Router) writeVariants(ctx context.Context, brief string, targets []string) (map[string]string, error) {
+func (r *Router) writeVariants(ctx context.Context, brief string, targets []string, campaign string) (map[string]string, error) {
 	req := crier.WriteRequest{Brief: brief, Networks: r.rules(targets), Voice: r.deps.Voice}
 	for attempt := 0; ; attempt++ {
 		vs, err := r.deps.Writer.Variants(ctx, req)
@@ -72,12 +72,18 @@ func (r *Router) writeVariants(ctx context.Context, brief string, targets []stri
 		out := map[string]string{}
 		var over []string
 		for _, v := range vs {
-			n, ok := r.deps.Publisher.Network(v.Network)
-			if !ok {
+			if _, ok := r.deps.Publisher.Network(v.Network); !ok {
 				continue
 			}
 			out[v.Network] = strings.TrimSpace(v.Text)
-			over = append(over, n.Check(v.Text).Overs(v.Network)...)
+			// Counted as it will be published (a campaign's tagged links).
+			pv, err := r.deps.Publisher.Check(out[v.Network], campaign, []string{v.Network})
+			if err != nil && len(pv) == 0 {
+				return nil, err
+			}
+			for _, x := range pv {
+				over = append(over, x.Count.Overs(v.Network)...)
+			}
 		}
 		if len(over) == 0 {
 			return out, nil
@@ -105,7 +111,7 @@ func (r *Router) draftAI(ctx context.Context, req Request, brief string) (Respon
 	if targets == nil {
 		targets = r.deps.Publisher.Targets()
 	}
-	texts, err := r.writeVariants(ctx, brief, targets)
+	texts, err := r.writeVariants(ctx, brief, targets, "")
 	if err != nil {
 		return Response{}, err
 	}
@@ -144,7 +150,14 @@ func (r *Router) write(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, refusal(err, "rewritten")
 	}
-	texts, err := r.writeVariants(ctx, "Adapt this post to each network, keeping what it says:\n"+p.Text, p.Targets)
+	if p.Status != crier.PostDraft && !p.Held() {
+		// AI copy is read by a person before it goes out.
+		return Response{}, crier.Errorf(crier.EINVALID, "Post #%d is scheduled; AI texts go on drafts (or posts waiting for approval) so that someone reads them first. Cancel it and /draft it, or change it with /variant.", id)
+	}
+	if err := r.mayChange(req.User, p); err != nil {
+		return Response{}, err
+	}
+	texts, err := r.writeVariants(ctx, "Adapt this post to each network, keeping what it says:\n"+p.Text, p.Targets, p.Campaign)
 	if err != nil {
 		return Response{}, err
 	}

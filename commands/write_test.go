@@ -76,15 +76,19 @@ func TestTheWriterFailingLeavesTheDraftAndSaysSoInOneLine(t *testing.T) {
 	t.Parallel()
 	b, srv := writerBundle(t)
 	b.Say(t, "shell", scheduler, "/draft Our spring sale starts Friday")
-	for _, a := range []openaitest.Answer{
-		openaitest.RateLimited("20"),
-		openaitest.Error(http.StatusInternalServerError, "boom"),
-		openaitest.Refusal("I can't help with that."),
-		openaitest.Content("not json at all"),
+	for _, tc := range []struct {
+		answer openaitest.Answer
+		says   string
+	}{
+		{openaitest.RateLimited("20"), "try again in 20 s"},
+		{openaitest.Error(http.StatusInternalServerError, "boom"), "HTTP 500"},
+		{openaitest.Refusal("I can't help with that."), "The AI writer refused: I can't help with that."},
+		{openaitest.Content("not json at all"), "not the JSON crier asked for"},
 	} {
-		srv.Script(a)
+		srv.Script(tc.answer)
 		resp := b.Say(t, "shell", scheduler, "/write #1")
 		require.True(t, resp.Error, resp.Text)
+		require.Contains(t, resp.Text, tc.says)
 		require.NotContains(t, resp.Text, "\n")
 		require.NotContains(t, resp.Text, openaitest.Key)
 		p := b.Post(t, 1)

@@ -171,7 +171,7 @@ func (d *DB) Activity(ctx context.Context, from, to, scheduledUntil time.Time) (
 		for _, w := range waits {
 			a.FirstResponse = append(a.FirstResponse, time.Duration(max(w, 0))*time.Millisecond)
 		}
-		rows, err = tx.QueryContext(ctx, "SELECT "+postColumns+" FROM posts INDEXED BY posts_status_due WHERE status = 'scheduled' AND due_at >= ? AND due_at < ? ORDER BY due_at, id",
+		rows, err = tx.QueryContext(ctx, "SELECT "+postColumns+" FROM posts INDEXED BY posts_status_due WHERE status = 'scheduled' AND approval NOT IN ('awaiting', 'rejected') AND due_at >= ? AND due_at < ? ORDER BY due_at, id",
 			t, scheduledUntil.UnixMilli())
 		if err != nil {
 			return err

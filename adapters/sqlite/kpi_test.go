@@ -223,3 +223,57 @@ func TestAPlannedRunFollowsBotYamlButNotPastDigestNow(t *testing.T) {
 	require.Equal(t, `{"text":"x"}`, again[0].Rendered, "a retry posts what the first attempt rendered")
 	require.True(t, again[0].Late)
 }
+
+// A post that waits for approval has held deliveries (never claimed, also
+// after a reschedule); an approval of an older revision is refused; an
+// approved post's deliveries are due at once when their time passed; an
+// edit after approval holds them again.
+func TestHeldDeliveriesWaitForTheApprovalOfTheTextSeen(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	ctx := context.Background()
+	p := newPost(crier.PostScheduled)
+	p.Approval = crier.ApprovalAwaiting
+	p.Variants = map[string]string{"other": "Its own text"}
+	require.NoError(t, db.CreatePost(ctx, p, &jobs{}))
+	require.Empty(t, claim(t, db, p.DueAt.Add(time.Hour)), "held: never claimed")
+	_, err := db.ReschedulePost(ctx, p.ID, p.DueAt.Add(time.Minute))
+	require.NoError(t, err)
+	require.Empty(t, claim(t, db, p.DueAt.Add(time.Hour)), "still held after a reschedule")
+	_, pending, err := db.NextDelivery(ctx)
+	require.NoError(t, err)
+	require.False(t, pending, "nothing due: the queue does not wake for held deliveries")
+
+	text := "Launch day, edited"
+	edited, err := db.EditPost(ctx, p.ID, crier.PostEdit{Text: &text, By: "U9"})
+	require.NoError(t, err)
+	require.Equal(t, 2, edited.Revision)
+	require.Equal(t, "U9", edited.EditedBy)
+	require.Equal(t, "Its own text", edited.TextFor("other"))
+	require.Equal(t, text, edited.TextFor("sandbox"))
+
+	_, err = db.DecideApproval(ctx, p.ID, 1, true, "cy", "", p.DueAt.Add(2*time.Hour))
+	require.Equal(t, crier.RefusedRevision, reason(t, err), "approving the text before the edit")
+	approved, err := db.DecideApproval(ctx, p.ID, 2, true, "cy", "", p.DueAt.Add(2*time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, crier.ApprovalApproved, approved.Approval)
+	_, err = db.DecideApproval(ctx, p.ID, 2, true, "cy", "", p.DueAt.Add(2*time.Hour))
+	require.Equal(t, crier.RefusedNotAwaiting, reason(t, err), "approving twice")
+
+	// An edit after approval holds the post again.
+	again := "Edited after approval"
+	held, err := db.EditPost(ctx, p.ID, crier.PostEdit{Text: &again, By: "U1"})
+	require.NoError(t, err)
+	require.Equal(t, crier.ApprovalAwaiting, held.Approval)
+	require.Empty(t, claim(t, db, p.DueAt.Add(3*time.Hour)))
+	_, err = db.DecideApproval(ctx, p.ID, 3, true, "cy", "", p.DueAt.Add(3*time.Hour))
+	require.NoError(t, err)
+	require.Len(t, claim(t, db, p.DueAt.Add(3*time.Hour)), 2, "released: due now, its time having passed")
+}
+
+func reason(t *testing.T, err error) string {
+	t.Helper()
+	var pe *crier.PostError
+	require.ErrorAs(t, err, &pe)
+	return pe.Reason
+}

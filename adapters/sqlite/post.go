@@ -185,7 +185,7 @@ func (d *DB) EditPost(ctx context.Context, id int64, e crier.PostEdit) (*crier.P
 			return err
 		}
 		if e.Targets != nil && p.Status != crier.PostDraft {
-			return refused(crier.ECONFLICT, crier.RefusedNotHeld, p, nil)
+			return refused(crier.ECONFLICT, crier.RefusedNotDraftNetworks, p, nil)
 		}
 		if e.Text != nil {
 			p.Text = *e.Text
@@ -203,10 +203,12 @@ func (d *DB) EditPost(ctx context.Context, id int64, e crier.PostEdit) (*crier.P
 		if e.Targets != nil {
 			p.Targets = e.Targets
 		}
-		if e.Hold {
+		if p.Status == crier.PostScheduled && (p.Approval != crier.ApprovalNone || e.NeedsApproval) {
+			// Back to the approvers, whatever they said before.
 			p.Approval, p.ApprovalBy, p.ApprovalNote, p.ApprovalAt = crier.ApprovalAwaiting, "", "", time.Time{}
 		}
 		p.Revision++
+		p.EditedBy = e.By
 		variants, err := json.Marshal(variantsOrEmpty(p.Variants))
 		if err != nil {
 			return err
@@ -216,8 +218,8 @@ func (d *DB) EditPost(ctx context.Context, id int64, e crier.PostEdit) (*crier.P
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET text = ?, variants = ?, targets = ?, approval = ?, approval_by = ?, approval_note = ?,
-			approval_at = ?, revision = ?, updated_at = ? WHERE id = ?`, p.Text, string(variants), string(targets), p.Approval, p.ApprovalBy,
-			p.ApprovalNote, ms(p.ApprovalAt), p.Revision, d.clock.Now().UnixMilli(), p.ID); err != nil {
+			approval_at = ?, revision = ?, edited_by = ?, updated_at = ? WHERE id = ?`, p.Text, string(variants), string(targets), p.Approval, p.ApprovalBy,
+			p.ApprovalNote, ms(p.ApprovalAt), p.Revision, p.EditedBy, d.clock.Now().UnixMilli(), p.ID); err != nil {
 			return err
 		}
 		if p.Held() {
@@ -395,7 +397,7 @@ func (d *DB) touch(ctx context.Context, tx *sql.Tx, p *crier.Post) error {
 
 const postColumns = `id, text, status, due_at, created_at, updated_at, author_id, author_name,
 	origin_platform, origin_channel, origin_thread, targets, images, campaign, variants, approval, approval_by, approval_note,
-	approval_at, revision`
+	approval_at, revision, edited_by`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -408,7 +410,7 @@ func scanPost(row scanner) (*crier.Post, error) {
 	)
 	if err := row.Scan(&p.ID, &p.Text, &p.Status, &due, &created, &updated, &p.AuthorID, &p.AuthorName,
 		&p.Origin.Platform, &p.Origin.ID, &p.Origin.Thread, &targets, &images, &p.Campaign, &variants, &p.Approval,
-		&p.ApprovalBy, &p.ApprovalNote, &approvalAt, &p.Revision); err != nil {
+		&p.ApprovalBy, &p.ApprovalNote, &approvalAt, &p.Revision, &p.EditedBy); err != nil {
 		return nil, err
 	}
 	p.ApprovalAt = fromMS(approvalAt)

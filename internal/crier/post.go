@@ -59,6 +59,7 @@ type Post struct {
 	// are held.
 	Approval     Approval
 	Revision     int    // 1, and one more with every edit: an approval names the revision it saw
+	EditedBy     string // who wrote the last change (user id); "" when nobody changed it
 	ApprovalBy   string // who approved or rejected it
 	ApprovalNote string // why it was rejected
 	ApprovalAt   time.Time
@@ -94,9 +95,11 @@ type PostEdit struct {
 	Text     *string
 	Variants map[string]string // network → new text; "" removes that network's own text
 	Targets  []string          // nil: unchanged (a draft's networks only)
-	// Hold sends the post back to its approvers (an edit after approval,
-	// or by someone who needs approval).
-	Hold bool
+	// NeedsApproval says the editor's posts wait for an approver. A
+	// scheduled post goes back to its approvers when it had been through
+	// them, or when NeedsApproval: decided in the store's transaction.
+	NeedsApproval bool
+	By            string // who makes the change (user id)
 }
 
 // Delivery is one post going to one network at one occurrence.
@@ -134,20 +137,20 @@ func IdempotencyKey(installation string, postID int64, target string, occurrence
 
 // Why a store refused to change a post (PostError.Reason).
 const (
-	RefusedNoPost       = "no_post"       // there is no such post (ENOTFOUND)
-	RefusedNoDelivery   = "no_delivery"   // the post was not going to that target (ENOTFOUND)
-	RefusedNotUndecided = "not_undecided" // the delivery is not waiting for a person's decision
-	RefusedNotDraft     = "not_draft"     // only a draft can be scheduled this way
-	RefusedDraft        = "draft"         // a draft cannot be rescheduled
-	RefusedNotScheduled = "not_scheduled" // the post is finished or cancelled
-	RefusedCanceled     = "canceled"      // the post is already cancelled
-	RefusedPublishing   = "publishing"    // a delivery is being published right now
-	RefusedPublished    = "published"     // a delivery was already published
-	RefusedUnclear      = "unclear"       // an attempt got no answer; the delivery is being retried
-	RefusedUndecided    = "undecided"     // a delivery waits for a person to say whether it is out
-	RefusedNotAwaiting  = "not_awaiting"  // the post does not wait for approval
-	RefusedRevision     = "revision"      // the post was edited since the approver was asked
-	RefusedNotHeld      = "not_held"      // only a draft's networks can change
+	RefusedNoPost           = "no_post"            // there is no such post (ENOTFOUND)
+	RefusedNoDelivery       = "no_delivery"        // the post was not going to that target (ENOTFOUND)
+	RefusedNotUndecided     = "not_undecided"      // the delivery is not waiting for a person's decision
+	RefusedNotDraft         = "not_draft"          // only a draft can be scheduled this way
+	RefusedDraft            = "draft"              // a draft cannot be rescheduled
+	RefusedNotScheduled     = "not_scheduled"      // the post is finished or cancelled
+	RefusedCanceled         = "canceled"           // the post is already cancelled
+	RefusedPublishing       = "publishing"         // a delivery is being published right now
+	RefusedPublished        = "published"          // a delivery was already published
+	RefusedUnclear          = "unclear"            // an attempt got no answer; the delivery is being retried
+	RefusedUndecided        = "undecided"          // a delivery waits for a person to say whether it is out
+	RefusedNotAwaiting      = "not_awaiting"       // the post does not wait for approval
+	RefusedRevision         = "revision"           // the post was edited since the approver was asked
+	RefusedNotDraftNetworks = "not_draft_networks" // only a draft's networks can change
 )
 
 // PostError is a store's refusal to find or change a post, with the facts a

@@ -242,7 +242,11 @@ func (s *Service) CheckPost(p *crier.Post) ([]Preview, error) {
 			if _, known := s.networks[t]; !known {
 				return nil, s.unknownNetwork(t)
 			}
-			return nil, crier.Errorf(crier.EINVALID, "Post #%d does not go to %s, so it needs no text of its own there; add %s to its networks first, or drop the %s: line.", p.ID, t, t, t)
+			what := "This post"
+			if p.ID != 0 {
+				what = fmt.Sprintf("Post #%d", p.ID)
+			}
+			return nil, crier.Errorf(crier.EINVALID, "%s does not go to %s, so it needs no text of its own there; add %s to its networks first, or drop the %s: line.", what, t, t, t)
 		}
 	}
 	var out []Preview

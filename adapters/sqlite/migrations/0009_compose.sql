@@ -8,4 +8,5 @@ ALTER TABLE posts ADD COLUMN approval_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE posts ADD COLUMN approval_note TEXT NOT NULL DEFAULT '';
 ALTER TABLE posts ADD COLUMN approval_at INTEGER;
 ALTER TABLE posts ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE posts ADD COLUMN edited_by TEXT NOT NULL DEFAULT ''; -- who wrote the last change: they may not approve it
 CREATE INDEX posts_awaiting ON posts (approval, due_at) WHERE approval = 'awaiting';
