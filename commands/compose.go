@@ -464,7 +464,7 @@ func approvalRefusal(err error, id int64) error {
 }
 
 func (r *Router) approvals(ctx context.Context, req Request) (Response, error) {
-	posts, err := r.deps.Publisher.Upcoming(ctx, 200)
+	posts, err := r.deps.Publisher.AwaitingApproval(ctx)
 	if err != nil {
 		return Response{}, err
 	}

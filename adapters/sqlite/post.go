@@ -102,11 +102,19 @@ func (d *DB) ListPosts(ctx context.Context, f crier.PostFilter) ([]*crier.Post, 
 	err := d.inReadTx(ctx, "list posts", func(tx *sql.Tx) error {
 		q := "SELECT " + postColumns + " FROM posts"
 		var args []any
+		var where []string
 		if len(f.Statuses) > 0 {
-			q += " WHERE status IN (" + strings.TrimSuffix(strings.Repeat("?,", len(f.Statuses)), ",") + ")"
+			where = append(where, "status IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.Statuses)), ",")+")")
 			for _, s := range f.Statuses {
 				args = append(args, s)
 			}
+		}
+		if f.Approval != crier.ApprovalNone {
+			where = append(where, "approval = ?")
+			args = append(args, f.Approval)
+		}
+		if len(where) > 0 {
+			q += " WHERE " + strings.Join(where, " AND ")
 		}
 		q += " ORDER BY due_at IS NULL, due_at, id DESC"
 		if f.Limit > 0 {

@@ -16,6 +16,7 @@ type Tx any
 // PostFilter selects posts for listing.
 type PostFilter struct {
 	Statuses []PostStatus
+	Approval Approval // ApprovalAwaiting: only posts that wait for approval; "": any
 	Limit    int
 }
 

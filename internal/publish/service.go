@@ -420,6 +420,11 @@ func (s *Service) Upcoming(ctx context.Context, limit int) ([]*crier.Post, error
 	return s.store.ListPosts(ctx, PostFilter{Statuses: []crier.PostStatus{crier.PostScheduled, crier.PostDraft}, Limit: limit})
 }
 
+// AwaitingApproval returns the posts that wait for approval, soonest first.
+func (s *Service) AwaitingApproval(ctx context.Context) ([]*crier.Post, error) {
+	return s.store.ListPosts(ctx, PostFilter{Statuses: []crier.PostStatus{crier.PostScheduled}, Approval: crier.ApprovalAwaiting})
+}
+
 // rules are publish's delivery rules the store applies inside its own
 // transactions: which key a delivery gets, and what a post's status becomes.
 type rules struct{}
