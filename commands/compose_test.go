@@ -173,3 +173,21 @@ func mustValue(t *testing.T, b crier.Button) string {
 	require.True(t, ok)
 	return v
 }
+
+func TestAChannelsDefaultNetworksApplyWhenAPostNamesNone(t *testing.T) {
+	t.Parallel()
+	b := criertest.Setup(t, criertest.WithFileNetwork("long", 500), criertest.WithFileNetwork("short", 40),
+		criertest.WithCommands(func(d *commands.Deps) {
+			d.DefaultNetworks = func(ch crier.ChannelRef) []string {
+				if ch.ID == "C1" {
+					return []string{"short"}
+				}
+				return nil
+			}
+		}))
+	resp := b.Say(t, "shell", scheduler, "/draft Hello")
+	require.False(t, resp.Error, resp.Text)
+	require.Equal(t, []string{"short"}, b.Post(t, 1).Targets, "the channel's default")
+	b.Say(t, "shell", scheduler, "/draft to long | Hello")
+	require.Equal(t, []string{"long"}, b.Post(t, 2).Targets, "a post that names its networks")
+}
