@@ -279,7 +279,7 @@ func (m *Main) parseConfig(fs *flag.FlagSet, configPath *string, args []string, 
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("%w: %s takes no arguments (got %q)%s", errUsage, fs.Name(), fs.Arg(0), hint)
 	}
-	return config.Load(*configPath)
+	return config.LoadWith(*configPath, m.Getenv)
 }
 
 // botOptions are the flags of the subcommands that run the bot.

@@ -17,7 +17,7 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 	if fs.NArg() != 1 {
 		return fmt.Errorf("%w: give the backup's file name, like: crier backup backups/crier-2026-11-23.db", errUsage)
 	}
-	cfg, err := config.Load(*cfgPath)
+	cfg, err := config.LoadWith(*cfgPath, m.Getenv)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: give one CSV file to import, like: crier import kpis.csv", errUsage)
 	}
 	name := files[0]
-	cfg, err := config.Load(*cfgPath)
+	cfg, err := config.LoadWith(*cfgPath, m.Getenv)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func (m *Main) runWhen(args []string) error {
 	}
 	zone, dateOrder := "UTC", "dmy"
 	if _, err := os.Stat(*cfgPath); err == nil {
-		if cfg, err := config.Load(*cfgPath); err == nil {
+		if cfg, err := config.LoadWith(*cfgPath, m.Getenv); err == nil {
 			zone, dateOrder = cfg.Timezone, cfg.DateOrder
 		}
 	}

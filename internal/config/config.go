@@ -356,13 +356,20 @@ func Parse(r io.Reader, opts Options) (*Config, error) {
 // Load reads the configuration file at path. Relative paths in it are
 // resolved against the folder the file is in, and ${VAR} is looked up in the
 // process environment.
-func Load(path string) (*Config, error) {
+func Load(path string) (*Config, error) { return LoadWith(path, os.LookupEnv) }
+
+// LoadWith is Load with ${VAR} looked up by getenv (nil: the process
+// environment).
+func LoadWith(path string, getenv func(string) (string, bool)) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("load config: %w", err)
 	}
 	defer f.Close()
-	return Parse(f, Options{Name: path, Dir: filepath.Dir(path), Getenv: os.LookupEnv})
+	if getenv == nil {
+		getenv = os.LookupEnv
+	}
+	return Parse(f, Options{Name: path, Dir: filepath.Dir(path), Getenv: getenv})
 }
 
 // RolesFor returns, in the order of crier.Roles, every role whose list holds
