@@ -128,7 +128,7 @@ type Press struct {
 	Value   ButtonValue
 	Command string // "reschedule"; "" when Ask is set
 	Text    string // "#12 now"
-	Ask     string // "reschedule": ask when, then run /reschedule #<post> <when>
+	Ask     string // "reschedule": ask when, then run /reschedule #<post> <when>; Form(Ask) is the form
 }
 
 // buttonAction is what a button action does.
@@ -159,12 +159,106 @@ var buttonActions = map[string]buttonAction{
 	// Composing: approvals (Approve names the revision the approver saw),
 	// and a draft's networks.
 	"approve":      {command: "approve", ref: true, hashRef: true},
-	"reject":       {command: "reject"},
-	"edit":         {command: "edit"},
+	"reject":       {command: "reject", ask: true},
+	"edit":         {command: "edit", ask: true},
 	"add_network":  {command: "networks", delivery: true, after: "add"},
 	"drop_network": {command: "networks", delivery: true, after: "drop"},
 	"write":        {command: "write"},
 	"suggest":      {command: "suggest", bare: true, ref: true},
+}
+
+// FormSpec is the one question a button asks before its command runs
+// (Reschedule: when? Reject: why? Edit: the new text), described so that a
+// chat adapter builds any of them, and reads its answer, with no code of
+// its own for each.
+type FormSpec struct {
+	Action      string // the button's action: "reject"
+	Title       string // the form's title; %d is the post's number: "Reject post #%d"
+	Submit      string // the submit button: "Reject"
+	Label       string // the question, at most 45 characters (Discord): "Why? The author reads this"
+	Hint        string // under the field, where the platform shows one; ""
+	Placeholder string // at most 100 characters (Discord)
+	Field       string // the field's id: "reason"
+	Long        bool   // the answer takes several lines (a post's text)
+	MaxLength   int    // characters
+	instead     string // what to type instead; %[1]d is the post's number
+}
+
+// forms are the questions of the buttons that ask (ask: true).
+var forms = map[string]FormSpec{
+	"reschedule": {
+		Action: "reschedule", Title: "Reschedule post #%d", Submit: "Reschedule",
+		Label:       "When should it go out?",
+		Hint:        "Like “friday 3pm”, “in 2 hours”, “2026-12-24 10:00” or “now”, in your own timezone.",
+		Placeholder: "tomorrow 10am, friday 3pm, in 2 hours, now",
+		Field:       "when", MaxLength: 100,
+		instead: "Type /reschedule #%[1]d <when>, like: /reschedule #%[1]d tomorrow 10am",
+	},
+	"reject": {
+		Action: "reject", Title: "Reject post #%d", Submit: "Reject",
+		Label:       "Why? The author reads this",
+		Hint:        "Say what to change, so the author can fix it and ask again.",
+		Placeholder: "The price is wrong; it is 49 EUR.",
+		Field:       "reason", MaxLength: 1000,
+		instead: "Type /reject #%[1]d <reason>, like: /reject #%[1]d The price is wrong; it is 49 EUR.",
+	},
+	"edit": {
+		Action: "edit", Title: "Edit post #%d", Submit: "Save",
+		Label:       "The new text",
+		Hint:        "Start with a network and a colon (“mastodon: …”) to change that network's text only.",
+		Placeholder: "Launch day is here!",
+		Field:       "text", Long: true, MaxLength: 3000, // Slack's most for a text input
+		instead: "Type /edit #%[1]d <new text>, like: /edit #%[1]d Launch day is here!",
+	},
+}
+
+// formSuffix ends the action of a form's value: "crier:reject_form:12".
+const formSuffix = "_form"
+
+// Form is the question the button action asks first, if it asks one.
+func Form(action string) (FormSpec, bool) {
+	f, ok := forms[action]
+	return f, ok
+}
+
+// TitleFor is the form's title for a post.
+func (f FormSpec) TitleFor(postID int64) string { return fmt.Sprintf(f.Title, postID) }
+
+// Instead is the one line that says what to type when the form cannot be
+// shown.
+func (f FormSpec) Instead(postID int64) string { return fmt.Sprintf(f.instead, postID) }
+
+// Value is what a form for a post carries and hands back on submission
+// (Slack's private_metadata, Discord's custom_id), in the one button
+// encoding: "crier:reject_form:12". ParseForm reads it.
+func (f FormSpec) Value(postID int64) string {
+	return ButtonValue{Action: f.Action + formSuffix, PostID: postID}.String()
+}
+
+// Command is the command a form's answer completes, to run as the person
+// who submitted it (their roles apply): ("reject", "#12 The price is
+// wrong"). The answer keeps its lines; spaces around it go.
+func (f FormSpec) Command(postID int64, answer string) (command, text string) {
+	text = "#" + strconv.FormatInt(postID, 10)
+	if answer = strings.TrimSpace(answer); answer != "" {
+		text += " " + answer
+	}
+	return buttonActions[f.Action].command, text
+}
+
+// ParseForm reads a form's value made by FormSpec.Value: the form and the
+// post it is about. Anything else, a button's value included, is an error.
+func ParseForm(value string) (FormSpec, int64, error) {
+	v, err := ParseButton(value)
+	if err != nil {
+		return FormSpec{}, 0, fmt.Errorf("parse form: %w", err)
+	}
+	action, isForm := strings.CutSuffix(v.Action, formSuffix)
+	f, known := forms[action]
+	if !isForm || !known || v.Target != "" || v.Ref != "" {
+		return FormSpec{}, 0, fmt.Errorf("parse form %q: not one of crier's forms", value)
+	}
+	return f, v.PostID, nil
 }
 
 // Press resolves a pressed button's value. Post buttons (Publish now,

@@ -147,6 +147,8 @@ func TestPress(t *testing.T) {
 		{"publish now reschedules to now", "crier:publish_now:12", commands.Press{Command: "reschedule", Text: "#12 now"}, ""},
 		{"cancel cancels", "crier:cancel:12", commands.Press{Command: "cancel", Text: "#12"}, ""},
 		{"reschedule asks when first", "crier:reschedule:12", commands.Press{Ask: "reschedule"}, ""},
+		{"reject asks why first", "crier:reject:12", commands.Press{Ask: "reject"}, ""},
+		{"edit asks for the new text first", "crier:edit:12", commands.Press{Ask: "edit"}, ""},
 		{"it is published marks the delivery", "crier:confirm_published:12:sandbox", commands.Press{Command: "published", Text: "#12 sandbox"}, ""},
 		{"publish again republishes the delivery", "crier:publish_again:12:sandbox", commands.Press{Command: "republish", Text: "#12 sandbox"}, ""},
 		{"a forged value is not crier's", "drop table", commands.Press{}, "That button is not one of crier's. Type /queue to see your posts."},
@@ -194,4 +196,71 @@ func TestPublishsButtonsCanBePressed(t *testing.T) {
 		require.NoError(t, err, b.Label)
 		require.Equal(t, b.Command, "/"+got.Command+" "+got.Text, "the button does what its typed command says")
 	}
+}
+
+// TestForms: every button that asks first has a form an adapter can build
+// with no code of its own, and the form's answer completes the command the
+// button's typed form names.
+func TestForms(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		action, title, field string
+		long                 bool
+		answer               string
+		command, text        string
+		instead              string
+	}{
+		{"reschedule", "Reschedule post #12", "when", false, " in 3 hours ", "reschedule", "#12 in 3 hours",
+			"Type /reschedule #12 <when>, like: /reschedule #12 tomorrow 10am"},
+		{"reject", "Reject post #12", "reason", false, "The price is wrong", "reject", "#12 The price is wrong",
+			"Type /reject #12 <reason>, like: /reject #12 The price is wrong; it is 49 EUR."},
+		{"edit", "Edit post #12", "text", true, "Launch day!\nDoors open at 10.\n", "edit", "#12 Launch day!\nDoors open at 10.",
+			"Type /edit #12 <new text>, like: /edit #12 Launch day is here!"},
+	} {
+		t.Run(tt.action, func(t *testing.T) {
+			t.Parallel()
+			f, ok := commands.Form(tt.action)
+			require.True(t, ok)
+			require.Equal(t, tt.action, f.Action)
+			require.Equal(t, tt.title, f.TitleFor(12))
+			require.Equal(t, tt.field, f.Field)
+			require.Equal(t, tt.long, f.Long)
+			require.NotEmpty(t, f.Label)
+			require.LessOrEqual(t, len(f.Label), 45, "Discord's label limit")
+			require.LessOrEqual(t, len(f.Placeholder), 100, "Discord's placeholder limit")
+			require.NotEmpty(t, f.Submit)
+			require.Positive(t, f.MaxLength)
+			command, text := f.Command(12, tt.answer)
+			require.Equal(t, tt.command, command)
+			require.Equal(t, tt.text, text)
+			require.Equal(t, tt.instead, f.Instead(12))
+
+			// The form's value travels like a button's and reads back.
+			value := f.Value(12)
+			require.Equal(t, "crier:"+tt.action+"_form:12", value)
+			got, id, err := commands.ParseForm(value)
+			require.NoError(t, err)
+			require.Equal(t, int64(12), id)
+			require.Equal(t, f, got)
+
+			// The button that asks for this form says so when pressed.
+			press, err := commands.New(commands.Deps{}).Press("crier:" + tt.action + ":12")
+			require.NoError(t, err)
+			require.Equal(t, tt.action, press.Ask)
+		})
+	}
+	for _, value := range []string{
+		"crier:frobnicate_form:12",     // no such form
+		"crier:reject:12",              // a button, not a form
+		"crier:cancel_form:12",         // a button that asks nothing
+		"crier:reject_form:12:sandbox", // a form names no network
+		"crier:reject_form:12/c1",      // nor a ref
+		"post:12",
+		"",
+	} {
+		_, _, err := commands.ParseForm(value)
+		require.Error(t, err, value)
+	}
+	_, ok := commands.Form("cancel")
+	require.False(t, ok, "Cancel asks nothing")
 }

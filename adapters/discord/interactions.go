@@ -125,7 +125,7 @@ func (a *Adapter) finishLate(i *discordgo.Interaction, done <-chan commands.Resp
 
 // component runs a button press: the router reads the button's custom_id
 // and runs the command it stands for as the person who pressed it, or asks
-// for a time first (Reschedule). A success updates the message with the
+// first in a modal (Reschedule, Reject, Edit). A success updates the message with the
 // buttons, so they cannot be pressed twice.
 func (a *Adapter) component(ctx context.Context, i *discordgo.Interaction) *discordgo.InteractionResponse {
 	a.mu.Lock()
@@ -138,47 +138,61 @@ func (a *Adapter) component(ctx context.Context, i *discordgo.Interaction) *disc
 	if err != nil {
 		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: Message(commands.Failure(err))}
 	}
-	if press.Ask == "reschedule" {
-		return rescheduleModal(press.Value.PostID)
+	if press.Ask != "" {
+		form, ok := commands.Form(press.Ask)
+		if !ok {
+			a.log.Warn("discord button asks a form crier does not have", slog.String("form", press.Ask))
+			return ephemeral("✗ crier does not know that button any more. Type /queue to see your posts.")
+		}
+		return formModal(form, press.Value.PostID)
 	}
 	return a.command(ctx, i, discordgo.InteractionResponseUpdateMessage, func(context.Context) commands.Request {
 		return a.request(i, press.Command, press.Text)
 	})
 }
 
-func rescheduleModal(id int64) *discordgo.InteractionResponse {
+// formModal is the modal of a button that asks first (Reschedule: when?
+// Reject: why? Edit: the new text), built from commands' description of
+// its form; its custom_id is the form's value, "crier:reject_form:12".
+func formModal(form commands.FormSpec, id int64) *discordgo.InteractionResponse {
+	style := discordgo.TextInputShort
+	if form.Long {
+		style = discordgo.TextInputParagraph
+	}
 	return &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseModal,
 		Data: &discordgo.InteractionResponseData{
-			CustomID: commands.ButtonValue{Action: "reschedule_form", PostID: id}.String(),
-			Title:    fmt.Sprintf("Reschedule post #%d", id),
+			CustomID: form.Value(id),
+			Title:    form.TitleFor(id),
 			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-				discordgo.TextInput{CustomID: "when", Label: "When should it go out?", Style: discordgo.TextInputShort,
-					Placeholder: "tomorrow 10am, friday 3pm, in 2 hours, now", Required: true, MaxLength: 100},
+				discordgo.TextInput{CustomID: form.Field, Label: form.Label, Style: style,
+					Placeholder: form.Placeholder, Required: true, MaxLength: min(form.MaxLength, 4000)}, // Discord's most
 			}}},
 		},
 	}
 }
 
+// modalSubmit runs the command a submitted form completes, as the person
+// who submitted it (their roles apply).
 func (a *Adapter) modalSubmit(ctx context.Context, i *discordgo.Interaction) *discordgo.InteractionResponse {
 	data := i.ModalSubmitData()
-	form, err := commands.ParseButton(data.CustomID)
-	id := form.PostID
-	if err != nil || form.Action != "reschedule_form" || form.Target != "" || form.Ref != "" {
-		return ephemeral("✗ That form is not one of crier's. Type /reschedule #<id> <when> instead, like: /reschedule #12 tomorrow 9am")
+	form, id, err := commands.ParseForm(data.CustomID)
+	if err != nil {
+		return ephemeral("✗ That form is not one of crier's. Press the button again, or type /help to see crier's commands.")
 	}
-	when := ""
+	answer := ""
 	for _, row := range data.Components {
 		if r, ok := row.(*discordgo.ActionsRow); ok {
 			for _, c := range r.Components {
-				if in, ok := c.(*discordgo.TextInput); ok && in.CustomID == "when" {
-					when = in.Value
+				if in, ok := c.(*discordgo.TextInput); ok && in.CustomID == form.Field {
+					answer = in.Value
 				}
 			}
 		}
 	}
+	command, text := form.Command(id, answer)
 	return a.command(ctx, i, discordgo.InteractionResponseChannelMessageWithSource, func(context.Context) commands.Request {
-		return a.request(i, "reschedule", fmt.Sprintf("#%d %s", id, strings.TrimSpace(when)))
+		return a.request(i, command, text)
 	})
 }
 

@@ -3,7 +3,6 @@ package slack
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -107,17 +106,8 @@ func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallba
 		a.respond(ctx, cb.ResponseURL, commands.Failure(err), false)
 		return
 	}
-	if press.Ask == "reschedule" {
-		id := press.Value.PostID
-		// trigger_id lives 3 s: open the form before anything slow; the
-		// submission checks the person's role.
-		if err := a.openReschedule(ctx, cb, id); err != nil {
-			a.log.Warn("slack reschedule form failed", slog.Any("error", err))
-			a.respond(ctx, cb.ResponseURL, commands.Response{
-				Text:      fmt.Sprintf("Type /reschedule #%d <when>, like: /reschedule #%d tomorrow 10am", id, id),
-				Ephemeral: true,
-			}, false)
-		}
+	if press.Ask != "" {
+		a.ask(ctx, cb, press)
 		return
 	}
 	resp := a.run(ctx, commands.Request{
@@ -132,6 +122,24 @@ func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallba
 	// pressed twice; an error is shown to the presser only and leaves the
 	// message as it was.
 	a.respond(ctx, cb.ResponseURL, resp, !resp.Error)
+}
+
+// ask opens the form a button asks first (commands.Form): trigger_id lives
+// 3 s, so before anything slow; the submission runs the command, and the
+// person's roles apply then. When Slack will not open it, the person is
+// told what to type instead.
+func (a *Adapter) ask(ctx context.Context, cb slackapi.InteractionCallback, press commands.Press) {
+	id := press.Value.PostID
+	form, ok := commands.Form(press.Ask)
+	if !ok {
+		a.log.Warn("slack button asks a form crier does not have", slog.String("form", press.Ask))
+		a.respond(ctx, cb.ResponseURL, commands.Failure(crier.Errorf(crier.EINVALID, "crier does not know that button any more. Type /queue to see your posts.")), false)
+		return
+	}
+	if err := a.openForm(ctx, cb, form, id); err != nil {
+		a.log.Warn("slack form failed", slog.String("form", form.Action), slog.Any("error", err))
+		a.respond(ctx, cb.ResponseURL, commands.Response{Text: form.Instead(id), Ephemeral: true}, false)
+	}
 }
 
 // respond posts an answer to a response_url (valid 30 minutes, 5 uses).

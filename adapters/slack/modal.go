@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 
 	slackapi "github.com/slack-go/slack"
@@ -12,27 +14,35 @@ import (
 	"github.com/crier-bot/crier/internal/crier"
 )
 
-// The Reschedule button opens a modal that asks when; submitting it runs
-// /reschedule as the person who pressed the button.
+// A button that asks first (Reschedule: when? Reject: why? Edit: the new
+// text) opens a modal built from commands' description of its form;
+// submitting it runs the form's command as the person who submitted it.
+// The modal's callback_id is "crier_" + the form's action, its
+// private_metadata the form's value and the channel, "crier:reject_form:12|C0LAUNCH1",
+// and its one input block is the form's field (action_id field + "_input").
 const (
-	rescheduleCallback = "crier_reschedule"
-	whenBlock          = "when"
-	whenInput          = "when_input"
+	formCallbackPrefix = "crier_"
+	formNotOurs        = "This form is not one of crier's; close it and press the button again."
 )
 
-// openReschedule opens the "when?" modal for post id.
-func (a *Adapter) openReschedule(ctx context.Context, cb slackapi.InteractionCallback, id int64) error {
-	input := slackapi.NewPlainTextInputBlockElement(slackapi.NewTextBlockObject(slackapi.PlainTextType, "tomorrow 10am", false, false), whenInput)
-	hint := slackapi.NewTextBlockObject(slackapi.PlainTextType, "Like “friday 3pm”, “in 2 hours”, “2026-12-24 10:00” or “now”, in your own timezone.", false, false)
-	label := slackapi.NewTextBlockObject(slackapi.PlainTextType, "When should it go out?", false, false)
+// openForm opens the modal of form for post id.
+func (a *Adapter) openForm(ctx context.Context, cb slackapi.InteractionCallback, form commands.FormSpec, id int64) error {
+	plain := func(s string) *slackapi.TextBlockObject {
+		if s == "" {
+			return nil
+		}
+		return slackapi.NewTextBlockObject(slackapi.PlainTextType, s, false, false)
+	}
+	input := slackapi.NewPlainTextInputBlockElement(plain(form.Placeholder), form.Field+"_input").
+		WithMultiline(form.Long).WithMaxLength(form.MaxLength)
 	view := slackapi.ModalViewRequest{
 		Type:            slackapi.VTModal,
-		CallbackID:      rescheduleCallback,
-		Title:           slackapi.NewTextBlockObject(slackapi.PlainTextType, fmt.Sprintf("Reschedule post #%d", id), false, false),
-		Submit:          slackapi.NewTextBlockObject(slackapi.PlainTextType, "Reschedule", false, false),
-		Close:           slackapi.NewTextBlockObject(slackapi.PlainTextType, "Cancel", false, false),
-		PrivateMetadata: rescheduleForm(id) + "|" + cb.Channel.ID,
-		Blocks:          slackapi.Blocks{BlockSet: []slackapi.Block{slackapi.NewInputBlock(whenBlock, label, hint, input)}},
+		CallbackID:      formCallbackPrefix + form.Action,
+		Title:           plain(form.TitleFor(id)),
+		Submit:          plain(form.Submit),
+		Close:           plain("Cancel"),
+		PrivateMetadata: form.Value(id) + "|" + cb.Channel.ID,
+		Blocks:          slackapi.Blocks{BlockSet: []slackapi.Block{slackapi.NewInputBlock(form.Field, plain(form.Label), plain(form.Hint), input)}},
 	}
 	if _, err := a.client.OpenViewContext(ctx, cb.TriggerID, view); err != nil {
 		return fmt.Errorf("slack views.open: %w", err)
@@ -40,45 +50,59 @@ func (a *Adapter) openReschedule(ctx context.Context, cb slackapi.InteractionCal
 	return nil
 }
 
-// rescheduleForm is the reschedule form's value, in commands' one button
-// encoding (Discord's form carries the same).
-func rescheduleForm(id int64) string {
-	return commands.ButtonValue{Action: "reschedule_form", PostID: id}.String()
-}
-
-// formPost reads the post id of a reschedule form's value: commands'
-// encoding, or "post:<id>" in a form the previous version opened (Slack
-// keeps a form open for as long as a person leaves it).
-func formPost(value string) (int64, bool) {
-	if v, err := commands.ParseButton(value); err == nil {
-		return v.PostID, v.Action == "reschedule_form" && v.Target == "" && v.Ref == ""
+// submittedForm reads which form was submitted, for which post, from the
+// modal's callback_id and private_metadata: commands' encoding, or
+// "post:<id>" in a Reschedule form the previous version opened (Slack
+// keeps a form open for as long as a person leaves it). The value and the
+// callback name the same form, or it is not crier's.
+func submittedForm(action, value string) (commands.FormSpec, int64, bool) {
+	if form, id, err := commands.ParseForm(value); err == nil {
+		return form, id, form.Action == action
+	}
+	if _, err := commands.ParseButton(value); err == nil {
+		return commands.FormSpec{}, 0, false
 	}
 	id, target, err := ParseButtonValue(value)
-	return id, err == nil && target == ""
+	form, _ := commands.Form("reschedule")
+	return form, id, action == form.Action && err == nil && target == ""
 }
 
-// viewSubmission answers a submitted reschedule modal within Slack's ack
-// window: nil closes the modal (the confirmation goes to the person as an
-// ephemeral message), or an errors response keeps it open with the reason
-// under the field.
+// formField is the block to show a refusal under: the form's own field,
+// else the view's one input block.
+func formField(cb slackapi.InteractionCallback, action string) string {
+	if form, ok := commands.Form(action); ok {
+		return form.Field
+	}
+	blocks := slices.Sorted(maps.Keys(cb.View.State.Values))
+	if len(blocks) == 0 {
+		return "answer"
+	}
+	return blocks[0]
+}
+
+// viewSubmission answers a submitted form within Slack's ack window: nil
+// closes the modal (the confirmation goes to the person as an ephemeral
+// message), or an errors response keeps it open with the reason under the
+// field.
 func (a *Adapter) viewSubmission(ctx context.Context, cb slackapi.InteractionCallback) *slackapi.ViewSubmissionResponse {
-	if cb.View.CallbackID != rescheduleCallback {
+	action, ours := strings.CutPrefix(cb.View.CallbackID, formCallbackPrefix)
+	if !ours {
 		return nil
 	}
 	value, channel, _ := strings.Cut(cb.View.PrivateMetadata, "|")
-	id, ok := formPost(value)
+	form, id, ok := submittedForm(action, value)
 	if !ok {
-		return slackapi.NewErrorsViewSubmissionResponse(map[string]string{whenBlock: "This form is not one of crier's; close it and press the button again."})
+		return slackapi.NewErrorsViewSubmissionResponse(map[string]string{formField(cb, action): formNotOurs})
 	}
-	when := strings.TrimSpace(cb.View.State.Values[whenBlock][whenInput].Value)
+	command, text := form.Command(id, cb.View.State.Values[form.Field][form.Field+"_input"].Value)
 	tell := func(resp commands.Response) { a.ephemeral(context.WithoutCancel(ctx), channel, cb.User.ID, resp) }
 	resp, inTime := a.runWithinBudget(ctx, func(ctx context.Context) commands.Response {
 		return a.run(ctx, commands.Request{
 			Platform: Platform,
 			User:     a.user(ctx, cb.User.ID, cb.User.Name),
 			Channel:  crier.ChannelRef{Platform: Platform, ID: channel},
-			Command:  "reschedule",
-			Text:     fmt.Sprintf("#%d %s", id, when),
+			Command:  command,
+			Text:     text,
 			Help:     "/crier help",
 		})
 	}, tell)
@@ -86,9 +110,9 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackapi.InteractionCal
 	case !inTime:
 		return nil // close the form; the answer follows as an ephemeral message
 	case resp.Error:
-		return slackapi.NewErrorsViewSubmissionResponse(map[string]string{whenBlock: strings.TrimPrefix(resp.Text, "✗ ")})
+		return slackapi.NewErrorsViewSubmissionResponse(map[string]string{form.Field: strings.TrimPrefix(resp.Text, "✗ ")})
 	}
-	a.goSafe("slack reschedule answer", func() { tell(resp) })
+	a.goSafe("slack form answer", func() { tell(resp) })
 	return nil
 }
 
