@@ -413,7 +413,7 @@ func (d *DB) settleMany(ctx context.Context, tx *sql.Tx, postIDs []int64, r crie
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE posts SET status = c.status, updated_at = ?
+	_, err = tx.ExecContext(ctx, `UPDATE posts SET status = c.status, updated_at = ?, sequence = sequence + 1
 		FROM (SELECT value->>'id' AS id, value->>'status' AS status FROM json_each(?)) AS c WHERE posts.id = c.id`,
 		d.clock.Now().UnixMilli(), string(rows2))
 	return err

@@ -216,6 +216,7 @@ func (d *DB) EditPost(ctx context.Context, id int64, e crier.PostEdit) (*crier.P
 			p.Approval, p.ApprovalBy, p.ApprovalNote, p.ApprovalAt = crier.ApprovalAwaiting, "", "", time.Time{}
 		}
 		p.Revision++
+		p.Sequence++
 		p.EditedBy = e.By
 		variants, err := json.Marshal(variantsOrEmpty(p.Variants))
 		if err != nil {
@@ -226,7 +227,7 @@ func (d *DB) EditPost(ctx context.Context, id int64, e crier.PostEdit) (*crier.P
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET text = ?, variants = ?, targets = ?, approval = ?, approval_by = ?, approval_note = ?,
-			approval_at = ?, revision = ?, edited_by = ?, updated_at = ? WHERE id = ?`, p.Text, string(variants), string(targets), p.Approval, p.ApprovalBy,
+			approval_at = ?, revision = ?, edited_by = ?, updated_at = ?, sequence = sequence + 1 WHERE id = ?`, p.Text, string(variants), string(targets), p.Approval, p.ApprovalBy,
 			p.ApprovalNote, ms(p.ApprovalAt), p.Revision, p.EditedBy, d.clock.Now().UnixMilli(), p.ID); err != nil {
 			return err
 		}
@@ -263,7 +264,7 @@ func (d *DB) DecideApproval(ctx context.Context, id int64, revision int, approve
 		if approve {
 			p.Approval = crier.ApprovalApproved
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE posts SET approval = ?, approval_by = ?, approval_note = ?, approval_at = ?, updated_at = ?
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET approval = ?, approval_by = ?, approval_note = ?, approval_at = ?, updated_at = ?, sequence = sequence + 1
 			WHERE id = ?`, p.Approval, by, note, now.UnixMilli(), now.UnixMilli(), p.ID); err != nil {
 			return err
 		}
@@ -398,14 +399,15 @@ func refused(code, reason string, p *crier.Post, dl *crier.Delivery) error {
 func (d *DB) touch(ctx context.Context, tx *sql.Tx, p *crier.Post) error {
 	now := d.clock.Now().UTC()
 	p.UpdatedAt = now
-	_, err := tx.ExecContext(ctx, "UPDATE posts SET status = ?, due_at = ?, updated_at = ? WHERE id = ?",
+	p.Sequence++
+	_, err := tx.ExecContext(ctx, "UPDATE posts SET status = ?, due_at = ?, updated_at = ?, sequence = sequence + 1 WHERE id = ?",
 		p.Status, ms(p.DueAt), now.UnixMilli(), p.ID)
 	return err
 }
 
 const postColumns = `id, text, status, due_at, created_at, updated_at, author_id, author_name,
 	origin_platform, origin_channel, origin_thread, targets, images, campaign, variants, approval, approval_by, approval_note,
-	approval_at, revision, edited_by`
+	approval_at, revision, edited_by, sequence`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -418,7 +420,7 @@ func scanPost(row scanner) (*crier.Post, error) {
 	)
 	if err := row.Scan(&p.ID, &p.Text, &p.Status, &due, &created, &updated, &p.AuthorID, &p.AuthorName,
 		&p.Origin.Platform, &p.Origin.ID, &p.Origin.Thread, &targets, &images, &p.Campaign, &variants, &p.Approval,
-		&p.ApprovalBy, &p.ApprovalNote, &approvalAt, &p.Revision, &p.EditedBy); err != nil {
+		&p.ApprovalBy, &p.ApprovalNote, &approvalAt, &p.Revision, &p.EditedBy, &p.Sequence); err != nil {
 		return nil, err
 	}
 	p.ApprovalAt = fromMS(approvalAt)

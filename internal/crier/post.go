@@ -60,6 +60,7 @@ type Post struct {
 	Approval     Approval
 	Revision     int    // 1, and one more with every edit: an approval names the revision it saw
 	EditedBy     string // who wrote the last change (user id); "" when nobody changed it
+	Sequence     int    // goes up with every change a calendar shows (an ICS feed's SEQUENCE)
 	ApprovalBy   string // who approved or rejected it
 	ApprovalNote string // why it was rejected
 	ApprovalAt   time.Time
