@@ -154,7 +154,7 @@ func New(deps Deps) *Router {
 		r.scheduleDef(), r.draftDef(), r.queueDef(), r.rescheduleDef(), r.cancelDef(),
 		r.publishedDef(), r.republishDef(), r.inboxDef(), r.threadDef(), r.replyDef(), r.pauseDef(), r.resumeDef(),
 		r.variantDef(), r.editDef(), r.networksDef(), r.writeDef(), r.approveDef(), r.rejectDef(), r.approvalsDef(), r.suggestDef(),
-		r.kpiDef(), r.digestDef(), r.campaignDef(), r.timezoneDef(), r.helpDef(),
+		r.calendarDef(), r.slotsDef(), r.kpiDef(), r.digestDef(), r.campaignDef(), r.timezoneDef(), r.helpDef(),
 	} {
 		r.byName[d.Name] = len(r.defs)
 		r.defs = append(r.defs, d)

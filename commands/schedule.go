@@ -63,6 +63,16 @@ func (r *Router) schedule(ctx context.Context, req Request) (Response, error) {
 		return r.scheduledOrAsked(ctx, p, previews, loc, now), nil
 	}
 
+	// "next" takes the next free posting slot; "every" makes a series.
+	if rest, ok := cutWord(args, "next"); ok {
+		// "next monday 9am …" is a time; "next Launch day!" a slot.
+		if _, _, _, err := r.deps.Times.ParseLeading(args, loc, now); err != nil {
+			return r.scheduleNext(ctx, req, rest)
+		}
+	}
+	if _, ok := cutWord(args, "every"); ok {
+		return r.scheduleEvery(ctx, req, args)
+	}
 	// Image lines first: their " | description" is not the time's "|".
 	args, images, err := splitImages(args)
 	if err != nil {
@@ -221,4 +231,12 @@ func deliveryWord(s crier.DeliveryStatus) string {
 		return "cancelled"
 	}
 	return string(s)
+}
+
+// cutWord cuts word (any case) and the spaces after it off the start of s.
+func cutWord(s, word string) (string, bool) {
+	if len(s) <= len(word) || !strings.EqualFold(s[:len(word)], word) || (s[len(word)] != ' ' && s[len(word)] != '\t') {
+		return s, false
+	}
+	return strings.TrimSpace(s[len(word):]), true
 }
