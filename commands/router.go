@@ -108,6 +108,10 @@ type Deps struct {
 	Writer crier.Writer
 	// Voice is the brand voice the writer writes in.
 	Voice crier.Voice
+	// Slots are bot.yaml's posting slots (issue 10); SlotsShared lets two
+	// posts take one slot.
+	Slots       []crier.Slot
+	SlotsShared bool
 }
 
 // Approvals are the approval rules of bot.yaml.

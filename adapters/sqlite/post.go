@@ -113,6 +113,14 @@ func (d *DB) ListPosts(ctx context.Context, f crier.PostFilter) ([]*crier.Post, 
 			where = append(where, "approval = ?")
 			args = append(args, f.Approval)
 		}
+		if !f.From.IsZero() {
+			where = append(where, "due_at >= ?")
+			args = append(args, f.From.UnixMilli())
+		}
+		if !f.To.IsZero() {
+			where = append(where, "due_at < ?")
+			args = append(args, f.To.UnixMilli())
+		}
 		if len(where) > 0 {
 			q += " WHERE " + strings.Join(where, " AND ")
 		}

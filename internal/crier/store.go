@@ -17,6 +17,9 @@ type Tx any
 type PostFilter struct {
 	Statuses []PostStatus
 	Approval Approval // ApprovalAwaiting: only posts that wait for approval; "": any
+	// From and To, when set, keep the posts due in [From, To) (drafts,
+	// which have no time, are left out then).
+	From, To time.Time
 	Limit    int
 }
 
