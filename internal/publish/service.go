@@ -420,6 +420,12 @@ func (s *Service) Upcoming(ctx context.Context, limit int) ([]*crier.Post, error
 	return s.store.ListPosts(ctx, PostFilter{Statuses: []crier.PostStatus{crier.PostScheduled, crier.PostDraft}, Limit: limit})
 }
 
+// Posts returns the posts f selects, with their deliveries (the calendar's
+// days: f.From and f.To).
+func (s *Service) Posts(ctx context.Context, f PostFilter) ([]*crier.Post, error) {
+	return s.store.ListPosts(ctx, f)
+}
+
 // AwaitingApproval returns the posts that wait for approval, soonest first.
 func (s *Service) AwaitingApproval(ctx context.Context) ([]*crier.Post, error) {
 	return s.store.ListPosts(ctx, PostFilter{Statuses: []crier.PostStatus{crier.PostScheduled}, Approval: crier.ApprovalAwaiting})
