@@ -51,6 +51,8 @@ Usage:
       copy the live database to FILE
   crier import [-config bot.yaml] [-skip-bad-rows] FILE
       store the team's numbers from a CSV file (date, metric, value, account, campaign)
+  crier export [-config bot.yaml] FILE
+      write the calendar (scheduled posts and drafts) to a CSV file
   crier version
       show crier's version, commit and Go version
 
@@ -88,6 +90,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.runBackup(ctx, rest)
 	case "import":
 		err = m.runImport(ctx, rest)
+	case "export":
+		err = m.runExport(ctx, rest)
 	default:
 		fmt.Fprintf(m.Stderr, "crier: unknown command %q\n\n%s", cmd, usage)
 		return 2
