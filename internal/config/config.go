@@ -17,7 +17,7 @@
 // across sections), chat.go (chat and chat.shell), slack.go, discord.go,
 // http.go, roles.go, network.go (the networks list and file networks),
 // mastodon.go, bluesky.go, webhook.go, publish.go, inbox.go, digests.go,
-// metrics.go, utm.go, writer.go, voice.go, approvals.go and channels.go. decode.go, section.go, values.go, secret.go and suggest.go hold
+// metrics.go, utm.go, writer.go, voice.go, approvals.go, channels.go and slots.go. decode.go, section.go, values.go, secret.go and suggest.go hold
 // what every section is read with.
 //
 // # Adding a section
@@ -73,6 +73,11 @@ type Config struct {
 	Voice     crier.Voice                // bot.yaml voice: tone, use, avoid, hashtags, language
 	Approvals Approvals                  // bot.yaml approvals:
 	Channels  map[string]ChannelDefaults // bot.yaml channels: keyed by "<platform>:<channel id>" (same syntax as inbox.channel); nil when none
+	// Slots are bot.yaml's posting slots (slots:), in file order, each in
+	// slots.timezone or the top-level one; nil when none. SlotsShared
+	// (slots.shared) lets two posts take one slot.
+	Slots       []crier.Slot
+	SlotsShared bool
 }
 
 // Chat holds the chat platforms crier listens on. A nil platform is not used.

@@ -31,6 +31,7 @@ func topFields() []field[*Config] {
 		{key: "voice", decode: (*decoder).voice},
 		{key: "approvals", decode: (*decoder).approvals, null: true},
 		{key: "channels", decode: (*decoder).channels},
+		{key: "slots", decode: (*decoder).slotsLater},
 	}
 }
 
@@ -48,7 +49,10 @@ func (d *decoder) config(root *yaml.Node, c *Config) error {
 		}
 		return d.errorf(at, "networks", "at least one network is required; add one like %s", networkExample)
 	}
-	return d.across(c)
+	if err := d.across(c); err != nil {
+		return err
+	}
+	return d.readSlots(entries, c)
 }
 
 // across checks what one section needs of another, once the whole file is
