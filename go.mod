@@ -3,6 +3,7 @@ module github.com/crier-bot/crier
 go 1.26.8
 
 require (
+	github.com/arran4/golang-ical v0.3.4
 	github.com/bwmarrin/discordgo v0.28.1
 	github.com/clipperhouse/uax29/v2 v2.7.0
 	github.com/go-analyze/charts v0.6.4
@@ -27,7 +28,6 @@ require (
 
 require (
 	github.com/AlekSi/pointer v1.0.0 // indirect
-	github.com/arran4/golang-ical v0.3.4 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
