@@ -1,0 +1,155 @@
+package sqlite_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+// occurrences returns n scheduled posts a day apart, the first an hour
+// after start.
+func occurrences(n int) []*crier.Post {
+	var out []*crier.Post
+	for i := range n {
+		p := newPost(crier.PostScheduled)
+		p.DueAt = start.Add(time.Hour + time.Duration(i)*24*time.Hour)
+		out = append(out, p)
+	}
+	return out
+}
+
+func newSeries() *crier.Series {
+	return &crier.Series{Rule: "DTSTART=20261123T090000Z;FREQ=DAILY;INTERVAL=1;BYHOUR=9;BYMINUTE=0", Timezone: "Europe/Lisbon",
+		Template: *newPost(crier.PostScheduled)}
+}
+
+func TestSeriesIsStoredWithItsFirstOccurrencesEachItsOwnPost(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := mustOpen(t)
+	s, posts := newSeries(), occurrences(3)
+	require.NoError(t, db.AddSeries(ctx, s, posts, &jobs{}))
+	require.NotZero(t, s.ID)
+
+	keys := map[string]bool{}
+	for i, p := range posts {
+		require.NotZero(t, p.ID)
+		require.Len(t, p.Deliveries, 2)
+		for _, dl := range p.Deliveries {
+			require.False(t, keys[dl.IdempotencyKey], "every occurrence has keys of its own")
+			keys[dl.IdempotencyKey] = true
+		}
+		got, no, err := db.SeriesOf(ctx, p.ID)
+		require.NoError(t, err)
+		require.Equal(t, s.ID, got.ID)
+		require.Equal(t, i+1, no)
+	}
+	got, err := db.FindSeries(ctx, s.ID)
+	require.NoError(t, err)
+	require.Equal(t, 3, got.Made)
+	require.Equal(t, posts[2].DueAt, got.LastAt)
+	require.Equal(t, crier.SeriesActive, got.Status)
+	require.Equal(t, "Launch day is here!", got.Template.Text)
+	require.Equal(t, []string{"sandbox", "other"}, got.Template.Targets)
+
+	single := newPost(crier.PostScheduled)
+	require.NoError(t, db.CreatePost(ctx, single, &jobs{}))
+	none, _, err := db.SeriesOf(ctx, single.ID)
+	require.NoError(t, err)
+	require.Nil(t, none, "a post of its own is in no series")
+
+	// Topping up numbers on.
+	more := occurrences(2)
+	require.NoError(t, db.AddOccurrences(ctx, s.ID, more, true, &jobs{}))
+	_, no, err := db.SeriesOf(ctx, more[1].ID)
+	require.NoError(t, err)
+	require.Equal(t, 5, no)
+	got, err = db.FindSeries(ctx, s.ID)
+	require.NoError(t, err)
+	require.Equal(t, crier.SeriesEnded, got.Status)
+	active, err := db.ActiveSeries(ctx)
+	require.NoError(t, err)
+	require.Empty(t, active)
+}
+
+func TestSeriesIsAddedAllOrNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := mustOpen(t)
+	posts := occurrences(3)
+	posts[2].Text = "" // refused by the posts table: the whole series must go
+	require.Error(t, db.AddSeries(ctx, newSeries(), posts, &jobs{}))
+
+	active, err := db.ActiveSeries(ctx)
+	require.NoError(t, err)
+	require.Empty(t, active)
+	all, err := db.ListPosts(ctx, crier.PostFilter{})
+	require.NoError(t, err)
+	require.Empty(t, all, "no occurrence is left behind")
+
+	// A top-up that fails leaves the series as it was.
+	s := newSeries()
+	require.NoError(t, db.AddSeries(ctx, s, occurrences(1), &jobs{}))
+	bad := occurrences(2)
+	bad[1].Text = ""
+	require.Error(t, db.AddOccurrences(ctx, s.ID, bad, false, &jobs{}))
+	got, err := db.FindSeries(ctx, s.ID)
+	require.NoError(t, err)
+	require.Equal(t, 1, got.Made)
+	all, err = db.ListPosts(ctx, crier.PostFilter{})
+	require.NoError(t, err)
+	require.Len(t, all, 1)
+}
+
+func TestCancelSeriesCancelsOnlyFutureOccurrencesNotStarted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := mustOpen(t)
+	s, posts := newSeries(), occurrences(4) // due start+1h, +1d, +2d, +3d
+	require.NoError(t, db.AddSeries(ctx, s, posts, &jobs{}))
+
+	// The first is being published; the cancel comes after it, so from is
+	// after its time.
+	cs := claim(t, db, posts[0].DueAt)
+	require.Len(t, cs, 2)
+	from := posts[0].DueAt.Add(time.Minute)
+
+	canceled, started, err := db.CancelSeries(ctx, s.ID, from)
+	require.NoError(t, err)
+	require.Equal(t, []int64{posts[1].ID, posts[2].ID, posts[3].ID}, canceled)
+	require.Empty(t, started)
+
+	first, err := db.FindPost(ctx, posts[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, crier.PostScheduled, first.Status, "the past occurrence is left alone")
+	for _, p := range posts[1:] {
+		got, err := db.FindPost(ctx, p.ID)
+		require.NoError(t, err)
+		require.Equal(t, crier.PostCanceled, got.Status)
+		for _, dl := range got.Deliveries {
+			require.Equal(t, crier.DeliveryCanceled, dl.Status)
+		}
+	}
+	got, err := db.FindSeries(ctx, s.ID)
+	require.NoError(t, err)
+	require.Equal(t, crier.SeriesCanceled, got.Status)
+	require.Error(t, db.AddOccurrences(ctx, s.ID, occurrences(1), false, &jobs{}), "a cancelled series gets no more")
+}
+
+func TestCancelSeriesLeavesAnOccurrenceBeingPublished(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := mustOpen(t)
+	s, posts := newSeries(), occurrences(2)
+	require.NoError(t, db.AddSeries(ctx, s, posts, &jobs{}))
+	require.Len(t, claim(t, db, posts[0].DueAt), 2)
+
+	canceled, started, err := db.CancelSeries(ctx, s.ID, start) // from before the first
+	require.NoError(t, err)
+	require.Equal(t, []int64{posts[1].ID}, canceled)
+	require.Equal(t, []int64{posts[0].ID}, started)
+}

@@ -1,0 +1,61 @@
+package crier
+
+import (
+	"context"
+	"time"
+)
+
+// SeriesStatus is where a series of recurring posts is.
+type SeriesStatus string
+
+// Series statuses.
+const (
+	SeriesActive   SeriesStatus = "active"   // more occurrences may be made
+	SeriesEnded    SeriesStatus = "ended"    // every occurrence was made
+	SeriesCanceled SeriesStatus = "canceled" // cancelled: its future occurrences were cancelled
+)
+
+// Series is a recurring post (issue 10): a rule, and the post every
+// occurrence copies. Each occurrence is a post of its own, with its own id,
+// deliveries and idempotency keys, made ahead of time (see internal/series).
+type Series struct {
+	ID int64
+	// Rule is the recurrence as an RFC 5545 RRULE with its DTSTART
+	// (timeparse.Rule.String); Timezone is the IANA zone it is computed in.
+	Rule     string
+	Timezone string
+	// Template is what every occurrence copies: text, networks, pictures,
+	// campaign, the networks' own texts, author, origin and approval (an
+	// author whose posts wait for approval makes occurrences that wait).
+	Template Post
+	Status   SeriesStatus
+	// Made is how many occurrences were made, LastAt the due time of the
+	// last one made.
+	Made      int
+	LastAt    time.Time
+	CreatedAt time.Time
+}
+
+// SeriesStore keeps series. Each method is one transaction.
+type SeriesStore interface {
+	// AddSeries stores s and its first occurrences (scheduled posts, with
+	// their deliveries by r) in one transaction: all or nothing. It sets
+	// s.ID and each post's ID and deliveries; posts are numbered 1, 2, …
+	AddSeries(ctx context.Context, s *Series, first []*Post, r DeliveryRules) error
+	// AddOccurrences adds the next occurrences of an active series
+	// (numbered on from s.Made), and marks it ended when ended is true, in
+	// one transaction. A series cancelled meanwhile gets none (ECONFLICT).
+	AddOccurrences(ctx context.Context, id int64, posts []*Post, ended bool, r DeliveryRules) error
+	// FindSeries returns a series.
+	FindSeries(ctx context.Context, id int64) (*Series, error)
+	// SeriesOf returns the series post id is an occurrence of and its
+	// number, or nil when it is not part of one.
+	SeriesOf(ctx context.Context, postID int64) (s *Series, occurrence int, err error)
+	// ActiveSeries returns the series that may need more occurrences.
+	ActiveSeries(ctx context.Context) ([]*Series, error)
+	// CancelSeries cancels series id and its occurrences due at or after
+	// from that have not started publishing; occurrences before from, or
+	// already publishing or published, are left as they are. It returns
+	// the cancelled posts' ids and those left because they had started.
+	CancelSeries(ctx context.Context, id int64, from time.Time) (canceled, started []int64, err error)
+}
