@@ -29,6 +29,8 @@ const (
 	queueScheduled = 8
 	queueDrafts    = 4
 	queueWeek      = 7 * 24 * time.Hour
+	// queueFreeSlots is how many free posting slots a page lists at most.
+	queueFreeSlots = 4
 )
 
 func (r *Router) queueDef() Definition {
@@ -38,7 +40,7 @@ func (r *Router) queueDef() Definition {
 		Summary: "List the upcoming posts and the drafts, in your timezone.",
 		Details: fmt.Sprintf("Each page lists up to %d scheduled posts, soonest first, and up to %d drafts, newest first; "+
 			"/queue 2 shows the second page. /queue week lists only what is due in the next 7 days. "+
-			"A post crier is unsure about says it is waiting for you.", queueScheduled, queueDrafts),
+			"A post crier is unsure about says it is waiting for you. Free posting slots of the next 7 days (slots: in bot.yaml) show among the posts.", queueScheduled, queueDrafts),
 		Examples: []string{"/queue", "/queue 2", "/queue week", "/queue week 2"},
 		Handler:  r.queue,
 	}
@@ -89,16 +91,38 @@ func (r *Router) queue(ctx context.Context, req Request) (Response, error) {
 	if page > pages {
 		return Response{}, crier.Errorf(crier.EINVALID, "There is no page %d; the queue has %d. Type %s to see it.", page, pages, again+pageArg(pages))
 	}
+	free, more, err := r.queueFreeSlots(ctx, q, page, now)
+	if err != nil {
+		return Response{}, err
+	}
+	var freeLines []string
+	for _, st := range free {
+		freeLines = append(freeLines, freeSlotLine(st, loc))
+	}
+	if more > 0 {
+		freeLines = append(freeLines, fmt.Sprintf("· and %d more free %s in the next 7 days — /slots shows them", more, plural(more, "slot", "slots")))
+	}
 	if q.ScheduledTotal == 0 && q.DraftTotal == 0 {
 		if week {
-			return Response{Text: "Nothing is due in the next 7 days. Type /queue to see everything.", Ephemeral: true}, nil
+			return Response{Text: "Nothing is due in the next 7 days. Type /queue to see everything.", Lines: freeLines, Ephemeral: true}, nil
 		}
-		return Response{Text: "Nothing is scheduled. Try: /schedule tomorrow 9am Your text", Ephemeral: true}, nil
+		return Response{Text: "Nothing is scheduled. Try: /schedule tomorrow 9am Your text", Lines: freeLines, Ephemeral: true}, nil
 	}
 
 	var lines []string
 	for _, p := range q.Scheduled {
+		// The free slots before p, among the posts in time order.
+		for len(free) > 0 && free[0].At.Before(p.DueAt) {
+			lines = append(lines, freeSlotLine(free[0], loc))
+			free = free[1:]
+		}
 		lines = append(lines, queueLines(p, loc, now)...)
+	}
+	for _, st := range free {
+		lines = append(lines, freeSlotLine(st, loc))
+	}
+	if more > 0 {
+		lines = append(lines, freeLines[len(freeLines)-1])
 	}
 	for _, p := range q.Drafts {
 		lines = append(lines, fmt.Sprintf("#%d  draft  %s", p.ID, crier.Quote(p.Text, 60)))
@@ -172,6 +196,29 @@ func queueLines(p *crier.Post, loc *time.Location, now time.Time) []string {
 	}
 	row := fmt.Sprintf("#%d  %s  %s  %s", p.ID, when, strings.Join(p.Targets, ", "), crier.Quote(p.Text, 60))
 	return append([]string{row}, ask...)
+}
+
+// queueFreeSlots returns the free posting slots of the next 7 days that
+// fall among page's scheduled posts (at most queueFreeSlots of them), and
+// how many more there are: from now on the first page, from the page's
+// first post on the others, up to the page's last post unless it is the
+// last page with scheduled posts.
+func (r *Router) queueFreeSlots(ctx context.Context, q *crier.Queue, page int, now time.Time) ([]crier.SlotTime, int, error) {
+	if len(r.deps.Slots) == 0 {
+		return nil, 0, nil
+	}
+	last := max(1, ceilDiv(q.ScheduledTotal, queueScheduled))
+	if page > last {
+		return nil, 0, nil
+	}
+	from, to := now, now.Add(slotWeek)
+	if page > 1 && len(q.Scheduled) > 0 {
+		from = q.Scheduled[0].DueAt
+	}
+	if page < last && len(q.Scheduled) > 0 {
+		to = q.Scheduled[len(q.Scheduled)-1].DueAt
+	}
+	return r.freeSlots(ctx, now, from, to, queueFreeSlots)
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
