@@ -2,12 +2,60 @@ package commands
 
 import (
 	"context"
+	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/crier-bot/crier/internal/crier"
 )
 
+// FeedTokens makes and revokes the tokens of people's calendar feed
+// addresses (crier.FeedStore; the store keeps only their hashes).
+type FeedTokens interface {
+	CreateFeedToken(ctx context.Context, platform, userID, userName string) (string, error)
+	RevokeFeedTokens(ctx context.Context, platform, userID string) (int, error)
+}
+
+// FeedPath is where crier serves the calendar feed.
+const FeedPath = "/calendar.ics"
+
 // calendarLink makes (verb "link") or revokes (verb "revoke") the person's
-// calendar feed address (issue 10).
-func (r *Router) calendarLink(context.Context, Request, string, string) (Response, error) {
-	return Response{}, crier.Errorf(crier.EINVALID, "Calendar feeds are not ready yet.")
+// calendar feed address, answering only them: the address opens the plan to
+// whoever has it.
+func (r *Router) calendarLink(ctx context.Context, req Request, verb, rest string) (Response, error) {
+	if rest != "" {
+		return Response{}, crier.Errorf(crier.EINVALID, "Type /calendar %s on its own, with nothing after it.", verb)
+	}
+	if r.deps.Feeds == nil || r.deps.FeedBase == "" {
+		return Response{}, crier.Errorf(crier.EINVALID, "Calendar feeds are off: ask whoever runs crier to set http.public_url in bot.yaml.")
+	}
+	if verb == "revoke" {
+		n, err := r.deps.Feeds.RevokeFeedTokens(ctx, req.Platform, req.User.ID)
+		if err != nil {
+			return Response{}, err
+		}
+		if n == 0 {
+			return Response{Text: "You had no calendar address; nothing to stop. Type /calendar link for one.", Ephemeral: true}, nil
+		}
+		text := "✓ Done: the old address stops working. Type /calendar link for a new one."
+		if n > 1 {
+			text = "✓ Done: your " + strconv.Itoa(n) + " old addresses stop working. Type /calendar link for a new one."
+		}
+		return Response{Text: text, Ephemeral: true}, nil
+	}
+	token, err := r.deps.Feeds.CreateFeedToken(ctx, req.Platform, req.User.ID, req.User.Name)
+	if err != nil {
+		return Response{}, err
+	}
+	link := strings.TrimRight(r.deps.FeedBase, "/") + FeedPath + "?token=" + url.QueryEscape(token)
+	return Response{
+		Text: "Your calendar address (only you see this; anyone with it sees the plan): " + link,
+		Lines: []string{
+			"Google Calendar: Other calendars → + → From URL, paste the address, Add calendar.",
+			"Outlook: Add calendar → Subscribe from web, paste the address, Import.",
+			"Apple Calendar: File → New Calendar Subscription, paste the address, Subscribe.",
+			"Apps fetch it again on their own schedule (Google: every few hours). /calendar revoke stops it.",
+		},
+		Ephemeral: true,
+	}, nil
 }

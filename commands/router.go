@@ -112,6 +112,12 @@ type Deps struct {
 	// posts take one slot.
 	Slots       []crier.Slot
 	SlotsShared bool
+	// Feeds makes and revokes calendar feed addresses (/calendar link);
+	// nil, or FeedBase "", turns calendar feeds off.
+	Feeds FeedTokens
+	// FeedBase is crier's public address (bot.yaml http.public_url), the
+	// start of a feed's address: "https://crier.example.com".
+	FeedBase string
 }
 
 // Approvals are the approval rules of bot.yaml.
