@@ -1,0 +1,123 @@
+package commands_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crier-bot/crier/internal/crier"
+)
+
+// now is Mon 23 Nov 2026 10:00 in Bucharest (EET).
+
+func TestSeriesIsScheduledWithItsFirstOccurrences(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	resp := b.say(t, ana, "/schedule every monday 9am Weekly tips")
+	require.False(t, resp.Error, resp.Text)
+	require.Equal(t, "✓ Scheduled every Monday at 09:00 to sandbox, first Mon 30 Nov 09:00 EET (in 7 days) (posts #1–#8).", resp.Text)
+	require.Contains(t, resp.Lines, "repeats until 29 Nov 2027 (a year at most); schedule it again then.")
+	require.Equal(t, "/cancel #1 series", resp.Buttons[0].Command)
+
+	posts, err := b.pub.Posts(context.Background(), crier.PostFilter{Statuses: []crier.PostStatus{crier.PostScheduled}})
+	require.NoError(t, err)
+	require.Len(t, posts, 8)
+	for i, p := range posts {
+		require.Equal(t, "Weekly tips", p.Text)
+		require.Equal(t, time.Monday, p.DueAt.Weekday())
+		require.Equal(t, int64(i+1), p.ID)
+	}
+}
+
+func TestSeriesForNTimesSaysHowMany(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	resp := b.say(t, ana, "/schedule every day at 10:30 for 3 times | Countdown")
+	require.False(t, resp.Error, resp.Text)
+	require.Contains(t, resp.Lines, "repeats 3 times, the last Wed 25 Nov 10:30 EET.")
+}
+
+func TestSeriesRefusalsAreOneLine(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for line, want := range map[string]string{
+		"/schedule every 31st of february Hi": `✗ "every 31st of february Hi" never happens: February has no 31st. For the end of every month, say "every month on the last day".`,
+		"/schedule every monday 9am":          "✗ There is no text after the repeat. Type it after the time, like: /schedule every monday 9am Weekly tips",
+		"/schedule every blue moon Hi":        `✗ I couldn't read how often in "every blue moon Hi". Try "every monday 9am", "every day at 10:00", "every 2 weeks on friday 3pm" or "every month on the 1st".`,
+	} {
+		resp := b.say(t, ana, line)
+		require.True(t, resp.Error, line)
+		require.Equal(t, want, resp.Text, line)
+	}
+}
+
+func TestCancelOfAnOccurrenceAsksThisOneOrTheSeries(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	require.False(t, b.say(t, ana, "/schedule every monday 9am Weekly tips").Error)
+
+	ask := b.say(t, ana, "/cancel #2")
+	require.False(t, ask.Error, ask.Text)
+	require.Equal(t, "Post #2 is one of a series (every Monday at 09:00). Cancel this one only, or the whole series from now on? Type /cancel #2 only or /cancel #2 series.", ask.Text)
+	require.Len(t, ask.Buttons, 2)
+	require.Equal(t, "/cancel #2 only", ask.Buttons[0].Command)
+	require.Equal(t, "/cancel #2 series", ask.Buttons[1].Command)
+	p, err := b.pub.Post(context.Background(), 2)
+	require.NoError(t, err)
+	require.Equal(t, crier.PostScheduled, p.Status, "asking cancels nothing")
+
+	one := b.say(t, ana, "/cancel #2 only")
+	require.False(t, one.Error, one.Text)
+	require.Contains(t, one.Text, "✓ Post #2 cancelled")
+	p, err = b.pub.Post(context.Background(), 3)
+	require.NoError(t, err)
+	require.Equal(t, crier.PostScheduled, p.Status, "only that one")
+}
+
+func TestCancelSeriesCancelsOnlyFutureOnes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	require.False(t, b.say(t, ana, "/schedule every day at 11:00 Daily tip").Error) // #1 today 11:00, … #10
+	// #1 went out (its time passed and it was published); now #5 is typed.
+	b.clock.Add(2 * time.Hour)
+	claims, err := b.db.ClaimDeliveries(context.Background(), b.clock.Now(), 10)
+	require.NoError(t, err)
+	require.Len(t, claims, 1)
+	require.NoError(t, b.db.EndDeliveries(context.Background(), []crier.DeliveryEnd{{ID: claims[0].Delivery.ID, Status: crier.DeliveryPublished,
+		Result: crier.PublishResult{RemoteID: "r1"}}}, publishedRules{}))
+
+	resp := b.say(t, ana, "/cancel #5 series")
+	require.False(t, resp.Error, resp.Text)
+	require.Equal(t, "✓ Series cancelled (every day at 11:00): posts #2, #3, #4, #5, #6, #7, #8, #9 and #10 will not be published, and no more are made. Posts already out stay.", resp.Text)
+	first, err := b.pub.Post(context.Background(), 1)
+	require.NoError(t, err)
+	require.Equal(t, crier.PostPublished, first.Status, "the past one stays")
+
+	again := b.say(t, ana, "/cancel #3 series")
+	require.True(t, again.Error)
+	require.Equal(t, "✗ The series of post #3 is already cancelled. Type /queue to see what is upcoming.", again.Text)
+
+	single := b.say(t, ana, "/schedule tomorrow 9am Alone")
+	require.False(t, single.Error)
+	resp = b.say(t, ana, "/cancel #11 series")
+	require.Equal(t, "✗ Post #11 is not part of a series. To cancel it, type /cancel #11", resp.Text)
+	resp = b.say(t, ana, "/cancel #11")
+	require.Contains(t, resp.Text, "✓ Post #11 cancelled", "a post of its own is cancelled without a question")
+}
+
+// publishedRules settle a post whose deliveries are all published as
+// published.
+type publishedRules struct{}
+
+func (publishedRules) Key(string, crier.Delivery) string   { return "" }
+func (publishedRules) Rekey(string, crier.Delivery) string { return "" }
+func (publishedRules) Settle(p *crier.Post) crier.PostStatus {
+	for _, dl := range p.Deliveries {
+		if dl.Status != crier.DeliveryPublished {
+			return p.Status
+		}
+	}
+	return crier.PostPublished
+}
