@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/crier-bot/crier/adapters/sqlite"
+	"github.com/crier-bot/crier/internal/calendarcsv"
 	"github.com/crier-bot/crier/internal/config"
 	"github.com/crier-bot/crier/internal/crier"
 	"github.com/crier-bot/crier/internal/digest"
@@ -20,6 +24,9 @@ import (
 // campaign's, else bot.yaml's metrics.currency): all of them, or, when a row is bad,
 // none (every bad row is listed on stderr by its line); -skip-bad-rows
 // stores the good rows and lists the bad ones. "-" reads standard input.
+// A file whose header has the calendar's columns (date, time, networks,
+// text, …) is a calendar instead: its posts are scheduled the same way
+// (importCalendar).
 func (m *Main) runImport(ctx context.Context, args []string) error {
 	fset := m.flags("import")
 	cfgPath := fset.String("config", "bot.yaml", "configuration file")
@@ -56,7 +63,14 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		defer f.Close()
 		in = f
 	}
-	rows, bad, err := digest.ReadCSVRows(in, m.Clock.Now(), cfg.Location)
+	data, err := io.ReadAll(in)
+	if err != nil {
+		return fmt.Errorf("import %s: %w", name, err)
+	}
+	if calendarcsv.IsCalendar(data) {
+		return m.importCalendar(ctx, cfg, name, data, *skip)
+	}
+	rows, bad, err := digest.ReadCSVRows(bytes.NewReader(data), m.Clock.Now(), cfg.Location)
 	if err != nil {
 		if crier.ErrorCode(err) != crier.EINTERNAL {
 			return crier.Errorf(crier.ErrorCode(err), "%s: %s", name, crier.ErrorMessage(err))
@@ -147,4 +161,116 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "Imported %d %s %s%s.\n", len(good), numbers, days, skipped)
 	return nil
+}
+
+// importCalendar schedules the posts of a calendar file (see package
+// calendarcsv for its columns), each checked as /schedule checks one: the
+// networks' limits (as the networks publish them), the campaign, the time.
+// Every row is checked before anything is stored; when a row is bad nothing
+// is stored (every bad row is listed on stderr by its line), unless skip.
+// Imported posts report their results to crier's log, as they came from no
+// chat channel.
+func (m *Main) importCalendar(ctx context.Context, cfg *config.Config, name string, data []byte, skip bool) error {
+	// A wrong -config must not create a new, empty database nobody reads.
+	if _, err := os.Stat(cfg.Database); errors.Is(err, fs.ErrNotExist) {
+		return crier.Errorf(crier.EINVALID, "There is no database at %s yet; run crier migrate first, or point -config at the bot.yaml crier runs with.", cfg.Database)
+	}
+	log := slog.New(slog.DiscardHandler)
+	ch, err := newChats(cfg, m.Clock, log, crier.NopMetrics{}, logChat{log})
+	if err != nil {
+		return err
+	}
+	a, err := openApp(ctx, cfg, ch, m.Clock, log)
+	if crier.ErrorCode(err) == crier.ECONFLICT {
+		return crier.Errorf(crier.ECONFLICT, "crier is running on %s, so import cannot write to it; stop crier and import again.", cfg.Database)
+	}
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	a.refresh(ctx) // Mastodon's limit is the instance's
+
+	posts, bad, err := calendarcsv.Read(ctx, bytes.NewReader(data), calendarcsv.Options{
+		Now: m.Clock.Now(), Location: cfg.Location, Networks: a.pub.Targets(), Campaigns: a.db,
+		Check: func(p *crier.Post) error {
+			_, err := a.pub.CheckPost(p)
+			return err
+		},
+	})
+	if err != nil {
+		if crier.ErrorCode(err) != crier.EINTERNAL {
+			return crier.Errorf(crier.ErrorCode(err), "%s: %s", name, crier.ErrorMessage(err))
+		}
+		return fmt.Errorf("import %s: %w", name, err)
+	}
+	badLines := map[int]bool{}
+	for _, e := range bad {
+		fmt.Fprintln(m.Stderr, e.Error())
+		badLines[e.Line] = true
+	}
+	rowsWord := func(n int) string {
+		if n == 1 {
+			return "1 row is"
+		}
+		return fmt.Sprintf("%d rows are", n)
+	}
+	switch {
+	case len(badLines) > 0 && !skip:
+		hint := "Fix them and import the file again"
+		if len(posts) > 0 {
+			hint += fmt.Sprintf(", or add -skip-bad-rows to import the %d good ones", len(posts))
+		}
+		return crier.Errorf(crier.EINVALID, "Nothing was imported: %s bad (listed above). %s.", rowsWord(len(badLines)), hint)
+	case len(posts) == 0 && len(badLines) > 0:
+		return crier.Errorf(crier.EINVALID, "Nothing was imported: every row is bad (listed above).")
+	case len(posts) == 0:
+		return crier.Errorf(crier.EINVALID, "%s has no posts under its header line; nothing was imported.", name)
+	}
+
+	scheduled, drafts := 0, 0
+	for i, p := range posts {
+		p.AuthorID, p.AuthorName = "import", "crier import"
+		if _, err := a.pub.Schedule(ctx, p); err != nil {
+			if i > 0 {
+				fmt.Fprintf(m.Stderr, "Only %s imported (%s); the rest were not.\n", calendarCount(i, "post was", "posts were"), idRange(posts[:i]))
+			}
+			return fmt.Errorf("import %s: %w", name, err)
+		}
+		if p.Status == crier.PostDraft {
+			drafts++
+		} else {
+			scheduled++
+		}
+	}
+	var what []string
+	if scheduled > 0 {
+		what = append(what, fmt.Sprintf("%d scheduled", scheduled))
+	}
+	if drafts > 0 {
+		what = append(what, calendarCount(drafts, "draft", "drafts"))
+	}
+	skipped := ""
+	if len(badLines) > 0 {
+		skipped = "; skipped " + calendarCount(len(badLines), "bad row", "bad rows") + " (listed above)"
+	}
+	fmt.Fprintf(m.Stdout, "Imported %s (%s): %s%s. /calendar shows them.\n",
+		calendarCount(len(posts), "post", "posts"), strings.Join(what, ", "), idRange(posts), skipped)
+	return nil
+}
+
+// calendarCount is "1 post" or "3 posts".
+func calendarCount(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// idRange names stored posts by number: "#4", or "#4 to #9".
+func idRange(posts []*crier.Post) string {
+	first, last := posts[0].ID, posts[len(posts)-1].ID
+	if first == last {
+		return fmt.Sprintf("#%d", first)
+	}
+	return fmt.Sprintf("#%d to #%d", first, last)
 }

@@ -105,31 +105,19 @@ type RowError struct {
 // Error is "line 7: …".
 func (e RowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Message) }
 
-// IsCalendar says whether data (a whole CSV file) is a calendar: its
-// header has the date, time, networks and text columns. A file crier
-// cannot read as text is not one.
+// IsCalendar says whether data (a whole CSV file) is meant as a calendar:
+// its first line names the networks and text columns, whatever separates
+// them (so that Read can say what is wrong with a separator it does not
+// read). A file in UTF-16 is not one.
 func IsCalendar(data []byte) bool {
-	data, err := utf8Text(data)
-	if err != nil {
-		return false
+	data = bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		data = data[:i]
 	}
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.Comma = delimiter(data)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err != nil {
-		return false
-	}
-	have := map[string]bool{}
-	for _, h := range header {
-		have[strings.ToLower(strings.TrimSpace(h))] = true
-	}
-	for _, c := range required {
-		if !have[c] {
-			return false
-		}
-	}
-	return true
+	words := strings.FieldsFunc(strings.ToLower(string(data)), func(r rune) bool {
+		return !unicode.IsLetter(r) && r != ':' && r != '_'
+	})
+	return slices.Contains(words, colNetworks) && slices.Contains(words, colText)
 }
 
 // Read reads the posts of a calendar file and checks every row against

@@ -34,7 +34,7 @@ func limits(max map[string]int) func(p *crier.Post) error {
 		var over []string
 		for _, t := range p.Targets {
 			if n := utf8.RuneCountInString(p.TextFor(t)); n > max[t] {
-				over = append(over, fmt.Sprintf("%d characters over %s's limit of %d", n-max[t], t, max[t]))
+				over = append(over, fmt.Sprintf("%d characters too long for %s (%d/%d)", n-max[t], t, n, max[t]))
 			}
 		}
 		if len(over) > 0 {
@@ -75,7 +75,7 @@ func at(t *testing.T, zone string, y int, mo time.Month, d, h, m int) time.Time 
 	return time.Date(y, mo, d, h, m, 0, 0, loc).UTC() // as Read gives it
 }
 
-func TestReadGoodRows(t *testing.T) {
+func TestImportReadsGoodRows(t *testing.T) {
 	t.Parallel()
 	file := "\uFEFFDate,Time,Timezone,Networks,Text,Images,Campaign,text:bluesky\n" +
 		"2026-12-24,09:00,,mastodon bluesky,\"Merry Christmas, everyone!\nSee you in January.\",https://example.com/tree.jpg|A tree with lights https://example.com/b.png,launch,Merry Christmas!\n" +
@@ -94,7 +94,7 @@ func TestReadGoodRows(t *testing.T) {
 	}, posts)
 }
 
-func TestReadTakesSemicolonsAndTabs(t *testing.T) {
+func TestImportTakesSemicolonsAndTabs(t *testing.T) {
 	t.Parallel()
 	for name, sep := range map[string]string{"semicolons": ";", "tabs": "\t"} {
 		t.Run(name, func(t *testing.T) {
@@ -110,7 +110,7 @@ func TestReadTakesSemicolonsAndTabs(t *testing.T) {
 	}
 }
 
-func TestReadListsEveryBadRowByLine(t *testing.T) {
+func TestImportListsEveryBadRowByLine(t *testing.T) {
 	t.Parallel()
 	file := "date,time,timezone,networks,text,images,campaign,text:bluesky\n" +
 		"2026-12-24,09:00,,mastodon,Good,,,\n" + // 2
@@ -141,8 +141,8 @@ func TestReadListsEveryBadRowByLine(t *testing.T) {
 		`line 4: "2026-02-30" is not a date crier reads; write it as year-month-day, like 2026-12-24.`,
 		`line 5: "9h" is not a time of day crier reads; write it like 09:00 or 17:30.`,
 		`line 6: there is no network called "blusky"; did you mean bluesky? Known: mastodon, bluesky.`,
-		`line 7: the text is 16 characters over bluesky's limit of 30. Shorten it and try again.`,
-		`line 8: the text is 11 characters over bluesky's limit of 30. Shorten it and try again.`,
+		`line 7: the text is 16 characters too long for bluesky (46/30). Shorten it and try again.`,
+		`line 8: the text is 11 characters too long for bluesky (41/30). Shorten it and try again.`,
 		`line 9: 01:30 does not exist on 2027-03-28 in Europe/Lisbon (the clocks jump forward then); pick another time, like 02:30.`,
 		`line 10: 01:30 happens twice on 2026-10-25 in Europe/Lisbon (the clocks go back then); pick another time, or write it in UTC with the timezone UTC.`,
 		`line 11: 01:30 happens twice on 2027-10-31 in Europe/Lisbon (the clocks go back then); pick another time, or write it in UTC with the timezone UTC.`,
@@ -160,7 +160,7 @@ func TestReadListsEveryBadRowByLine(t *testing.T) {
 	}, bad)
 }
 
-func TestReadRefusesAFileItCannotRead(t *testing.T) {
+func TestImportRefusesAFileItCannotRead(t *testing.T) {
 	t.Parallel()
 	header := "date,time,timezone,networks,text\n"
 	utf16 := []byte{0xFF, 0xFE}
@@ -193,7 +193,7 @@ func TestReadRefusesAFileItCannotRead(t *testing.T) {
 	}
 }
 
-func TestWriteThenReadGivesTheSamePosts(t *testing.T) {
+func TestExportThenImportGivesTheSamePosts(t *testing.T) {
 	t.Parallel()
 	lisbon, err := time.LoadLocation("Europe/Lisbon")
 	require.NoError(t, err)
@@ -224,9 +224,14 @@ func TestWriteThenReadGivesTheSamePosts(t *testing.T) {
 	require.Equal(t, posts, back)
 }
 
-func TestIsCalendarTellsACalendarFromNumbers(t *testing.T) {
+func TestImportTellsACalendarFromNumbers(t *testing.T) {
 	t.Parallel()
 	require.True(t, calendarcsv.IsCalendar([]byte("\uFEFFdate;time;networks;text\n")))
 	require.False(t, calendarcsv.IsCalendar([]byte("date,metric,value,account,campaign\n2026-11-01,clicks,4,,\n")))
 	require.False(t, calendarcsv.IsCalendar([]byte{0xFF, 0xFE, 'd', 0}))
+}
+
+func TestImportKnowsACalendarWithAnotherSeparator(t *testing.T) {
+	t.Parallel()
+	require.True(t, calendarcsv.IsCalendar([]byte("date|time|networks|text\n")))
 }
