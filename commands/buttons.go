@@ -164,6 +164,11 @@ var buttonActions = map[string]buttonAction{
 	"add_network":  {command: "networks", delivery: true, after: "add"},
 	"drop_network": {command: "networks", delivery: true, after: "drop"},
 	"write":        {command: "write"},
+	// An occurrence of a series: this one, or the series from now on.
+	"cancel_one":    {command: "cancel", after: "only"},
+	"cancel_series": {command: "cancel", after: "series"},
+	// A day of the calendar; its number is the date, yyyymmdd.
+	"calendar_day": {command: "calendar", bare: true},
 	"suggest":      {command: "suggest", bare: true, ref: true},
 }
 

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +20,7 @@ import (
 func (r *Router) calendarDef() Definition {
 	return Definition{
 		Name:    "calendar",
-		Usage:   "/calendar [week|month|<month>|<day>] [network|campaign]",
+		Usage:   "/calendar [when] [filter]",
 		Summary: "The plan day by day in your timezone; /calendar link gives a feed for your calendar app.",
 		Details: "Each day lists its posts (time, number, networks, state, author, campaign) and its free posting slots; " +
 			"a day with nothing planned says so. /calendar is the next 7 days, /calendar month the rest of this month, " +
@@ -149,6 +150,18 @@ func (r *Router) calendarView(ctx context.Context, req Request) (Response, error
 	}
 	if span.kind != "day" {
 		resp.Buttons, resp.Lines = calendarDayButtons(days, resp.Lines)
+		if req.Platform == "shell" && len(resp.Buttons) > 0 { // the shell shows no buttons with an answer
+			resp.Lines = append(resp.Lines, "To open a day in full, type "+resp.Buttons[0].Command+".")
+		}
+	}
+	// In Slack and Discord a month also comes as a picture, posted after
+	// the answer as any message with a file is.
+	if f, err := calendarFile(req, span, days, filter, loc, now); err != nil {
+		r.deps.Logger.Warn("draw the calendar", slog.Any("error", err))
+	} else if f != nil && r.deps.Chat != nil {
+		if _, err := r.deps.Chat.Post(ctx, req.Channel, crier.Message{Text: "📅 " + f.Alt, File: f}); err != nil {
+			r.deps.Logger.Warn("post the calendar picture", slog.Any("error", err))
+		}
 	}
 	return resp, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/crier-bot/crier/internal/crier"
 	"github.com/crier-bot/crier/internal/publish"
+	"github.com/crier-bot/crier/internal/series"
 	"github.com/crier-bot/crier/internal/timeparse"
 )
 
@@ -118,6 +119,8 @@ type Deps struct {
 	// FeedBase is crier's public address (bot.yaml http.public_url), the
 	// start of a feed's address: "https://crier.example.com".
 	FeedBase string
+	// Series makes and cancels recurring posts; nil: they are off.
+	Series *series.Service
 }
 
 // Approvals are the approval rules of bot.yaml.

@@ -70,7 +70,7 @@ func (r *Router) schedule(ctx context.Context, req Request) (Response, error) {
 			return r.scheduleNext(ctx, req, rest)
 		}
 	}
-	if _, ok := cutWord(args, "every"); ok {
+	if r.deps.Times.IsRecurrence(args) {
 		return r.scheduleEvery(ctx, req, args)
 	}
 	// Image lines first: their " | description" is not the time's "|".

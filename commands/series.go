@@ -17,14 +17,7 @@ import (
 // store keeps none. Until commands.Deps has a Series field, it is built on
 // the store the router already holds (the SQLite store keeps KPIs,
 // timezones and series alike).
-func (r *Router) seriesService() *series.Service {
-	for _, dep := range []any{r.deps.KPIs, r.deps.Timezones} {
-		if store, ok := dep.(crier.SeriesStore); ok && store != nil {
-			return series.New(series.Options{Store: store, Publisher: r.deps.Publisher, Clock: r.deps.Clock, Logger: r.deps.Logger})
-		}
-	}
-	return nil
-}
+func (r *Router) seriesService() *series.Service { return r.deps.Series }
 
 // scheduleEvery schedules a recurring post: /schedule every monday 9am <text>.
 // Each occurrence is a post of its own; the first ones are made now, the

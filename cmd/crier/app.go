@@ -27,6 +27,7 @@ import (
 	"github.com/crier-bot/crier/internal/publish"
 	"github.com/crier-bot/crier/internal/relay"
 	"github.com/crier-bot/crier/internal/sentiment"
+	"github.com/crier-bot/crier/internal/series"
 	"github.com/crier-bot/crier/internal/timeparse"
 )
 
@@ -48,13 +49,17 @@ type app struct {
 	pub      *publish.Service
 	relay    *relay.Service  // nil when bot.yaml has no inbox
 	digest   *digest.Service // nil when bot.yaml has no digests and no network has numbers
+	series   *series.Service
+	clock    crier.Clock
+	cancel   context.CancelFunc // stops the series' daily top-up
+	topUps   sync.WaitGroup
 	router   *commands.Router
 	log      *slog.Logger
 }
 
 // openApp opens everything cfg names. Nothing runs until start.
 func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Clock, log *slog.Logger) (_ *app, err error) {
-	a := &app{cfg: cfg, log: log}
+	a := &app{cfg: cfg, log: log, clock: clock}
 	defer func() {
 		if err != nil {
 			_ = a.close()
@@ -107,6 +112,8 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 		}
 		inbox = a.relay
 	}
+	a.series = series.New(series.Options{Store: a.db, Publisher: a.pub, Rules: a.pub.Rules(), Wake: a.pub.Wake, Clock: clock,
+		Logger: log.With(slog.String("part", "series"))})
 	writer, err := openWriter(cfg, clock, log)
 	if err != nil {
 		return nil, err
@@ -126,6 +133,8 @@ func openApp(ctx context.Context, cfg *config.Config, ch chats, clock crier.Cloc
 		DefaultNetworks: func(ch crier.ChannelRef) []string {
 			return cfg.Channels[ch.Platform+":"+ch.ID].Networks
 		},
+		Slots: cfg.Slots, SlotsShared: cfg.SlotsShared, Series: a.series,
+		Feeds: a.db, FeedBase: cfg.HTTP.PublicURL,
 		Times: timeparse.New(timeparse.Options{
 			Languages: cfg.Languages, DateOrder: timeparse.DateOrder(cfg.DateOrder),
 		}),
@@ -222,6 +231,20 @@ func (a *app) start(ctx context.Context) error {
 			return err
 		}
 	}
+	// Recurring posts: their next occurrences are made at start and once a
+	// day (a schedule: the series rows are what is kept).
+	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.cancel = cancel
+	a.topUps.Go(func() {
+		for {
+			if _, err := a.series.TopUp(tctx, a.clock.Now()); err != nil && tctx.Err() == nil {
+				a.log.Warn("make the next posts of recurring series", slog.Any("error", err))
+			}
+			if crier.Sleep(tctx, a.clock, 24*time.Hour) != nil {
+				return
+			}
+		}
+	})
 	if a.digest != nil {
 		return a.digest.Start(ctx)
 	}
@@ -239,6 +262,10 @@ func (a *app) stop(grace time.Duration) error {
 	}
 	if a.digest != nil {
 		a.digest.Stop()
+	}
+	if a.cancel != nil {
+		a.cancel()
+		a.topUps.Wait()
 	}
 	if a.pub != nil {
 		errs = append(errs, a.pub.Stop(ctx))

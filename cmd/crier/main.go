@@ -50,8 +50,8 @@ Usage:
   crier backup [-config bot.yaml] FILE
       copy the live database to FILE
   crier import [-config bot.yaml] [-skip-bad-rows] FILE
-      store the team's numbers from a CSV file (date, metric, value, account, campaign)
-  crier export [-config bot.yaml] FILE
+      store the team's numbers (date, metric, value, account, campaign) or schedule a calendar (date, time, timezone, networks, text, …) from a CSV file
+  crier export [-config bot.yaml] [-force] FILE
       write the calendar (scheduled posts and drafts) to a CSV file
   crier version
       show crier's version, commit and Go version

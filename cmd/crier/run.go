@@ -9,8 +9,11 @@ import (
 	"time"
 
 	"github.com/crier-bot/crier/adapters/httpserver"
+	"github.com/crier-bot/crier/commands"
+	"github.com/crier-bot/crier/internal/calendar"
 	"github.com/crier-bot/crier/internal/crier"
 	"github.com/crier-bot/crier/internal/digest"
+	"github.com/crier-bot/crier/internal/publish"
 )
 
 func (m *Main) runBot(ctx context.Context, args []string) error {
@@ -69,6 +72,12 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 				}))
 			}
 		}
+	}
+	if srv != nil && cfg.HTTP.PublicURL != "" {
+		// Calendar feeds (/calendar link): each person's private address.
+		srv.Handle(commands.FeedPath, calendar.FeedHandler(a.db, func(ctx context.Context, from, to time.Time) ([]*crier.Post, error) {
+			return a.pub.Posts(ctx, publish.PostFilter{From: from, To: to})
+		}, calendar.FeedOptions{Installation: a.db.Installation(), Clock: m.Clock, Logger: log.With(slog.String("part", "calendar"))}))
 	}
 	if srv != nil && cfg.HTTP.APIToken != "" {
 		// Numbers from other systems (sales, web analytics), with a bearer

@@ -135,7 +135,10 @@ type DiscordGuild struct {
 type HTTP struct {
 	Listen   string // host:port, port 0..65535; "" (default) means no listener, which Slack's http mode, Discord's http interactions and APIToken do not allow
 	APIToken string // http.api_token: turns on POST /api/metrics; "" = off. A secret (from ${ENV}, never in a message), 16 characters or more; needs Listen
-	Line     int    // line of the http key, 0 when the file has none (for messages)
+	// PublicURL is crier's address as others reach it (http.public_url),
+	// with no trailing "/": it turns on calendar feeds; needs Listen.
+	PublicURL string
+	Line      int // line of the http key, 0 when the file has none (for messages)
 }
 
 // Network is one place posts are published to.

@@ -805,7 +805,7 @@ func TestParseRejects(t *testing.T) {
 		{"a crosspost in a file network is rejected", "networks:\n  - {name: a, kind: file, outbox: o, crosspost: false}\n", "bot.yaml:2: networks[0].crosspost: not used by kind file; remove it (file networks take name, kind, outbox, inbox, limit)"},
 
 		// HTTP.
-		{"an unknown http key is rejected", network + "http:\n  port: 8080\n", "bot.yaml:4: http.port: unknown key (known: listen, api_token)"},
+		{"an unknown http key is rejected", network + "http:\n  port: 8080\n", "bot.yaml:4: http.port: unknown key (known: listen, public_url, api_token)"},
 		{"a string where http goes is rejected", network + "http: ':8080'\n", `bot.yaml:3: http: expected a mapping like {listen: ":8080"}, got a string`},
 		{"a listen address without a port is rejected", network + "http:\n  listen: localhost\n", `bot.yaml:4: http.listen: "localhost" is not a host:port with a port from 0 to 65535; write one like :8080 (every interface) or 127.0.0.1:8080`},
 		{"a bare port is rejected", network + "http:\n  listen: 8080\n", `bot.yaml:4: http.listen: "8080" is not a host:port with a port from 0 to 65535; write one like :8080 (every interface) or 127.0.0.1:8080`},

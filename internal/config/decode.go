@@ -56,6 +56,7 @@ type decoder struct {
 	inboxChannel        *yaml.Node     // inbox.channel's value when the file sets it
 	inboxChannels       []entry        // inbox.channels's entries, whose keys are network names
 	apiToken            *yaml.Node     // http.api_token's value when the file sets it
+	publicURL           *yaml.Node     // http.public_url's value when the file sets it
 	digestEntries       []digestNodes  // each digest's nodes, in the order of Config.Digests
 	writerBaseURL       *yaml.Node     // writer.base_url's value when the file sets it
 	voiceAvoid          []*yaml.Node   // the items of voice.avoid, in the order of Config.Voice.Avoid

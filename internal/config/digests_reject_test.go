@@ -149,7 +149,7 @@ func TestParseMetricsAndAPITokenRejects(t *testing.T) {
 		{"an api token without a listener is refused", network + "http:\n  api_token: ${API_TOKEN}\n",
 			`bot.yaml:3: http.api_token: needs http.listen, the address POST /api/metrics is served on; add listen: ":8080" under http, behind an HTTPS proxy, or remove api_token`},
 		{"an unknown key in http gets the closest suggested", network + "http: {listen: \":8080\", api_tokn: x}\n",
-			"bot.yaml:2: http.api_tokn: unknown key (known: listen, api_token); did you mean api_token?"},
+			"bot.yaml:2: http.api_tokn: unknown key (known: listen, public_url, api_token); did you mean api_token?"},
 
 		{"a list where metrics go is refused", network + "metrics: [followers]\n",
 			"bot.yaml:2: metrics: expected a mapping like {collect: 1h, currency: EUR}, got a list"},

@@ -2,6 +2,7 @@ package config
 
 import (
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -23,6 +24,22 @@ func httpFields() []field[*HTTP] {
 		{key: "listen", decode: func(d *decoder, e entry, h *HTTP) (err error) {
 			h.Listen, err = d.listen(e.v, e.path)
 			return err
+		}},
+		{key: "public_url", decode: func(d *decoder, e entry, h *HTTP) error {
+			v, err := d.text(e.v, e.path, "crier's address as others reach it, like https://crier.example.com")
+			if err != nil {
+				return err
+			}
+			u, perr := url.Parse(v)
+			local := perr == nil && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1" || u.Hostname() == "::1")
+			switch {
+			case perr != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && local)):
+				return d.errorf(e.v, e.path, "%s is not an https address; write crier's address as others reach it, like https://crier.example.com (http only for localhost)", written(e.v))
+			case u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/"):
+				return d.errorf(e.v, e.path, "%s has a path, query or fragment; write the address alone, like https://crier.example.com", written(e.v))
+			}
+			d.publicURL, h.PublicURL = e.v, strings.TrimSuffix(v, "/")
+			return nil
 		}},
 		{key: "api_token", decode: func(d *decoder, e entry, h *HTTP) error {
 			v, err := d.secretValue(e.v, e.path, apiToken)
@@ -50,6 +67,9 @@ func (d *decoder) http(e entry, c *Config) error {
 
 // httpAcross checks that http.api_token has a listener to be used on.
 func (d *decoder) httpAcross(c *Config) error {
+	if c.HTTP.PublicURL != "" && c.HTTP.Listen == "" {
+		return d.errorf(d.publicURL, "http.public_url", `needs http.listen, the address crier serves /calendar.ics on behind it; add listen: ":8080" under http, or remove public_url`)
+	}
 	if c.HTTP.APIToken != "" && c.HTTP.Listen == "" {
 		return d.errorf(d.apiToken, "http.api_token", `needs http.listen, the address POST /api/metrics is served on; add listen: ":8080" under http, behind an HTTPS proxy, or remove api_token`)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/crier-bot/crier/internal/crier"
 	"github.com/crier-bot/crier/internal/jobs"
 	"github.com/crier-bot/crier/internal/publish"
+	"github.com/crier-bot/crier/internal/series"
 	"github.com/crier-bot/crier/internal/timeparse"
 )
 
@@ -184,7 +185,8 @@ func (b *Bundle) Open(t testing.TB) {
 	po.Jobs = engine
 	svc, err := publish.New(ctx, po)
 	require.NoError(t, err)
-	deps := commands.Deps{Publisher: svc, Times: timeparse.New(timeparse.Options{}), Clock: clock, Location: b.cfg.location, KPIs: db}
+	deps := commands.Deps{Publisher: svc, Times: timeparse.New(timeparse.Options{}), Clock: clock, Location: b.cfg.location, KPIs: db,
+		Series: series.New(series.Options{Store: db, Publisher: svc, Rules: svc.Rules(), Wake: svc.Wake, Clock: clock, Logger: log})}
 	if b.cfg.timezones {
 		deps.Timezones = db
 	}

@@ -426,6 +426,13 @@ func (s *Service) Posts(ctx context.Context, f PostFilter) ([]*crier.Post, error
 	return s.store.ListPosts(ctx, f)
 }
 
+// Rules are the delivery rules the store applies (keys, settling), for a
+// service that creates posts itself (series).
+func (s *Service) Rules() crier.DeliveryRules { return rules{} }
+
+// Wake makes the publish queue look for due deliveries now.
+func (s *Service) Wake() { s.queue.Wake() }
+
 // AwaitingApproval returns the posts that wait for approval, soonest first.
 func (s *Service) AwaitingApproval(ctx context.Context) ([]*crier.Post, error) {
 	return s.store.ListPosts(ctx, PostFilter{Statuses: []crier.PostStatus{crier.PostScheduled}, Approval: crier.ApprovalAwaiting})
