@@ -45,6 +45,12 @@ func (r *Router) scheduleEvery(ctx context.Context, req Request, args string) (R
 	if err != nil {
 		return Response{}, err
 	}
+	if fromEvergreen(text) {
+		if len(images) > 0 || campaign != "" || targets != nil {
+			return Response{}, crier.Errorf(crier.EINVALID, "An evergreen series re-posts the evergreen posts as they are (networks, pictures, campaign). Type only when, like: /schedule every 3 weeks on monday 9am from queue evergreen")
+		}
+		return r.scheduleEvergreen(ctx, req, rule, loc, now, awaiting)
+	}
 	if strings.TrimSpace(text) == "" {
 		return Response{}, crier.Errorf(crier.EINVALID, "There is no text after the repeat. Type it after the time, like: /schedule every monday 9am Weekly tips")
 	}

@@ -40,8 +40,8 @@ func (d *DB) AddSeries(ctx context.Context, s *crier.Series, first []*crier.Post
 		if s.Status == "" {
 			s.Status = crier.SeriesActive
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO series (rule, timezone, template, status, made, created_at, updated_at)
-			VALUES (?, ?, ?, ?, 0, ?, ?)`, s.Rule, s.Timezone, string(tmpl), s.Status, now.UnixMilli(), now.UnixMilli())
+		res, err := tx.ExecContext(ctx, `INSERT INTO series (rule, timezone, template, status, made, created_at, updated_at, evergreen)
+			VALUES (?, ?, ?, ?, 0, ?, ?, ?)`, s.Rule, s.Timezone, string(tmpl), s.Status, now.UnixMilli(), now.UnixMilli(), s.Evergreen)
 		if err != nil {
 			return err
 		}
@@ -49,7 +49,13 @@ func (d *DB) AddSeries(ctx context.Context, s *crier.Series, first []*crier.Post
 			return err
 		}
 		s.CreatedAt, s.Made, s.LastAt = now, 0, time.Time{}
-		return d.addOccurrences(ctx, tx, s, first, s.Status == crier.SeriesEnded, r)
+		if err := d.addOccurrences(ctx, tx, s, first, s.Status == crier.SeriesEnded, r); err != nil {
+			return err
+		}
+		if s.Evergreen && s.Made == 0 {
+			return errNoEvergreen
+		}
+		return nil
 	})
 }
 
@@ -67,13 +73,31 @@ func (d *DB) AddOccurrences(ctx context.Context, id int64, posts []*crier.Post, 
 	})
 }
 
+// errNoEvergreen refuses an evergreen series when no post is marked.
+var errNoEvergreen = crier.Errorf(crier.ENOTFOUND, "There are no evergreen posts: mark some with /evergreen #id, then schedule the series again.")
+
 // addOccurrences inserts posts as the next occurrences of s, each a
-// scheduled post with its deliveries, and records how many were made.
+// scheduled post with its deliveries, and records how many were made. Of
+// an evergreen series, each copies the next evergreen post, which moves to
+// the end of the rotation; when none is marked the rest are not made.
 func (d *DB) addOccurrences(ctx context.Context, tx *sql.Tx, s *crier.Series, posts []*crier.Post, ended bool, r crier.DeliveryRules) error {
 	now := d.clock.Now().UTC()
 	for _, p := range posts {
 		if p.Status != crier.PostScheduled || p.DueAt.IsZero() {
 			return fmt.Errorf("occurrence %d of series %d: not a scheduled post", s.Made+1, s.ID)
+		}
+		var of sql.NullInt64
+		if s.Evergreen {
+			orig, err := nextEvergreen(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if orig == nil {
+				ended = false // made when posts are marked again
+				break
+			}
+			copyEvergreen(p, orig)
+			of = sql.NullInt64{Int64: orig.ID, Valid: true}
 		}
 		targets, err := json.Marshal(p.Targets)
 		if err != nil {
@@ -93,11 +117,11 @@ func (d *DB) addOccurrences(ctx context.Context, tx *sql.Tx, s *crier.Series, po
 		s.Made++
 		res, err := tx.ExecContext(ctx, `INSERT INTO posts (text, status, due_at, created_at, updated_at,
 			author_id, author_name, origin_platform, origin_channel, origin_thread, targets, images, campaign, variants, approval, revision,
-			series_id, occurrence_no)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			series_id, occurrence_no, evergreen_of)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.Text, p.Status, p.DueAt.UnixMilli(), now.UnixMilli(), now.UnixMilli(),
 			p.AuthorID, p.AuthorName, p.Origin.Platform, p.Origin.ID, p.Origin.Thread, string(targets), string(images), p.Campaign,
-			string(variants), p.Approval, p.Revision, s.ID, s.Made)
+			string(variants), p.Approval, p.Revision, s.ID, s.Made, of)
 		if err != nil {
 			return err
 		}
@@ -109,6 +133,12 @@ func (d *DB) addOccurrences(ctx context.Context, tx *sql.Tx, s *crier.Series, po
 			return err
 		}
 		s.LastAt = p.DueAt.UTC()
+		if of.Valid {
+			if _, err := tx.ExecContext(ctx, `UPDATE evergreen SET turn = (SELECT MAX(turn) FROM evergreen) + 1, reposts = reposts + 1,
+				last_repost_id = ?, last_repost_at = ? WHERE post_id = ?`, p.ID, p.DueAt.UnixMilli(), of.Int64); err != nil {
+				return err
+			}
+		}
 	}
 	if ended {
 		s.Status = crier.SeriesEnded
@@ -235,7 +265,7 @@ func anyStarted(p *crier.Post) bool {
 	return false
 }
 
-const seriesColumns = `id, rule, timezone, template, status, made, last_at, created_at`
+const seriesColumns = `id, rule, timezone, template, status, made, last_at, created_at, evergreen`
 
 func findSeries(ctx context.Context, tx *sql.Tx, id int64) (*crier.Series, error) {
 	s, err := scanSeries(tx.QueryRowContext(ctx, "SELECT "+seriesColumns+" FROM series WHERE id = ?", id))
@@ -252,7 +282,7 @@ func scanSeries(row scanner) (*crier.Series, error) {
 		last    sql.NullInt64
 		created int64
 	)
-	if err := row.Scan(&s.ID, &s.Rule, &s.Timezone, &tmpl, &s.Status, &s.Made, &last, &created); err != nil {
+	if err := row.Scan(&s.ID, &s.Rule, &s.Timezone, &tmpl, &s.Status, &s.Made, &last, &created, &s.Evergreen); err != nil {
 		return nil, err
 	}
 	var t seriesTemplate
@@ -263,4 +293,138 @@ func scanSeries(row scanner) (*crier.Series, error) {
 		Images: t.Images, Campaign: t.Campaign, Variants: t.Variants, Approval: t.Approval}
 	s.LastAt, s.CreatedAt = fromMS(last), time.UnixMilli(created).UTC()
 	return &s, nil
+}
+
+// nextEvergreen returns the next post of the rotation: marked, least
+// recently re-posted, ties by id; neither cancelled nor held for approval.
+// nil when there is none.
+func nextEvergreen(ctx context.Context, tx *sql.Tx) (*crier.Post, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT e.post_id FROM evergreen e JOIN posts p ON p.id = e.post_id
+		WHERE e.marked = 1 AND p.status != 'canceled' AND COALESCE(p.approval, '') NOT IN ('awaiting', 'rejected')
+		ORDER BY e.turn, e.post_id LIMIT 1`).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return findPost(ctx, tx, id)
+}
+
+// copyEvergreen makes p, an occurrence of an evergreen series, a re-post of
+// orig: its text, networks, networks' own texts, pictures and campaign. The
+// author, origin and approval stay the series'; the networks too when orig
+// names none.
+func copyEvergreen(p, orig *crier.Post) {
+	p.Text, p.Campaign = orig.Text, orig.Campaign
+	if len(orig.Targets) > 0 {
+		p.Targets = append([]string(nil), orig.Targets...)
+	}
+	p.Images = append([]crier.Image(nil), orig.Images...)
+	p.Variants = nil
+	if len(orig.Variants) > 0 {
+		p.Variants = make(map[string]string, len(orig.Variants))
+		for k, v := range orig.Variants {
+			p.Variants[k] = v
+		}
+	}
+}
+
+// MarkEvergreen marks a post evergreen, or unmarks it.
+func (d *DB) MarkEvergreen(ctx context.Context, id int64, on bool, by string) (*crier.Evergreen, error) {
+	var e *crier.Evergreen
+	err := d.inTx(ctx, "mark evergreen", func(tx *sql.Tx) error {
+		p, err := findPost(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !on {
+			res, err := tx.ExecContext(ctx, "UPDATE evergreen SET marked = 0 WHERE post_id = ? AND marked = 1", id)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				if err == nil {
+					err = crier.Errorf(crier.ENOTFOUND, "Post #%d is not evergreen. Type /evergreen to see the evergreen posts.", id)
+				}
+				return err
+			}
+			e, err = findEvergreen(ctx, tx, p)
+			return err
+		}
+		if p.Status == crier.PostCanceled {
+			return crier.Errorf(crier.ECONFLICT, "Post #%d is cancelled, so it is not re-posted. Mark a published or scheduled post, or a draft.", id)
+		}
+		var of sql.NullInt64
+		if err := tx.QueryRowContext(ctx, "SELECT evergreen_of FROM posts WHERE id = ?", id).Scan(&of); err != nil {
+			return err
+		}
+		if of.Valid {
+			return crier.Errorf(crier.ECONFLICT, "Post #%d is a re-post of evergreen post #%d, which is in the rotation already.", id, of.Int64)
+		}
+		now := d.clock.Now().UTC()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO evergreen (post_id, marked, marked_by, marked_at) VALUES (?, 1, ?, ?)
+			ON CONFLICT (post_id) DO UPDATE SET marked = 1, marked_by = excluded.marked_by, marked_at = excluded.marked_at WHERE marked = 0`,
+			id, by, now.UnixMilli()); err != nil {
+			return err
+		}
+		e, err = findEvergreen(ctx, tx, p)
+		return err
+	})
+	return e, err
+}
+
+// EvergreenPosts returns the marked posts in rotation order.
+func (d *DB) EvergreenPosts(ctx context.Context) ([]*crier.Evergreen, error) {
+	var out []*crier.Evergreen
+	err := d.inReadTx(ctx, "evergreen posts", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT post_id FROM evergreen WHERE marked = 1 ORDER BY turn, post_id")
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			p, err := findPost(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			e, err := findEvergreen(ctx, tx, p)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// findEvergreen reads p's row of the rotation.
+func findEvergreen(ctx context.Context, tx *sql.Tx, p *crier.Post) (*crier.Evergreen, error) {
+	var (
+		e        = crier.Evergreen{Post: p}
+		marked   int64
+		repostID sql.NullInt64
+		repostAt sql.NullInt64
+	)
+	err := tx.QueryRowContext(ctx, "SELECT marked_by, marked_at, reposts, last_repost_id, last_repost_at FROM evergreen WHERE post_id = ?", p.ID).
+		Scan(&e.MarkedBy, &marked, &e.Reposts, &repostID, &repostAt)
+	if err != nil {
+		return nil, err
+	}
+	e.MarkedAt, e.LastRepostID, e.LastRepostAt = time.UnixMilli(marked).UTC(), repostID.Int64, fromMS(repostAt)
+	return &e, nil
 }

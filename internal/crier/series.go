@@ -28,7 +28,12 @@ type Series struct {
 	// campaign, the networks' own texts, author, origin and approval (an
 	// author whose posts wait for approval makes occurrences that wait).
 	Template Post
-	Status   SeriesStatus
+	// Evergreen series re-post the posts marked evergreen in turn: each
+	// occurrence copies the next one's text, networks, networks' own
+	// texts, pictures and campaign (Template keeps the author, origin and
+	// approval, and the networks for a post that names none).
+	Evergreen bool
+	Status    SeriesStatus
 	// Made is how many occurrences were made, LastAt the due time of the
 	// last one made.
 	Made      int
@@ -38,13 +43,19 @@ type Series struct {
 
 // SeriesStore keeps series. Each method is one transaction.
 type SeriesStore interface {
+	EvergreenStore
 	// AddSeries stores s and its first occurrences (scheduled posts, with
 	// their deliveries by r) in one transaction: all or nothing. It sets
 	// s.ID and each post's ID and deliveries; posts are numbered 1, 2, …
+	// Of an evergreen series, each occurrence copies the next evergreen
+	// post (EvergreenStore) and advances the rotation in the same
+	// transaction; when none is marked, no series is stored (ENOTFOUND).
 	AddSeries(ctx context.Context, s *Series, first []*Post, r DeliveryRules) error
 	// AddOccurrences adds the next occurrences of an active series
 	// (numbered on from s.Made), and marks it ended when ended is true, in
 	// one transaction. A series cancelled meanwhile gets none (ECONFLICT).
+	// Of an evergreen series, occurrences are made while evergreen posts
+	// are marked: those not made keep ID 0, and the series does not end.
 	AddOccurrences(ctx context.Context, id int64, posts []*Post, ended bool, r DeliveryRules) error
 	// FindSeries returns a series.
 	FindSeries(ctx context.Context, id int64) (*Series, error)
@@ -58,4 +69,43 @@ type SeriesStore interface {
 	// already publishing or published, are left as they are. It returns
 	// the cancelled posts' ids and those left because they had started.
 	CancelSeries(ctx context.Context, id int64, from time.Time) (canceled, started []int64, err error)
+}
+
+// Evergreen is a post marked evergreen and its place in the rotation.
+type Evergreen struct {
+	Post     *Post
+	MarkedBy string // user id
+	MarkedAt time.Time
+	// Reposts is how many re-posts were made of it; LastRepostID and
+	// LastRepostAt the last one's post id and due time.
+	Reposts      int
+	LastRepostID int64
+	LastRepostAt time.Time
+}
+
+// Skipped says why the rotation passes over a marked post ("" when it does
+// not): a cancelled post, or one held for approval, is not re-posted.
+func (e *Evergreen) Skipped() string {
+	switch {
+	case e.Post.Status == PostCanceled:
+		return "cancelled"
+	case e.Post.Approval == ApprovalRejected:
+		return "rejected"
+	case e.Post.Approval == ApprovalAwaiting:
+		return "awaiting approval"
+	}
+	return ""
+}
+
+// EvergreenStore keeps the posts marked evergreen, the rotation evergreen
+// series re-post them in. Each method is one transaction.
+type EvergreenStore interface {
+	// MarkEvergreen marks post id evergreen (on) or unmarks it, and
+	// returns it. A cancelled post, or a re-post made by an evergreen
+	// series, cannot be marked (ECONFLICT). Unmarking keeps its place: a
+	// post marked again does not jump the rotation.
+	MarkEvergreen(ctx context.Context, id int64, on bool, by string) (*Evergreen, error)
+	// EvergreenPosts returns the marked posts in rotation order: least
+	// recently re-posted first (never re-posted first of all), ties by id.
+	EvergreenPosts(ctx context.Context) ([]*Evergreen, error)
 }

@@ -5,6 +5,11 @@
 // series does not fill /queue with 56 posts. TopUp, run at start and once a
 // day, makes the next ones as their time nears. No series makes posts for
 // more than a year (timeparse caps the rule).
+//
+// An evergreen series ("/schedule every 3 weeks from queue evergreen")
+// re-posts the posts marked evergreen (/evergreen #12) in turn: each
+// occurrence, as it is made, copies the post least recently re-posted, and
+// the rotation moves on in the same transaction.
 package series
 
 import (
@@ -107,7 +112,36 @@ func (s *Service) Create(ctx context.Context, tmpl *crier.Post, rule timeparse.R
 	if err != nil {
 		return nil, err
 	}
-	sr := &crier.Series{Rule: rule.String(), Timezone: loc.String(), Template: *tmpl, Status: crier.SeriesActive}
+	return s.create(ctx, &crier.Series{Rule: rule.String(), Timezone: loc.String(), Template: *tmpl, Status: crier.SeriesActive}, rule, loc, previews)
+}
+
+// CreateEvergreen stores an evergreen series by rule (in loc): each
+// occurrence re-posts the next post marked evergreen, in turn. tmpl gives
+// the author, origin and approval of every re-post, and the networks of a
+// post that names none. With no post marked, nothing is stored and the
+// error says to mark some (ENOTFOUND). Previews are of the first re-post.
+func (s *Service) CreateEvergreen(ctx context.Context, tmpl *crier.Post, rule timeparse.Rule, loc *time.Location) (*Created, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if len(tmpl.Targets) == 0 {
+		tmpl.Targets = s.pub.Targets()
+	}
+	c, err := s.create(ctx, &crier.Series{Rule: rule.String(), Timezone: loc.String(), Template: *tmpl, Evergreen: true, Status: crier.SeriesActive},
+		rule, loc, nil)
+	if err != nil {
+		return nil, err
+	}
+	// The re-posts passed the networks' checks when they were written;
+	// the previews only show them.
+	if c.Previews, err = s.pub.CheckPost(c.Posts[0]); err != nil {
+		s.log.Warn("evergreen re-post", slog.Int64("post_id", c.Posts[0].ID), slog.Any("error", err))
+		c.Previews = nil
+	}
+	return c, nil
+}
+
+func (s *Service) create(ctx context.Context, sr *crier.Series, rule timeparse.Rule, loc *time.Location, previews []publish.Preview) (*Created, error) {
 	posts, ended := s.plan(sr, rule, loc, time.Time{}, s.clock.Now(), true)
 	if ended {
 		sr.Status = crier.SeriesEnded
@@ -115,9 +149,22 @@ func (s *Service) Create(ctx context.Context, tmpl *crier.Post, rule timeparse.R
 	if err := s.store.AddSeries(ctx, sr, posts, s.rules); err != nil {
 		return nil, fmt.Errorf("create series: %w", err)
 	}
+	posts = madeOnly(posts)
 	s.wake()
 	last, count := rule.Last(loc)
 	return &Created{Series: sr, Posts: posts, Previews: previews, Last: last, Count: count}, nil
+}
+
+// madeOnly drops the occurrences the store did not make (an evergreen
+// series' when no post is marked): they have no id.
+func madeOnly(posts []*crier.Post) []*crier.Post {
+	out := posts[:0:0]
+	for _, p := range posts {
+		if p.ID != 0 {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // plan returns the occurrences of sr to make now: after its last one
@@ -136,6 +183,11 @@ func (s *Service) plan(sr *crier.Series, rule timeparse.Rule, loc *time.Location
 	after := made
 	if after.IsZero() {
 		after = rule.Start.Add(-time.Nanosecond)
+	}
+	if sr.Evergreen && after.Before(now) {
+		// Times an evergreen series could not fill (no post was marked)
+		// are not made late.
+		after = now
 	}
 	var posts []*crier.Post
 	horizon := now.Add(s.horizon)
@@ -209,7 +261,11 @@ func (s *Service) topUp(ctx context.Context, sr *crier.Series, now time.Time) (i
 	if err := s.store.AddOccurrences(ctx, sr.ID, posts, ended, s.rules); err != nil {
 		return 0, fmt.Errorf("series %d: %w", sr.ID, err)
 	}
-	return len(posts), nil
+	made := len(madeOnly(posts))
+	if made < len(posts) {
+		s.log.Warn("no evergreen posts: mark some with /evergreen #id", slog.Int64("series_id", sr.ID), slog.Int("not_made", len(posts)-made))
+	}
+	return made, nil
 }
 
 // SeriesOf returns the series post id belongs to and its number in it; nil
@@ -224,11 +280,26 @@ func (s *Service) Cancel(ctx context.Context, id int64) (canceled, started []int
 	return s.store.CancelSeries(ctx, id, s.clock.Now())
 }
 
+// MarkEvergreen marks post id evergreen, or unmarks it (on false); by is
+// who does it (user id).
+func (s *Service) MarkEvergreen(ctx context.Context, id int64, on bool, by string) (*crier.Evergreen, error) {
+	return s.store.MarkEvergreen(ctx, id, on, by)
+}
+
+// Evergreen returns the posts marked evergreen in the order evergreen
+// series re-post them: least recently re-posted first, ties by id.
+func (s *Service) Evergreen(ctx context.Context) ([]*crier.Evergreen, error) {
+	return s.store.EvergreenPosts(ctx)
+}
+
 // Describe says a stored series' rule in English ("every Monday at 09:00").
 func Describe(sr *crier.Series) string {
 	rule, err := timeparse.ParseRule(sr.Rule)
 	if err != nil {
 		return "a series"
+	}
+	if sr.Evergreen {
+		return rule.Describe() + ", re-posting evergreen posts"
 	}
 	return rule.Describe()
 }
