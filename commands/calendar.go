@@ -168,7 +168,7 @@ func (r *Router) calendarView(ctx context.Context, req Request) (Response, error
 
 func today(now time.Time, loc *time.Location) time.Time {
 	n := now.In(loc)
-	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, loc)
+	return crier.DayStart(n.Year(), n.Month(), n.Day(), loc)
 }
 
 // calendarArgs reads the span and the one word naming a network or a
@@ -235,7 +235,7 @@ func calendarArgs(text string, loc *time.Location, now time.Time) (calendarSpan,
 		if y == 0 {
 			y = nearestYear(month, t0)
 		}
-		date = time.Date(y, month, day, 0, 0, 0, 0, loc)
+		date = crier.DayStart(y, month, day, loc)
 		if date.Day() != day {
 			return calendarSpan{}, "", crier.Errorf(crier.EINVALID, "%s has no day %d. Type a day it has, like /calendar 1 %s.",
 				month, day, strings.ToLower(month.String()[:3]))
@@ -245,7 +245,7 @@ func calendarArgs(text string, loc *time.Location, now time.Time) (calendarSpan,
 		if y == 0 {
 			y = nearestYear(month, t0)
 		}
-		from := time.Date(y, month, 1, 0, 0, 0, 0, loc)
+		from := crier.DayStart(y, month, 1, loc)
 		return calendarSpan{kind: "named", from: from, to: from.AddDate(0, 1, 0), title: from.Format("January 2006")}, filterWord, nil
 	case year != 0:
 		return bad(strconv.Itoa(year))
@@ -258,7 +258,7 @@ func calendarArgs(text string, loc *time.Location, now time.Time) (calendarSpan,
 		return calendarSpan{kind: "day", from: date, to: date.AddDate(0, 0, 1), title: title}, filterWord, nil
 	}
 	if kind == "month" {
-		next := time.Date(t0.Year(), t0.Month()+1, 1, 0, 0, 0, 0, loc)
+		next := crier.DayStart(t0.Year(), t0.Month()+1, 1, loc)
 		return calendarSpan{kind: "month", from: t0, to: next, title: "The rest of " + t0.Month().String()}, filterWord, nil
 	}
 	return calendarSpan{kind: "week", from: t0, to: t0.AddDate(0, 0, 7), title: "The next 7 days"}, filterWord, nil
@@ -337,8 +337,15 @@ func (r *Router) calendarFilterOf(ctx context.Context, word string, posts []*cri
 func (r *Router) calendarDays(span calendarSpan, posts []*crier.Post, f calendarFilter, loc *time.Location, now time.Time) []calendarDay {
 	var days []calendarDay
 	index := map[string]int{}
-	for d := span.from; d.Before(span.to); d = d.AddDate(0, 0, 1) {
-		index[d.Format(time.DateOnly)] = len(days)
+	// Day by day on the calendar: a day is 23 or 25 hours when the clocks
+	// change, and in Chile it starts at 01:00 when they jump at midnight.
+	first := span.from.In(loc)
+	for i := 0; ; i++ {
+		d := crier.DayStart(first.Year(), first.Month(), first.Day()+i, loc)
+		if !d.Before(span.to) {
+			break
+		}
+		index[d.In(loc).Format(time.DateOnly)] = len(days)
 		days = append(days, calendarDay{date: d})
 	}
 	add := func(e calendarEntry) {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/crier-bot/crier/internal/crier"
@@ -145,7 +146,8 @@ type Router struct {
 	deps   Deps
 	defs   []Definition
 	byName map[string]int
-	zones  zoneIndex // the tz database's zones by name and city, for /timezone
+	zones  zoneIndex  // the tz database's zones by name and city, for /timezone
+	slotMu sync.Mutex // /schedule next chooses and takes a slot at a time
 }
 
 // New returns a router with every command registered.
@@ -167,7 +169,7 @@ func New(deps Deps) *Router {
 		r.scheduleDef(), r.draftDef(), r.queueDef(), r.rescheduleDef(), r.cancelDef(),
 		r.publishedDef(), r.republishDef(), r.inboxDef(), r.threadDef(), r.replyDef(), r.pauseDef(), r.resumeDef(),
 		r.variantDef(), r.editDef(), r.networksDef(), r.writeDef(), r.approveDef(), r.rejectDef(), r.approvalsDef(), r.suggestDef(),
-		r.calendarDef(), r.slotsDef(), r.kpiDef(), r.digestDef(), r.campaignDef(), r.timezoneDef(), r.helpDef(),
+		r.calendarDef(), r.slotsDef(), r.evergreenDef(), r.kpiDef(), r.digestDef(), r.campaignDef(), r.timezoneDef(), r.helpDef(),
 	} {
 		r.byName[d.Name] = len(r.defs)
 		r.defs = append(r.defs, d)

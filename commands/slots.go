@@ -120,6 +120,14 @@ func (r *Router) slotsSuggest(ctx context.Context) (Response, error) {
 
 // scheduleNext schedules a post in the next free slot: /schedule next <text>.
 func (r *Router) scheduleNext(ctx context.Context, req Request, text string) (Response, error) {
+	// One at a time: choosing the free slot and taking it are two steps,
+	// and two people typing /schedule next at once must not share a slot.
+	r.slotMu.Lock()
+	defer r.slotMu.Unlock()
+	return r.scheduleNextFree(ctx, req, text)
+}
+
+func (r *Router) scheduleNextFree(ctx context.Context, req Request, text string) (Response, error) {
 	if len(r.deps.Slots) == 0 {
 		return Response{}, crier.Errorf(crier.EINVALID, "There are no posting slots yet; %s, or say when: /schedule tomorrow 9am <text>", slotsHow)
 	}

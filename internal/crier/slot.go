@@ -28,7 +28,7 @@ func SlotTimes(slots []Slot, from, to time.Time) []SlotTime {
 		l := from.In(loc)
 		day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
 		for ; ; day = day.AddDate(0, 0, 1) {
-			at := time.Date(day.Year(), day.Month(), day.Day(), s.Hour, s.Minute, 0, 0, loc)
+			at := WallTime(day.Year(), day.Month(), day.Day(), s.Hour, s.Minute, loc)
 			if !at.Before(to) {
 				break
 			}
