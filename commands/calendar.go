@@ -161,6 +161,8 @@ func (r *Router) calendarView(ctx context.Context, req Request) (Response, error
 	} else if f != nil && r.deps.Chat != nil {
 		if _, err := r.deps.Chat.Post(ctx, req.Channel, crier.Message{Text: "📅 " + f.Alt, File: f}); err != nil {
 			r.deps.Logger.Warn("post the calendar picture", slog.Any("error", err))
+		} else {
+			resp.Ephemeral = false // the picture is in the channel: so is the list
 		}
 	}
 	return resp, nil

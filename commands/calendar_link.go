@@ -49,8 +49,9 @@ func (r *Router) calendarLink(ctx context.Context, req Request, verb, rest strin
 	}
 	link := strings.TrimRight(r.deps.FeedBase, "/") + FeedPath + "?token=" + url.QueryEscape(token)
 	return Response{
-		Text: "Your calendar address (only you see this; anyone with it sees the plan): " + link,
+		Text: "Your calendar address (only you see this; anyone with it sees the plan):",
 		Lines: []string{
+			link,
 			"Google Calendar: Other calendars → + → From URL, paste the address, Add calendar.",
 			"Outlook: Add calendar → Subscribe from web, paste the address, Import.",
 			"Apple Calendar: File → New Calendar Subscription, paste the address, Subscribe.",

@@ -46,9 +46,9 @@ func setupLink(t *testing.T, base string) *linkBundle {
 // address finds the feed address in a /calendar link answer.
 func address(t *testing.T, resp commands.Response) *url.URL {
 	t.Helper()
-	i := strings.Index(resp.Text, "https://")
-	require.GreaterOrEqual(t, i, 0, resp.Text)
-	u, err := url.Parse(strings.Fields(resp.Text[i:])[0])
+	require.NotEmpty(t, resp.Lines, resp.Text)
+	require.True(t, strings.HasPrefix(resp.Lines[0], "https://"), "the address is the first line, whole: %q", resp.Lines)
+	u, err := url.Parse(resp.Lines[0])
 	require.NoError(t, err)
 	return u
 }

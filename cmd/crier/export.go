@@ -96,6 +96,9 @@ func (m *Main) calendarPosts(ctx context.Context, cfg *config.Config) ([]*crier.
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
+	// A post that waits for approval (or was not approved) is left out: a
+	// spreadsheet has no approvals, and importing it back would schedule it.
+	posts = slices.DeleteFunc(posts, func(p *crier.Post) bool { return p.Held() })
 	slices.SortStableFunc(posts, func(a, b *crier.Post) int {
 		ad, bd := a.Status == crier.PostDraft, b.Status == crier.PostDraft
 		switch {

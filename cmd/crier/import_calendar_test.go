@@ -77,6 +77,12 @@ func TestImportCalendarSchedulesEveryRow(t *testing.T) {
 	require.Equal(t, crier.PostDraft, draft.Status)
 	require.Equal(t, "A draft for later", draft.Text)
 	require.Equal(t, []string{"short"}, draft.Targets)
+
+	// The same file again: the scheduled rows are there already.
+	code, _, errOut = runImportCmd(t, "", "-config", cfg, writeCSV(t, goodCalendar))
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "the same post is scheduled already, as #1")
+	require.Len(t, storedPosts(t, db), 3, "nothing imported twice")
 }
 
 // badCalendar has one good row and bad ones on lines 3 to 8.
