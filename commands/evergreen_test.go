@@ -30,12 +30,12 @@ func TestEvergreenSeriesRepostsMarkedPostsInTurn(t *testing.T) {
 
 	resp := b.say(t, ana, "/schedule every 2 weeks on monday 9am from queue evergreen")
 	require.False(t, resp.Error, resp.Text)
-	require.Equal(t, "✓ Scheduled every 2 weeks on Monday at 09:00, re-posting evergreen posts in turn, first Mon 7 Dec 09:00 EET (in 14 days).", resp.Text)
+	require.Equal(t, "✓ Scheduled every 2 weeks on Monday at 09:00, re-posting evergreen posts in turn, first Mon 30 Nov 09:00 EET (in 7 days).", resp.Text)
 	require.Equal(t, []string{
-		"#4  Mon 7 Dec 09:00 EET  sandbox  “Our guide”",
-		"#5  Mon 21 Dec 09:00 EET  sandbox  “Our FAQ”",
-		"#6  Mon 4 Jan 2027 09:00 EET  sandbox  “Our story”",
-		"#7  Mon 18 Jan 2027 09:00 EET  sandbox  “Our guide”",
+		"#4  Mon 30 Nov 09:00 EET  sandbox  “Our guide”",
+		"#5  Mon 14 Dec 09:00 EET  sandbox  “Our FAQ”",
+		"#6  Mon 28 Dec 09:00 EET  sandbox  “Our story”",
+		"#7  Mon 11 Jan 2027 09:00 EET  sandbox  “Our guide”",
 		"each time is a post of its own; the next ones are added as their time nears, each with the next evergreen post.",
 	}, resp.Lines)
 	require.Equal(t, "/cancel #4 series", resp.Buttons[0].Command)
@@ -96,9 +96,9 @@ func TestEvergreenCommandMarksListsAndUnmarks(t *testing.T) {
 	list := b.say(t, ana, "/evergreen")
 	require.Equal(t, "3 evergreen posts, the next to be re-posted first:", list.Text)
 	require.Equal(t, []string{
-		"#2  re-posted 1 time, last Mon 21 Dec 09:00 EET (#5)  sandbox  “Our FAQ”",
-		"#3  re-posted 1 time, last Mon 4 Jan 2027 09:00 EET (#6)  sandbox  “Our story”",
-		"#1  re-posted 2 times, last Mon 18 Jan 2027 09:00 EET (#7)  sandbox  “Our guide”",
+		"#2  re-posted 1 time, last Mon 14 Dec 09:00 EET (#5)  sandbox  “Our FAQ”",
+		"#3  re-posted 1 time, last Mon 28 Dec 09:00 EET (#6)  sandbox  “Our story”",
+		"#1  re-posted 2 times, last Mon 11 Jan 2027 09:00 EET (#7)  sandbox  “Our guide”",
 	}, list.Lines)
 
 	off := b.say(t, ana, "/evergreen #2 off")

@@ -435,7 +435,11 @@ func (p *Parser) ParseRecurrence(args string, loc *time.Location, now time.Time)
 	if err != nil {
 		return Rule{}, args, err
 	}
-	var until time.Time
+	var (
+		until   time.Time
+		forN    int // "for 3 weeks": an end counted from the first time
+		forUnit unit
+	)
 	timed := false
 	// clause reads one "until …", "for N times" or time of day at the
 	// start of s.
@@ -452,6 +456,16 @@ func (p *Parser) ParseRecurrence(args string, loc *time.Location, now time.Time)
 			}
 			y, m, d := due.In(loc).Date()
 			until = time.Date(y, m, d+1, 0, 0, 0, 0, loc).Add(-time.Second)
+			return left, true, nil
+		}
+		if n, u, left, ok := p.readFor(s); ok {
+			if forN != 0 || !until.IsZero() {
+				return s, false, p.errRecur(args)
+			}
+			if n < 1 {
+				return s, false, invalid("%s: the number of %ss must be 1 or more, like \"for 3 weeks\".", quote(args), unitName(u))
+			}
+			forN, forUnit = n, u
 			return left, true, nil
 		}
 		if n, left, ok := p.readTimes(s); ok {
@@ -500,26 +514,52 @@ func (p *Parser) ParseRecurrence(args string, loc *time.Location, now time.Time)
 		}
 		rest = left
 	}
+	if r.Freq == Weekly && r.Weekday < 0 {
+		r.Weekday = now.In(loc).Weekday() // "every 2 weeks": on today's weekday
+	}
 	if piped {
 		if rest != "" {
+			if err := p.misread(r, rest, args); err != nil {
+				return Rule{}, args, err
+			}
 			return Rule{}, args, p.errRecur(args)
 		}
 	} else {
+		if err := p.misread(r, rest, args); err != nil {
+			return Rule{}, args, err
+		}
 		text = trimSeparator(rest)
-	}
-
-	// The first occurrence: walk from today's midnight.
-	if r.Freq == Weekly && r.Weekday < 0 {
-		r.Weekday = now.In(loc).Weekday() // "every 2 weeks": on today's weekday
 	}
 	if r.Freq == MonthlyDay && r.MonthDay > 31 {
 		return Rule{}, args, invalid("%s: no month has a %s. Try \"every month on the last day\".", quote(args), ordinal(r.MonthDay))
 	}
+	if err := refuseLongInterval(r, args); err != nil {
+		return Rule{}, args, err
+	}
+
+	// The first occurrence: the first matching time after now, walking
+	// from today's midnight one day (week, month) at a time; the interval
+	// counts from it, so "every other monday" typed on a Monday after its
+	// time first runs next Monday, not in two weeks.
 	y, m, d := now.In(loc).Date()
-	r.Start = time.Date(y, m, d, 0, 0, 0, 0, loc)
-	r.Start = r.Next(now, loc)
+	first := r
+	first.Interval, first.Count = 1, 0
+	first.Start = time.Date(y, m, d, 0, 0, 0, 0, loc)
+	r.Start = first.Next(now, loc)
 	if r.Start.IsZero() {
 		return Rule{}, args, p.errRecur(args)
+	}
+	if forN > 0 {
+		sy, sm, sd := r.Start.In(loc).Date()
+		switch forUnit {
+		case uDay:
+			sd += forN
+		case uWeek:
+			sd += 7 * forN
+		case uMonth:
+			sm += time.Month(forN)
+		}
+		until = time.Date(sy, sm, sd, 0, 0, 0, 0, loc).Add(-time.Second)
 	}
 	limit := r.Start.AddDate(1, 0, 0).Add(-time.Minute)
 	switch {
@@ -744,6 +784,97 @@ func (p *Parser) readMonthDay(s string) (int, string, bool) {
 	return n, after, true
 }
 
+// readFor reads "for 3 weeks", "for 10 days", "for 2 months", "por 3
+// semanas": an end counted from the first time.
+func (p *Parser) readFor(s string) (int, unit, string, bool) {
+	_, f, after := head(s)
+	if f != "for" && f != "por" && f != "durante" {
+		return 0, 0, s, false
+	}
+	_, f, after = head(after)
+	n, ok := p.count(f)
+	if !ok {
+		return 0, 0, s, false
+	}
+	_, f2, after2 := head(after)
+	if u := p.unit(f2); u != 0 {
+		return n, u, after2, true
+	}
+	return 0, 0, s, false
+}
+
+func unitName(u unit) string {
+	switch u {
+	case uDay:
+		return "day"
+	case uWeek:
+		return "week"
+	}
+	return "month"
+}
+
+// refuseLongInterval refuses an interval of a year or more ("every 400
+// days", "every 52 weeks", "every 13 months"): its second time would come
+// after the year crier repeats posts for.
+func refuseLongInterval(r Rule, args string) error {
+	iv := max(r.Interval, 1)
+	var over bool
+	switch r.Freq {
+	case Daily:
+		over = iv > 364
+	case Weekly:
+		over = iv > 51
+	case MonthlyDay, MonthlyNth:
+		over = iv > 11
+	}
+	if !over {
+		return nil
+	}
+	return invalid("%s repeats a year or more apart, and crier repeats posts for up to a year: the most is every 364 days, 51 weeks or 11 months. For a single post, schedule it with its date, like \"/schedule 1 dec 9am …\".", quote(args))
+}
+
+// misread refuses text after the recurrence that looks like more of it
+// (a time, a number, another weekday, "for 3 years"): rather than post
+// "at 1730 Tips", say what was read and what to type instead.
+func (p *Parser) misread(r Rule, rest, args string) error {
+	rest = strings.TrimSpace(rest)
+	if rest == "" {
+		return nil
+	}
+	w, f, after := head(rest)
+	w2, f2, after2 := head(after)
+	var bad, hint string
+	startsDigit := func(s string) bool { return s != "" && s[0] >= '0' && s[0] <= '9' }
+	_, _, isDay := p.readWeekday(rest)
+	_, _, isDay2 := p.readWeekday(after)
+	switch {
+	case (f == "at" || f == "as") && startsDigit(w2):
+		bad, hint = w+" "+w2, `say the time like "at 17:30", "at 9:30" or "5:30pm"`
+	case (f == "for" || f == "por" || f == "durante") && startsDigit(f2) && w2 != "":
+		bad, hint = strings.TrimSpace(w+" "+w2+" "+firstWord(after2)), `say "for 3 times", "for 3 weeks" or "until 14 dec"`
+	case isDay || ((f == "and" || f == "e" || f == "&") && isDay2) || strings.HasPrefix(rest, ","):
+		bad = w
+		if !isDay {
+			bad = w + " " + w2
+		}
+		if r.Freq == Weekly {
+			hint = `one series repeats on one weekday; for two days make two series, like "every monday 9am …" and "every thursday 9am …"`
+		} else {
+			hint = `for a weekday say "every monday", "every 2 weeks on monday" or "every second monday" (of the month)`
+		}
+	case startsDigit(w):
+		bad, hint = w, `say the time like "at 17:30", the end like "for 3 times" or "until 14 dec"`
+	default:
+		return nil
+	}
+	return invalid("I read %s but not %s; %s, or put | before the text.", quote(r.Describe()), quote(bad), hint)
+}
+
+func firstWord(s string) string {
+	w, _, _ := head(s)
+	return w
+}
+
 // readTimes reads "for 4 times", "4 times", "por 4 vezes", "4 vezes".
 func (p *Parser) readTimes(s string) (int, string, bool) {
 	_, f, after := head(s)
@@ -795,6 +926,9 @@ func (p *Parser) readClock(s string) (h, m int, rest string, ok bool) {
 	ws := fields(s)
 	for k := min(len(ws), 4); k > 0; k-- {
 		phrase := strings.TrimRight(s[:ws[k-1].end], ",;:!?")
+		if _, last, _ := head(phrase[ws[k-1].start:]); k > 1 && (p.lex.insig[last] || last == "for" || last == "por") {
+			continue // "9am for": the filler is the next clause's
+		}
 		in := &input{text: foldText(phrase), original: phrase, more: k < len(ws)}
 		sp, read := p.read(in)
 		if !read || sp.now || sp.rel || sp.date != noDate || sp.zone != nil || (!sp.hasTime && sp.period == noPeriod) {

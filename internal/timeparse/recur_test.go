@@ -250,3 +250,105 @@ func TestRuleStringRoundTrips(t *testing.T) {
 		require.Equal(t, r, back, args)
 	}
 }
+
+func TestParseRecurrenceRefusesMisreadWordsAsText(t *testing.T) {
+	t.Parallel()
+	p := New(Options{})
+	loc := lisbon(t)
+	tests := []struct{ name, args, want string }{
+		{"a time without a colon", "every monday at 1730 Tips",
+			`I read "every Monday at 09:00" but not "at 1730"; say the time like "at 17:30", "at 9:30" or "5:30pm", or put | before the text.`},
+		{"a short time without a colon", "every monday at 930 Tips",
+			`I read "every Monday at 09:00" but not "at 930"; say the time like "at 17:30", "at 9:30" or "5:30pm", or put | before the text.`},
+		{"minutes past 59", "every monday at 09:60 Tips",
+			`I read "every Monday at 09:00" but not "at 09:60"; say the time like "at 17:30", "at 9:30" or "5:30pm", or put | before the text.`},
+		{"hours past 23", "every monday at 25:00 Tips",
+			`I read "every Monday at 09:00" but not "at 25:00"; say the time like "at 17:30", "at 9:30" or "5:30pm", or put | before the text.`},
+		{"the 2nd monday", "every 2nd monday Tips",
+			`I read "every month on the 2nd at 09:00" but not "monday"; for a weekday say "every monday", "every 2 weeks on monday" or "every second monday" (of the month), or put | before the text.`},
+		{"3 mondays", "every 3 mondays Tips",
+			`I read "every month on the 3rd at 09:00" but not "mondays"; for a weekday say "every monday", "every 2 weeks on monday" or "every second monday" (of the month), or put | before the text.`},
+		{"two weekdays with a comma", "every mon, wed 9am Tips",
+			`I read "every Monday at 09:00" but not "wed"; one series repeats on one weekday; for two days make two series, like "every monday 9am …" and "every thursday 9am …", or put | before the text.`},
+		{"two weekdays with and", "every monday and thursday 9am Tips",
+			`I read "every Monday at 09:00" but not "and thursday"; one series repeats on one weekday; for two days make two series, like "every monday 9am …" and "every thursday 9am …", or put | before the text.`},
+		{"for N years", "every monday 9am for 2 years Tips",
+			`I read "every Monday at 09:00" but not "for 2 years"; say "for 3 times", "for 3 weeks" or "until 14 dec", or put | before the text.`},
+		{"a number left over", "every monday 9am 5 tips for you",
+			`I read "every Monday at 09:00" but not "5"; say the time like "at 17:30", the end like "for 3 times" or "until 14 dec", or put | before the text.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, text, err := p.ParseRecurrence(tt.args, loc, recurNow)
+			require.Error(t, err, "read as text: %q", text)
+			require.Equal(t, crier.EINVALID, crier.ErrorCode(err))
+			require.Equal(t, tt.want, crier.ErrorMessage(err))
+		})
+	}
+	t.Run("a piped text may say anything", func(t *testing.T) {
+		t.Parallel()
+		_, text, err := p.ParseRecurrence("every monday 9am | 5 tips at 1730 for you", loc, recurNow)
+		require.NoError(t, err)
+		require.Equal(t, "5 tips at 1730 for you", text)
+	})
+}
+
+func TestParseRecurrenceForNWeeksEnds(t *testing.T) {
+	t.Parallel()
+	p := New(Options{})
+	loc := lisbon(t)
+	r, text, err := p.ParseRecurrence("every monday 9am for 3 weeks Tips", loc, recurNow)
+	require.NoError(t, err)
+	require.Equal(t, "Tips", text)
+	require.False(t, r.Capped)
+	last, n := r.Last(loc)
+	require.Equal(t, 3, n) // 30 Nov, 7 Dec, 14 Dec
+	require.Equal(t, "2026-12-14 09:00", last.In(loc).Format("2006-01-02 15:04"))
+
+	r, _, err = p.ParseRecurrence("todo dia às 10h por 2 meses Bom dia", loc, recurNow)
+	require.NoError(t, err)
+	last, _ = r.Last(loc)
+	require.Equal(t, "2027-01-23 10:00", last.In(loc).Format("2006-01-02 15:04"), "two months from the first, 24 Nov")
+}
+
+func TestParseRecurrenceIntervalCountsFromTheFirstTime(t *testing.T) {
+	t.Parallel()
+	p := New(Options{})
+	loc := lisbon(t)
+	// recurNow is Monday 10:00, after 09:00.
+	r, _, err := p.ParseRecurrence("every other monday 9am Tips", loc, recurNow)
+	require.NoError(t, err)
+	require.Equal(t, "2026-11-30 09:00", r.Start.In(loc).Format("2006-01-02 15:04"), "next Monday, not in two weeks")
+	require.Equal(t, "2026-12-14 09:00", r.Next(r.Start, loc).In(loc).Format("2006-01-02 15:04"))
+
+	r, _, err = p.ParseRecurrence("every 3 days at 09:00 Tips", loc, recurNow)
+	require.NoError(t, err)
+	require.Equal(t, "2026-11-24 09:00", r.Start.In(loc).Format("2006-01-02 15:04"), "tomorrow, not in three days")
+
+	r, _, err = p.ParseRecurrence("every 2 months on the 1st | Tips", loc, recurNow)
+	require.NoError(t, err)
+	require.Equal(t, "2026-12-01 09:00", r.Start.In(loc).Format("2006-01-02 15:04"))
+	require.Equal(t, "2027-02-01 09:00", r.Next(r.Start, loc).In(loc).Format("2006-01-02 15:04"))
+
+	r, _, err = p.ParseRecurrence("every day at 09:00 for 1 times | Once", loc, recurNow)
+	require.NoError(t, err, "today's 09:00 has passed and does not count")
+	require.Equal(t, "2026-11-24 09:00", r.Start.In(loc).Format("2006-01-02 15:04"))
+}
+
+func TestParseRecurrenceRefusesIntervalsOfAYearOrMore(t *testing.T) {
+	t.Parallel()
+	p := New(Options{})
+	loc := lisbon(t)
+	for _, args := range []string{"every 9999 days Hi", "every 400 days Hi", "every 365 days Hi", "every 13 months on the 1st Hi",
+		"every 12 months on the 1st Hi", "every 52 weeks Hi"} {
+		_, _, err := p.ParseRecurrence(args, loc, recurNow)
+		require.Error(t, err, args)
+		require.Equal(t, crier.EINVALID, crier.ErrorCode(err), args)
+		require.Contains(t, crier.ErrorMessage(err), "crier repeats posts for up to a year: the most is every 364 days, 51 weeks or 11 months", args)
+	}
+	for _, args := range []string{"every 364 days Hi", "every 51 weeks Hi", "every 11 months on the 1st Hi"} {
+		_, _, err := p.ParseRecurrence(args, loc, recurNow)
+		require.NoError(t, err, args)
+	}
+}
