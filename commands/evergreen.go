@@ -103,7 +103,7 @@ func fromEvergreen(text string) bool {
 func (r *Router) scheduleEvergreen(ctx context.Context, req Request, rule timeparse.Rule, loc *time.Location, now time.Time, awaiting bool) (Response, error) {
 	tmpl := &crier.Post{AuthorID: req.User.ID, AuthorName: req.User.Name, Origin: req.Channel, Targets: r.targetsFor(req.Channel)}
 	if awaiting {
-		tmpl.Approval = crier.ApprovalAwaiting // every re-post waits for its approval
+		tmpl.Approval = crier.ApprovalAwaiting // the series waits: approving its first re-post approves it
 	}
 	c, err := r.seriesService().CreateEvergreen(ctx, tmpl, rule, loc)
 	if err != nil {
@@ -121,9 +121,9 @@ func (r *Router) scheduleEvergreen(ctx context.Context, req Request, rule timepa
 	}
 	resp.Buttons = []Button{{Label: "Cancel series", Action: "cancel_series", PostID: first.ID, Command: fmt.Sprintf("/cancel #%d series", first.ID)}}
 	if first.Approval == crier.ApprovalAwaiting {
-		resp.Text = fmt.Sprintf("✓ Scheduled %s, re-posting evergreen posts in turn, first %s; each one waits for approval (/approvals lists them).",
-			rule.Describe(), timeparse.Human(first.DueAt, loc, now))
-		r.askApprovers(ctx, first, c.Previews, loc)
+		resp.Text = fmt.Sprintf("✓ Scheduled %s, re-posting evergreen posts in turn, first %s; the series waits for approval: approving post #%d approves all of it.",
+			rule.Describe(), timeparse.Human(first.DueAt, loc, now), first.ID)
+		r.askSeriesApprovers(ctx, c, rule.Describe()+", re-posting evergreen posts", loc)
 	}
 	return resp, nil
 }

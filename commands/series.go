@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -13,10 +14,8 @@ import (
 
 // Recurring posts (issue 10).
 
-// seriesService returns the service that makes series, or nil when the
-// store keeps none. Until commands.Deps has a Series field, it is built on
-// the store the router already holds (the SQLite store keeps KPIs,
-// timezones and series alike).
+// seriesService returns the service that makes series (Deps.Series), or
+// nil when there is none.
 func (r *Router) seriesService() *series.Service { return r.deps.Series }
 
 // scheduleEvery schedules a recurring post: /schedule every monday 9am <text>.
@@ -63,7 +62,9 @@ func (r *Router) scheduleEvery(ctx context.Context, req Request, args string) (R
 		AuthorID: req.User.ID, AuthorName: req.User.Name, Origin: req.Channel,
 	}
 	if awaiting {
-		tmpl.Approval = crier.ApprovalAwaiting // every occurrence waits for its approval
+		// The series waits for approval: approving its first occurrence
+		// approves all of it (series.Service.Approved).
+		tmpl.Approval = crier.ApprovalAwaiting
 	}
 	c, err := svc.Create(ctx, tmpl, rule, loc)
 	if err != nil {
@@ -102,11 +103,30 @@ func (r *Router) seriesScheduled(ctx context.Context, c *series.Created, rule ti
 	}
 	resp.Buttons = []Button{{Label: "Cancel series", Action: "cancel_series", PostID: first.ID, Command: fmt.Sprintf("/cancel #%d series", first.ID)}}
 	if first.Approval == crier.ApprovalAwaiting {
-		resp.Text = fmt.Sprintf("✓ Scheduled %s, first %s (%s); each one waits for approval (/approvals lists them).",
-			rule.Describe(), timeparse.Human(first.DueAt, loc, now), made)
-		r.askApprovers(ctx, first, c.Previews, loc)
+		resp.Text = fmt.Sprintf("✓ Scheduled %s, first %s (%s); the series waits for approval: approving post #%d approves all of it.",
+			rule.Describe(), timeparse.Human(first.DueAt, loc, now), made, first.ID)
+		r.askSeriesApprovers(ctx, c, rule.Describe(), loc)
 	}
 	return resp
+}
+
+// askSeriesApprovers asks the approvers once about a whole series: its
+// rule, how many posts, and the first, whose approval approves them all.
+func (r *Router) askSeriesApprovers(ctx context.Context, c *series.Created, rule string, loc *time.Location) {
+	if r.deps.Chat == nil || r.deps.Approvals.Channel.ID == "" {
+		return
+	}
+	first := c.Posts[0]
+	m := crier.Message{
+		Text: fmt.Sprintf("📝 A series by %s waits for approval: %s, %d %s, the first %s (post #%d). Approving post #%d approves the whole series.",
+			cmpName(first.AuthorName, first.AuthorID), rule, c.Count, plural(c.Count, "post", "posts"),
+			timeparse.Human(first.DueAt, loc, r.deps.Clock.Now()), first.ID, first.ID),
+		Lines:   previewLines(first.Text, c.Previews),
+		Buttons: approvalButtons(first),
+	}
+	if _, err := r.deps.Chat.Post(ctx, r.deps.Approvals.Channel, m); err != nil {
+		r.deps.Logger.Warn("ask the approvers", slog.Int64("post_id", first.ID), slog.Any("error", err))
+	}
 }
 
 // cancelAsk asks whether to cancel one occurrence of a series or the

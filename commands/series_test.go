@@ -7,7 +7,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/crier-bot/crier/commands"
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/criertest"
+	"github.com/crier-bot/crier/internal/series"
 )
 
 // now is Mon 23 Nov 2026 10:00 in Bucharest (EET).
@@ -120,4 +123,44 @@ func (publishedRules) Settle(p *crier.Post) crier.PostStatus {
 		}
 	}
 	return crier.PostPublished
+}
+
+// A drafter's series: the approvers are asked once, about the series, and
+// approving its first post approves every occurrence, made and to be made.
+func TestADraftersSeriesIsApprovedOnceAndAllOfItGoesOut(t *testing.T) {
+	t.Parallel()
+	var svc *series.Service
+	b := criertest.Setup(t, criertest.WithFileNetwork("long", 500), criertest.Started(),
+		criertest.WithCommands(func(d *commands.Deps) {
+			d.Approvals = commands.Approvals{On: true, Channel: crier.ChannelRef{Platform: "shell", ID: "approvals"}, LateAfter: time.Hour}
+			svc = d.Series
+		}))
+	resp := b.Say(t, "shell", drafter, "/schedule every day at 09:00 for 12 times | Daily tip")
+	require.False(t, resp.Error, resp.Text)
+	require.Equal(t, "✓ Scheduled every day at 09:00, first Mon 23 Nov 09:00 UTC (in 1 h) (posts #1–#10); the series waits for approval: approving post #1 approves all of it.", resp.Text)
+	var asked []criertest.Posted
+	for _, m := range b.Chat.Messages() {
+		if m.Channel.ID == "approvals" {
+			asked = append(asked, m)
+		}
+	}
+	require.Len(t, asked, 1, "asked once, about the series")
+	require.Equal(t, "📝 A series by bo waits for approval: every day at 09:00, 12 posts, the first Mon 23 Nov 09:00 UTC (in 1 h) (post #1). Approving post #1 approves the whole series.", asked[0].Text)
+	require.Equal(t, "/approve #1 ^1", asked[0].Buttons[0].Command)
+
+	require.Equal(t, "✓ Post #1 approved; it goes out at Mon 23 Nov 09:00 UTC (in 1 h).", b.Say(t, "shell", approver, "/approve #1 ^1").Text)
+	// The approve handler calls svc.Approved (commands/compose.go); the
+	// daily top-up approves the series too when it has not.
+	_, err := svc.TopUp(context.Background(), b.Clock.Now())
+	require.NoError(t, err)
+	for day := range 12 {
+		b.Clock.Add(24 * time.Hour)
+		_, err := svc.TopUp(context.Background(), b.Clock.Now())
+		require.NoError(t, err)
+		b.WaitIdle(t)
+		require.Len(t, b.OutboxRecords(t, "long"), day+1, "day %d", day+1)
+	}
+	for _, p := range b.OutboxRecords(t, "long") {
+		require.Equal(t, "Daily tip", p.Text)
+	}
 }

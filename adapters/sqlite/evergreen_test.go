@@ -49,7 +49,7 @@ func TestEvergreenRotationMovesOnlyWithAnOccurrence(t *testing.T) {
 
 	_, _, err = db.CancelSeries(ctx, s.ID, start)
 	require.NoError(t, err)
-	err = db.AddOccurrences(ctx, s.ID, occurrences(1), false, &jobs{})
+	err = db.AddOccurrences(ctx, s.ID, s.Made, occurrences(1), false, &jobs{})
 	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err))
 	list, err := db.EvergreenPosts(ctx)
 	require.NoError(t, err)

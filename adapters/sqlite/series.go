@@ -59,8 +59,9 @@ func (d *DB) AddSeries(ctx context.Context, s *crier.Series, first []*crier.Post
 	})
 }
 
-// AddOccurrences adds the next occurrences of an active series.
-func (d *DB) AddOccurrences(ctx context.Context, id int64, posts []*crier.Post, ended bool, r crier.DeliveryRules) error {
+// AddOccurrences adds the next occurrences of an active series that has
+// made occurrences so far, and nothing when it has made another count.
+func (d *DB) AddOccurrences(ctx context.Context, id int64, made int, posts []*crier.Post, ended bool, r crier.DeliveryRules) error {
 	return d.inTx(ctx, "add occurrences", func(tx *sql.Tx) error {
 		s, err := findSeries(ctx, tx, id)
 		if err != nil {
@@ -69,8 +70,66 @@ func (d *DB) AddOccurrences(ctx context.Context, id int64, posts []*crier.Post, 
 		if s.Status != crier.SeriesActive {
 			return crier.Errorf(crier.ECONFLICT, "Series %d is %s; no more posts are made for it.", id, s.Status)
 		}
+		if s.Made != made {
+			return crier.Errorf(crier.ECONFLICT, "Series %d changed meanwhile (%d posts made, not %d); its next posts are made on the next top-up.", id, s.Made, made)
+		}
 		return d.addOccurrences(ctx, tx, s, posts, ended, r)
 	})
+}
+
+// ApproveSeries approves series id when its first occurrence is approved:
+// its awaiting occurrences are approved alike (and released), and those
+// made later are made approved.
+func (d *DB) ApproveSeries(ctx context.Context, id int64) (bool, error) {
+	approved := false
+	err := d.inTx(ctx, "approve series", func(tx *sql.Tx) error {
+		s, err := findSeries(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if s.Template.Approval != crier.ApprovalAwaiting {
+			return nil
+		}
+		var (
+			approval string
+			by       string
+			at       sql.NullInt64
+		)
+		err = tx.QueryRowContext(ctx, "SELECT COALESCE(approval, ''), COALESCE(approval_by, ''), approval_at FROM posts WHERE series_id = ? AND occurrence_no = 1", id).
+			Scan(&approval, &by, &at)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && crier.Approval(approval) != crier.ApprovalApproved) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		now := d.clock.Now().UTC()
+		t := s.Template
+		t.Approval = crier.ApprovalApproved
+		tmpl, err := json.Marshal(seriesTemplate{Text: t.Text, AuthorID: t.AuthorID, AuthorName: t.AuthorName, Origin: t.Origin,
+			Targets: t.Targets, Images: t.Images, Campaign: t.Campaign, Variants: t.Variants, Approval: t.Approval})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE series SET template = ?, updated_at = ? WHERE id = ?", string(tmpl), now.UnixMilli(), id); err != nil {
+			return err
+		}
+		when := now.UnixMilli()
+		if at.Valid {
+			when = at.Int64
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_at = max(due_at, ?) WHERE status = 'pending' AND post_id IN
+			(SELECT id FROM posts WHERE series_id = ? AND approval = 'awaiting' AND status = 'scheduled')`, now.UnixMilli(), id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET approval = 'approved', approval_by = ?, approval_at = ?, updated_at = ?, sequence = sequence + 1
+			WHERE series_id = ? AND approval = 'awaiting' AND status = 'scheduled'`, by, when, now.UnixMilli(), id); err != nil {
+			return err
+		}
+		approved = true
+		return nil
+	})
+	return approved, err
 }
 
 // errNoEvergreen refuses an evergreen series when no post is marked.
@@ -202,8 +261,10 @@ func (d *DB) ActiveSeries(ctx context.Context) ([]*crier.Series, error) {
 	return out, err
 }
 
-// CancelSeries cancels a series and its occurrences due at or after from
-// that have not started publishing, in one transaction.
+// CancelSeries cancels a series and its scheduled occurrences that have
+// not started publishing, in one transaction: those due at or after from,
+// and those overdue (due before from) whose deliveries have had no
+// attempt, which would otherwise still go out.
 func (d *DB) CancelSeries(ctx context.Context, id int64, from time.Time) (canceled, started []int64, err error) {
 	err = d.inTx(ctx, "cancel series", func(tx *sql.Tx) error {
 		canceled, started = nil, nil
@@ -211,8 +272,9 @@ func (d *DB) CancelSeries(ctx context.Context, id int64, from time.Time) (cancel
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM posts WHERE series_id = ? AND status = 'scheduled' AND due_at >= ? ORDER BY due_at, id`,
-			id, from.UnixMilli())
+		// Overdue and upcoming alike: anyStarted tells those that had an
+		// attempt, wherever their time is relative to from.
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM posts WHERE series_id = ? AND status = 'scheduled' ORDER BY due_at, id`, id)
 		if err != nil {
 			return err
 		}

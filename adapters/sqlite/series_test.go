@@ -64,7 +64,7 @@ func TestSeriesIsStoredWithItsFirstOccurrencesEachItsOwnPost(t *testing.T) {
 
 	// Topping up numbers on.
 	more := occurrences(2)
-	require.NoError(t, db.AddOccurrences(ctx, s.ID, more, true, &jobs{}))
+	require.NoError(t, db.AddOccurrences(ctx, s.ID, 3, more, true, &jobs{}))
 	_, no, err := db.SeriesOf(ctx, more[1].ID)
 	require.NoError(t, err)
 	require.Equal(t, 5, no)
@@ -96,7 +96,7 @@ func TestSeriesIsAddedAllOrNothing(t *testing.T) {
 	require.NoError(t, db.AddSeries(ctx, s, occurrences(1), &jobs{}))
 	bad := occurrences(2)
 	bad[1].Text = ""
-	require.Error(t, db.AddOccurrences(ctx, s.ID, bad, false, &jobs{}))
+	require.Error(t, db.AddOccurrences(ctx, s.ID, 1, bad, false, &jobs{}))
 	got, err := db.FindSeries(ctx, s.ID)
 	require.NoError(t, err)
 	require.Equal(t, 1, got.Made)
@@ -121,7 +121,7 @@ func TestCancelSeriesCancelsOnlyFutureOccurrencesNotStarted(t *testing.T) {
 	canceled, started, err := db.CancelSeries(ctx, s.ID, from)
 	require.NoError(t, err)
 	require.Equal(t, []int64{posts[1].ID, posts[2].ID, posts[3].ID}, canceled)
-	require.Empty(t, started)
+	require.Equal(t, []int64{posts[0].ID}, started, "the answer names the one being published")
 
 	first, err := db.FindPost(ctx, posts[0].ID)
 	require.NoError(t, err)
@@ -137,7 +137,7 @@ func TestCancelSeriesCancelsOnlyFutureOccurrencesNotStarted(t *testing.T) {
 	got, err := db.FindSeries(ctx, s.ID)
 	require.NoError(t, err)
 	require.Equal(t, crier.SeriesCanceled, got.Status)
-	require.Error(t, db.AddOccurrences(ctx, s.ID, occurrences(1), false, &jobs{}), "a cancelled series gets no more")
+	require.Error(t, db.AddOccurrences(ctx, s.ID, 4, occurrences(1), false, &jobs{}), "a cancelled series gets no more")
 }
 
 func TestCancelSeriesLeavesAnOccurrenceBeingPublished(t *testing.T) {
@@ -152,4 +152,78 @@ func TestCancelSeriesLeavesAnOccurrenceBeingPublished(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []int64{posts[1].ID}, canceled)
 	require.Equal(t, []int64{posts[0].ID}, started)
+}
+
+func TestCancelSeriesCancelsOverdueOccurrencesNotSent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := mustOpen(t)
+	s, posts := newSeries(), occurrences(4) // due start+1h, +1d, +2d, +3d
+	require.NoError(t, db.AddSeries(ctx, s, posts, &jobs{}))
+
+	// Two days on, the first two are overdue and no delivery of theirs
+	// had an attempt (the publisher was behind): they must not go out.
+	from := posts[2].DueAt.Add(-time.Minute)
+	canceled, started, err := db.CancelSeries(ctx, s.ID, from)
+	require.NoError(t, err)
+	require.Equal(t, []int64{posts[0].ID, posts[1].ID, posts[2].ID, posts[3].ID}, canceled)
+	require.Empty(t, started)
+	require.Empty(t, claim(t, db, from), "nothing of the series is left to publish")
+}
+
+func TestTopUpIsRefusedWhenTheSeriesChangedMeanwhile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := mustOpen(t)
+	s := newSeries()
+	require.NoError(t, db.AddSeries(ctx, s, occurrences(2), &jobs{}))
+
+	// Two top-ups planned from made = 2: the first wins, the second is
+	// refused and adds nothing.
+	require.NoError(t, db.AddOccurrences(ctx, s.ID, 2, occurrences(1), false, &jobs{}))
+	err := db.AddOccurrences(ctx, s.ID, 2, occurrences(1), false, &jobs{})
+	require.Equal(t, crier.ECONFLICT, crier.ErrorCode(err))
+	got, err := db.FindSeries(ctx, s.ID)
+	require.NoError(t, err)
+	require.Equal(t, 3, got.Made)
+	all, err := db.ListPosts(ctx, crier.PostFilter{})
+	require.NoError(t, err)
+	require.Len(t, all, 3)
+}
+
+func TestSeriesIsApprovedWithItsFirstOccurrence(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := mustOpen(t)
+	s, posts := newSeries(), occurrences(3)
+	s.Template.Approval = crier.ApprovalAwaiting
+	for _, p := range posts {
+		p.Approval = crier.ApprovalAwaiting
+	}
+	require.NoError(t, db.AddSeries(ctx, s, posts, &jobs{}))
+
+	ok, err := db.ApproveSeries(ctx, s.ID)
+	require.NoError(t, err)
+	require.False(t, ok, "the first occurrence is not approved yet")
+
+	_, err = db.DecideApproval(ctx, posts[0].ID, posts[0].Revision, true, "U9", "", start)
+	require.NoError(t, err)
+	ok, err = db.ApproveSeries(ctx, s.ID)
+	require.NoError(t, err)
+	require.True(t, ok)
+	for _, p := range posts {
+		got, err := db.FindPost(ctx, p.ID)
+		require.NoError(t, err)
+		require.Equal(t, crier.ApprovalApproved, got.Approval)
+		require.Equal(t, "U9", got.ApprovalBy)
+		for _, dl := range got.Deliveries {
+			require.False(t, dl.NextAt.IsZero(), "released")
+		}
+	}
+	got, err := db.FindSeries(ctx, s.ID)
+	require.NoError(t, err)
+	require.Equal(t, crier.ApprovalApproved, got.Template.Approval, "later occurrences are made approved")
+	ok, err = db.ApproveSeries(ctx, s.ID)
+	require.NoError(t, err)
+	require.False(t, ok, "once")
 }

@@ -52,11 +52,21 @@ type SeriesStore interface {
 	// transaction; when none is marked, no series is stored (ENOTFOUND).
 	AddSeries(ctx context.Context, s *Series, first []*Post, r DeliveryRules) error
 	// AddOccurrences adds the next occurrences of an active series
-	// (numbered on from s.Made), and marks it ended when ended is true, in
-	// one transaction. A series cancelled meanwhile gets none (ECONFLICT).
-	// Of an evergreen series, occurrences are made while evergreen posts
-	// are marked: those not made keep ID 0, and the series does not end.
-	AddOccurrences(ctx context.Context, id int64, posts []*Post, ended bool, r DeliveryRules) error
+	// (numbered on from made), and marks it ended when ended is true, in
+	// one transaction. made is the Made the caller planned from: a series
+	// that made others meanwhile (another top-up), or was cancelled, gets
+	// none (ECONFLICT). Of an evergreen series, occurrences are made while
+	// evergreen posts are marked: those not made keep ID 0, and the series
+	// does not end.
+	AddOccurrences(ctx context.Context, id int64, made int, posts []*Post, ended bool, r DeliveryRules) error
+	// ApproveSeries approves series id when its first occurrence is
+	// approved (the approvers were asked about the series once): its
+	// occurrences awaiting approval are approved and released, and
+	// Template.Approval becomes approved, so occurrences made later are
+	// made approved. It reports whether the series was approved now; a
+	// series not awaiting approval, or whose first occurrence is not
+	// approved, is left as it is.
+	ApproveSeries(ctx context.Context, id int64) (bool, error)
 	// FindSeries returns a series.
 	FindSeries(ctx context.Context, id int64) (*Series, error)
 	// SeriesOf returns the series post id is an occurrence of and its
@@ -64,10 +74,12 @@ type SeriesStore interface {
 	SeriesOf(ctx context.Context, postID int64) (s *Series, occurrence int, err error)
 	// ActiveSeries returns the series that may need more occurrences.
 	ActiveSeries(ctx context.Context) ([]*Series, error)
-	// CancelSeries cancels series id and its occurrences due at or after
-	// from that have not started publishing; occurrences before from, or
-	// already publishing or published, are left as they are. It returns
-	// the cancelled posts' ids and those left because they had started.
+	// CancelSeries cancels series id and its scheduled occurrences whose
+	// deliveries have had no attempt: those due from from on, and overdue
+	// ones (due before from) that have not gone out, which would otherwise
+	// still go out. Occurrences published, publishing or with an attempt
+	// are left as they are. It returns the cancelled posts' ids and those
+	// left because they had started.
 	CancelSeries(ctx context.Context, id int64, from time.Time) (canceled, started []int64, err error)
 }
 

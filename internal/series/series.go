@@ -142,7 +142,7 @@ func (s *Service) CreateEvergreen(ctx context.Context, tmpl *crier.Post, rule ti
 }
 
 func (s *Service) create(ctx context.Context, sr *crier.Series, rule timeparse.Rule, loc *time.Location, previews []publish.Preview) (*Created, error) {
-	posts, ended := s.plan(sr, rule, loc, time.Time{}, s.clock.Now(), true)
+	posts, ended, _ := s.plan(sr, rule, loc, time.Time{}, s.clock.Now(), true)
 	if ended {
 		sr.Status = crier.SeriesEnded
 	}
@@ -168,9 +168,10 @@ func madeOnly(posts []*crier.Post) []*crier.Post {
 }
 
 // plan returns the occurrences of sr to make now: after its last one
-// (made: the last made), due within the horizon, up to Ahead upcoming; and
-// whether the series ends with them.
-func (s *Service) plan(sr *crier.Series, rule timeparse.Rule, loc *time.Location, made, now time.Time, atLeastOne bool) ([]*crier.Post, bool) {
+// (made: the last made) and after now, due within the horizon, up to Ahead
+// upcoming; whether the series ends with them; and how many times were
+// skipped because they passed before they were made (crier was down).
+func (s *Service) plan(sr *crier.Series, rule timeparse.Rule, loc *time.Location, made, now time.Time, atLeastOne bool) ([]*crier.Post, bool, int) {
 	upcoming := 0
 	if !made.IsZero() {
 		_, ts := rule.Occurrences(now, loc, s.ahead)
@@ -184,9 +185,18 @@ func (s *Service) plan(sr *crier.Series, rule timeparse.Rule, loc *time.Location
 	if after.IsZero() {
 		after = rule.Start.Add(-time.Nanosecond)
 	}
-	if sr.Evergreen && after.Before(now) {
-		// Times an evergreen series could not fill (no post was marked)
-		// are not made late.
+	skipped := 0
+	if after.Before(now) {
+		// Times that passed before they were made (crier was down, or an
+		// evergreen series had no post marked) are not made late: they
+		// would all go out at once.
+		_, missed := rule.Occurrences(after, loc, timeparse.MaxOccurrences)
+		for _, t := range missed {
+			if t.After(now) {
+				break
+			}
+			skipped++
+		}
 		after = now
 	}
 	var posts []*crier.Post
@@ -199,7 +209,7 @@ func (s *Service) plan(sr *crier.Series, rule timeparse.Rule, loc *time.Location
 		posts = append(posts, s.occurrence(&sr.Template, t))
 		after = t
 	}
-	return posts, rule.Next(after, loc).IsZero()
+	return posts, rule.Next(after, loc).IsZero(), skipped
 }
 
 // occurrence is the post of one occurrence: tmpl's text, networks,
@@ -233,7 +243,7 @@ func (s *Service) TopUp(ctx context.Context, now time.Time) (int, error) {
 		n, err := s.topUp(ctx, sr, now)
 		made += n
 		if err != nil {
-			s.log.Error("top up series", slog.Int64("series_id", sr.ID), slog.Any("error", err))
+			s.log.Warn("top up series", slog.Int64("series_id", sr.ID), slog.Any("error", err))
 			if firstErr == nil {
 				firstErr = err
 			}
@@ -254,11 +264,25 @@ func (s *Service) topUp(ctx context.Context, sr *crier.Series, now time.Time) (i
 	if err != nil {
 		return 0, fmt.Errorf("series %d timezone: %w", sr.ID, err)
 	}
-	posts, ended := s.plan(sr, rule, loc, sr.LastAt, now, false)
+	if sr.Template.Approval == crier.ApprovalAwaiting {
+		// Approved since (its first occurrence was): the next ones are
+		// made approved.
+		ok, err := s.store.ApproveSeries(ctx, sr.ID)
+		if err != nil {
+			return 0, fmt.Errorf("series %d approval: %w", sr.ID, err)
+		}
+		if ok {
+			sr.Template.Approval = crier.ApprovalApproved
+		}
+	}
+	posts, ended, skipped := s.plan(sr, rule, loc, sr.LastAt, now, false)
+	if skipped > 0 && !sr.Evergreen {
+		s.log.Info("series times passed before they were made: skipped, not posted late", slog.Int64("series_id", sr.ID), slog.Int("skipped", skipped))
+	}
 	if len(posts) == 0 && !ended {
 		return 0, nil
 	}
-	if err := s.store.AddOccurrences(ctx, sr.ID, posts, ended, s.rules); err != nil {
+	if err := s.store.AddOccurrences(ctx, sr.ID, sr.Made, posts, ended, s.rules); err != nil {
 		return 0, fmt.Errorf("series %d: %w", sr.ID, err)
 	}
 	made := len(madeOnly(posts))
@@ -272,6 +296,24 @@ func (s *Service) topUp(ctx context.Context, sr *crier.Series, now time.Time) (i
 // when it is a post of its own.
 func (s *Service) SeriesOf(ctx context.Context, postID int64) (*crier.Series, int, error) {
 	return s.store.SeriesOf(ctx, postID)
+}
+
+// Approved approves the series post id is the first occurrence of, once
+// that post is approved: the approvers were asked about the series, so
+// its other occurrences, made and to be made, are approved alike. Call it
+// after a post is approved; for any other post it does nothing.
+func (s *Service) Approved(ctx context.Context, postID int64) error {
+	sr, no, err := s.store.SeriesOf(ctx, postID)
+	if err != nil {
+		return fmt.Errorf("series of post %d: %w", postID, err)
+	}
+	if sr == nil || no != 1 || sr.Template.Approval != crier.ApprovalAwaiting {
+		return nil
+	}
+	if _, err := s.store.ApproveSeries(ctx, sr.ID); err != nil {
+		return fmt.Errorf("approve series %d: %w", sr.ID, err)
+	}
+	return nil
 }
 
 // Cancel cancels series id from now on: its occurrences due from now that

@@ -134,3 +134,55 @@ func TestSeriesWithoutEndIsCappedAtAYear(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, active, "the series ended at its cap")
 }
+
+// After a downtime, the times that passed are skipped, not made late: they
+// would all go out at once.
+func TestTopUpAfterADowntimeSkipsTimesThatPassed(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.create(t, "every day at 09:00 Good morning")
+	last := c.Posts[len(c.Posts)-1].DueAt
+	b.clock.Set(last.Add(15 * 24 * time.Hour))
+
+	n, err := b.svc.TopUp(context.Background(), b.clock.Now())
+	require.NoError(t, err)
+	require.Equal(t, series.DefaultAhead, n, "ten upcoming again")
+	for _, p := range b.scheduled(t) {
+		if p.ID > c.Posts[len(c.Posts)-1].ID {
+			require.True(t, p.DueAt.After(b.clock.Now()), "post #%d made due %s, before now", p.ID, p.DueAt)
+		}
+	}
+}
+
+// A series awaiting approval is approved with its first occurrence; the
+// occurrences a later top-up makes are approved too.
+func TestTopUpMakesOccurrencesApprovedOnceTheSeriesIs(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	rule, text, err := b.times.ParseRecurrence("every day at 09:00 Good morning", b.loc, b.clock.Now())
+	require.NoError(t, err)
+	c, err := b.svc.Create(context.Background(), &crier.Post{Text: text, AuthorID: "U1", Approval: crier.ApprovalAwaiting}, rule, b.loc)
+	require.NoError(t, err)
+	require.NoError(t, b.svc.Approved(context.Background(), c.Posts[0].ID), "not approved yet: nothing happens")
+
+	b.clock.Add(2 * 24 * time.Hour)
+	n, err := b.svc.TopUp(context.Background(), b.clock.Now())
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	ps := b.scheduled(t)
+	require.Equal(t, crier.ApprovalAwaiting, ps[len(ps)-1].Approval, "the series is not approved: the new ones wait too")
+
+	first := c.Posts[0]
+	_, err = b.db.DecideApproval(context.Background(), first.ID, first.Revision, true, "U9", "", b.clock.Now())
+	require.NoError(t, err)
+	require.NoError(t, b.svc.Approved(context.Background(), first.ID))
+	for _, p := range b.scheduled(t) {
+		require.Equal(t, crier.ApprovalApproved, p.Approval, "post #%d", p.ID)
+	}
+	b.clock.Add(24 * time.Hour)
+	n, err = b.svc.TopUp(context.Background(), b.clock.Now())
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	ps = b.scheduled(t)
+	require.Equal(t, crier.ApprovalApproved, ps[len(ps)-1].Approval, "made approved")
+}
