@@ -406,6 +406,12 @@ func (r *Router) approve(ctx context.Context, req Request) (Response, error) {
 	if !p.DueAt.After(r.deps.Clock.Now()) {
 		when = "now"
 	}
+	if svc := r.seriesService(); svc != nil {
+		// The first post of a series stands for the series.
+		if err := svc.Approved(ctx, p.ID); err != nil {
+			r.deps.Logger.Warn("approve the series", slog.Int64("post_id", p.ID), slog.Any("error", err))
+		}
+	}
 	r.tell(ctx, p, fmt.Sprintf("✅ Post #%d was approved by %s; it goes out %s.", p.ID, cmpName(req.User.Name, req.User.ID), when))
 	return Response{Text: fmt.Sprintf("✓ Post #%d approved; it goes out %s.", p.ID, when)}, nil
 }

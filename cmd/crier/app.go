@@ -237,9 +237,7 @@ func (a *app) start(ctx context.Context) error {
 	a.cancel = cancel
 	a.topUps.Go(func() {
 		for {
-			if _, err := a.series.TopUp(tctx, a.clock.Now()); err != nil && tctx.Err() == nil {
-				a.log.Warn("make the next posts of recurring series", slog.Any("error", err))
-			}
+			_, _ = a.series.TopUp(tctx, a.clock.Now()) // it logs each series it could not top up
 			if crier.Sleep(tctx, a.clock, 24*time.Hour) != nil {
 				return
 			}
