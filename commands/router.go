@@ -24,6 +24,9 @@ type Request struct {
 	Channel  crier.ChannelRef
 	Command  string // without the slash: "schedule"
 	Text     string // everything after the command
+	// Files are the files attached to the command (a calendar CSV for
+	// /import), as the chat downloaded them; nil for none.
+	Files []crier.File
 	// Help is how help is typed on this platform ("/crier help" in Slack);
 	// "" means "/help".
 	Help string
@@ -169,7 +172,7 @@ func New(deps Deps) *Router {
 		r.scheduleDef(), r.draftDef(), r.queueDef(), r.rescheduleDef(), r.cancelDef(),
 		r.publishedDef(), r.republishDef(), r.inboxDef(), r.threadDef(), r.replyDef(), r.pauseDef(), r.resumeDef(),
 		r.variantDef(), r.editDef(), r.networksDef(), r.writeDef(), r.approveDef(), r.rejectDef(), r.approvalsDef(), r.suggestDef(),
-		r.calendarDef(), r.slotsDef(), r.evergreenDef(), r.kpiDef(), r.digestDef(), r.campaignDef(), r.timezoneDef(), r.helpDef(),
+		r.calendarDef(), r.importDef(), r.slotsDef(), r.evergreenDef(), r.kpiDef(), r.digestDef(), r.campaignDef(), r.timezoneDef(), r.helpDef(),
 	} {
 		r.byName[d.Name] = len(r.defs)
 		r.defs = append(r.defs, d)

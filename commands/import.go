@@ -1,0 +1,94 @@
+package commands
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/crier-bot/crier/internal/calendarcsv"
+	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/publish"
+)
+
+// maxImportBytes bounds a calendar file attached in chat.
+const maxImportBytes = 1 << 20
+
+func (r *Router) importDef() Definition {
+	return Definition{
+		Name:    "import",
+		Usage:   "/import (a CSV file attached)",
+		Summary: "Schedule a calendar from a CSV file attached to the command; every row is checked first, all or nothing.",
+		Details: "Columns: date,time,timezone,networks,text,images,campaign and text:<network>, as crier export writes them. " +
+			"In Discord attach the file to /import; in Slack upload it with the message \"crier import\".",
+		Examples: []string{"/import"},
+		Role:     crier.RoleScheduler,
+		Handler:  r.importCalendar,
+	}
+}
+
+// importCalendar schedules the rows of an attached calendar CSV: every row
+// is checked first; one bad row and nothing is stored.
+func (r *Router) importCalendar(ctx context.Context, req Request) (Response, error) {
+	if len(req.Files) == 0 {
+		return Response{}, crier.Errorf(crier.EINVALID, "Attach the calendar's CSV file to /import (in Slack, upload it with the message \"crier import\"); crier export writes one to start from.")
+	}
+	if len(req.Files) > 1 {
+		return Response{}, crier.Errorf(crier.EINVALID, "Attach one CSV file at a time; %d came.", len(req.Files))
+	}
+	f := req.Files[0]
+	if len(f.Data) > maxImportBytes {
+		return Response{}, crier.Errorf(crier.EINVALID, "%s is larger than 1 MB; split it, or import it with crier import on the server.", f.Name)
+	}
+	if !calendarcsv.IsCalendar(f.Data) {
+		return Response{}, crier.Errorf(crier.EINVALID, "%s is not a calendar: its first line must name the columns date,time,timezone,networks,text (crier export writes one).", f.Name)
+	}
+	loc, now := r.location(req.User), r.deps.Clock.Now()
+	posts, bad, err := calendarcsv.Read(ctx, bytes.NewReader(f.Data), calendarcsv.Options{
+		Now: now, Location: loc, Networks: r.deps.Publisher.Targets(), Campaigns: r.deps.KPIs,
+		Check: func(p *crier.Post) error {
+			if _, err := r.deps.Publisher.CheckPost(p); err != nil {
+				return err
+			}
+			if p.DueAt.IsZero() {
+				return nil
+			}
+			same, err := r.deps.Publisher.Posts(ctx, publish.PostFilter{Statuses: []crier.PostStatus{crier.PostScheduled},
+				From: p.DueAt, To: p.DueAt.Add(time.Second)})
+			if err != nil {
+				return err
+			}
+			for _, q := range same {
+				if q.Text == p.Text && slices.Equal(q.Targets, p.Targets) {
+					return crier.Errorf(crier.EINVALID, "the same post is scheduled already, as #%d", q.ID)
+				}
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return Response{}, err
+	}
+	if len(bad) > 0 {
+		resp := Response{Text: fmt.Sprintf("✗ Nothing was imported: %d %s of %s %s wrong. Fix %s and attach the file again:",
+			len(bad), plural(len(bad), "row", "rows"), f.Name, plural(len(bad), "is", "are"), plural(len(bad), "it", "them")), Error: true, Ephemeral: true}
+		for _, e := range bad {
+			resp.Lines = append(resp.Lines, e.Error())
+		}
+		return resp, nil
+	}
+	if len(posts) == 0 {
+		return Response{}, crier.Errorf(crier.EINVALID, "%s has no rows under its header; nothing to import.", f.Name)
+	}
+	var ids []string
+	for _, p := range posts {
+		p.AuthorID, p.AuthorName, p.Origin = req.User.ID, req.User.Name, req.Channel
+		if _, err := r.deps.Publisher.Schedule(ctx, p); err != nil {
+			return Response{}, fmt.Errorf("import %s: stored %s before: %w", f.Name, strings.Join(ids, ", "), err)
+		}
+		ids = append(ids, fmt.Sprintf("#%d", p.ID))
+	}
+	return Response{Text: fmt.Sprintf("✓ Imported %d %s from %s (%s). /calendar shows them.", len(posts), plural(len(posts), "post", "posts"), f.Name, strings.Join(ids, ", "))}, nil
+}
