@@ -335,8 +335,34 @@ func (s *Shell) handle(ctx context.Context, router *commands.Router, line string
 	// One command is one line here; a typed \n is a line break in the text
 	// (what Shift+Enter gives in Slack and Discord), for image lines.
 	args = strings.ReplaceAll(args, `\n`, "\n")
-	resp := router.Handle(hctx, commands.Request{
-		Platform: Platform, User: s.user, Channel: s.channel, Command: name, Text: args,
-	})
+	req := commands.Request{Platform: Platform, User: s.user, Channel: s.channel, Command: name, Text: args}
+	if name == "import" && strings.TrimSpace(args) != "" {
+		// The shell's attachment is a file on this machine: /import plan.csv
+		f, err := attach(strings.TrimSpace(args))
+		if err != nil {
+			s.print("✗ " + crier.ErrorMessage(err))
+			return
+		}
+		req.Files, req.Text = []crier.File{f}, ""
+	}
+	resp := router.Handle(hctx, req)
 	s.print(resp.String())
+}
+
+// attach reads a file named in a command as its attachment (at most 1 MB).
+func attach(path string) (crier.File, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return crier.File{}, crier.Errorf(crier.EINVALID, "There is no file %s here; give its path, like /import data/plan.csv", path)
+	case fi.IsDir():
+		return crier.File{}, crier.Errorf(crier.EINVALID, "%s is a folder; give the CSV file's path, like /import data/plan.csv", path)
+	case fi.Size() > 1<<20:
+		return crier.File{}, crier.Errorf(crier.EINVALID, "%s is larger than 1 MB; split it, or use crier import.", path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return crier.File{}, crier.Errorf(crier.EINVALID, "crier cannot read %s: %v", path, err)
+	}
+	return crier.File{Name: filepath.Base(path), ContentType: "text/csv", Data: data}, nil
 }

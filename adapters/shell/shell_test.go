@@ -182,3 +182,16 @@ func TestAnAttachedFileIsWrittenAndItsPathShown(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "png", string(data))
 }
+
+func TestImportReadsTheNamedFileAsItsAttachment(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "plan.csv")
+	require.NoError(t, os.WriteFile(path, []byte("date,time,timezone,networks,text\n2026-11-24,09:00,UTC,sandbox,Launch day\n"), 0o600))
+	var out bytes.Buffer
+	in := strings.NewReader("/import " + path + "\n/import " + filepath.Join(dir, "nope.csv") + "\n")
+	sh := shell.New(in, &out, crier.User{ID: "you", Name: "you", Roles: []crier.Role{crier.RoleScheduler}}, "general")
+	require.NoError(t, sh.Run(context.Background(), router(t)))
+	require.Contains(t, out.String(), "✓ Imported 1 post from plan.csv (#1). /calendar shows them.")
+	require.Contains(t, out.String(), "✗ There is no file "+filepath.Join(dir, "nope.csv")+" here; give its path, like /import data/plan.csv")
+}
