@@ -29,6 +29,10 @@ func (r *Router) calendarLink(ctx context.Context, req Request, verb, rest strin
 	if r.deps.Feeds == nil || r.deps.FeedBase == "" {
 		return Response{}, crier.Errorf(crier.EINVALID, "Calendar feeds are off: ask whoever runs crier to set http.public_url in bot.yaml.")
 	}
+	if verb == "link" && len(req.User.Roles) == 0 {
+		// An address shows the whole plan, waiting posts too: for the team.
+		return Response{}, crier.Errorf(crier.EFORBIDDEN, "Calendar addresses are for the team: ask whoever runs crier to give you a role under roles: in bot.yaml.")
+	}
 	if verb == "revoke" {
 		n, err := r.deps.Feeds.RevokeFeedTokens(ctx, req.Platform, req.User.ID)
 		if err != nil {

@@ -93,7 +93,7 @@ func TestCalendarLinkGivesAWorkingAddressOnlyToThePerson(t *testing.T) {
 func TestCalendarLinkRevokeStopsEveryAddressOfThePerson(t *testing.T) {
 	t.Parallel()
 	lb := setupLink(t, "https://crier.example.com")
-	joe := crier.User{ID: "U2", Name: "joe"}
+	joe := crier.User{ID: "U2", Name: "joe", Roles: []crier.Role{crier.RoleReplier}}
 	first := address(t, sayOn(t, lb.router, "slack", ana, "/calendar link"))
 	second := address(t, sayOn(t, lb.router, "slack", ana, "/calendar link"))
 	joes := address(t, sayOn(t, lb.router, "slack", joe, "/calendar link"))
@@ -154,4 +154,11 @@ func TestCalendarLinkWithoutAStoreIsOff(t *testing.T) {
 	resp := sayOn(t, r, "slack", ana, "/calendar link")
 	require.True(t, resp.Error)
 	require.Contains(t, resp.Text, "http.public_url")
+}
+
+func TestCalendarLinkIsForTheTeam(t *testing.T) {
+	t.Parallel()
+	lb := setupLink(t, "https://crier.example.com")
+	resp := sayOn(t, lb.router, "slack", crier.User{ID: "U7", Name: "guest"}, "/calendar link")
+	require.Equal(t, "✗ Calendar addresses are for the team: ask whoever runs crier to give you a role under roles: in bot.yaml.", resp.Text)
 }
