@@ -238,12 +238,18 @@ func (a *Adapter) RegisterCommands(ctx context.Context) error {
 }
 
 // applicationCommands turns crier's command definitions into Discord slash
-// commands with one text option for everything after the command.
+// commands with one text option for everything after the command, or, for
+// a command that takes a file (/import), one required file option.
 func applicationCommands(defs []commands.Definition) []*discordgo.ApplicationCommand {
 	out := make([]*discordgo.ApplicationCommand, 0, len(defs))
 	for _, d := range defs {
 		c := &discordgo.ApplicationCommand{Name: d.Name, Description: clipText(d.Summary, 100)}
-		if _, args, _ := strings.Cut(d.Usage, " "); args != "" {
+		if takesFile(d.Name) {
+			c.Options = []*discordgo.ApplicationCommandOption{{
+				Type: discordgo.ApplicationCommandOptionAttachment, Name: "file",
+				Description: "The calendar CSV (crier export writes one)", Required: true,
+			}}
+		} else if _, args, _ := strings.Cut(d.Usage, " "); args != "" {
 			c.Options = []*discordgo.ApplicationCommandOption{{
 				Type: discordgo.ApplicationCommandOptionString, Name: "text",
 				Description: clipText(args, 100), Required: strings.HasPrefix(args, "<") || strings.HasPrefix(args, "#"),

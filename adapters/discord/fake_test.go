@@ -109,6 +109,16 @@ type failure struct {
 //   - List Active Guild Threads: "Threads are ordered by their id, in
 //     descending order", as {threads, members}, each with thread_metadata
 //     and last_message_id.
+//   - Files attached to a slash command (developers/interactions/
+//     receiving-and-responding.mdx, "Application Command Data Structure"
+//     and "Resolved Data Structure"; application-commands.mdx, option type
+//     ATTACHMENT 11): the option's value is the attachment's id, and
+//     data.resolved.attachments maps that id to an attachment object
+//     (message.mdx, "Attachment Object": id, filename, content_type, size
+//     in bytes, url, proxy_url). The url is on Discord's CDN
+//     (/ephemeral-attachments/{application}/{attachment}/{filename}, signed
+//     with ex, is and hm query parameters), fetched without the bot token;
+//     the fake serves it, and answers 404 once it has expired.
 type fakeDiscord struct {
 	srv *httptest.Server
 	// prefix is where the API is served when set ("/proxy/api/v10/", as a
@@ -135,6 +145,10 @@ type fakeDiscord struct {
 	failCommands []failure
 	// gatewayDown refuses the gateway websocket while set.
 	gatewayDown bool
+	// cdn holds the files attached to interactions, by their CDN path;
+	// downloads counts the requests for them.
+	cdn       map[string][]byte
+	downloads int
 
 	upgrader websocket.Upgrader
 	conn     *websocket.Conn
@@ -144,7 +158,7 @@ type fakeDiscord struct {
 
 func newFakeDiscord(t *testing.T) *fakeDiscord {
 	t.Helper()
-	f := &fakeDiscord{nonces: map[string]sentNonce{}, messages: map[string]*fakeMessage{}, edits: map[string]string{},
+	f := &fakeDiscord{nonces: map[string]sentNonce{}, cdn: map[string][]byte{}, messages: map[string]*fakeMessage{}, edits: map[string]string{},
 		threads: map[string]*fakeThread{
 			thread: {parent: launch, owner: botID},
 			other:  {parent: launch, owner: "1999"},
@@ -169,6 +183,10 @@ func (f *fakeDiscord) json(w http.ResponseWriter, status int, v any) {
 func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSuffix(r.URL.Path, "/") == "/gateway-ws" {
 		f.gateway(w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/ephemeral-attachments/") {
+		f.serveAttachment(w, r)
 		return
 	}
 	path := r.URL.Path // "/api/v10/…": strip the version (discordgo v0.28.1 speaks v9 unless api_url says otherwise)
@@ -279,6 +297,52 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		f.json(w, 404, map[string]any{"message": "404: Not Found", "code": 0})
 	}
+}
+
+// attach keeps a file as a person's attachment to a slash command and
+// returns its attachment object, as data.resolved.attachments holds it.
+func (f *fakeDiscord) attach(id, filename, contentType string, data []byte) map[string]any {
+	path := "/ephemeral-attachments/" + appID + "/" + id + "/" + url.PathEscape(filename)
+	f.mu.Lock()
+	f.cdn[path] = data
+	f.mu.Unlock()
+	signed := f.srv.URL + path + "?ex=6a1b2c3d&is=6a19dabd&hm=0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+	return map[string]any{"id": id, "filename": filename, "content_type": contentType, "size": len(data),
+		"url": signed, "proxy_url": signed, "ephemeral": true}
+}
+
+// expire forgets an attachment: its url answers 404 from now on, as the
+// CDN does once a signed url has expired.
+func (f *fakeDiscord) expire(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for path := range f.cdn {
+		if strings.HasPrefix(path, "/ephemeral-attachments/"+appID+"/"+id+"/") {
+			delete(f.cdn, path)
+		}
+	}
+}
+
+// serveAttachment answers a download of an attached file from the CDN.
+func (f *fakeDiscord) serveAttachment(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.downloads++
+	data, ok := f.cdn[r.URL.EscapedPath()]
+	f.mu.Unlock()
+	if r.Method != http.MethodGet || !ok || r.URL.Query().Get("hm") == "" {
+		http.Error(w, "This content is no longer available.", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	_, _ = w.Write(data)
+}
+
+// downloaded is the number of attachment downloads the CDN served or refused.
+func (f *fakeDiscord) downloaded() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.downloads
 }
 
 // Discord's epoch, the start of a snowflake's timestamp (docs/reference.md,

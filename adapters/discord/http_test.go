@@ -28,9 +28,14 @@ type endpoint struct {
 
 func newEndpoint(t *testing.T, w *world) (*endpoint, *discord.Adapter) {
 	t.Helper()
+	return newEndpointOn(t, newFakeDiscord(t), w)
+}
+
+// newEndpointOn is newEndpoint with the Discord it talks to.
+func newEndpointOn(t *testing.T, f *fakeDiscord, w *world) (*endpoint, *discord.Adapter) {
+	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
-	f := newFakeDiscord(t)
 	a := newAdapter(t, f, w, hex.EncodeToString(pub))
 	h, err := a.Handler()
 	require.NoError(t, err)

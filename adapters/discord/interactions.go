@@ -41,15 +41,36 @@ func (a *Adapter) interaction(ctx context.Context, i *discordgo.Interaction) *di
 		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}
 	case discordgo.InteractionApplicationCommand:
 		data := i.ApplicationCommandData()
-		text, err := optionText(data.Options, data.Resolved, 0)
+		opts, attached, err := data.Options, []*discordgo.MessageAttachment(nil), error(nil)
+		if takesFile(data.Name) {
+			opts, attached, err = splitFiles(opts, data.Resolved)
+		}
+		text := ""
+		if err == nil {
+			text, err = optionText(opts, data.Resolved, 0)
+		}
 		if err != nil {
 			// Options are words for whoever registered the commands, not for
 			// the person typing: they get what to type, the log the reason.
 			a.log.Info("discord command options unreadable", slog.String("command", data.Name), slog.Any("error", err))
 			return ephemeral(fmt.Sprintf("✗ crier could not read that /%s. %s", data.Name, a.typeInstead(data.Name)))
 		}
-		return a.command(ctx, i, discordgo.InteractionResponseChannelMessageWithSource, func(ctx context.Context) commands.Request {
-			return a.request(i, data.Name, text)
+		for _, att := range attached {
+			if att.Size > maxAttachment {
+				return ephemeral(fmt.Sprintf("✗ %s is larger than 1 MB; split it, or import it with crier import on the server.", att.Filename))
+			}
+		}
+		return a.command(ctx, i, discordgo.InteractionResponseChannelMessageWithSource, func(ctx context.Context) (commands.Request, error) {
+			req := a.request(i, data.Name, text)
+			for _, att := range attached {
+				f, err := a.download(ctx, att)
+				if err != nil {
+					a.log.Warn("discord attachment download failed", slog.String("command", data.Name), slog.Any("error", crier.WithoutURL(err)))
+					return req, crier.Errorf(crier.EUNAVAIL, "crier could not download %s from Discord. Attach it to /%s again.", att.Filename, data.Name)
+				}
+				req.Files = append(req.Files, f)
+			}
+			return req, nil
 		})
 	case discordgo.InteractionMessageComponent:
 		return a.component(ctx, i)
@@ -62,7 +83,9 @@ func (a *Adapter) interaction(ctx context.Context, i *discordgo.Interaction) *di
 // command runs a request with the ack budget. In time, the answer is the
 // response (respType: a new message, or an update of the message with the
 // buttons); late, the interaction is deferred and the answer edited in.
-func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction, respType discordgo.InteractionResponseType, build func(context.Context) commands.Request) *discordgo.InteractionResponse {
+// build makes the request, or says why it cannot (a file that could not
+// be downloaded): that error is the answer.
+func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction, respType discordgo.InteractionResponseType, build func(context.Context) (commands.Request, error)) *discordgo.InteractionResponse {
 	done := make(chan commands.Response, 1)
 	go func() {
 		defer func() {
@@ -72,7 +95,12 @@ func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction, respTyp
 			}
 		}()
 		wctx := context.WithoutCancel(ctx)
-		done <- a.run(wctx, build(wctx))
+		req, err := build(wctx)
+		if err != nil {
+			done <- commands.Failure(err)
+			return
+		}
+		done <- a.run(wctx, req)
 	}()
 	timer := time.NewTimer(ackBudget)
 	defer timer.Stop()
@@ -146,8 +174,8 @@ func (a *Adapter) component(ctx context.Context, i *discordgo.Interaction) *disc
 		}
 		return formModal(form, press.Value.PostID)
 	}
-	return a.command(ctx, i, discordgo.InteractionResponseUpdateMessage, func(context.Context) commands.Request {
-		return a.request(i, press.Command, press.Text)
+	return a.command(ctx, i, discordgo.InteractionResponseUpdateMessage, func(context.Context) (commands.Request, error) {
+		return a.request(i, press.Command, press.Text), nil
 	})
 }
 
@@ -191,8 +219,8 @@ func (a *Adapter) modalSubmit(ctx context.Context, i *discordgo.Interaction) *di
 		}
 	}
 	command, text := form.Command(id, answer)
-	return a.command(ctx, i, discordgo.InteractionResponseChannelMessageWithSource, func(context.Context) commands.Request {
-		return a.request(i, command, text)
+	return a.command(ctx, i, discordgo.InteractionResponseChannelMessageWithSource, func(context.Context) (commands.Request, error) {
+		return a.request(i, command, text), nil
 	})
 }
 

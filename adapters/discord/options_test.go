@@ -20,8 +20,14 @@ import (
 // interaction response's JSON).
 type answerer func(t *testing.T, ic map[string]any) map[string]any
 
-func overHTTP(t *testing.T, w *world) answerer {
-	e, _ := newEndpoint(t, w)
+func overHTTP(t *testing.T, w *world) answerer { return overHTTPOn(t, newFakeDiscord(t), w) }
+
+func overGateway(t *testing.T, w *world) answerer { return overGatewayOn(t, newFakeDiscord(t), w) }
+
+// overHTTPOn and overGatewayOn are overHTTP and overGateway with the
+// Discord crier talks to (its CDN serves attachments).
+func overHTTPOn(t *testing.T, f *fakeDiscord, w *world) answerer {
+	e, _ := newEndpointOn(t, f, w)
 	return func(t *testing.T, ic map[string]any) map[string]any {
 		status, body, _ := e.post(t, e.sign(mustJSON(t, ic), time.Now()))
 		require.Equal(t, http.StatusOK, status, string(body))
@@ -31,8 +37,7 @@ func overHTTP(t *testing.T, w *world) answerer {
 	}
 }
 
-func overGateway(t *testing.T, w *world) answerer {
-	f := newFakeDiscord(t)
+func overGatewayOn(t *testing.T, f *fakeDiscord, w *world) answerer {
 	a := newAdapter(t, f, w, "")
 	runGateway(t, f, a)
 	return func(t *testing.T, ic map[string]any) map[string]any {
