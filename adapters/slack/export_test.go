@@ -13,3 +13,8 @@ func (a *Adapter) SetSleep(sleep func(ctx context.Context, d time.Duration) erro
 	defer a.mu.Unlock()
 	a.sleep = sleep
 }
+
+// HandleEvent handles one Events API payload as a delivery does, and returns
+// when it is handled (a delivery acks first and handles it after), so a test
+// can tell that an ignored event did nothing.
+func (a *Adapter) HandleEvent(ctx context.Context, payload []byte) { a.event(ctx, payload) }

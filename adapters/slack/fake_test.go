@@ -54,6 +54,18 @@ import (
 // response_metadata.next_cursor ("" on the last page; an unknown cursor is
 // invalid_cursor). A message's ts is the fake's now (real time unless a
 // test sets it) in seconds, with a sequence number as its fraction.
+//
+// Files people upload are served at their url_private and
+// url_private_download, as Slack's file object reference
+// (docs.slack.dev/reference/objects/file-object) says: only to a request
+// with "Authorization: Bearer <token>" whose token may read files
+// (files:read); without it, Slack redirects to the workspace's sign-in page
+// with redir set to the file's path, an HTML page answered 200 (slack-go
+// v0.36.0 misc.go downloadFile, which crier drives, names that page). A
+// message with files arrives as Slack's file_share message event
+// (docs.slack.dev/reference/events/message/file_share): subtype file_share,
+// upload true, and files[] of file objects with id, name, title, mimetype,
+// filetype, size, url_private and url_private_download.
 type fakeSlack struct {
 	*slacktest.Server
 
@@ -84,6 +96,9 @@ type fakeSlack struct {
 	limitReads  int                   // answer this many history/replies calls with 429 first
 	reads       []url.Values          // conversations.history and conversations.replies calls
 	stripMeta   bool                  // drop include_all_metadata from reads, as a client that does not send it
+	files       map[string][]byte     // files people uploaded: id → bytes
+	downloads   []string              // file ids served (with a token that may read them)
+	noFilesRead bool                  // the bot token lacks files:read: file URLs send it to the sign-in page
 
 	upgrader websocket.Upgrader
 	conns    chan *websocket.Conn
@@ -91,7 +106,7 @@ type fakeSlack struct {
 
 func newFakeSlack(t *testing.T) *fakeSlack {
 	t.Helper()
-	f := &fakeSlack{timezones: map[string]string{}, groups: map[string][]string{}, missing: map[string]bool{}, members: map[string]bool{}, private: map[string]bool{}, uploads: map[string]fakeUpload{}, conns: make(chan *websocket.Conn, 4)}
+	f := &fakeSlack{timezones: map[string]string{}, groups: map[string][]string{}, missing: map[string]bool{}, members: map[string]bool{}, private: map[string]bool{}, uploads: map[string]fakeUpload{}, files: map[string][]byte{}, conns: make(chan *websocket.Conn, 4)}
 	f.upgrader.CheckOrigin = func(*http.Request) bool { return true }
 	f.Server = slacktest.NewTestServer(func(c slacktest.Customize) {
 		c.Handle("/auth.test", f.authTest)
@@ -112,6 +127,8 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 		c.Handle("/files.getUploadURLExternal", f.uploadURL)
 		c.Handle("/upload/", f.uploadBytes)
 		c.Handle("/files.completeUploadExternal", f.completeUpload)
+		c.Handle("/files-pri/", f.filePrivate)
+		c.Handle("/signin", f.signin)
 	})
 	f.Start()
 	t.Cleanup(f.Stop)
@@ -539,6 +556,65 @@ func (f *fakeSlack) completeUpload(w http.ResponseWriter, r *http.Request) {
 		f.shared = append(f.shared, r.Form)
 	}
 	writeJSON(w, map[string]any{"ok": true, "files": out})
+}
+
+// share stores a file a person uploads and returns its file object, as a
+// file_share message event carries it.
+func (f *fakeSlack) share(name, mimetype string, data []byte) map[string]any {
+	f.mu.Lock()
+	id := fmt.Sprintf("FUP%05d", len(f.files)+1)
+	f.files[id] = data
+	f.mu.Unlock()
+	base := f.GetAPIURL() + "files-pri/T1-" + id + "/"
+	return map[string]any{"id": id, "created": 1700000000, "timestamp": 1700000000, "name": name, "title": name,
+		"mimetype": mimetype, "filetype": "csv", "pretty_type": "CSV", "user": "U_ANA", "mode": "hosted",
+		"size": len(data), "is_external": false, "is_public": true,
+		"url_private": base + name, "url_private_download": base + "download/" + name,
+		"permalink": "https://crier-test.slack.com/files/U_ANA/" + id + "/" + name}
+}
+
+// filePrivate serves an uploaded file at its url_private
+// (/files-pri/T1-<id>/<name>) or url_private_download
+// (/files-pri/T1-<id>/download/<name>) to the bot's token; any other
+// request is redirected to the sign-in page.
+func (f *fakeSlack) filePrivate(w http.ResponseWriter, r *http.Request) {
+	id, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/files-pri/T1-"), "/")
+	f.mu.Lock()
+	may := !f.noFilesRead
+	f.mu.Unlock()
+	if r.Header.Get("Authorization") != "Bearer xoxb-test" || !may {
+		http.Redirect(w, r, "/signin?redir="+url.QueryEscape(r.URL.Path), http.StatusFound)
+		return
+	}
+	f.mu.Lock()
+	data, ok := f.files[id]
+	if ok {
+		f.downloads = append(f.downloads, id)
+	}
+	f.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	_, _ = w.Write(data)
+}
+
+func (f *fakeSlack) signin(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = io.WriteString(w, "<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Crier Test</body></html>")
+}
+
+func (f *fakeSlack) downloaded() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.downloads...)
+}
+
+func (f *fakeSlack) ephemeralsCopy() []url.Values {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]url.Values(nil), f.ephemerals...)
 }
 
 func (f *fakeSlack) responseURL(id string) string { return f.GetAPIURL() + "response/" + id }

@@ -194,21 +194,23 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, body []byte
 type threadEvent struct {
 	EventID string `json:"event_id"`
 	Event   struct {
-		Type         string `json:"type"`
-		Subtype      string `json:"subtype"`
-		User         string `json:"user"`
-		BotID        string `json:"bot_id"`
-		Text         string `json:"text"`
-		TS           string `json:"ts"`
-		ThreadTS     string `json:"thread_ts"`
-		Channel      string `json:"channel"`
-		ParentUserID string `json:"parent_user_id"`
+		Type         string      `json:"type"`
+		Subtype      string      `json:"subtype"`
+		User         string      `json:"user"`
+		BotID        string      `json:"bot_id"`
+		Text         string      `json:"text"`
+		TS           string      `json:"ts"`
+		ThreadTS     string      `json:"thread_ts"`
+		Channel      string      `json:"channel"`
+		ParentUserID string      `json:"parent_user_id"`
+		Files        []eventFile `json:"files"` // a file_share message's files
 	} `json:"event"`
 }
 
 // event passes a person's reply in a thread crier started to the thread
-// handler. It ignores crier's own messages, other bots, edits, deletions,
-// top-level messages, threads of others, and Slack's retried deliveries.
+// handler, and a person's upload with the words "crier import" anywhere
+// else to /import. It ignores crier's own messages, other bots, edits,
+// deletions, other messages, and Slack's retried deliveries.
 func (a *Adapter) event(ctx context.Context, payload []byte) {
 	defer a.recoverPanic("slack event", nil)
 	var te threadEvent
@@ -224,7 +226,16 @@ func (a *Adapter) event(ctx context.Context, payload []byte) {
 	case e.Subtype != "" && e.Subtype != "thread_broadcast" && e.Subtype != "file_share":
 		// edits (message_changed), deletions (message_deleted), joins, bot messages…
 		return
-	case e.ThreadTS == "" || e.ThreadTS == e.TS, a.bot() == "" || e.ParentUserID != a.bot():
+	case a.bot() == "":
+		return
+	case e.ThreadTS == "" || e.ThreadTS == e.TS, e.ParentUserID != a.bot():
+		if len(e.Files) > 0 && isImport(e.Text, a.bot()) {
+			thread := e.ThreadTS // the answer goes under the thread's parent, never under a reply
+			if thread == "" {
+				thread = e.TS
+			}
+			a.importUpload(ctx, e.Channel, thread, e.User, e.Files)
+		}
 		return
 	}
 	a.mu.Lock()

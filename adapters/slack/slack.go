@@ -1,11 +1,12 @@
-// Package slack connects crier to Slack: slash commands, buttons and thread
-// replies over Socket Mode or signed HTTP, Block Kit answers, and notices
-// posted to channels and threads.
+// Package slack connects crier to Slack: slash commands, buttons, thread
+// replies and calendar CSVs uploaded with "crier import", over Socket Mode or
+// signed HTTP, Block Kit answers, and notices posted to channels and threads.
 package slack
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -62,6 +63,7 @@ type slackAPI interface {
 	UploadFileContext(ctx context.Context, params slackapi.UploadFileParameters) (*slackapi.FileSummary, error)
 	GetConversationRepliesContext(ctx context.Context, params *slackapi.GetConversationRepliesParameters) ([]slackapi.Message, bool, string, error)
 	GetConversationHistoryContext(ctx context.Context, params *slackapi.GetConversationHistoryParameters) (*slackapi.GetConversationHistoryResponse, error)
+	GetFileContext(ctx context.Context, downloadURL string, writer io.Writer) error
 }
 
 // Adapter is crier on one Slack workspace.
