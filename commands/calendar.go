@@ -376,7 +376,7 @@ func (r *Router) calendarDays(span calendarSpan, posts []*crier.Post, f calendar
 	}
 	if len(slots) > 0 && span.to.After(now) {
 		for _, st := range crier.SlotTimes(slots, maxTime(span.from, now), span.to) {
-			if !slotTaken(st, live) {
+			if slotTaker(st, live) == nil {
 				add(calendarEntry{at: st.At, slot: st.Slot})
 			}
 		}
@@ -404,17 +404,6 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
-}
-
-// slotTaken reports whether a post is due in the slot's minute on its
-// network (on any network, for a slot of every network).
-func slotTaken(st crier.SlotTime, posts []*crier.Post) bool {
-	for _, p := range posts {
-		if p.DueAt.Truncate(time.Minute).Equal(st.At.Truncate(time.Minute)) && (st.Slot.Network == "" || slices.Contains(p.Targets, st.Slot.Network)) {
-			return true
-		}
-	}
-	return false
 }
 
 // calendarState is the word for where a post stands, and its colour in
