@@ -82,13 +82,16 @@ func (r *Router) importCalendar(ctx context.Context, req Request) (Response, err
 	if len(posts) == 0 {
 		return Response{}, crier.Errorf(crier.EINVALID, "%s has no rows under its header; nothing to import.", f.Name)
 	}
-	var ids []string
 	for _, p := range posts {
 		p.AuthorID, p.AuthorName, p.Origin = req.User.ID, req.User.Name, req.Channel
-		if _, err := r.deps.Publisher.Schedule(ctx, p); err != nil {
-			return Response{}, fmt.Errorf("import %s: stored %s before: %w", f.Name, strings.Join(ids, ", "), err)
-		}
-		ids = append(ids, fmt.Sprintf("#%d", p.ID))
+	}
+	// All or nothing: one transaction.
+	if err := r.deps.Publisher.ScheduleAll(ctx, posts); err != nil {
+		return Response{}, fmt.Errorf("import %s: %w", f.Name, err)
+	}
+	ids := make([]string, len(posts))
+	for i, p := range posts {
+		ids[i] = fmt.Sprintf("#%d", p.ID)
 	}
 	return Response{Text: fmt.Sprintf("✓ Imported %d %s from %s (%s). /calendar shows them.", len(posts), plural(len(posts), "post", "posts"), f.Name, strings.Join(ids, ", "))}, nil
 }

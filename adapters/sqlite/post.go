@@ -18,44 +18,68 @@ var _ crier.PostStore = (*DB)(nil)
 // due at its time, in one transaction.
 func (d *DB) CreatePost(ctx context.Context, p *crier.Post, r crier.DeliveryRules) error {
 	return d.inTx(ctx, "create post", func(tx *sql.Tx) error {
-		now := d.clock.Now()
-		targets, err := json.Marshal(p.Targets)
-		if err != nil {
-			return err
-		}
-		images, err := json.Marshal(imagesOrEmpty(p.Images))
-		if err != nil {
-			return err
-		}
-		var due any
-		if p.Status == crier.PostScheduled {
-			due = ms(p.DueAt)
-		}
-		variants, err := json.Marshal(variantsOrEmpty(p.Variants))
-		if err != nil {
-			return err
-		}
-		if p.Revision == 0 {
-			p.Revision = 1
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO posts (text, status, due_at, created_at, updated_at,
-			author_id, author_name, origin_platform, origin_channel, origin_thread, targets, images, campaign, variants, approval, revision)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.Text, p.Status, due, now.UnixMilli(), now.UnixMilli(),
-			p.AuthorID, p.AuthorName, p.Origin.Platform, p.Origin.ID, p.Origin.Thread, string(targets), string(images), p.Campaign,
-			string(variants), p.Approval, p.Revision)
-		if err != nil {
-			return err
-		}
-		if p.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		p.CreatedAt, p.UpdatedAt = now.UTC(), now.UTC()
-		if p.Status == crier.PostScheduled {
-			p.Deliveries, err = d.createDeliveries(ctx, tx, p, r)
-		}
-		return err
+		return d.insertPost(ctx, tx, p, r)
 	})
+}
+
+// CreatePosts stores posts as CreatePost does, all in one transaction: all
+// of them, or none (an imported calendar).
+func (d *DB) CreatePosts(ctx context.Context, posts []*crier.Post, r crier.DeliveryRules) error {
+	err := d.inTx(ctx, "create posts", func(tx *sql.Tx) error {
+		for _, p := range posts {
+			if err := d.insertPost(ctx, tx, p, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for _, p := range posts {
+			p.ID, p.Deliveries = 0, nil // nothing was stored
+		}
+	}
+	return err
+}
+
+// insertPost inserts p and, when it is scheduled, its deliveries.
+func (d *DB) insertPost(ctx context.Context, tx *sql.Tx, p *crier.Post, r crier.DeliveryRules) error {
+	now := d.clock.Now()
+	targets, err := json.Marshal(p.Targets)
+	if err != nil {
+		return err
+	}
+	images, err := json.Marshal(imagesOrEmpty(p.Images))
+	if err != nil {
+		return err
+	}
+	var due any
+	if p.Status == crier.PostScheduled {
+		due = ms(p.DueAt)
+	}
+	variants, err := json.Marshal(variantsOrEmpty(p.Variants))
+	if err != nil {
+		return err
+	}
+	if p.Revision == 0 {
+		p.Revision = 1
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO posts (text, status, due_at, created_at, updated_at,
+		author_id, author_name, origin_platform, origin_channel, origin_thread, targets, images, campaign, variants, approval, revision)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.Text, p.Status, due, now.UnixMilli(), now.UnixMilli(),
+		p.AuthorID, p.AuthorName, p.Origin.Platform, p.Origin.ID, p.Origin.Thread, string(targets), string(images), p.Campaign,
+		string(variants), p.Approval, p.Revision)
+	if err != nil {
+		return err
+	}
+	if p.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	p.CreatedAt, p.UpdatedAt = now.UTC(), now.UTC()
+	if p.Status == crier.PostScheduled {
+		p.Deliveries, err = d.createDeliveries(ctx, tx, p, r)
+	}
+	return err
 }
 
 // createDeliveries inserts one pending delivery per target, due at the

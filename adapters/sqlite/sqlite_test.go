@@ -115,6 +115,34 @@ func TestAPostThatCannotBeStoredLeavesNothing(t *testing.T) {
 	require.False(t, ok, "no delivery is left due")
 }
 
+func TestPostsStoredTogetherAreAllStoredOrNone(t *testing.T) {
+	t.Parallel()
+	db, _ := mustOpen(t)
+	ctx := context.Background()
+	good, bad := newPost(crier.PostScheduled), newPost(crier.PostScheduled)
+	bad.Targets = []string{"sandbox", "sandbox"} // the third post cannot be stored
+	posts := []*crier.Post{good, newPost(crier.PostDraft), bad}
+	require.Error(t, db.CreatePosts(ctx, posts, &jobs{}))
+	for _, p := range posts {
+		require.Zero(t, p.ID, "no post says it was stored")
+	}
+	stored, err := db.ListPosts(ctx, crier.PostFilter{})
+	require.NoError(t, err)
+	require.Empty(t, stored, "the posts before the bad one were taken back")
+	_, ok, err := db.NextDelivery(ctx)
+	require.NoError(t, err)
+	require.False(t, ok, "no delivery is left due")
+
+	bad.Targets = []string{"sandbox"}
+	require.NoError(t, db.CreatePosts(ctx, posts, &jobs{}))
+	stored, err = db.ListPosts(ctx, crier.PostFilter{})
+	require.NoError(t, err)
+	require.Len(t, stored, 3)
+	require.Len(t, posts[0].Deliveries, 2)
+	require.Empty(t, posts[1].Deliveries, "a draft has none")
+	require.NotZero(t, posts[2].ID)
+}
+
 func TestDraftHasNoDeliveriesUntilScheduled(t *testing.T) {
 	t.Parallel()
 	db, _ := mustOpen(t)

@@ -245,15 +245,15 @@ func (m *Main) importCalendar(ctx context.Context, cfg *config.Config, name stri
 		return crier.Errorf(crier.EINVALID, "%s has no posts under its header line; nothing was imported.", name)
 	}
 
-	scheduled, drafts := 0, 0
-	for i, p := range posts {
+	for _, p := range posts {
 		p.AuthorID, p.AuthorName = "import", "crier import"
-		if _, err := a.pub.Schedule(ctx, p); err != nil {
-			if i > 0 {
-				fmt.Fprintf(m.Stderr, "Only %s imported (%s); the rest were not.\n", calendarCount(i, "post was", "posts were"), idRange(posts[:i]))
-			}
-			return fmt.Errorf("import %s: %w", name, err)
-		}
+	}
+	// All or nothing: one transaction.
+	if err := a.pub.ScheduleAll(ctx, posts); err != nil {
+		return fmt.Errorf("import %s: nothing was imported: %w", name, err)
+	}
+	scheduled, drafts := 0, 0
+	for _, p := range posts {
 		if p.Status == crier.PostDraft {
 			drafts++
 		} else {

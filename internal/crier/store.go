@@ -95,6 +95,9 @@ type PostStore interface {
 	// CreatePost stores p (a draft, or a scheduled post with one delivery
 	// per target, due at its time) and sets its ID and deliveries.
 	CreatePost(ctx context.Context, p *Post, r DeliveryRules) error
+	// CreatePosts stores posts as CreatePost does, all in one transaction:
+	// all of them or, on an error, none (and no IDs are set).
+	CreatePosts(ctx context.Context, posts []*Post, r DeliveryRules) error
 	// FindPost returns a post with its deliveries.
 	FindPost(ctx context.Context, id int64) (*Post, error)
 	// ListPosts returns posts matching f, scheduled ones by due time, then

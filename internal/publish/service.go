@@ -305,6 +305,28 @@ func (s *Service) Schedule(ctx context.Context, p *crier.Post) ([]Preview, error
 	return previews, nil
 }
 
+// ScheduleAll stores posts as Schedule does, all or none: every text is
+// checked first, and they are stored in one transaction (an imported
+// calendar).
+func (s *Service) ScheduleAll(ctx context.Context, posts []*crier.Post) error {
+	for _, p := range posts {
+		if len(p.Targets) == 0 {
+			p.Targets = s.Targets()
+		}
+		if _, err := s.CheckPost(p); err != nil {
+			return err
+		}
+		if p.Status == "" {
+			p.Status = crier.PostScheduled
+		}
+	}
+	if err := s.store.CreatePosts(ctx, posts, rules{}); err != nil {
+		return err
+	}
+	s.queue.Wake()
+	return nil
+}
+
 // ScheduleDraft schedules draft #id at due; with awaiting, it waits for an
 // approver.
 func (s *Service) ScheduleDraft(ctx context.Context, id int64, due time.Time, awaiting bool) (*crier.Post, []Preview, error) {
