@@ -228,14 +228,16 @@ func (a *Adapter) event(ctx context.Context, payload []byte) {
 		return
 	case a.bot() == "":
 		return
-	case e.ThreadTS == "" || e.ThreadTS == e.TS, e.ParentUserID != a.bot():
-		if len(e.Files) > 0 && isImport(e.Text, a.bot()) {
-			thread := e.ThreadTS // the answer goes under the thread's parent, never under a reply
-			if thread == "" {
-				thread = e.TS
-			}
-			a.importUpload(ctx, e.Channel, thread, e.User, e.Files)
+	case len(e.Files) > 0 && isImport(e.Text, a.bot()):
+		// Anywhere, crier's own threads too: "crier import" is never a
+		// reply to a customer.
+		thread := e.ThreadTS // the answer goes under the thread's parent, never under a reply
+		if thread == "" {
+			thread = e.TS
 		}
+		a.importUpload(ctx, e.Channel, thread, e.User, e.Files)
+		return
+	case e.ThreadTS == "" || e.ThreadTS == e.TS, e.ParentUserID != a.bot():
 		return
 	}
 	a.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crier-bot/crier/internal/crier"
 	"github.com/stretchr/testify/require"
 )
 
@@ -173,6 +174,36 @@ func TestUploadsThatAreNotAnImportDoNothing(t *testing.T) {
 	require.Len(t, w.upcoming(t), 1)
 	require.Equal(t, []string{file["id"].(string)}, f.downloaded())
 	require.Len(t, f.postsCopy(), 1)
+}
+
+func TestAnUploadWithCrierImportInACommentThreadIsNotAReplyToTheCustomer(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	w := newWorld(t)
+	a := newAdapter(t, f, w, "http")
+	var replies []crier.ThreadReply
+	a.OnThreadReply(func(_ context.Context, m crier.ThreadReply) { replies = append(replies, m) })
+	file := f.share("plan.csv", "text/csv", calendar("DAY,09:00,UTC,sandbox,Launch day"))
+	inThread := func(ev []byte) []byte {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(ev, &m))
+		e := m["event"].(map[string]any)
+		e["thread_ts"], e["parent_user_id"] = "1700000000.000001", botUserID // a thread crier started
+		b, _ := json.Marshal(m)
+		return b
+	}
+
+	a.HandleEvent(context.Background(), inThread(uploadEvent("EvT1", "U_ANA", "crier import", file)))
+	require.Empty(t, replies, "the words are not sent to the customer")
+	require.Len(t, w.upcoming(t), 1, "the file is imported")
+	posts := f.postsCopy()
+	require.Len(t, posts, 1)
+	require.Equal(t, "1700000000.000001", posts[0].Get("thread_ts"), "answered under the thread's parent")
+
+	// Other words with a file in that thread are a reply, as before.
+	a.HandleEvent(context.Background(), inThread(uploadEvent("EvT2", "U_ANA", "see the attached plan", file)))
+	require.Len(t, replies, 1)
+	require.Equal(t, "see the attached plan", replies[0].Text)
 }
 
 func TestAnUploadCrierMayNotReadSaysWhatToAskFor(t *testing.T) {
