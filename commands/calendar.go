@@ -25,7 +25,8 @@ func (r *Router) calendarDef() Definition {
 		Details: "Each day lists its posts (time, number, networks, state, author, campaign) and its free posting slots; " +
 			"a day with nothing planned says so. /calendar is the next 7 days, /calendar month the rest of this month, " +
 			"/calendar december (or dezembro) a whole month, a month gone by showing what went out; /calendar 24 nov one day " +
-			"in full. Add a network or a campaign to see only its posts.",
+			"in full. Add a network or a campaign to see only its posts. /calendar link gives your calendar app a private address; " +
+			"/calendar revoke stops yours, and an admin's /calendar revoke everyone stops the whole team's.",
 		Examples: []string{"/calendar", "/calendar month", "/calendar december mastodon", "/calendar week launch", "/calendar 24 nov", "/calendar link"},
 		Handler:  r.calendar,
 	}

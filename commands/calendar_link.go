@@ -14,6 +14,7 @@ import (
 type FeedTokens interface {
 	CreateFeedToken(ctx context.Context, platform, userID, userName string) (string, error)
 	RevokeFeedTokens(ctx context.Context, platform, userID string) (int, error)
+	RevokeAllFeedTokens(ctx context.Context) (int, error)
 }
 
 // FeedPath is where crier serves the calendar feed.
@@ -21,9 +22,15 @@ const FeedPath = "/calendar.ics"
 
 // calendarLink makes (verb "link") or revokes (verb "revoke") the person's
 // calendar feed address, answering only them: the address opens the plan to
-// whoever has it.
+// whoever has it. An admin's "revoke everyone" stops every address (someone
+// left the team, or an address was shared by mistake).
 func (r *Router) calendarLink(ctx context.Context, req Request, verb, rest string) (Response, error) {
-	if rest != "" {
+	everyone := verb == "revoke" && (strings.EqualFold(rest, "everyone") || strings.EqualFold(rest, "all"))
+	switch {
+	case everyone:
+	case rest != "" && verb == "revoke":
+		return Response{}, crier.Errorf(crier.EINVALID, "Type /calendar revoke on its own for your addresses (an admin may type /calendar revoke everyone).")
+	case rest != "":
 		return Response{}, crier.Errorf(crier.EINVALID, "Type /calendar %s on its own, with nothing after it.", verb)
 	}
 	if r.deps.Feeds == nil || r.deps.FeedBase == "" {
@@ -32,6 +39,22 @@ func (r *Router) calendarLink(ctx context.Context, req Request, verb, rest strin
 	if verb == "link" && len(req.User.Roles) == 0 {
 		// An address shows the whole plan, waiting posts too: for the team.
 		return Response{}, crier.Errorf(crier.EFORBIDDEN, "Calendar addresses are for the team: ask whoever runs crier to give you a role under roles: in bot.yaml.")
+	}
+	if everyone {
+		if !req.User.Can(crier.RoleAdmin) {
+			return Response{}, crier.Errorf(crier.EFORBIDDEN, "Only an admin may stop everyone's calendar addresses; type /calendar revoke to stop yours.")
+		}
+		n, err := r.deps.Feeds.RevokeAllFeedTokens(ctx)
+		if err != nil {
+			return Response{}, err
+		}
+		if n == 0 {
+			return Response{Text: "Nobody had a calendar address; nothing to stop.", Ephemeral: true}, nil
+		}
+		if n == 1 {
+			return Response{Text: "✓ Done: the team's one calendar address stops working. Its owner types /calendar link for a new one.", Ephemeral: true}, nil
+		}
+		return Response{Text: "✓ Done: all " + strconv.Itoa(n) + " of the team's calendar addresses stop working. Each person types /calendar link for a new one.", Ephemeral: true}, nil
 	}
 	if verb == "revoke" {
 		n, err := r.deps.Feeds.RevokeFeedTokens(ctx, req.Platform, req.User.ID)

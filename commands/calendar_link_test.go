@@ -115,6 +115,35 @@ func TestCalendarLinkRevokeStopsEveryAddressOfThePerson(t *testing.T) {
 	require.Equal(t, http.StatusOK, lb.get(t, fresh), "a link after a revoke works")
 }
 
+func TestCalendarRevokeEveryoneIsForAdmins(t *testing.T) {
+	t.Parallel()
+	lb := setupLink(t, "https://crier.example.com")
+	joe := crier.User{ID: "U2", Name: "joe", Roles: []crier.Role{crier.RoleReplier}}
+	boss := crier.User{ID: "U9", Name: "rita", Roles: []crier.Role{crier.RoleAdmin}}
+	anas := address(t, sayOn(t, lb.router, "slack", ana, "/calendar link"))
+	joes := address(t, sayOn(t, lb.router, "discord", joe, "/calendar link"))
+
+	resp := sayOn(t, lb.router, "slack", ana, "/calendar revoke everyone")
+	require.True(t, resp.Error)
+	require.Equal(t, "✗ Only an admin may stop everyone's calendar addresses; type /calendar revoke to stop yours.", resp.Text)
+	require.Equal(t, http.StatusOK, lb.get(t, anas), "a refusal stops nothing")
+	require.Equal(t, http.StatusOK, lb.get(t, joes))
+
+	resp = sayOn(t, lb.router, "slack", boss, "/calendar revoke Everyone")
+	require.False(t, resp.Error, resp.String())
+	require.True(t, resp.Ephemeral)
+	require.Equal(t, "✓ Done: all 2 of the team's calendar addresses stop working. Each person types /calendar link for a new one.", resp.Text)
+	require.Equal(t, http.StatusNotFound, lb.get(t, anas))
+	require.Equal(t, http.StatusNotFound, lb.get(t, joes), "on every platform")
+
+	resp = sayOn(t, lb.router, "slack", boss, "/calendar revoke all")
+	require.Equal(t, "Nobody had a calendar address; nothing to stop.", resp.Text)
+
+	resp = sayOn(t, lb.router, "slack", boss, "/calendar revoke joe")
+	require.True(t, resp.Error)
+	require.Contains(t, resp.Text, "/calendar revoke everyone")
+}
+
 func TestCalendarLinkRefusals(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

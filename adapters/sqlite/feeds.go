@@ -67,6 +67,20 @@ func (d *DB) RevokeFeedTokens(ctx context.Context, platform, userID string) (int
 	return int(n), err
 }
 
+// RevokeAllFeedTokens forgets every calendar feed token of everyone.
+func (d *DB) RevokeAllFeedTokens(ctx context.Context) (int, error) {
+	var n int64
+	err := d.inTx(ctx, "revoke all feed tokens", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM feed_tokens")
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
 // FeedUser finds the person a calendar feed token belongs to.
 func (d *DB) FeedUser(ctx context.Context, token string) (platform, userID string, ok bool, err error) {
 	if token == "" {

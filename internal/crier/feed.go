@@ -19,6 +19,10 @@ type FeedStore interface {
 	// RevokeFeedTokens forgets every token of the person and says how
 	// many there were.
 	RevokeFeedTokens(ctx context.Context, platform, userID string) (int, error)
+	// RevokeAllFeedTokens forgets every token of everyone (an admin's
+	// /calendar revoke everyone, when someone left the team) and says how
+	// many there were.
+	RevokeAllFeedTokens(ctx context.Context) (int, error)
 	// FeedUser finds whose token it is; ok is false for a token that is
 	// wrong, revoked or empty, alike.
 	FeedUser(ctx context.Context, token string) (platform, userID string, ok bool, err error)
