@@ -301,12 +301,12 @@ func (rd *reader) row(ctx context.Context, rec []string) (*crier.Post, []string,
 		}
 	}
 
-	p.Text = field(colText)
+	p.Text = unguard(field(colText))
 	if p.Text == "" {
 		fail("the text is empty; write what to post.")
 	}
 	for _, n := range slices.Sorted(maps.Keys(rd.variants)) {
-		v := strings.TrimSpace(rec[rd.variants[n]])
+		v := unguard(strings.TrimSpace(rec[rd.variants[n]]))
 		if v == "" {
 			continue
 		}
@@ -537,9 +537,9 @@ func Write(w io.Writer, posts []*crier.Post, loc *time.Location) error {
 			}
 			images = append(images, s)
 		}
-		rec := []string{date, clock, tz, strings.Join(p.Targets, " "), p.Text, strings.Join(images, " "), p.Campaign}
+		rec := []string{date, clock, tz, strings.Join(p.Targets, " "), guard(p.Text), strings.Join(images, " "), p.Campaign}
 		for _, n := range own {
-			rec = append(rec, p.Variants[n])
+			rec = append(rec, guard(p.Variants[n]))
 		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write calendar: %w", err)
@@ -550,6 +550,39 @@ func Write(w io.Writer, posts []*crier.Post, loc *time.Location) error {
 		return fmt.Errorf("write calendar: %w", err)
 	}
 	return nil
+}
+
+// formulaStart are the first characters that make a spreadsheet read a
+// cell as a formula (OWASP's "CSV injection"): a post's text starting with
+// one ("@ana thanks!", "=)") would be run, or shown as #NAME?, by whoever
+// opens the export.
+const formulaStart = "=+-@\t\r"
+
+// guard makes text that a spreadsheet would read as a formula plain text,
+// with an apostrophe before it (as a person types it in a spreadsheet).
+// Whether a text is guarded looks past the apostrophes it starts with, so
+// that unguard gives every text back as it was ("'=)" is written "”=)").
+func guard(text string) string {
+	if formulaLike(text) {
+		return "'" + text
+	}
+	return text
+}
+
+// unguard takes back guard's apostrophe. A spreadsheet that kept it wrote
+// "'@ana"; one that hid it (or a person) wrote "@ana", which stays.
+func unguard(text string) string {
+	if strings.HasPrefix(text, "'") && formulaLike(text) {
+		return text[1:]
+	}
+	return text
+}
+
+// formulaLike reports whether text, past any apostrophes it starts with,
+// starts with a formula character.
+func formulaLike(text string) bool {
+	t := strings.TrimLeft(text, "'")
+	return t != "" && strings.ContainsRune(formulaStart, rune(t[0]))
 }
 
 // utf8Text returns data as UTF-8 text without a byte order mark, or says in

@@ -224,6 +224,42 @@ func TestExportThenImportGivesTheSamePosts(t *testing.T) {
 	require.Equal(t, posts, back)
 }
 
+func TestExportedTextIsNeverAFormulaAndComesBackAsItWas(t *testing.T) {
+	t.Parallel()
+	texts := []string{"=HYPERLINK(\"http://evil.example\")", "+1 for the launch", "-- new hours --", "@ana thanks!",
+		"'=already an apostrophe", "''=two", "'quoted'", "plain"}
+	var posts []*crier.Post
+	for _, text := range texts {
+		posts = append(posts, &crier.Post{Status: crier.PostDraft, Targets: []string{"mastodon"}, Text: text,
+			Variants: map[string]string{"mastodon": text}})
+	}
+	var buf bytes.Buffer
+	require.NoError(t, calendarcsv.Write(&buf, posts, time.UTC))
+	rows := strings.Split(strings.TrimSpace(buf.String()), "\n")[1:]
+	require.Len(t, rows, len(texts))
+	for _, row := range rows {
+		for _, cell := range strings.Split(row, ",") {
+			cell = strings.TrimPrefix(cell, `"`)
+			require.False(t, cell != "" && strings.ContainsRune("=+-@", rune(cell[0])), "a cell a spreadsheet would run: %s", row)
+		}
+	}
+	require.Contains(t, buf.String(), ",'@ana thanks!,")
+
+	back, bad, err := calendarcsv.Read(context.Background(), &buf, options())
+	require.NoError(t, err)
+	require.Empty(t, bad)
+	for i, p := range back {
+		require.Equal(t, texts[i], p.Text)
+		require.Equal(t, texts[i], p.Variants["mastodon"])
+	}
+
+	// A spreadsheet that hid the apostrophe saves the text without it.
+	hidden, lines := read(t, "date,time,networks,text\n,,mastodon,@ana thanks!\n,,mastodon,'plain\n")
+	require.Empty(t, lines)
+	require.Equal(t, "@ana thanks!", hidden[0].Text)
+	require.Equal(t, "'plain", hidden[1].Text, "an apostrophe before anything else is the text's own")
+}
+
 func TestImportTellsACalendarFromNumbers(t *testing.T) {
 	t.Parallel()
 	require.True(t, calendarcsv.IsCalendar([]byte("\uFEFFdate;time;networks;text\n")))
