@@ -436,9 +436,31 @@ func (r *Router) reject(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, approvalRefusal(err, id)
 	}
+	if r.firstOfWaitingSeries(ctx, p.ID) {
+		// The approvers were asked about the series through its first
+		// post: the rest wait with it.
+		r.tell(ctx, p, fmt.Sprintf("✗ Post #%d, the first of a series, was not approved by %s: %s The whole series waits: change it with /edit #%d <text> to ask again (approving it approves the series), or /cancel #%d and choose the whole series.",
+			p.ID, cmpName(req.User.Name, req.User.ID), crier.Sentence(reason), p.ID, p.ID))
+		return Response{Text: fmt.Sprintf("✓ Post #%d rejected, and its series waits with it; its author is told why.", p.ID)}, nil
+	}
 	r.tell(ctx, p, fmt.Sprintf("✗ Post #%d was not approved by %s: %s Change it with /edit #%d <text> to ask again, or /cancel #%d.",
 		p.ID, cmpName(req.User.Name, req.User.ID), crier.Sentence(reason), p.ID, p.ID))
 	return Response{Text: fmt.Sprintf("✓ Post #%d rejected; its author is told why.", p.ID)}, nil
+}
+
+// firstOfWaitingSeries reports whether post id is the first occurrence of a
+// series that waits for approval (the one the approvers were asked about).
+func (r *Router) firstOfWaitingSeries(ctx context.Context, id int64) bool {
+	svc := r.seriesService()
+	if svc == nil {
+		return false
+	}
+	sr, no, err := svc.SeriesOf(ctx, id)
+	if err != nil {
+		r.deps.Logger.Warn("series of a rejected post", slog.Int64("post_id", id), slog.Any("error", err))
+		return false
+	}
+	return sr != nil && no == 1 && sr.Template.Approval == crier.ApprovalAwaiting
 }
 
 // mayDecide refuses an author's own post unless bot.yaml lets them.

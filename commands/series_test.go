@@ -2,6 +2,8 @@ package commands_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,5 +164,46 @@ func TestADraftersSeriesIsApprovedOnceAndAllOfItGoesOut(t *testing.T) {
 	}
 	for _, p := range b.OutboxRecords(t, "long") {
 		require.Equal(t, "Daily tip", p.Text)
+	}
+}
+
+func TestRejectingTheFirstPostOfASeriesHoldsTheSeriesUntilItIsFixed(t *testing.T) {
+	t.Parallel()
+	var svc *series.Service
+	b := criertest.Setup(t, criertest.WithFileNetwork("long", 500), criertest.Started(),
+		criertest.WithCommands(func(d *commands.Deps) {
+			d.Approvals = commands.Approvals{On: true, Channel: crier.ChannelRef{Platform: "shell", ID: "approvals"}, LateAfter: time.Hour}
+			svc = d.Series
+		}))
+	require.False(t, b.Say(t, "shell", drafter, "/schedule every day at 09:00 for 3 times | Daily tipp").Error)
+
+	resp := b.Say(t, "shell", approver, "/reject #1 typo in tip")
+	require.Equal(t, "✓ Post #1 rejected, and its series waits with it; its author is told why.", resp.Text)
+	var told string
+	for _, m := range b.Chat.Messages() {
+		if strings.Contains(m.Text, "was not approved") {
+			told = m.Text
+		}
+	}
+	require.Equal(t, "✗ Post #1, the first of a series, was not approved by cy: typo in tip. The whole series waits: change it with /edit #1 <text> to ask again (approving it approves the series), or /cancel #1 and choose the whole series.", told)
+	_, err := svc.TopUp(context.Background(), b.Clock.Now())
+	require.NoError(t, err)
+	for _, id := range []int64{2, 3} {
+		p, err := b.Publish.Post(context.Background(), id)
+		require.NoError(t, err)
+		require.Equal(t, crier.ApprovalAwaiting, p.Approval, "post #%d waits with the first", id)
+	}
+
+	require.False(t, b.Say(t, "shell", drafter, "/edit #1 Daily tip").Error)
+	p, err := b.Publish.Post(context.Background(), 1)
+	require.NoError(t, err)
+	approve := fmt.Sprintf("/approve #1 ^%d", p.Revision)
+	require.False(t, b.Say(t, "shell", approver, approve).Error)
+	_, err = svc.TopUp(context.Background(), b.Clock.Now())
+	require.NoError(t, err)
+	for _, id := range []int64{2, 3} {
+		p, err := b.Publish.Post(context.Background(), id)
+		require.NoError(t, err)
+		require.Equal(t, crier.ApprovalApproved, p.Approval, "post #%d is approved with the first", id)
 	}
 }

@@ -118,6 +118,41 @@ func (d *DB) ApproveSeries(ctx context.Context, id int64) (bool, error) {
 		if at.Valid {
 			when = at.Int64
 		}
+		// Occurrences whose time passed while the series waited are
+		// skipped, not posted late: a series is a rhythm, and approving a
+		// daily series on its third day must not send three posts at once.
+		// (The first stands for the series, and its approver chose.)
+		passed, err := tx.QueryContext(ctx, `SELECT id FROM posts WHERE series_id = ? AND occurrence_no > 1 AND approval = 'awaiting'
+			AND status = 'scheduled' AND due_at <= ?`, id, now.UnixMilli())
+		if err != nil {
+			return err
+		}
+		var skip []int64
+		for passed.Next() {
+			var pid int64
+			if err := passed.Scan(&pid); err != nil {
+				passed.Close()
+				return err
+			}
+			skip = append(skip, pid)
+		}
+		passed.Close()
+		if err := passed.Err(); err != nil {
+			return err
+		}
+		for _, pid := range skip {
+			p, err := findPost(ctx, tx, pid)
+			if err != nil {
+				return err
+			}
+			p.Status = crier.PostCanceled
+			if err := d.touch(ctx, tx, p); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET status = 'canceled', next_at = NULL WHERE post_id = ?", pid); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_at = max(due_at, ?) WHERE status = 'pending' AND post_id IN
 			(SELECT id FROM posts WHERE series_id = ? AND approval = 'awaiting' AND status = 'scheduled')`, now.UnixMilli(), id); err != nil {
 			return err

@@ -2,11 +2,13 @@ package sqlite_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/crier-bot/crier/adapters/sqlite"
 	"github.com/crier-bot/crier/internal/crier"
 )
 
@@ -226,4 +228,42 @@ func TestSeriesIsApprovedWithItsFirstOccurrence(t *testing.T) {
 	ok, err = db.ApproveSeries(ctx, s.ID)
 	require.NoError(t, err)
 	require.False(t, ok, "once")
+}
+
+func TestASeriesApprovedLateSkipsTheOccurrencesThatPassedWhileItWaited(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := crier.NewManualClock(start)
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crier.db"), clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	s, posts := newSeries(), occurrences(4) // daily, the first an hour after start
+	s.Template.Approval = crier.ApprovalAwaiting
+	for _, p := range posts {
+		p.Approval = crier.ApprovalAwaiting
+	}
+	require.NoError(t, db.AddSeries(ctx, s, posts, &jobs{}))
+
+	// Approved on the third day, after its time: the first (its approver
+	// chose to send it now), the second and the third have passed.
+	clock.Set(posts[2].DueAt.Add(time.Minute))
+	_, err = db.DecideApproval(ctx, posts[0].ID, posts[0].Revision, true, "U9", "", clock.Now())
+	require.NoError(t, err)
+	ok, err := db.ApproveSeries(ctx, s.ID)
+	require.NoError(t, err)
+	require.True(t, ok)
+
+	want := []crier.PostStatus{crier.PostScheduled, crier.PostCanceled, crier.PostCanceled, crier.PostScheduled}
+	for i, p := range posts {
+		got, err := db.FindPost(ctx, p.ID)
+		require.NoError(t, err)
+		require.Equal(t, want[i], got.Status, "occurrence %d", i+1)
+	}
+	cs := claim(t, db, clock.Now())
+	require.Len(t, cs, 2, "only the first occurrence goes out now, to its two networks")
+	for _, c := range cs {
+		require.Equal(t, posts[0].ID, c.Delivery.PostID)
+	}
+	later := claim(t, db, posts[3].DueAt)
+	require.Len(t, later, 2, "the fourth goes out at its time")
 }

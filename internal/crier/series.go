@@ -63,7 +63,9 @@ type SeriesStore interface {
 	// approved (the approvers were asked about the series once): its
 	// occurrences awaiting approval are approved and released, and
 	// Template.Approval becomes approved, so occurrences made later are
-	// made approved. It reports whether the series was approved now; a
+	// made approved; occurrences other than the first whose time passed
+	// while they waited are cancelled (skipped, not posted late). It
+	// reports whether the series was approved now; a
 	// series not awaiting approval, or whose first occurrence is not
 	// approved, is left as it is.
 	ApproveSeries(ctx context.Context, id int64) (bool, error)
