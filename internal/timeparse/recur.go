@@ -591,14 +591,25 @@ func (p *Parser) ParseRecurrence(args string, loc *time.Location, now time.Time)
 func (p *Parser) readFreq(r *Rule, rest, args string) (string, error) {
 	_, f, after := head(rest)
 	if n, ok := p.count(f); ok && f != "a" && f != "um" && f != "uma" {
-		if n < 1 {
-			return "", p.errRecur(args)
+		_, f2, _ := head(after)
+		if err := p.refuseUnit(f2, args); err != nil {
+			return "", err
 		}
-		if _, f2, _ := head(after); p.unit(f2) != 0 {
+		if n < 1 {
+			return "", p.errInterval(args)
+		}
+		if p.unit(f2) != 0 {
 			r.Interval = n
 			rest = after
 			_, f, after = head(rest)
 		}
+	}
+	if err := p.refuseUnit(f, args); err != nil {
+		return "", err
+	}
+	if f == "fortnight" || f == "quinzena" { // every 2 weeks
+		r.Interval *= 2
+		f = "week"
 	}
 	switch u := p.unit(f); {
 	case u == uDay:
@@ -948,6 +959,36 @@ func (p *Parser) errRecur(args string) error {
 		return invalid(`I couldn't read how often in %s. Try "every monday 9am", "every day at 10:00", "every 2 weeks on friday 3pm" or "every month on the 1st".`, quote(args))
 	}
 	return invalid(`I couldn't read how often in %s. Try "toda segunda às 9h", "todos os dias às 10h", "a cada 2 semanas na sexta" or "todo dia 1".`, quote(args))
+}
+
+// refuseUnit refuses a repeat more often than daily ("every hour") or
+// yearly ("every year"), saying what crier does instead; nil for any other
+// word.
+func (p *Parser) refuseUnit(f, args string) error {
+	if len(f) < 2 {
+		return nil // "h", "m", "s": too short to be sure
+	}
+	switch u := p.lex.units[f]; {
+	case u == uSecond || u == uMinute || u == uHour || f == "hourly":
+		if p.en {
+			return invalid(`%s is more often than crier repeats a post: once a day at most. For several times a day, schedule one series per time, like "every day at 9am" and "every day at 5pm".`, quote(args))
+		}
+		return invalid(`%s é mais frequente do que o crier repete um post: uma vez por dia no máximo. Para várias vezes ao dia, agende uma série por horário, como "todos os dias às 9h" e "todos os dias às 17h".`, quote(args))
+	case u == uYear || f == "yearly" || f == "annually" || f == "ano" || f == "anos":
+		if p.en {
+			return invalid(`%s repeats once a year, and crier repeats posts for up to a year; schedule it with its date instead, like "/schedule 1 jan 9am …".`, quote(args))
+		}
+		return invalid(`%s se repete uma vez por ano, e o crier repete posts por até um ano; agende-o com a data, como "/schedule 1 jan 9h …".`, quote(args))
+	}
+	return nil
+}
+
+// errInterval refuses "every 0 days".
+func (p *Parser) errInterval(args string) error {
+	if p.en {
+		return invalid(`%s: the number must be 1 or more, like "every 2 weeks on friday 3pm".`, quote(args))
+	}
+	return invalid(`%s: o número deve ser 1 ou mais, como "a cada 2 semanas na sexta às 15h".`, quote(args))
 }
 
 func (p *Parser) errMonthDay(args string) error {
