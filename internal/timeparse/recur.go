@@ -598,7 +598,7 @@ func (p *Parser) readFreq(r *Rule, rest, args string) (string, error) {
 		if n < 1 {
 			return "", p.errInterval(args)
 		}
-		if p.unit(f2) != 0 {
+		if p.unit(f2) != 0 || fortnight(f2) {
 			r.Interval = n
 			rest = after
 			_, f, after = head(rest)
@@ -607,7 +607,7 @@ func (p *Parser) readFreq(r *Rule, rest, args string) (string, error) {
 	if err := p.refuseUnit(f, args); err != nil {
 		return "", err
 	}
-	if f == "fortnight" || f == "quinzena" { // every 2 weeks
+	if fortnight(f) { // every 2 weeks
 		r.Interval *= 2
 		f = "week"
 	}
@@ -969,7 +969,7 @@ func (p *Parser) refuseUnit(f, args string) error {
 		return nil // "h", "m", "s": too short to be sure
 	}
 	switch u := p.lex.units[f]; {
-	case u == uSecond || u == uMinute || u == uHour || f == "hourly":
+	case u == uMinute || u == uHour || f == "hourly": // not seconds: "every second monday"
 		if p.en {
 			return invalid(`%s is more often than crier repeats a post: once a day at most. For several times a day, schedule one series per time, like "every day at 9am" and "every day at 5pm".`, quote(args))
 		}
@@ -981,6 +981,15 @@ func (p *Parser) refuseUnit(f, args string) error {
 		return invalid(`%s se repete uma vez por ano, e o crier repete posts por até um ano; agende-o com a data, como "/schedule 1 jan 9h …".`, quote(args))
 	}
 	return nil
+}
+
+// fortnight reports whether f names two weeks.
+func fortnight(f string) bool {
+	switch f {
+	case "fortnight", "fortnights", "quinzena", "quinzenas":
+		return true
+	}
+	return false
 }
 
 // errInterval refuses "every 0 days".
