@@ -406,14 +406,20 @@ func (r *Router) approve(ctx context.Context, req Request) (Response, error) {
 	if !p.DueAt.After(r.deps.Clock.Now()) {
 		when = "now"
 	}
+	skippedNote := ""
 	if svc := r.seriesService(); svc != nil {
 		// The first post of a series stands for the series.
-		if err := svc.Approved(ctx, p.ID); err != nil {
+		skipped, err := svc.Approved(ctx, p.ID)
+		if err != nil {
 			r.deps.Logger.Warn("approve the series", slog.Int64("post_id", p.ID), slog.Any("error", err))
 		}
+		if len(skipped) > 0 {
+			skippedNote = fmt.Sprintf(" Its series is approved too; %s fell due while it waited, so %s skipped, not sent late.",
+				postList(skipped), plural(len(skipped), "it is", "they are"))
+		}
 	}
-	r.tell(ctx, p, fmt.Sprintf("✅ Post #%d was approved by %s; it goes out %s.", p.ID, cmpName(req.User.Name, req.User.ID), when))
-	return Response{Text: fmt.Sprintf("✓ Post #%d approved; it goes out %s.", p.ID, when)}, nil
+	r.tell(ctx, p, fmt.Sprintf("✅ Post #%d was approved by %s; it goes out %s.%s", p.ID, cmpName(req.User.Name, req.User.ID), when, skippedNote))
+	return Response{Text: fmt.Sprintf("✓ Post #%d approved; it goes out %s.%s", p.ID, when, skippedNote)}, nil
 }
 
 func (r *Router) reject(ctx context.Context, req Request) (Response, error) {
@@ -439,7 +445,7 @@ func (r *Router) reject(ctx context.Context, req Request) (Response, error) {
 	if r.firstOfWaitingSeries(ctx, p.ID) {
 		// The approvers were asked about the series through its first
 		// post: the rest wait with it.
-		r.tell(ctx, p, fmt.Sprintf("✗ Post #%d, the first of a series, was not approved by %s: %s The whole series waits: change it with /edit #%d <text> to ask again (approving it approves the series), or /cancel #%d and choose the whole series.",
+		r.tell(ctx, p, fmt.Sprintf("✗ Post #%d, the first of a series, was not approved by %s: %s The whole series waits: change it with /edit #%d <text> to ask again (approving it approves the series), or /cancel #%d series to stop it.",
 			p.ID, cmpName(req.User.Name, req.User.ID), crier.Sentence(reason), p.ID, p.ID))
 		return Response{Text: fmt.Sprintf("✓ Post #%d rejected, and its series waits with it; its author is told why.", p.ID)}, nil
 	}

@@ -185,7 +185,7 @@ func TestRejectingTheFirstPostOfASeriesHoldsTheSeriesUntilItIsFixed(t *testing.T
 			told = m.Text
 		}
 	}
-	require.Equal(t, "✗ Post #1, the first of a series, was not approved by cy: typo in tip. The whole series waits: change it with /edit #1 <text> to ask again (approving it approves the series), or /cancel #1 and choose the whole series.", told)
+	require.Equal(t, "✗ Post #1, the first of a series, was not approved by cy: typo in tip. The whole series waits: change it with /edit #1 <text> to ask again (approving it approves the series), or /cancel #1 series to stop it.", told)
 	_, err := svc.TopUp(context.Background(), b.Clock.Now())
 	require.NoError(t, err)
 	for _, id := range []int64{2, 3} {
@@ -205,5 +205,24 @@ func TestRejectingTheFirstPostOfASeriesHoldsTheSeriesUntilItIsFixed(t *testing.T
 		p, err := b.Publish.Post(context.Background(), id)
 		require.NoError(t, err)
 		require.Equal(t, crier.ApprovalApproved, p.Approval, "post #%d is approved with the first", id)
+	}
+}
+
+func TestASeriesApprovedLateSaysWhichPostsItSkipped(t *testing.T) {
+	t.Parallel()
+	b := criertest.Setup(t, criertest.WithFileNetwork("long", 500),
+		criertest.WithCommands(func(d *commands.Deps) {
+			d.Approvals = commands.Approvals{On: true, Channel: crier.ChannelRef{Platform: "shell", ID: "approvals"}, LateAfter: time.Hour}
+		}))
+	require.False(t, b.Say(t, "shell", drafter, "/schedule every day at 09:00 for 3 times | Daily tip").Error)
+	b.Clock.Add(24*time.Hour + 90*time.Minute) // #1 and #2 have passed; #3 is tomorrow
+
+	resp := b.Say(t, "shell", approver, "/approve #1 ^1 now")
+	require.Equal(t, "✓ Post #1 approved; it goes out now. Its series is approved too; post #2 fell due while it waited, so it is skipped, not sent late.", resp.Text)
+	want := map[int64]crier.PostStatus{1: crier.PostScheduled, 2: crier.PostCanceled, 3: crier.PostScheduled}
+	for id, status := range want {
+		p, err := b.Publish.Post(context.Background(), id)
+		require.NoError(t, err)
+		require.Equal(t, status, p.Status, "post #%d", id)
 	}
 }

@@ -80,9 +80,9 @@ func (d *DB) AddOccurrences(ctx context.Context, id int64, made int, posts []*cr
 // ApproveSeries approves series id when its first occurrence is approved:
 // its awaiting occurrences are approved alike (and released), and those
 // made later are made approved.
-func (d *DB) ApproveSeries(ctx context.Context, id int64) (bool, error) {
-	approved := false
-	err := d.inTx(ctx, "approve series", func(tx *sql.Tx) error {
+func (d *DB) ApproveSeries(ctx context.Context, id int64) (approved bool, skipped []int64, err error) {
+	err = d.inTx(ctx, "approve series", func(tx *sql.Tx) error {
+		approved, skipped = false, nil
 		s, err := findSeries(ctx, tx, id)
 		if err != nil {
 			return err
@@ -123,24 +123,23 @@ func (d *DB) ApproveSeries(ctx context.Context, id int64) (bool, error) {
 		// daily series on its third day must not send three posts at once.
 		// (The first stands for the series, and its approver chose.)
 		passed, err := tx.QueryContext(ctx, `SELECT id FROM posts WHERE series_id = ? AND occurrence_no > 1 AND approval = 'awaiting'
-			AND status = 'scheduled' AND due_at <= ?`, id, now.UnixMilli())
+			AND status = 'scheduled' AND due_at < ? ORDER BY due_at, id`, id, now.UnixMilli())
 		if err != nil {
 			return err
 		}
-		var skip []int64
 		for passed.Next() {
 			var pid int64
 			if err := passed.Scan(&pid); err != nil {
 				passed.Close()
 				return err
 			}
-			skip = append(skip, pid)
+			skipped = append(skipped, pid)
 		}
 		passed.Close()
 		if err := passed.Err(); err != nil {
 			return err
 		}
-		for _, pid := range skip {
+		for _, pid := range skipped {
 			p, err := findPost(ctx, tx, pid)
 			if err != nil {
 				return err
@@ -164,7 +163,10 @@ func (d *DB) ApproveSeries(ctx context.Context, id int64) (bool, error) {
 		approved = true
 		return nil
 	})
-	return approved, err
+	if err != nil {
+		return false, nil, err
+	}
+	return approved, skipped, nil
 }
 
 // errNoEvergreen refuses an evergreen series when no post is marked.

@@ -204,15 +204,16 @@ func TestSeriesIsApprovedWithItsFirstOccurrence(t *testing.T) {
 	}
 	require.NoError(t, db.AddSeries(ctx, s, posts, &jobs{}))
 
-	ok, err := db.ApproveSeries(ctx, s.ID)
+	ok, _, err := db.ApproveSeries(ctx, s.ID)
 	require.NoError(t, err)
 	require.False(t, ok, "the first occurrence is not approved yet")
 
 	_, err = db.DecideApproval(ctx, posts[0].ID, posts[0].Revision, true, "U9", "", start)
 	require.NoError(t, err)
-	ok, err = db.ApproveSeries(ctx, s.ID)
+	ok, skipped, err := db.ApproveSeries(ctx, s.ID)
 	require.NoError(t, err)
 	require.True(t, ok)
+	require.Empty(t, skipped, "approved in time: nothing passed")
 	for _, p := range posts {
 		got, err := db.FindPost(ctx, p.ID)
 		require.NoError(t, err)
@@ -225,7 +226,7 @@ func TestSeriesIsApprovedWithItsFirstOccurrence(t *testing.T) {
 	got, err := db.FindSeries(ctx, s.ID)
 	require.NoError(t, err)
 	require.Equal(t, crier.ApprovalApproved, got.Template.Approval, "later occurrences are made approved")
-	ok, err = db.ApproveSeries(ctx, s.ID)
+	ok, _, err = db.ApproveSeries(ctx, s.ID)
 	require.NoError(t, err)
 	require.False(t, ok, "once")
 }
@@ -249,9 +250,10 @@ func TestASeriesApprovedLateSkipsTheOccurrencesThatPassedWhileItWaited(t *testin
 	clock.Set(posts[2].DueAt.Add(time.Minute))
 	_, err = db.DecideApproval(ctx, posts[0].ID, posts[0].Revision, true, "U9", "", clock.Now())
 	require.NoError(t, err)
-	ok, err := db.ApproveSeries(ctx, s.ID)
+	ok, skipped, err := db.ApproveSeries(ctx, s.ID)
 	require.NoError(t, err)
 	require.True(t, ok)
+	require.Equal(t, []int64{posts[1].ID, posts[2].ID}, skipped)
 
 	want := []crier.PostStatus{crier.PostScheduled, crier.PostCanceled, crier.PostCanceled, crier.PostScheduled}
 	for i, p := range posts {

@@ -64,11 +64,11 @@ type SeriesStore interface {
 	// occurrences awaiting approval are approved and released, and
 	// Template.Approval becomes approved, so occurrences made later are
 	// made approved; occurrences other than the first whose time passed
-	// while they waited are cancelled (skipped, not posted late). It
-	// reports whether the series was approved now; a
+	// while they waited are cancelled (skipped, not posted late) and
+	// returned, by time. It reports whether the series was approved now; a
 	// series not awaiting approval, or whose first occurrence is not
 	// approved, is left as it is.
-	ApproveSeries(ctx context.Context, id int64) (bool, error)
+	ApproveSeries(ctx context.Context, id int64) (approved bool, skipped []int64, err error)
 	// FindSeries returns a series.
 	FindSeries(ctx context.Context, id int64) (*Series, error)
 	// SeriesOf returns the series post id is an occurrence of and its

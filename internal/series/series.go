@@ -267,9 +267,13 @@ func (s *Service) topUp(ctx context.Context, sr *crier.Series, now time.Time) (i
 	if sr.Template.Approval == crier.ApprovalAwaiting {
 		// Approved since (its first occurrence was): the next ones are
 		// made approved.
-		ok, err := s.store.ApproveSeries(ctx, sr.ID)
+		ok, skipped, err := s.store.ApproveSeries(ctx, sr.ID)
 		if err != nil {
 			return 0, fmt.Errorf("series %d approval: %w", sr.ID, err)
+		}
+		if len(skipped) > 0 {
+			s.log.Info("series approved after some of its times passed: skipped, not posted late",
+				slog.Int64("series_id", sr.ID), slog.Any("post_ids", skipped))
 		}
 		if ok {
 			sr.Template.Approval = crier.ApprovalApproved
@@ -300,20 +304,23 @@ func (s *Service) SeriesOf(ctx context.Context, postID int64) (*crier.Series, in
 
 // Approved approves the series post id is the first occurrence of, once
 // that post is approved: the approvers were asked about the series, so
-// its other occurrences, made and to be made, are approved alike. Call it
-// after a post is approved; for any other post it does nothing.
-func (s *Service) Approved(ctx context.Context, postID int64) error {
+// its other occurrences, made and to be made, are approved alike; those
+// whose time passed while it waited are skipped (cancelled, not posted
+// late) and returned. Call it after a post is approved; for any other post
+// it does nothing.
+func (s *Service) Approved(ctx context.Context, postID int64) (skipped []int64, err error) {
 	sr, no, err := s.store.SeriesOf(ctx, postID)
 	if err != nil {
-		return fmt.Errorf("series of post %d: %w", postID, err)
+		return nil, fmt.Errorf("series of post %d: %w", postID, err)
 	}
 	if sr == nil || no != 1 || sr.Template.Approval != crier.ApprovalAwaiting {
-		return nil
+		return nil, nil
 	}
-	if _, err := s.store.ApproveSeries(ctx, sr.ID); err != nil {
-		return fmt.Errorf("approve series %d: %w", sr.ID, err)
+	_, skipped, err = s.store.ApproveSeries(ctx, sr.ID)
+	if err != nil {
+		return nil, fmt.Errorf("approve series %d: %w", sr.ID, err)
 	}
-	return nil
+	return skipped, nil
 }
 
 // Cancel cancels series id from now on: its occurrences due from now that

@@ -163,7 +163,9 @@ func TestTopUpMakesOccurrencesApprovedOnceTheSeriesIs(t *testing.T) {
 	require.NoError(t, err)
 	c, err := b.svc.Create(context.Background(), &crier.Post{Text: text, AuthorID: "U1", Approval: crier.ApprovalAwaiting}, rule, b.loc)
 	require.NoError(t, err)
-	require.NoError(t, b.svc.Approved(context.Background(), c.Posts[0].ID), "not approved yet: nothing happens")
+	skipped, err := b.svc.Approved(context.Background(), c.Posts[0].ID)
+	require.NoError(t, err, "not approved yet: nothing happens")
+	require.Empty(t, skipped)
 
 	b.clock.Add(2 * 24 * time.Hour)
 	n, err := b.svc.TopUp(context.Background(), b.clock.Now())
@@ -175,7 +177,15 @@ func TestTopUpMakesOccurrencesApprovedOnceTheSeriesIs(t *testing.T) {
 	first := c.Posts[0]
 	_, err = b.db.DecideApproval(context.Background(), first.ID, first.Revision, true, "U9", "", b.clock.Now())
 	require.NoError(t, err)
-	require.NoError(t, b.svc.Approved(context.Background(), first.ID))
+	skipped, err = b.svc.Approved(context.Background(), first.ID)
+	require.NoError(t, err)
+	for _, id := range skipped {
+		p, err := b.db.FindPost(context.Background(), id)
+		require.NoError(t, err)
+		require.Equal(t, crier.PostCanceled, p.Status, "post #%d passed while the series waited: skipped", id)
+		require.True(t, p.DueAt.Before(b.clock.Now()))
+	}
+	require.NotEmpty(t, skipped, "two days went by")
 	for _, p := range b.scheduled(t) {
 		require.Equal(t, crier.ApprovalApproved, p.Approval, "post #%d", p.ID)
 	}
