@@ -27,7 +27,7 @@ func (r *Router) calendarDef() Definition {
 			"/calendar december (or dezembro) a whole month, a month gone by showing what went out; /calendar 24 nov one day " +
 			"in full. Add a network or a campaign to see only its posts. /calendar link gives your calendar app a private address; " +
 			"/calendar revoke stops yours, and an admin's /calendar revoke everyone stops the whole team's.",
-		Examples: []string{"/calendar", "/calendar month", "/calendar december mastodon", "/calendar week launch", "/calendar 24 nov", "/calendar link"},
+		Examples: []string{"/calendar", "/calendar month", "/calendar december mastodon", "/calendar week launch", "/calendar 24 nov", "/calendar link", "/calendar revoke"},
 		Handler:  r.calendar,
 	}
 }

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -48,6 +49,9 @@ func (r *Router) calendarLink(ctx context.Context, req Request, verb, rest strin
 		if err != nil {
 			return Response{}, err
 		}
+		// Other people's calendars stop updating: leave a trace of who did it.
+		r.deps.Logger.Info("every calendar address revoked", slog.String("platform", req.Platform),
+			slog.String("user_id", req.User.ID), slog.Int("addresses", n))
 		if n == 0 {
 			return Response{Text: "Nobody had a calendar address; nothing to stop.", Ephemeral: true}, nil
 		}

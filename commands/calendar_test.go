@@ -255,3 +255,34 @@ func TestCalendarDaysOpen(t *testing.T) {
 		require.True(t, strings.HasPrefix(day.Text, btn.Label), "%s opens %q", btn.Label, day.Text)
 	}
 }
+
+func TestASlotIsTakenOnlyByALivePostOnItsNetworkAtItsTime(t *testing.T) {
+	t.Parallel()
+	b := calendarWorld(t)
+	plan(t, b, "2026-11-24 09:00", crier.Post{Text: "Takes Tuesday's", Targets: []string{"mastodon"}})
+	plan(t, b, "2026-11-26 09:00", crier.Post{Text: "Another network", Targets: []string{"bluesky"}})
+	failed := plan(t, b, "2026-11-27 09:00", crier.Post{Text: "Failed", Targets: []string{"mastodon"}})
+	went(t, b, failed, crier.PostFailed, map[string]crier.DeliveryStatus{"mastodon": crier.DeliveryFailed})
+	cancelled := plan(t, b, "2026-11-25 17:00", crier.Post{Text: "Cancelled", Targets: []string{"mastodon", "bluesky"}})
+	_, err := b.Publish.Cancel(context.Background(), cancelled.ID)
+	require.NoError(t, err)
+	plan(t, b, "2026-11-25 09:01", crier.Post{Text: "A minute late", Targets: []string{"mastodon"}})
+
+	week := b.Say(t, "test", criertest.Ana, "/calendar").String()
+	require.NotContains(t, week, "Tue 24 Nov\n    09:00  free slot", "taken by a scheduled mastodon post")
+	for _, free := range []string{
+		"Wed 25 Nov\n    09:00  free slot (mastodon)\n    09:01  #5", // a post a minute after its slot takes another time
+		"17:00  free slot (any network)",                             // its post was cancelled
+		"Thu 26 Nov\n    09:00  #2  bluesky",                         // a bluesky post leaves mastodon's slot…
+		"09:00  free slot (mastodon)\n  Fri 27 Nov",                  // …free
+		"Fri 27 Nov\n    09:00  #3  mastodon  failed",                // a failed post leaves its slot…
+	} {
+		require.Contains(t, week, free)
+	}
+	require.Contains(t, week[strings.Index(week, "Fri 27 Nov"):], "09:00  free slot (mastodon)", "…free to fill again")
+
+	// /schedule next agrees: the first free slot is Wednesday's.
+	resp := b.Say(t, "test", criertest.Ana, "/schedule next mastodon | Next one")
+	require.False(t, resp.Error, resp.String())
+	require.Contains(t, resp.Text, "Wed 25 Nov 09:00")
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -87,7 +88,11 @@ func (r *Router) importCalendar(ctx context.Context, req Request) (Response, err
 	}
 	// All or nothing: one transaction.
 	if err := r.deps.Publisher.ScheduleAll(ctx, posts); err != nil {
-		return Response{}, fmt.Errorf("import %s: %w", f.Name, err)
+		if crier.ErrorCode(err) != crier.EINTERNAL {
+			return Response{}, err
+		}
+		r.deps.Logger.Error("import a calendar", slog.String("file", f.Name), slog.String("user_id", req.User.ID), slog.Any("error", err))
+		return Response{}, crier.Errorf(crier.EUNAVAIL, "crier could not save the posts of %s, so nothing was imported; attach the file again in a minute, or tell whoever runs crier if it happens again.", f.Name)
 	}
 	ids := make([]string, len(posts))
 	for i, p := range posts {

@@ -207,9 +207,10 @@ type threadEvent struct {
 	} `json:"event"`
 }
 
-// event passes a person's reply in a thread crier started to the thread
-// handler, and a person's upload with the words "crier import" anywhere
-// else to /import. It ignores crier's own messages, other bots, edits,
+// event passes a person's upload with the words "crier import" to /import,
+// wherever it is (in a thread crier started too: it is never a reply to a
+// customer), and any other reply of a person in a thread crier started to
+// the thread handler. It ignores crier's own messages, other bots, edits,
 // deletions, other messages, and Slack's retried deliveries.
 func (a *Adapter) event(ctx context.Context, payload []byte) {
 	defer a.recoverPanic("slack event", nil)

@@ -250,6 +250,9 @@ func (m *Main) importCalendar(ctx context.Context, cfg *config.Config, name stri
 	}
 	// All or nothing: one transaction.
 	if err := a.pub.ScheduleAll(ctx, posts); err != nil {
+		if code := crier.ErrorCode(err); code != crier.EINTERNAL {
+			return crier.Errorf(code, "%s: nothing was imported: %s", name, crier.ErrorMessage(err))
+		}
 		return fmt.Errorf("import %s: nothing was imported: %w", name, err)
 	}
 	scheduled, drafts := 0, 0

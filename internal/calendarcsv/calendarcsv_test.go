@@ -227,7 +227,7 @@ func TestExportThenImportGivesTheSamePosts(t *testing.T) {
 func TestExportedTextIsNeverAFormulaAndComesBackAsItWas(t *testing.T) {
 	t.Parallel()
 	texts := []string{"=HYPERLINK(\"http://evil.example\")", "+1 for the launch", "-- new hours --", "@ana thanks!",
-		"'=already an apostrophe", "''=two", "'quoted'", "plain"}
+		"'=already an apostrophe", "''=two", "'quoted'", "plain", "\tTabbed"}
 	var posts []*crier.Post
 	for _, text := range texts {
 		posts = append(posts, &crier.Post{Status: crier.PostDraft, Targets: []string{"mastodon"}, Text: text,

@@ -290,3 +290,29 @@ func TestARetryingPostCanBeMovedOrCancelled(t *testing.T) {
 	b.settle(t)
 	require.EqualValues(t, 1, fl.calls.Load(), "no retry after the cancel")
 }
+
+func TestScheduleAllStoresEveryPostOrNone(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	post := func(text string) *crier.Post {
+		return &crier.Post{Text: text, DueAt: b.Clock.Now().Add(time.Hour), AuthorID: "import", AuthorName: "crier import"}
+	}
+	posts := []*crier.Post{post("One"), post("Two"), post(strings.Repeat("x", 501))} // the third is over sandbox's 500
+	err := b.Publish.ScheduleAll(ctx, posts)
+	require.Equal(t, crier.EINVALID, crier.ErrorCode(err), "%v", err)
+	stored, err := b.Publish.Posts(ctx, publish.PostFilter{})
+	require.NoError(t, err)
+	require.Empty(t, stored, "nothing is stored when one post is refused")
+
+	posts[2].Text = "Three"
+	require.NoError(t, b.Publish.ScheduleAll(ctx, posts))
+	for _, p := range posts {
+		require.NotZero(t, p.ID)
+		require.Equal(t, crier.PostScheduled, p.Status)
+		require.Equal(t, []string{"sandbox"}, p.Targets, "no networks named: every network")
+	}
+	b.Clock.Add(time.Hour)
+	b.settle(t)
+	require.Len(t, b.outboxRecords(t), 3, "the queue was woken for them")
+}
