@@ -381,17 +381,23 @@ func (d *DB) CancelPost(ctx context.Context, id int64) (*crier.Post, error) {
 		if err := notStarted(p, false); err != nil {
 			return err
 		}
-		p.Status = crier.PostCanceled
-		if err := d.touch(ctx, tx, p); err != nil {
-			return err
-		}
-		for i := range p.Deliveries {
-			p.Deliveries[i].Status, p.Deliveries[i].NextAt = crier.DeliveryCanceled, time.Time{}
-		}
-		_, err = tx.ExecContext(ctx, "UPDATE deliveries SET status = 'canceled', next_at = NULL WHERE post_id = ?", id)
-		return err
+		return d.cancelPost(ctx, tx, p)
 	})
 	return p, err
+}
+
+// cancelPost cancels p, none of whose deliveries started, and its
+// deliveries: none of them falls due again.
+func (d *DB) cancelPost(ctx context.Context, tx *sql.Tx, p *crier.Post) error {
+	p.Status = crier.PostCanceled
+	if err := d.touch(ctx, tx, p); err != nil {
+		return err
+	}
+	for i := range p.Deliveries {
+		p.Deliveries[i].Status, p.Deliveries[i].NextAt = crier.DeliveryCanceled, time.Time{}
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE deliveries SET status = 'canceled', next_at = NULL WHERE post_id = ?", p.ID)
+	return err
 }
 
 // notStarted refuses to change a post some of whose deliveries have started.

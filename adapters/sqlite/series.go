@@ -122,21 +122,9 @@ func (d *DB) ApproveSeries(ctx context.Context, id int64) (approved bool, skippe
 		// skipped, not posted late: a series is a rhythm, and approving a
 		// daily series on its third day must not send three posts at once.
 		// (The first stands for the series, and its approver chose.)
-		passed, err := tx.QueryContext(ctx, `SELECT id FROM posts WHERE series_id = ? AND occurrence_no > 1 AND approval = 'awaiting'
+		skipped, err = queryIDs(ctx, tx, `SELECT id FROM posts WHERE series_id = ? AND occurrence_no > 1 AND approval = 'awaiting'
 			AND status = 'scheduled' AND due_at < ? ORDER BY due_at, id`, id, now.UnixMilli())
 		if err != nil {
-			return err
-		}
-		for passed.Next() {
-			var pid int64
-			if err := passed.Scan(&pid); err != nil {
-				passed.Close()
-				return err
-			}
-			skipped = append(skipped, pid)
-		}
-		passed.Close()
-		if err := passed.Err(); err != nil {
 			return err
 		}
 		for _, pid := range skipped {
@@ -144,11 +132,7 @@ func (d *DB) ApproveSeries(ctx context.Context, id int64) (approved bool, skippe
 			if err != nil {
 				return err
 			}
-			p.Status = crier.PostCanceled
-			if err := d.touch(ctx, tx, p); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET status = 'canceled', next_at = NULL WHERE post_id = ?", pid); err != nil {
+			if err := d.cancelPost(ctx, tx, p); err != nil {
 				return err
 			}
 		}
@@ -311,21 +295,8 @@ func (d *DB) CancelSeries(ctx context.Context, id int64, from time.Time) (cancel
 		}
 		// Overdue and upcoming alike: anyStarted tells those that had an
 		// attempt, wherever their time is relative to from.
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM posts WHERE series_id = ? AND status = 'scheduled' ORDER BY due_at, id`, id)
+		ids, err := queryIDs(ctx, tx, `SELECT id FROM posts WHERE series_id = ? AND status = 'scheduled' ORDER BY due_at, id`, id)
 		if err != nil {
-			return err
-		}
-		var ids []int64
-		for rows.Next() {
-			var pid int64
-			if err := rows.Scan(&pid); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, pid)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, pid := range ids {
@@ -337,11 +308,7 @@ func (d *DB) CancelSeries(ctx context.Context, id int64, from time.Time) (cancel
 				started = append(started, pid)
 				continue
 			}
-			p.Status = crier.PostCanceled
-			if err := d.touch(ctx, tx, p); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET status = 'canceled', next_at = NULL WHERE post_id = ?", pid); err != nil {
+			if err := d.cancelPost(ctx, tx, p); err != nil {
 				return err
 			}
 			canceled = append(canceled, pid)
@@ -351,6 +318,24 @@ func (d *DB) CancelSeries(ctx context.Context, id int64, from time.Time) (cancel
 		return err
 	})
 	return canceled, started, err
+}
+
+// queryIDs returns the ids a query selects, in its order.
+func queryIDs(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // anyStarted reports whether a delivery of p has had an attempt: a
