@@ -2,23 +2,18 @@ package sqlite_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/crier-bot/crier/adapters/sqlite"
 	"github.com/crier-bot/crier/internal/crier"
 )
 
 func TestCommentsAreStoredOnceAndCriersOwnAreNot(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clock := crier.NewManualClock(start)
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crier.db"), clock)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
+	db, clock := openWithClock(t)
 	p := newPost(crier.PostScheduled)
 	p.Targets = []string{"sandbox"}
 	require.NoError(t, db.CreatePost(ctx, p, &jobs{}))

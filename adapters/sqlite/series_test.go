@@ -2,13 +2,11 @@ package sqlite_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/crier-bot/crier/adapters/sqlite"
 	"github.com/crier-bot/crier/internal/crier"
 )
 
@@ -234,10 +232,7 @@ func TestSeriesIsApprovedWithItsFirstOccurrence(t *testing.T) {
 func TestASeriesApprovedLateSkipsTheOccurrencesThatPassedWhileItWaited(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clock := crier.NewManualClock(start)
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crier.db"), clock)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
+	db, clock := openWithClock(t)
 	s, posts := newSeries(), occurrences(4) // daily, the first an hour after start
 	s.Template.Approval = crier.ApprovalAwaiting
 	for _, p := range posts {
@@ -248,7 +243,7 @@ func TestASeriesApprovedLateSkipsTheOccurrencesThatPassedWhileItWaited(t *testin
 	// Approved on the third day, after its time: the first (its approver
 	// chose to send it now), the second and the third have passed.
 	clock.Set(posts[2].DueAt.Add(time.Minute))
-	_, err = db.DecideApproval(ctx, posts[0].ID, posts[0].Revision, true, "U9", "", clock.Now())
+	_, err := db.DecideApproval(ctx, posts[0].ID, posts[0].Revision, true, "U9", "", clock.Now())
 	require.NoError(t, err)
 	ok, skipped, err := db.ApproveSeries(ctx, s.ID)
 	require.NoError(t, err)

@@ -71,6 +71,17 @@ func mustOpen(t *testing.T) (*sqlite.DB, string) {
 	return db, path
 }
 
+// openWithClock opens a new database on a manual clock at start that the
+// test moves.
+func openWithClock(t *testing.T) (*sqlite.DB, *crier.ManualClock) {
+	t.Helper()
+	clock := crier.NewManualClock(start)
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "crier.db"), clock)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	return db, clock
+}
+
 func newPost(status crier.PostStatus) *crier.Post {
 	return &crier.Post{Text: "Launch day is here!", Status: status, DueAt: start.Add(time.Hour),
 		AuthorID: "U1", AuthorName: "ana", Origin: crier.ChannelRef{Platform: "shell", ID: "general"},
@@ -406,10 +417,7 @@ func TestAnotherProgramsSQLiteDatabaseIsLeftAlone(t *testing.T) {
 func TestAnAttemptCutShortByACrashIsUnclearSinceItStarted(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clock := crier.NewManualClock(start)
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crier.db"), clock)
-	require.NoError(t, err)
-	defer db.Close()
+	db, clock := openWithClock(t)
 	p := newPost(crier.PostScheduled)
 	p.Targets = []string{"sandbox"}
 	require.NoError(t, db.CreatePost(ctx, p, &jobs{}))
