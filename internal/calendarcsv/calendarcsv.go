@@ -52,6 +52,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/csvfile"
 )
 
 // The columns of a calendar file.
@@ -131,23 +132,20 @@ func Read(ctx context.Context, r io.Reader, opts Options) ([]*crier.Post, []RowE
 	if err != nil {
 		return nil, nil, fmt.Errorf("read calendar: %w", err)
 	}
-	if data, err = utf8Text(data); err != nil {
+	if data, err = csvfile.Text(data); err != nil {
 		return nil, nil, err
 	}
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.Comma = delimiter(data)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = cr.Comma != '\t'
+	cr := csvfile.NewReader(data)
 
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, nil, crier.Errorf(crier.EINVALID, "The file is empty; its first line must name the columns: %s.", strings.Join(columns, ","))
 	}
 	if err != nil {
-		return nil, nil, crier.Errorf(crier.EINVALID, "line 1: %s; the first line must name the columns: %s.", csvProblem(err), strings.Join(columns, ","))
+		return nil, nil, crier.Errorf(crier.EINVALID, "line 1: %s; the first line must name the columns: %s.", csvfile.Problem(err), strings.Join(columns, ","))
 	}
 	col, variants, err := readHeader(header, opts.Networks)
 	if err != nil {
@@ -169,7 +167,7 @@ func Read(ctx context.Context, r io.Reader, opts Options) ([]*crier.Post, []RowE
 			if !errors.As(err, &pe) {
 				return nil, nil, fmt.Errorf("read calendar: %w", err)
 			}
-			bad = append(bad, RowError{Line: pe.StartLine, Message: csvProblem(err) + "."})
+			bad = append(bad, RowError{Line: pe.StartLine, Message: csvfile.Problem(err) + "."})
 			continue
 		}
 		line, _ := cr.FieldPos(0)
@@ -583,78 +581,6 @@ func unguard(text string) string {
 func formulaLike(text string) bool {
 	t := strings.TrimLeft(text, "'")
 	return t != "" && strings.ContainsRune(formulaStart, rune(t[0]))
-}
-
-// utf8Text returns data as UTF-8 text without a byte order mark, or says in
-// one line how to save the file when it is in another encoding. (The same
-// rule as the numbers import's, internal/digest.)
-func utf8Text(data []byte) ([]byte, error) {
-	const saveAs = "save it as UTF-8 CSV (in Excel: File → Save As → “CSV UTF-8”; in LibreOffice: character set Unicode (UTF-8)) and import it again."
-	switch {
-	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
-		data = data[3:]
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		return nil, crier.Errorf(crier.EINVALID, "The file is in UTF-16, which crier does not read; %s", saveAs)
-	}
-	if i := bytes.IndexByte(data, 0); i >= 0 {
-		return nil, crier.Errorf(crier.EINVALID, "The file is not text crier can read (line %d has a NUL byte; is it UTF-16 or a spreadsheet?); %s", lineAt(data, i), saveAs)
-	}
-	if !utf8.Valid(data) {
-		i := 0
-		for i < len(data) {
-			r, size := utf8.DecodeRune(data[i:])
-			if r == utf8.RuneError && size <= 1 {
-				break
-			}
-			i += size
-		}
-		return nil, crier.Errorf(crier.EINVALID, "The file is not UTF-8 (line %d has a character in another encoding, like Windows-1252); %s", lineAt(data, i), saveAs)
-	}
-	return data, nil
-}
-
-// lineAt is the 1-based line byte i of data is on.
-func lineAt(data []byte, i int) int { return bytes.Count(data[:i], []byte{'\n'}) + 1 }
-
-// delimiter guesses the separator from the header line: the one of comma,
-// semicolon and tab it has most of (outside quotes).
-func delimiter(data []byte) rune {
-	head := data
-	if i := bytes.IndexByte(head, '\n'); i >= 0 {
-		head = head[:i]
-	}
-	counts := map[rune]int{}
-	quoted := false
-	for _, r := range string(head) {
-		switch {
-		case r == '"':
-			quoted = !quoted
-		case !quoted && (r == ',' || r == ';' || r == '\t'):
-			counts[r]++
-		}
-	}
-	best := ','
-	for _, r := range []rune{';', '\t'} {
-		if counts[r] > counts[best] {
-			best = r
-		}
-	}
-	return best
-}
-
-// csvProblem says in plain words what encoding/csv could not read.
-func csvProblem(err error) string {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		switch {
-		case errors.Is(pe.Err, csv.ErrQuote):
-			return "a quoted field is not closed; check the quotes on this line"
-		case errors.Is(pe.Err, csv.ErrBareQuote):
-			return `a " appears inside a field that is not in quotes; put the field in quotes and double the " inside it`
-		}
-		return "this line cannot be read as CSV: " + pe.Err.Error()
-	}
-	return "this line cannot be read as CSV"
 }
 
 // lowerFirst lower-cases the first letter of a sentence that follows "line N: ".

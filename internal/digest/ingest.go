@@ -1,7 +1,6 @@
 package digest
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -11,11 +10,11 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/text/currency"
 
 	"github.com/crier-bot/crier/internal/crier"
+	"github.com/crier-bot/crier/internal/csvfile"
 )
 
 // The numbers a team feeds in arrive as a CSV file (crier import) or as JSON
@@ -250,21 +249,17 @@ func ReadCSVRows(r io.Reader, now time.Time, loc *time.Location) ([]CSVRow, []Ro
 	if err != nil {
 		return nil, nil, fmt.Errorf("read csv: %w", err)
 	}
-	if data, err = csvText(data); err != nil {
+	if data, err = csvfile.Text(data); err != nil {
 		return nil, nil, err
 	}
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.Comma = csvDelimiter(data)
-	cr.FieldsPerRecord = -1                // a row with too few or many columns is reported, not fatal
-	cr.TrimLeadingSpace = cr.Comma != '\t' // "a, b"; but a tab is the separator, not space
-	cr.ReuseRecord = false
+	cr := csvfile.NewReader(data)
 
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, nil, crier.Errorf(crier.EINVALID, "The file is empty; its first line must name the columns: %s (and currency if you like).", strings.Join(csvColumns, ", "))
 	}
 	if err != nil {
-		return nil, nil, crier.Errorf(crier.EINVALID, "line 1: %s; the first line must name the columns: %s.", csvProblem(err), strings.Join(csvColumns, ", "))
+		return nil, nil, crier.Errorf(crier.EINVALID, "line 1: %s; the first line must name the columns: %s.", csvfile.Problem(err), strings.Join(csvColumns, ", "))
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -306,7 +301,7 @@ func ReadCSVRows(r io.Reader, now time.Time, loc *time.Location) ([]CSVRow, []Ro
 			if !errors.As(err, &pe) {
 				return nil, nil, fmt.Errorf("read csv: %w", err)
 			}
-			bad = append(bad, RowError{Line: pe.StartLine, Message: csvProblem(err) + "."})
+			bad = append(bad, RowError{Line: pe.StartLine, Message: csvfile.Problem(err) + "."})
 			continue
 		}
 		line, _ := cr.FieldPos(0)
@@ -423,78 +418,6 @@ func readCurrency(m Metric, s, inValue string) (string, string) {
 func isCurrency(s string) bool {
 	_, ok := ParseCurrency(s)
 	return ok
-}
-
-// csvProblem says in plain words what encoding/csv could not read.
-func csvProblem(err error) string {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		switch {
-		case errors.Is(pe.Err, csv.ErrQuote):
-			return "a quoted field is not closed; check the quotes on this line"
-		case errors.Is(pe.Err, csv.ErrBareQuote):
-			return `a " appears inside a field that is not in quotes; put the field in quotes and double the " inside it`
-		}
-		return "this line cannot be read as CSV: " + pe.Err.Error()
-	}
-	return "this line cannot be read as CSV"
-}
-
-// csvText returns data as UTF-8 text without a byte order mark, or says in
-// one line how to save the file when it is in another encoding.
-func csvText(data []byte) ([]byte, error) {
-	const saveAs = "save it as UTF-8 CSV (in Excel: File → Save As → “CSV UTF-8”; in LibreOffice: character set Unicode (UTF-8)) and import it again."
-	switch {
-	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
-		data = data[3:]
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		return nil, crier.Errorf(crier.EINVALID, "The file is in UTF-16, which crier does not read; %s", saveAs)
-	}
-	if i := bytes.IndexByte(data, 0); i >= 0 {
-		// UTF-16 without its mark: every other byte of ASCII text is 0.
-		return nil, crier.Errorf(crier.EINVALID, "The file is not text crier can read (line %d has a NUL byte; is it UTF-16 or a spreadsheet?); %s", lineAt(data, i), saveAs)
-	}
-	if !utf8.Valid(data) {
-		i := 0
-		for i < len(data) {
-			r, size := utf8.DecodeRune(data[i:])
-			if r == utf8.RuneError && size <= 1 {
-				break
-			}
-			i += size
-		}
-		return nil, crier.Errorf(crier.EINVALID, "The file is not UTF-8 (line %d has a character in another encoding, like Windows-1252); %s", lineAt(data, i), saveAs)
-	}
-	return data, nil
-}
-
-// lineAt is the 1-based line byte i of data is on.
-func lineAt(data []byte, i int) int { return bytes.Count(data[:i], []byte{'\n'}) + 1 }
-
-// csvDelimiter guesses the separator from the header line: the one of
-// comma, semicolon and tab it has most of (outside quotes).
-func csvDelimiter(data []byte) rune {
-	head := data
-	if i := bytes.IndexByte(head, '\n'); i >= 0 {
-		head = head[:i]
-	}
-	counts := map[rune]int{}
-	quoted := false
-	for _, r := range string(head) {
-		switch {
-		case r == '"':
-			quoted = !quoted
-		case !quoted && (r == ',' || r == ';' || r == '\t'):
-			counts[r]++
-		}
-	}
-	best := ','
-	for _, r := range []rune{';', '\t'} {
-		if counts[r] > counts[best] {
-			best = r
-		}
-	}
-	return best
 }
 
 // dedupe reports values that are the same number twice (same day, metric,
