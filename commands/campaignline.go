@@ -74,3 +74,19 @@ func (r *Router) takeCampaignLine(ctx context.Context, text string) (string, str
 	name, err = r.campaignFor(ctx, name)
 	return rest, name, err
 }
+
+// takePostLines cuts off a post command's lines besides its time and text:
+// the picture lines (first: their " | description" is not the time's "|"),
+// the campaign line and the networks (nil when none are named).
+func (r *Router) takePostLines(ctx context.Context, text string) (rest string, images []crier.Image, campaign string, targets []string, err error) {
+	text, images, err = splitImages(text)
+	if err != nil {
+		return "", nil, "", nil, err
+	}
+	text, campaign, err = r.takeCampaignLine(ctx, text)
+	if err != nil {
+		return "", nil, "", nil, err
+	}
+	text, targets = takeNetworks(text)
+	return text, images, campaign, targets, nil
+}

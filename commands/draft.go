@@ -30,15 +30,10 @@ func (r *Router) draft(ctx context.Context, req Request) (Response, error) {
 	if text == "" {
 		return Response{}, crier.Errorf(crier.EINVALID, "There is no text to save. Type it after the command, like: /draft Our spring collection drops Friday")
 	}
-	text, images, err := splitImages(text)
+	text, images, campaign, targets, err := r.takePostLines(ctx, text)
 	if err != nil {
 		return Response{}, err
 	}
-	text, campaign, err := r.takeCampaignLine(ctx, text)
-	if err != nil {
-		return Response{}, err
-	}
-	text, targets := takeNetworks(text)
 	text, variants := r.takeVariants(text)
 	if targets == nil {
 		targets = r.targetsFor(req.Channel)

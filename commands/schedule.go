@@ -73,16 +73,10 @@ func (r *Router) schedule(ctx context.Context, req Request) (Response, error) {
 	if r.deps.Times.IsRecurrence(args) {
 		return r.scheduleEvery(ctx, req, args)
 	}
-	// Image lines first: their " | description" is not the time's "|".
-	args, images, err := splitImages(args)
+	args, images, campaign, targets, err := r.takePostLines(ctx, args)
 	if err != nil {
 		return Response{}, err
 	}
-	args, campaign, err := r.takeCampaignLine(ctx, args)
-	if err != nil {
-		return Response{}, err
-	}
-	args, targets := takeNetworks(args)
 	due, phrase, text, err := r.deps.Times.ParseLeading(args, loc, now)
 	if err != nil {
 		return Response{}, err

@@ -31,15 +31,10 @@ func (r *Router) scheduleEvery(ctx context.Context, req Request, args string) (R
 		return Response{}, err
 	}
 	loc, now := r.location(req.User), r.deps.Clock.Now()
-	args, images, err := splitImages(args)
+	args, images, campaign, targets, err := r.takePostLines(ctx, args)
 	if err != nil {
 		return Response{}, err
 	}
-	args, campaign, err := r.takeCampaignLine(ctx, args)
-	if err != nil {
-		return Response{}, err
-	}
-	args, targets := takeNetworks(args)
 	rule, text, err := r.deps.Times.ParseRecurrence(args, loc, now)
 	if err != nil {
 		return Response{}, err

@@ -136,15 +136,10 @@ func (r *Router) scheduleNextFree(ctx context.Context, req Request, text string)
 		return Response{}, err
 	}
 	loc, now := r.location(req.User), r.deps.Clock.Now()
-	args, images, err := splitImages(text)
+	args, images, campaign, targets, err := r.takePostLines(ctx, text)
 	if err != nil {
 		return Response{}, err
 	}
-	args, campaign, err := r.takeCampaignLine(ctx, args)
-	if err != nil {
-		return Response{}, err
-	}
-	args, targets := takeNetworks(args)
 	args = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(args), "|"))
 	if args == "" {
 		return Response{}, crier.Errorf(crier.EINVALID, "There is no text. Type it after next, like: /schedule next Launch day is here!")
