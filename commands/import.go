@@ -5,13 +5,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/crier-bot/crier/internal/calendarcsv"
 	"github.com/crier-bot/crier/internal/crier"
-	"github.com/crier-bot/crier/internal/publish"
 )
 
 // maxImportBytes bounds a calendar file attached in chat.
@@ -49,25 +46,7 @@ func (r *Router) importCalendar(ctx context.Context, req Request) (Response, err
 	loc, now := r.location(req.User), r.deps.Clock.Now()
 	posts, bad, err := calendarcsv.Read(ctx, bytes.NewReader(f.Data), calendarcsv.Options{
 		Now: now, Location: loc, Networks: r.deps.Publisher.Targets(), Campaigns: r.deps.KPIs,
-		Check: func(p *crier.Post) error {
-			if _, err := r.deps.Publisher.CheckPost(p); err != nil {
-				return err
-			}
-			if p.DueAt.IsZero() {
-				return nil
-			}
-			same, err := r.deps.Publisher.Posts(ctx, publish.PostFilter{Statuses: []crier.PostStatus{crier.PostScheduled},
-				From: p.DueAt, To: p.DueAt.Add(time.Second)})
-			if err != nil {
-				return err
-			}
-			for _, q := range same {
-				if q.Text == p.Text && slices.Equal(q.Targets, p.Targets) {
-					return crier.Errorf(crier.EINVALID, "the same post is scheduled already, as #%d", q.ID)
-				}
-			}
-			return nil
-		},
+		Check: func(p *crier.Post) error { return r.deps.Publisher.CheckImported(ctx, p) },
 	})
 	if err != nil {
 		return Response{}, err

@@ -11,14 +11,12 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/crier-bot/crier/adapters/sqlite"
 	"github.com/crier-bot/crier/internal/calendarcsv"
 	"github.com/crier-bot/crier/internal/config"
 	"github.com/crier-bot/crier/internal/crier"
 	"github.com/crier-bot/crier/internal/digest"
-	"github.com/crier-bot/crier/internal/publish"
 )
 
 // runImport stores the numbers of a CSV file (date, metric, value, account,
@@ -194,26 +192,7 @@ func (m *Main) importCalendar(ctx context.Context, cfg *config.Config, name stri
 
 	posts, bad, err := calendarcsv.Read(ctx, bytes.NewReader(data), calendarcsv.Options{
 		Now: m.Clock.Now(), Location: cfg.Location, Networks: a.pub.Targets(), Campaigns: a.db,
-		Check: func(p *crier.Post) error {
-			if _, err := a.pub.CheckPost(p); err != nil {
-				return err
-			}
-			// A file imported twice must not schedule everything twice.
-			if p.DueAt.IsZero() {
-				return nil
-			}
-			same, err := a.pub.Posts(ctx, publish.PostFilter{Statuses: []crier.PostStatus{crier.PostScheduled},
-				From: p.DueAt, To: p.DueAt.Add(time.Second)})
-			if err != nil {
-				return err
-			}
-			for _, q := range same {
-				if q.Text == p.Text && slices.Equal(q.Targets, p.Targets) {
-					return crier.Errorf(crier.EINVALID, "the same post is scheduled already, as #%d", q.ID)
-				}
-			}
-			return nil
-		},
+		Check: func(p *crier.Post) error { return a.pub.CheckImported(ctx, p) },
 	})
 	if err != nil {
 		if crier.ErrorCode(err) != crier.EINTERNAL {

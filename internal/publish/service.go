@@ -305,6 +305,29 @@ func (s *Service) Schedule(ctx context.Context, p *crier.Post) ([]Preview, error
 	return previews, nil
 }
 
+// CheckImported checks an imported post's text against every target as
+// Schedule does, and refuses it when the same post (time, text and
+// networks) is scheduled already, so that a file imported twice schedules
+// nothing twice.
+func (s *Service) CheckImported(ctx context.Context, p *crier.Post) error {
+	if _, err := s.CheckPost(p); err != nil {
+		return err
+	}
+	if p.DueAt.IsZero() {
+		return nil // a draft
+	}
+	same, err := s.Posts(ctx, PostFilter{Statuses: []crier.PostStatus{crier.PostScheduled}, From: p.DueAt, To: p.DueAt.Add(time.Second)})
+	if err != nil {
+		return err
+	}
+	for _, q := range same {
+		if q.Text == p.Text && slices.Equal(q.Targets, p.Targets) {
+			return crier.Errorf(crier.EINVALID, "the same post is scheduled already, as #%d", q.ID)
+		}
+	}
+	return nil
+}
+
 // ScheduleAll stores posts as Schedule does, all or none: every text is
 // checked first, and they are stored in one transaction (an imported
 // calendar).
