@@ -211,17 +211,7 @@ func (d *DB) EditPost(ctx context.Context, id int64, e crier.PostEdit) (*crier.P
 	var p *crier.Post
 	err := d.inTx(ctx, "edit post", func(tx *sql.Tx) error {
 		var err error
-		if p, err = findPost(ctx, tx, id); err != nil {
-			return err
-		}
-		switch p.Status {
-		case crier.PostDraft, crier.PostScheduled:
-		case crier.PostCanceled:
-			return refused(crier.ECONFLICT, crier.RefusedCanceled, p, nil)
-		default:
-			return refused(crier.ECONFLICT, crier.RefusedNotScheduled, p, nil)
-		}
-		if err := notStarted(p, true); err != nil {
+		if p, err = findUnstarted(ctx, tx, id, true); err != nil {
 			return err
 		}
 		if e.Targets != nil && p.Status != crier.PostDraft {
@@ -368,17 +358,7 @@ func (d *DB) CancelPost(ctx context.Context, id int64) (*crier.Post, error) {
 	var p *crier.Post
 	err := d.inTx(ctx, "cancel post", func(tx *sql.Tx) error {
 		var err error
-		if p, err = findPost(ctx, tx, id); err != nil {
-			return err
-		}
-		switch p.Status {
-		case crier.PostDraft, crier.PostScheduled:
-		case crier.PostCanceled:
-			return refused(crier.ECONFLICT, crier.RefusedCanceled, p, nil)
-		default:
-			return refused(crier.ECONFLICT, crier.RefusedNotScheduled, p, nil)
-		}
-		if err := notStarted(p, false); err != nil {
+		if p, err = findUnstarted(ctx, tx, id, false); err != nil {
 			return err
 		}
 		return d.cancelPost(ctx, tx, p)
@@ -398,6 +378,25 @@ func (d *DB) cancelPost(ctx context.Context, tx *sql.Tx, p *crier.Post) error {
 	}
 	_, err := tx.ExecContext(ctx, "UPDATE deliveries SET status = 'canceled', next_at = NULL WHERE post_id = ?", p.ID)
 	return err
+}
+
+// findUnstarted finds post id to change it: a draft, or a scheduled post
+// none of whose deliveries has started (notStarted; moving for an edit,
+// not for a cancel). A cancelled post, or one that went out, is refused,
+// and returned with the refusal.
+func findUnstarted(ctx context.Context, tx *sql.Tx, id int64, moving bool) (*crier.Post, error) {
+	p, err := findPost(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch p.Status {
+	case crier.PostDraft, crier.PostScheduled:
+	case crier.PostCanceled:
+		return p, refused(crier.ECONFLICT, crier.RefusedCanceled, p, nil)
+	default:
+		return p, refused(crier.ECONFLICT, crier.RefusedNotScheduled, p, nil)
+	}
+	return p, notStarted(p, moving)
 }
 
 // notStarted refuses to change a post some of whose deliveries have started.
